@@ -1,0 +1,75 @@
+//! `#[repr(C)]` mirrors of the C types the conversions read and write.
+//!
+//! These must match the C compiler's layout for the same configuration;
+//! `tests/abi.rs` proves it against bindgen and against `sizeof`/`offsetof`
+//! reported by the C build itself.
+
+use core::ffi::{c_uint, c_ulong};
+
+/// Page size of the model (and of every kernel this project targets).
+pub const PAGE_SHIFT: u32 = 12;
+/// `1 << PAGE_SHIFT`.
+pub const PAGE_SIZE: usize = 1 << PAGE_SHIFT;
+
+/// `page_link` bit: this entry points at the next chunk of the table.
+pub const SG_CHAIN: c_ulong = 0x1;
+/// `page_link` bit: this entry is the table's last.
+pub const SG_END: c_ulong = 0x2;
+/// Both flag bits; the rest of `page_link` is the pointer.
+pub const SG_PAGE_LINK_MASK: c_ulong = SG_CHAIN | SG_END;
+
+/// The kernel's `struct page` as far as the conversions care: 64 bytes,
+/// consecutive in the memmap for the pages of one allocation.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Page {
+    /// Page flags.
+    pub flags: c_ulong,
+    /// The page frame number (the model keeps it for checks).
+    pub pfn: c_ulong,
+    /// The rest of the 64 bytes.
+    pub private_words: [c_ulong; 6],
+}
+
+/// The kernel's `struct scatterlist`.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Scatterlist {
+    /// Page pointer with `SG_CHAIN` / `SG_END` in its low bits.
+    pub page_link: c_ulong,
+    /// Byte offset of the data in the first page.
+    pub offset: c_uint,
+    /// Bytes of data.
+    pub length: c_uint,
+    /// Bus address once mapped.
+    pub dma_address: u64,
+    /// Mapped length (only with `CONFIG_NEED_SG_DMA_LENGTH`, as on arm64).
+    #[cfg(feature = "dma-length")]
+    pub dma_length: c_uint,
+}
+
+/// The kernel's `struct sg_table`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SgTable {
+    /// First entry.
+    pub sgl: *mut Scatterlist,
+    /// Entries after DMA mapping.
+    pub nents: c_uint,
+    /// Entries as allocated; what `for_each_sgtable_sg()` walks.
+    pub orig_nents: c_uint,
+}
+
+/// Entries in one page-sized chunk of a chained table.
+pub const SG_MAX_SINGLE_ALLOC: usize = PAGE_SIZE / core::mem::size_of::<Scatterlist>();
+
+/// What a conversion reports besides the slots it filled (C's
+/// `struct sgvmap_report`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Slots written ("tmp - pages").
+    pub written: c_ulong,
+    /// How often the WARN_ON condition held.
+    pub warnings: c_uint,
+}

@@ -1,0 +1,101 @@
+//! Scatterlist navigation with the semantics of `lib/scatterlist.c`.
+
+use crate::layout::{
+    Page, Scatterlist, PAGE_SHIFT, PAGE_SIZE, SG_CHAIN, SG_END, SG_PAGE_LINK_MASK,
+};
+
+/// The page an entry starts at (`sg_page()`).
+///
+/// # Safety
+/// `sg` must point at a valid entry.
+#[inline(always)]
+pub unsafe fn sg_page(sg: *const Scatterlist) -> *mut Page {
+    // SAFETY: the caller guarantees sg is valid.
+    unsafe { ((*sg).page_link & !SG_PAGE_LINK_MASK) as *mut Page }
+}
+
+/// Pages an entry spans, as the page iterator counts them (offset included).
+///
+/// # Safety
+/// `sg` must point at a valid entry.
+#[inline(always)]
+pub unsafe fn entry_pages(sg: *const Scatterlist) -> usize {
+    // SAFETY: the caller guarantees sg is valid.
+    let end = unsafe { (*sg).offset as usize + (*sg).length as usize };
+    (end + PAGE_SIZE - 1) >> PAGE_SHIFT
+}
+
+/// The next entry, following a chain link; null after the last one
+/// (`sg_next()`). Kept out of line as the kernel's exported `sg_next()` is.
+///
+/// # Safety
+/// `sg` must point at a valid entry of a well-formed chunk: unless it is
+/// marked last, the slot after it exists.
+#[inline(never)]
+pub unsafe fn sg_next(sg: *const Scatterlist) -> *mut Scatterlist {
+    // SAFETY: the caller guarantees sg and, unless it is last, sg + 1.
+    unsafe {
+        if (*sg).page_link & SG_END != 0 {
+            return core::ptr::null_mut();
+        }
+        let next = sg.add(1);
+        if (*next).page_link & SG_CHAIN != 0 {
+            return ((*next).page_link & !SG_PAGE_LINK_MASK) as *mut Scatterlist;
+        }
+        next as *mut Scatterlist
+    }
+}
+
+/// The state of `for_each_sgtable_page()`: one step per page.
+pub struct PageIter {
+    sg: *const Scatterlist,
+    sg_pgoffset: usize,
+    nents_left: u32,
+    advance: usize,
+}
+
+impl PageIter {
+    /// Starts at page `pgoffset` of the first of `nents` entries.
+    pub fn new(sgl: *const Scatterlist, nents: u32, pgoffset: usize) -> PageIter {
+        PageIter {
+            sg: sgl,
+            sg_pgoffset: pgoffset,
+            nents_left: nents,
+            advance: 0,
+        }
+    }
+
+    /// Steps to the next page; false at the end. Out of line, as
+    /// `__sg_page_iter_next()` is in the kernel.
+    ///
+    /// # Safety
+    /// Every entry the walk reaches must be valid.
+    #[inline(never)]
+    pub unsafe fn step(&mut self) -> bool {
+        if self.nents_left == 0 || self.sg.is_null() {
+            return false;
+        }
+        self.sg_pgoffset += self.advance;
+        self.advance = 1;
+        // SAFETY: self.sg is non-null and, by the caller, valid.
+        while self.sg_pgoffset >= unsafe { entry_pages(self.sg) } {
+            self.sg_pgoffset -= unsafe { entry_pages(self.sg) };
+            self.sg = unsafe { sg_next(self.sg) };
+            self.nents_left -= 1;
+            if self.nents_left == 0 || self.sg.is_null() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The page the iterator is at (`sg_page_iter_page()`).
+    ///
+    /// # Safety
+    /// Only after `step()` returned true.
+    #[inline(always)]
+    pub unsafe fn page(&self) -> *mut Page {
+        // SAFETY: the caller guarantees the iterator is on a valid entry.
+        unsafe { sg_page(self.sg).wrapping_add(self.sg_pgoffset) }
+    }
+}

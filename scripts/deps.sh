@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs what the workspace needs, only what is missing, so that a second
+# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|all]
+set -euo pipefail
+
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
+apt_updated=""
+
+# Debian packages by name; apt-get runs only when one is missing.
+need_debs() {
+	local missing=()
+	local pkg
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "deps: installing Debian packages: ${missing[*]}" >&2
+	if [ -z "$apt_updated" ]; then
+		$sudo apt-get update -qq
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+userspace() {
+	# libclang for bindgen; a C compiler for cc; perl for checkpatch.pl.
+	need_debs libclang-dev gcc libc6-dev perl make xz-utils
+	command -v cargo >/dev/null || {
+		echo "deps: cargo is not on PATH; install a Rust toolchain first" >&2
+		exit 1
+	}
+	rustup component list --installed 2>/dev/null | grep -q '^clippy' ||
+		rustup component add clippy rustfmt >&2 || true
+}
+
+# Debian's linux-source-6.12, extracted once into the cache. The tree is
+# read-only input: revisions are applied in copies made from it.
+kernel_source() {
+	need_debs linux-source-6.12 xz-utils
+	local tarball=/usr/src/linux-source-6.12.tar.xz
+	local dest="$cache/linux-source-6.12"
+	if [ -f "$dest/.extracted" ] && [ "$dest/.extracted" -nt "$tarball" ]; then
+		echo "$dest"
+		return 0
+	fi
+	echo "deps: extracting $tarball into $dest (once; about a minute)" >&2
+	rm -rf "$dest.partial"
+	mkdir -p "$dest.partial"
+	tar -xJf "$tarball" -C "$dest.partial" --strip-components=1
+	rm -rf "$dest"
+	mv "$dest.partial" "$dest"
+	touch "$dest/.extracted"
+	echo "$dest"
+}
+
+case "${1:-all}" in
+userspace) userspace ;;
+kernel-source) kernel_source ;;
+all)
+	userspace
+	kernel_source >/dev/null
+	;;
+*)
+	echo "usage: $0 [userspace|kernel-source|all]" >&2
+	exit 2
+	;;
+esac

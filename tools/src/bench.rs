@@ -1,0 +1,244 @@
+//! Reads criterion's figures for the userspace conversions benchmark and
+//! turns them into the table `make bench` prints and the JSON kept in
+//! `results/`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::machine::Machine;
+
+/// The criterion group `rust-heap/benches/sgvmap.rs` writes.
+pub const GROUP: &str = "sgvmap_2g";
+/// Pages in the benchmark's 2 GB buffer.
+pub const PAGES: u64 = 524_288;
+
+/// Every function the benchmark times, in the order the table lists them.
+pub const FUNCTIONS: [(&str, &str); 8] = [
+    ("c_before", "C pre-patch walk (for_each_sgtable_page)"),
+    ("c_v1", "C v1 loop, as posted"),
+    ("c_bounded", "C bounded loop"),
+    ("rust_before", "Rust pre-patch walk"),
+    ("rust_v1", "Rust v1 loop"),
+    ("rust_bounded", "Rust bounded loop (the safe API's)"),
+    ("c_floor", "C store loop (floor)"),
+    ("rust_floor", "Rust store loop (floor)"),
+];
+
+/// The figures of one function.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Figure {
+    /// Function id in the criterion group.
+    pub id: String,
+    /// What it is, for people.
+    pub what: String,
+    /// Median time per call, nanoseconds.
+    pub median_ns: f64,
+    /// 95% confidence interval of the median.
+    pub median_ci_ns: (f64, f64),
+    /// Pre-patch C walk's median divided by this one: how many times faster.
+    pub speedup_vs_before: f64,
+    /// This median divided by the faster floor: 1.0 is as fast as storing.
+    pub ratio_to_floor: f64,
+}
+
+/// A target from the issue, and whether the run met it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Target {
+    /// The target in words.
+    pub what: String,
+    /// The measured value it is judged on.
+    pub measured: f64,
+    /// Met or not.
+    pub met: bool,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// Benchmark group.
+    pub group: String,
+    /// Pages per conversion.
+    pub pages: u64,
+    /// How the figures were taken.
+    pub method: String,
+    /// Where they were taken.
+    pub machine: Machine,
+    /// One per function.
+    pub figures: Vec<Figure>,
+    /// The issue's targets.
+    pub targets: Vec<Target>,
+}
+
+#[derive(Deserialize)]
+struct Estimates {
+    median: Estimate,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+fn estimates_path(criterion_dir: &Path, id: &str) -> PathBuf {
+    criterion_dir
+        .join(GROUP)
+        .join(id)
+        .join("new")
+        .join("estimates.json")
+}
+
+fn read_estimates(path: &Path) -> Result<Estimates> {
+    let text = fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read {}: expected criterion's estimates for this benchmark; run `make bench` first",
+            path.display()
+        )
+    })?;
+    let est: Estimates = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not criterion's estimates.json (expected a \"median\" with \"point_estimate\" and \"confidence_interval\")",
+            path.display()
+        )
+    })?;
+    if !(est.median.point_estimate.is_finite() && est.median.point_estimate > 0.0) {
+        bail!(
+            "{}: median {} ns is not a positive time",
+            path.display(),
+            est.median.point_estimate
+        );
+    }
+    Ok(est)
+}
+
+/// Reads every function's estimates under `criterion_dir` (criterion's
+/// output folder, `target/criterion` by default) and computes the ratios.
+pub fn load(criterion_dir: &Path, machine: Machine) -> Result<Report> {
+    let mut medians = Vec::new();
+    for (id, what) in FUNCTIONS {
+        let est = read_estimates(&estimates_path(criterion_dir, id))?;
+        medians.push((id, what, est.median));
+    }
+    let median_of = |wanted: &str| {
+        medians
+            .iter()
+            .find(|(id, _, _)| *id == wanted)
+            .map(|(_, _, m)| m.point_estimate)
+            .expect("FUNCTIONS lists every id")
+    };
+    let before = median_of("c_before");
+    let floor = median_of("c_floor").min(median_of("rust_floor"));
+
+    let figures: Vec<Figure> = medians
+        .iter()
+        .map(|(id, what, m)| Figure {
+            id: id.to_string(),
+            what: what.to_string(),
+            median_ns: m.point_estimate,
+            median_ci_ns: (
+                m.confidence_interval.lower_bound,
+                m.confidence_interval.upper_bound,
+            ),
+            speedup_vs_before: before / m.point_estimate,
+            ratio_to_floor: m.point_estimate / floor,
+        })
+        .collect();
+
+    let v1_speedup = before / median_of("c_v1");
+    let rust_speedup = before / median_of("rust_bounded");
+    let rust_vs_v1 = median_of("rust_bounded") / median_of("c_v1");
+    let fastest = figures
+        .iter()
+        .filter(|f| !f.id.ends_with("_floor"))
+        .map(|f| f.ratio_to_floor)
+        .fold(f64::INFINITY, f64::min);
+    let targets = vec![
+        Target {
+            what: "C v1 at least 6x faster than the pre-patch walk".into(),
+            measured: v1_speedup,
+            met: v1_speedup >= 6.0,
+        },
+        Target {
+            what: "Rust at least 6x faster than the pre-patch walk".into(),
+            measured: rust_speedup,
+            met: rust_speedup >= 6.0,
+        },
+        Target {
+            what: "Rust within 5% of the C v1 loop (time ratio at most 1.05)".into(),
+            measured: rust_vs_v1,
+            met: rust_vs_v1 <= 1.05,
+        },
+        Target {
+            what: "fastest conversion within 1.2x of the store-loop floor".into(),
+            measured: fastest,
+            met: fastest <= 1.2,
+        },
+    ];
+
+    Ok(Report {
+        group: GROUP.into(),
+        pages: PAGES,
+        method: "criterion median per call over 60 samples (1 s warm-up, 3 s measurement); \
+                 one 2 GB heap-layout table (2048 x 1 MB entries, chained), pre-faulted page array; \
+                 C by cc at -O2, Rust at cargo's bench profile"
+            .into(),
+        machine,
+        figures,
+        targets,
+    })
+}
+
+fn human_time(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else {
+        format!("{:.1} us", ns / 1e3)
+    }
+}
+
+/// The table `make bench` prints.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let m = &report.machine;
+    let _ = writeln!(
+        out,
+        "sg_table -> pages, {} pages (2 GB), on {} ({} CPUs, {} MiB, {})",
+        report.pages, m.cpu, m.cpus, m.memory_mib, m.kernel
+    );
+    let _ = writeln!(
+        out,
+        "{:<42} {:>12} {:>12} {:>10}",
+        "conversion", "median", "x faster", "x floor"
+    );
+    for f in &report.figures {
+        let _ = writeln!(
+            out,
+            "{:<42} {:>12} {:>11.2}x {:>9.2}x",
+            f.what,
+            human_time(f.median_ns),
+            f.speedup_vs_before,
+            f.ratio_to_floor
+        );
+    }
+    let _ = writeln!(out, "targets:");
+    for t in &report.targets {
+        let _ = writeln!(
+            out,
+            "  [{}] {} (measured {:.2})",
+            if t.met { "met" } else { "MISSED" },
+            t.what,
+            t.measured
+        );
+    }
+    out
+}

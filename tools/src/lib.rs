@@ -1,0 +1,6 @@
+//! patchctl: the kernel patch maintenance workspace's command-line tool.
+//!
+//! The library does the work; `main.rs` parses arguments and prints.
+
+pub mod bench;
+pub mod machine;

@@ -1,0 +1,102 @@
+//! `patchctl bench` on criterion output recorded from a real run of
+//! `cargo bench -p rust-heap --bench sgvmap` (AMD EPYC, 2 CPUs).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use patchctl::bench;
+use patchctl::machine::Machine;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion")
+}
+
+#[test]
+fn computes_ratios_from_recorded_run() {
+    let report = bench::load(&fixture(), Machine::this()).unwrap();
+    assert_eq!(report.figures.len(), bench::FUNCTIONS.len());
+    let get = |id: &str| report.figures.iter().find(|f| f.id == id).unwrap().clone();
+    let before = get("c_before");
+    assert!((before.speedup_vs_before - 1.0).abs() < 1e-12);
+    let v1 = get("c_v1");
+    assert!((v1.speedup_vs_before - before.median_ns / v1.median_ns).abs() < 1e-9);
+    // The floor ratio is against the faster of the two store loops.
+    let floor = get("c_floor").median_ns.min(get("rust_floor").median_ns);
+    assert!((v1.ratio_to_floor - v1.median_ns / floor).abs() < 1e-9);
+    assert_eq!(report.targets.len(), 4);
+    let table = bench::render(&report);
+    assert!(table.contains("C v1 loop, as posted"), "{table}");
+    assert!(table.contains("targets:"), "{table}");
+}
+
+#[test]
+fn missing_figures_name_the_file_and_the_fix() {
+    let dir = tempdir();
+    let err = bench::load(&dir, Machine::this()).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("sgvmap_2g/c_before/new/estimates.json"),
+        "{msg}"
+    );
+    assert!(msg.contains("make bench"), "{msg}");
+}
+
+#[test]
+fn malformed_estimates_are_rejected_clearly() {
+    let dir = tempdir();
+    let path = dir.join("sgvmap_2g/c_before/new");
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join("estimates.json"), "{\"mean\": 3}").unwrap();
+    let msg = format!("{:#}", bench::load(&dir, Machine::this()).unwrap_err());
+    assert!(msg.contains("is not criterion's estimates.json"), "{msg}");
+}
+
+#[test]
+fn cli_prints_json_and_writes_the_report() {
+    let dir = tempdir();
+    let out = dir.join("results/bench.json");
+    let run = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .args(["bench", "--json", "--criterion-dir"])
+        .arg(fixture())
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(printed, written);
+    assert_eq!(printed["pages"], 524_288);
+}
+
+#[test]
+fn cli_exits_2_with_a_message_on_missing_input() {
+    let run = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .args(["bench", "--criterion-dir", "/nonexistent/criterion"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.starts_with("patchctl: cannot read /nonexistent/criterion/"),
+        "{stderr}"
+    );
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "patchctl-bench-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
