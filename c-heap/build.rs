@@ -7,7 +7,11 @@ use std::env;
 use std::path::PathBuf;
 
 const SOURCES: [&str; 3] = ["src/sg.c", "src/memmap.c", "src/convert.c"];
-const HEADERS: [&str; 3] = ["include/sgvmap.h", "include/sg_internal.h", "include/kcompat.h"];
+const HEADERS: [&str; 3] = [
+    "include/sgvmap.h",
+    "include/sg_internal.h",
+    "include/kcompat.h",
+];
 
 fn main() {
     let dma_length = env::var_os("CARGO_FEATURE_DMA_LENGTH").is_some();
