@@ -9,21 +9,27 @@ LAYOUT_ARM64 := --features c-heap/dma-length,rust-heap/dma-length
 # C files written in kernel style; kcompat.h is the userspace shim that
 # stands in for kernel headers, so it is not held to kernel style.
 KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/convert.c \
-	c-heap/include/sgvmap.h c-heap/include/sg_internal.h
+	c-heap/include/sgvmap.h c-heap/include/sg_internal.h \
+	kunit/system_heap_test.c
+# Where KUnit runs: UML, and arm64 under QEMU.
+KUNIT_ARCHES ?= um,arm64
+KUNIT_REVISIONS ?= baseline,v1
+PATCHCTL := target/release/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench clean help
+.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-selftest patchctl clean help
 
 all: test
 
 help:
 	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
-	@echo "make bench  - the 2 GB conversion benchmark and its table (results/bench-userspace.json)"
+	@echo "make kunit  - the main job: baseline and v1 on real 6.12 kernels (UML, arm64 QEMU), one table"
+	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
 
 deps:
 	scripts/deps.sh all
 
-test: deps fmt-check clippy checkpatch unit-tests
+test: deps fmt-check clippy checkpatch unit-tests kunit-selftest kunit
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -42,6 +48,19 @@ checkpatch:
 	@ksrc=$$(scripts/deps.sh kernel-source) && \
 	perl "$$ksrc/scripts/checkpatch.pl" --no-tree --terse -f $(KERNEL_STYLE_C) && \
 	echo "checkpatch: $(words $(KERNEL_STYLE_C)) C files clean (no errors, no warnings)"
+
+patchctl:
+	$(CARGO) build --release -p patchctl
+
+# The main job: every revision on every arch, a failed or missing case fails.
+kunit: patchctl
+	scripts/deps.sh kunit
+	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --revision $(KUNIT_REVISIONS)
+
+# The runner must see a conversion that is one page off.
+kunit-selftest:
+	scripts/deps.sh kunit
+	$(CARGO) test --release -p patchctl --test kunit_selftest -- --ignored --nocapture
 
 bench:
 	scripts/deps.sh userspace

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the workspace needs, only what is missing, so that a second
-# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|all]
+# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kunit|all]
 set -euo pipefail
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
@@ -56,15 +56,27 @@ kernel_source() {
 	echo "$dest"
 }
 
+# What kunit.py needs to build and boot: UML with the host compiler, arm64
+# with Debian's cross compiler under QEMU.
+kunit_tools() {
+	need_debs flex bison bc python3 libc6-dev gcc make perl git \
+		gcc-aarch64-linux-gnu qemu-system-arm
+}
+
 case "${1:-all}" in
 userspace) userspace ;;
 kernel-source) kernel_source ;;
+kunit)
+	kunit_tools
+	kernel_source >/dev/null
+	;;
 all)
 	userspace
+	kunit_tools
 	kernel_source >/dev/null
 	;;
 *)
-	echo "usage: $0 [userspace|kernel-source|all]" >&2
+	echo "usage: $0 [userspace|kernel-source|kunit|all]" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for system_heap_do_vmap().
+ *
+ * Included at the end of drivers/dma-buf/heaps/system_heap.c (behind
+ * CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_TEST) so that they reach the static
+ * system_heap_allocate() and system_heap_do_vmap() of whichever revision
+ * of the file the tree holds, without changing their linkage.
+ *
+ * Every timing is one diagnostic line of the form
+ *   # sgvmap_timing: arch=<arch> size=<bytes> impl=<name> ns=<min> runs=<n>
+ * with impl one of before, v1, bounded, floor, vmap, whole.
+ */
+#include <kunit/test.h>
+#include <linux/fcntl.h>
+#include <linux/ktime.h>
+#include <linux/sizes.h>
+
+#define SGVMAP_TIMING_RUNS	7
+
+#if defined(CONFIG_UML)
+#define SGVMAP_ARCH "um"
+#elif defined(CONFIG_ARM64)
+#define SGVMAP_ARCH "arm64"
+#elif defined(CONFIG_X86_64)
+#define SGVMAP_ARCH "x86_64"
+#else
+#define SGVMAP_ARCH "other"
+#endif
+
+/* What a conversion reports besides the slots it filled. */
+struct sgvmap_report {
+	unsigned long written;
+	unsigned int warnings;
+};
+
+/*
+ * The conversions share one signature with c-heap's and rust-heap's, so
+ * that every implementation can be run on the same real table.
+ */
+typedef int (*sgvmap_convert_fn)(const struct sg_table *table,
+				 struct page **pages, unsigned int npages,
+				 struct sgvmap_report *report);
+
+/* The loop before the patch; WARN_ON() replaced by a count. */
+static int sgvmap_before(const struct sg_table *table, struct page **pages,
+			 unsigned int npages, struct sgvmap_report *report)
+{
+	struct page **tmp = pages;
+	struct sg_page_iter piter;
+	unsigned int warnings = 0;
+
+	for_each_sgtable_page(table, &piter, 0) {
+		if (tmp - pages >= npages)
+			warnings++;
+		*tmp++ = sg_page_iter_page(&piter);
+	}
+	report->written = tmp - pages;
+	report->warnings = warnings;
+	return 0;
+}
+
+/* The v1 patch's loop as posted; its WARN_ON() replaced by a count. */
+static int sgvmap_v1(const struct sg_table *table, struct page **pages,
+		     unsigned int npages, struct sgvmap_report *report)
+{
+	struct page **tmp = pages;
+	u32 i, j, count;
+	struct page *base_page;
+	struct scatterlist *sg;
+
+	for_each_sgtable_sg(table, sg, i) {
+		base_page = sg_page(sg);
+		count = sg->length >> PAGE_SHIFT;
+		for (j = 0; j < count; j++)
+			*tmp++ = base_page + j;
+	}
+	report->written = tmp - pages;
+	report->warnings = tmp - pages != npages;
+	return 0;
+}
+
+/* Per entry, counting pages as the iterator does, never past npages. */
+static int sgvmap_bounded(const struct sg_table *table, struct page **pages,
+			  unsigned int npages, struct sgvmap_report *report)
+{
+	unsigned long written = 0;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret = 0;
+
+	report->warnings = 0;
+	for_each_sgtable_sg(table, sg, i) {
+		unsigned long count, j;
+		struct page *base_page;
+
+		if (!sg) {
+			ret = -EINVAL;
+			break;
+		}
+		count = PAGE_ALIGN((unsigned long)sg->offset + sg->length) >>
+			PAGE_SHIFT;
+		if (count > npages - written) {
+			ret = -E2BIG;
+			break;
+		}
+		base_page = sg_page(sg);
+		for (j = 0; j < count; j++)
+			pages[written + j] = base_page + j;
+		written += count;
+	}
+	if (!ret && written != npages)
+		ret = -ENODATA;
+	report->written = written;
+	return ret;
+}
+
+/* The floor: npages plain stores, no table walk. */
+static int sgvmap_floor(const struct sg_table *table, struct page **pages,
+			unsigned int npages, struct sgvmap_report *report)
+{
+	struct page *base_page = sg_page(table->sgl);
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		pages[i] = base_page + i;
+	report->written = npages;
+	report->warnings = 0;
+	return 0;
+}
+
+struct sgvmap_impl {
+	const char *name;
+	sgvmap_convert_fn convert;
+};
+
+static const struct sgvmap_impl sgvmap_loops[] = {
+	{ "before", sgvmap_before },
+	{ "v1", sgvmap_v1 },
+	{ "bounded", sgvmap_bounded },
+};
+
+struct sgvmap_size {
+	const char *name;
+	size_t len;
+};
+
+static const struct sgvmap_size sgvmap_check_sizes[] = {
+	{ "one page", PAGE_SIZE },
+	{ "odd: 2x1M + 3x64K + 5 pages", 2 * SZ_1M + 3 * SZ_64K + 5 * PAGE_SIZE },
+	{ "16M", SZ_16M },
+	{ "256M (chained table)", SZ_256M },
+};
+
+static const struct sgvmap_size sgvmap_timing_sizes[] = {
+	{ "16M", SZ_16M },
+	{ "256M", SZ_256M },
+	{ "1G", SZ_1G },
+	{ "2G", SZ_2G },
+};
+
+static void sgvmap_size_desc(const struct sgvmap_size *size, char *desc)
+{
+	strscpy(desc, size->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(sgvmap_check, sgvmap_check_sizes, sgvmap_size_desc);
+KUNIT_ARRAY_PARAM(sgvmap_timing, sgvmap_timing_sizes, sgvmap_size_desc);
+
+KUNIT_DEFINE_ACTION_WRAPPER(sgvmap_put_dmabuf, dma_buf_put, struct dma_buf *);
+KUNIT_DEFINE_ACTION_WRAPPER(sgvmap_vfree, vfree, const void *);
+
+/*
+ * A buffer from the heap's own allocation path. When the machine cannot
+ * hold it the case is skipped with the reason, not failed.
+ */
+static struct system_heap_buffer *sgvmap_alloc(struct kunit *test, size_t len)
+{
+	struct dma_buf *dmabuf;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sys_heap);
+	/*
+	 * The heap allocates until the OOM killer panics the machine: ask
+	 * first whether the buffer fits, with room left for the page array
+	 * and the rest of the kernel.
+	 */
+	if (len + SZ_128M > ((u64)si_mem_available() << PAGE_SHIFT))
+		kunit_skip(test, "size=%zu: only %lu MB available; raise UML mem= or QEMU -m",
+			   len, si_mem_available() >> (20 - PAGE_SHIFT));
+	dmabuf = system_heap_allocate(sys_heap, len, O_RDWR | O_CLOEXEC, 0);
+	if (IS_ERR(dmabuf))
+		kunit_skip(test, "size=%zu: system heap allocation failed (%ld); the machine's memory (UML mem=, QEMU -m) is too small",
+			   len, PTR_ERR(dmabuf));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, sgvmap_put_dmabuf,
+						  dmabuf));
+	return dmabuf->priv;
+}
+
+static struct page **sgvmap_page_array(struct kunit *test, unsigned int npages)
+{
+	struct page **pages = vmalloc(array_size(npages, sizeof(*pages)));
+
+	if (!pages)
+		kunit_skip(test, "cannot vmalloc an array of %u page pointers",
+			   npages);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, sgvmap_vfree, pages));
+	/* Pre-fault, so that no timing pays for first touches. */
+	memset(pages, 0, array_size(npages, sizeof(*pages)));
+	return pages;
+}
+
+/*
+ * The tree's system_heap_do_vmap() maps page i of the buffer where the
+ * kernel's own page iterator says page i is, and data written through
+ * the mapping is in those pages.
+ */
+static void sgvmap_whole_vmap_is_right(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	struct system_heap_buffer *buffer = sgvmap_alloc(test, size->len);
+	unsigned int npages = size->len >> PAGE_SHIFT;
+	unsigned long i = 0, wrong = 0, first_wrong = ULONG_MAX;
+	struct sg_page_iter piter;
+	void *vaddr;
+
+	vaddr = system_heap_do_vmap(buffer);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vaddr);
+
+	for_each_sgtable_page(&buffer->sg_table, &piter, 0) {
+		struct page *expected = sg_page_iter_page(&piter);
+		u32 *word = vaddr + i * PAGE_SIZE;
+		u32 *seen;
+
+		if (i >= npages || vmalloc_to_page(word) != expected) {
+			wrong++;
+			first_wrong = min(first_wrong, i);
+		} else {
+			/* A word per page: index and a marker, read back below. */
+			WRITE_ONCE(*word, (u32)i ^ 0x5a17c0de);
+			seen = kmap_local_page(expected);
+			if (READ_ONCE(*seen) != ((u32)i ^ 0x5a17c0de)) {
+				wrong++;
+				first_wrong = min(first_wrong, i);
+			}
+			kunmap_local(seen);
+		}
+		i++;
+	}
+	vunmap(vaddr);
+
+	KUNIT_EXPECT_EQ(test, i, (unsigned long)npages);
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0UL,
+			    "%lu of %u pages mapped wrong, first at index %lu",
+			    wrong, npages, first_wrong);
+}
+
+/* The three loops on the same real table: arrays equal, element by element. */
+static void sgvmap_loops_agree(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	struct system_heap_buffer *buffer = sgvmap_alloc(test, size->len);
+	unsigned int npages = size->len >> PAGE_SHIFT;
+	struct page **expected = sgvmap_page_array(test, npages);
+	struct page **got = sgvmap_page_array(test, npages);
+	struct sgvmap_report report;
+	unsigned int i, k;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			sgvmap_before(&buffer->sg_table, expected, npages,
+				      &report));
+	KUNIT_ASSERT_EQ(test, report.written, (unsigned long)npages);
+
+	for (k = 1; k < ARRAY_SIZE(sgvmap_loops); k++) {
+		memset(got, 0, array_size(npages, sizeof(*got)));
+		KUNIT_EXPECT_EQ_MSG(test, 0,
+				    sgvmap_loops[k].convert(&buffer->sg_table,
+							    got, npages,
+							    &report),
+				    "%s", sgvmap_loops[k].name);
+		KUNIT_EXPECT_EQ_MSG(test, report.written,
+				    (unsigned long)npages, "%s",
+				    sgvmap_loops[k].name);
+		KUNIT_EXPECT_EQ_MSG(test, report.warnings, 0U, "%s",
+				    sgvmap_loops[k].name);
+		for (i = 0; i < npages; i++)
+			if (got[i] != expected[i])
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, i, npages,
+				    "%s differs from the page iterator at index %u",
+				    sgvmap_loops[k].name, i);
+	}
+}
+
+static void sgvmap_report_timing(struct kunit *test, size_t len,
+				 const char *impl, u64 ns)
+{
+	kunit_info(test, "sgvmap_timing: arch=%s size=%zu impl=%s ns=%llu runs=%u\n",
+		   SGVMAP_ARCH, len, impl, ns, SGVMAP_TIMING_RUNS);
+}
+
+static u64 sgvmap_time_convert(sgvmap_convert_fn convert,
+			       const struct sg_table *table,
+			       struct page **pages, unsigned int npages)
+{
+	struct sgvmap_report report;
+	u64 best = U64_MAX;
+	int run;
+
+	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
+		u64 start = ktime_get_ns();
+
+		convert(table, pages, npages, &report);
+		best = min(best, ktime_get_ns() - start);
+		cond_resched();
+	}
+	return best;
+}
+
+/*
+ * Each loop, the store-loop floor, vmap() of a prepared array alone, and
+ * the tree's whole system_heap_do_vmap(): the minimum over repeated runs.
+ */
+static void sgvmap_timings(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	struct system_heap_buffer *buffer = sgvmap_alloc(test, size->len);
+	unsigned int npages = size->len >> PAGE_SHIFT;
+	struct page **pages = sgvmap_page_array(test, npages);
+	struct sg_table *table = &buffer->sg_table;
+	struct sgvmap_report report;
+	u64 best;
+	unsigned int k;
+	int run;
+
+	for (k = 0; k < ARRAY_SIZE(sgvmap_loops); k++)
+		sgvmap_report_timing(test, size->len, sgvmap_loops[k].name,
+				     sgvmap_time_convert(sgvmap_loops[k].convert,
+							 table, pages, npages));
+	sgvmap_report_timing(test, size->len, "floor",
+			     sgvmap_time_convert(sgvmap_floor, table, pages,
+						 npages));
+
+	KUNIT_ASSERT_EQ(test, 0,
+			sgvmap_bounded(table, pages, npages, &report));
+	best = U64_MAX;
+	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
+		u64 start = ktime_get_ns();
+		void *vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+
+		best = min(best, ktime_get_ns() - start);
+		if (!vaddr)
+			kunit_skip(test, "size=%zu: vmap() ran out of vmalloc space",
+				   size->len);
+		vunmap(vaddr);
+		cond_resched();
+	}
+	sgvmap_report_timing(test, size->len, "vmap", best);
+
+	best = U64_MAX;
+	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
+		u64 start = ktime_get_ns();
+		void *vaddr = system_heap_do_vmap(buffer);
+
+		best = min(best, ktime_get_ns() - start);
+		if (IS_ERR(vaddr))
+			kunit_skip(test, "size=%zu: system_heap_do_vmap() failed (%ld)",
+				   size->len, PTR_ERR(vaddr));
+		vunmap(vaddr);
+		cond_resched();
+	}
+	sgvmap_report_timing(test, size->len, "whole", best);
+}
+
+static struct kunit_case sgvmap_test_cases[] = {
+	KUNIT_CASE_PARAM(sgvmap_whole_vmap_is_right, sgvmap_check_gen_params),
+	KUNIT_CASE_PARAM(sgvmap_loops_agree, sgvmap_check_gen_params),
+	KUNIT_CASE_PARAM_ATTR(sgvmap_timings, sgvmap_timing_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite sgvmap_test_suite = {
+	.name = "system_heap_vmap",
+	.test_cases = sgvmap_test_cases,
+};
+
+kunit_test_suite(sgvmap_test_suite);

@@ -1,0 +1,310 @@
+//! Runs the workspace's KUnit suite on a real kernel tree through the
+//! tree's own `tools/testing/kunit/kunit.py`, one revision and arch at a
+//! time, and turns the KTAP it prints into results.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+
+use crate::ktap::{self, Figure};
+
+/// Where the suite's files are in the workspace.
+pub struct Suite {
+    /// `kunit/system_heap_test.c`.
+    pub test_c: PathBuf,
+    /// `kunit/Kconfig.fragment`, appended to the heaps' Kconfig.
+    pub kconfig: PathBuf,
+    /// `kunit/system_heap.c.tail`, appended to `system_heap.c`.
+    pub tail: PathBuf,
+    /// `kunit/kunitconfig`.
+    pub kunitconfig: PathBuf,
+}
+
+impl Suite {
+    /// The suite under `workspace/kunit`.
+    pub fn in_workspace(workspace: &Path) -> Suite {
+        let dir = workspace.join("kunit");
+        Suite {
+            test_c: dir.join("system_heap_test.c"),
+            kconfig: dir.join("Kconfig.fragment"),
+            tail: dir.join("system_heap.c.tail"),
+            kunitconfig: dir.join("kunitconfig"),
+        }
+    }
+}
+
+/// The architectures the runner knows how to boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// User-mode Linux.
+    Um,
+    /// arm64 under QEMU.
+    Arm64,
+}
+
+impl Arch {
+    /// The name kunit.py and the figures use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Um => "um",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// Parses `um` or `arm64`.
+    pub fn parse(s: &str) -> Result<Arch> {
+        match s {
+            "um" | "uml" => Ok(Arch::Um),
+            "arm64" | "aarch64" => Ok(Arch::Arm64),
+            other => bail!("unknown arch {other:?}: expected \"um\" or \"arm64\""),
+        }
+    }
+
+    /// kunit.py's arguments for this arch.
+    ///
+    /// QEMU gets 4 GB so that the 2 GB buffer fits: kunit.py starts it with
+    /// `-m 1024`, and the `-m` that comes last wins. UML cannot be helped
+    /// the same way: kunit.py appends `mem=1G` after any kernel argument,
+    /// so on UML the suite skips the sizes that do not fit and says so.
+    fn kunit_args(self) -> Vec<String> {
+        match self {
+            Arch::Um => vec!["--arch=um".into()],
+            Arch::Arm64 => vec![
+                "--arch=arm64".into(),
+                "--cross_compile=aarch64-linux-gnu-".into(),
+                "--qemu_args=-m 4096".into(),
+            ],
+        }
+    }
+}
+
+/// Copies the suite into `tree` the same way for every revision: the test
+/// file beside `system_heap.c`, an `#include` at its end behind its own
+/// Kconfig symbol, and that symbol in the heaps' Kconfig.
+pub fn place_suite(tree: &Path, suite: &Suite) -> Result<()> {
+    let heaps = tree.join("drivers/dma-buf/heaps");
+    let heap_c = heaps.join("system_heap.c");
+    let kconfig = heaps.join("Kconfig");
+    let read =
+        |p: &Path| fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
+    let heap_src = read(&heap_c)?;
+    let kconfig_src = read(&kconfig)?;
+    let tail = read(&suite.tail)?;
+    let fragment = read(&suite.kconfig)?;
+    fs::copy(&suite.test_c, heaps.join("system_heap_test.c")).with_context(|| {
+        format!(
+            "cannot copy {} into {}",
+            suite.test_c.display(),
+            heaps.display()
+        )
+    })?;
+    if !heap_src.contains("system_heap_test.c") {
+        fs::write(&heap_c, heap_src + &tail)
+            .with_context(|| format!("cannot write {}", heap_c.display()))?;
+    }
+    if !kconfig_src.contains("DMABUF_HEAPS_SYSTEM_KUNIT_TEST") {
+        fs::write(&kconfig, kconfig_src + &fragment)
+            .with_context(|| format!("cannot write {}", kconfig.display()))?;
+    }
+    Ok(())
+}
+
+/// What one kunit.py run gave.
+#[derive(Debug, Serialize)]
+pub struct RunResult {
+    /// The parsed KTAP.
+    pub run: ktap::Run,
+    /// kunit.py's exit status.
+    pub exit_code: Option<i32>,
+    /// Where the raw log is.
+    pub log: PathBuf,
+}
+
+/// Runs kunit.py in `tree` for `arch`, building in `build_dir`, streaming
+/// its output to `progress` and saving it to `log`.
+pub fn run_kunit(
+    tree: &Path,
+    suite: &Suite,
+    arch: Arch,
+    build_dir: &Path,
+    log: &Path,
+    jobs: usize,
+    progress: &mut dyn Write,
+) -> Result<RunResult> {
+    fs::create_dir_all(build_dir)
+        .with_context(|| format!("cannot create {}", build_dir.display()))?;
+    let mut cmd = Command::new("python3");
+    cmd.arg("tools/testing/kunit/kunit.py")
+        .arg("run")
+        .arg(format!("--kunitconfig={}", suite.kunitconfig.display()))
+        .arg(format!("--build_dir={}", build_dir.display()))
+        .arg(format!("--jobs={jobs}"))
+        .arg("--raw_output=all")
+        .args(arch.kunit_args())
+        .current_dir(tree)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start kunit.py in {}", tree.display()))?;
+
+    // kunit.py's stderr carries make's errors: fold it into the same log.
+    let stderr = child.stderr.take().expect("piped");
+    let err_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("  kunit.py! {line}");
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let mut output = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading kunit.py's output")?;
+        // Progress: kunit.py's own lines and the KTAP results, not the boot log.
+        let body = line.trim_start();
+        if line.starts_with('[') && line.contains("] ")
+            || body.starts_with("ok ")
+            || body.starts_with("not ok ")
+            || body.starts_with("# sgvmap_timing")
+            || body.starts_with("$ make")
+        {
+            let _ = writeln!(progress, "  {}", line);
+        }
+        output.push_str(&line);
+        output.push('\n');
+    }
+    let status = child.wait().context("waiting for kunit.py")?;
+    let errors = err_thread.join().unwrap_or_default();
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).ok();
+    }
+    fs::write(log, format!("{output}{errors}"))
+        .with_context(|| format!("cannot write {}", log.display()))?;
+
+    let run = ktap::parse(&output).with_context(|| {
+        format!(
+            "kunit.py exited with {status} and printed no KTAP; the build or boot failed: see {}",
+            log.display()
+        )
+    })?;
+    Ok(RunResult {
+        run,
+        exit_code: status.code(),
+        log: log.to_path_buf(),
+    })
+}
+
+/// The figures of one (revision, arch) run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionFigures {
+    /// `baseline`, `v1`, ...
+    pub revision: String,
+    /// Arch.
+    pub arch: String,
+    /// Figures.
+    pub figures: Vec<Figure>,
+}
+
+fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
+    figures
+        .iter()
+        .find(|f| f.size == size && f.implementation == imp)
+        .map(|f| f.ns)
+}
+
+fn ms(ns: u64) -> String {
+    if ns >= 1_000_000 {
+        format!("{:.2} ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.1} us", ns as f64 / 1e3)
+    }
+}
+
+/// The comparison table: per arch and size, each loop's time and ratios,
+/// vmap alone, and the whole `system_heap_do_vmap()` per revision.
+pub fn render_table(runs: &[RevisionFigures]) -> String {
+    let mut out = String::new();
+    let mut keys: Vec<(String, u64)> = runs
+        .iter()
+        .flat_map(|r| r.figures.iter().map(|f| (f.arch.clone(), f.size)))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    out.push_str(&format!(
+        "{:<6} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>11} {:>12} {:>12} {:>7}\n",
+        "arch",
+        "size",
+        "before",
+        "v1",
+        "bounded",
+        "floor",
+        "v1 x",
+        "v1/flr",
+        "vmap",
+        "whole base",
+        "whole v1",
+        "loop %"
+    ));
+    for (arch, size) in keys {
+        let of_rev = |rev: &str| {
+            runs.iter()
+                .find(|r| r.arch == arch && r.revision == rev)
+                .map(|r| r.figures.as_slice())
+                .unwrap_or(&[])
+        };
+        // The loops are the same code in every revision's build: take the
+        // baseline run's, or any run that has them.
+        let loops = runs
+            .iter()
+            .filter(|r| r.arch == arch)
+            .map(|r| r.figures.as_slice())
+            .find(|f| fig(f, size, "before").is_some())
+            .unwrap_or(&[]);
+        let get = |imp: &str| fig(loops, size, imp);
+        let cell = |v: Option<u64>| v.map_or("-".to_string(), ms);
+        let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0 => format!("{:.2}", a as f64 / b as f64),
+            _ => "-".into(),
+        };
+        let whole_base = fig(of_rev("baseline"), size, "whole");
+        let whole_v1 = fig(of_rev("v1"), size, "whole");
+        let share = match (get("v1"), whole_v1) {
+            (Some(l), Some(w)) if w > 0 => format!("{:.2}", 100.0 * l as f64 / w as f64),
+            _ => "-".into(),
+        };
+        out.push_str(&format!(
+            "{:<6} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>11} {:>12} {:>12} {:>7}\n",
+            arch,
+            human_size(size),
+            cell(get("before")),
+            cell(get("v1")),
+            cell(get("bounded")),
+            cell(get("floor")),
+            ratio(get("before"), get("v1")),
+            ratio(get("v1"), get("floor")),
+            cell(get("vmap")),
+            cell(whole_base),
+            cell(whole_v1),
+            share
+        ));
+    }
+    out
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+        format!("{}G", bytes >> 30)
+    } else if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{}M", bytes >> 20)
+    } else {
+        format!("{}K", bytes >> 10)
+    }
+}

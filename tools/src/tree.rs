@@ -1,0 +1,288 @@
+//! Kernel trees per revision: a git worktree of the pristine source's base
+//! commit with the revision's patches applied as commits. The pristine tree
+//! (Debian's linux-source, or the user's own) is never written to.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use git2::{
+    ApplyLocation, ApplyOptions, Diff, IndexAddOption, Oid, Repository, Signature, Time,
+    WorktreeAddOptions, WorktreePruneOptions,
+};
+
+use crate::mailpatch::{self, MailPatch};
+
+/// The cache root: `${XDG_CACHE_HOME:-$HOME/.cache}/patchctl`.
+pub fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("patchctl"));
+    }
+    let home = std::env::var_os("HOME").context("neither XDG_CACHE_HOME nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".cache/patchctl"))
+}
+
+/// A revision to test: the base alone, or a directory of patch files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// `baseline`, `v1`, ...
+    pub name: String,
+    /// The patch files, in order (empty for the baseline).
+    pub patches: Vec<PathBuf>,
+}
+
+impl Revision {
+    /// `baseline`, or a revision directory under `series_dir` holding
+    /// `*.patch` files.
+    pub fn resolve(series_dir: &Path, name: &str) -> Result<Revision> {
+        if name == "baseline" {
+            return Ok(Revision {
+                name: name.into(),
+                patches: Vec::new(),
+            });
+        }
+        // Absolute, because patches are applied from inside the tree.
+        let dir = std::path::absolute(series_dir.join(name))
+            .with_context(|| format!("cannot resolve {}", series_dir.join(name).display()))?;
+        let entries = fs::read_dir(&dir).with_context(|| {
+            format!(
+                "no revision {name:?}: expected \"baseline\" or a directory {} with *.patch files",
+                dir.display()
+            )
+        })?;
+        let mut patches: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+            .collect();
+        patches.sort();
+        if patches.is_empty() {
+            bail!(
+                "revision directory {} holds no *.patch files",
+                dir.display()
+            );
+        }
+        Ok(Revision {
+            name: name.into(),
+            patches,
+        })
+    }
+}
+
+/// Checks that `source` looks like a kernel tree and says which version.
+pub fn kernel_version(source: &Path) -> Result<String> {
+    let makefile = source.join("Makefile");
+    let text = fs::read_to_string(&makefile).with_context(|| {
+        format!(
+            "{} is not a kernel tree: cannot read its Makefile",
+            source.display()
+        )
+    })?;
+    let field = |key: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim_start_matches([' ', '=']).trim().to_string())
+        })
+    };
+    match (field("VERSION"), field("PATCHLEVEL"), field("SUBLEVEL")) {
+        (Some(v), Some(p), Some(s)) => Ok(format!("{v}.{p}.{s}")),
+        _ => bail!(
+            "{} is not a kernel tree: its Makefile has no VERSION/PATCHLEVEL/SUBLEVEL",
+            makefile.display()
+        ),
+    }
+}
+
+/// Records, inside a prepared tree, the patches it was made with.
+const STAMP: &str = ".patchctl-applied";
+
+/// The identity commits made by the tool carry as committer when the
+/// repository has no user configured.
+const TOOL_NAME: &str = "patchctl";
+const TOOL_EMAIL: &str = "patchctl@localhost";
+
+/// A git repository holding the pristine source as one base commit.
+///
+/// A `source` that is a git repository already is used as it is (its
+/// HEAD is the base). Any other tree is copied into the cache once and
+/// committed there, so the user's files are never written to.
+pub fn base_repository(source: &Path, cache: &Path, version: &str) -> Result<Repository> {
+    if let Ok(repo) = Repository::open(source) {
+        if repo.head().is_ok() {
+            return Ok(repo);
+        }
+    }
+    let dir = cache.join(format!("base-{version}"));
+    if let Ok(repo) = Repository::open(&dir) {
+        if repo.head().is_ok() && dir.join(STAMP).exists() {
+            return Ok(repo);
+        }
+    }
+    eprintln!(
+        "patchctl: making {} a git repository with one base commit (once; about a minute)",
+        dir.display()
+    );
+    let partial = dir.with_extension("partial");
+    for d in [&partial, &dir] {
+        if d.exists() {
+            fs::remove_dir_all(d).with_context(|| format!("cannot remove {}", d.display()))?;
+        }
+    }
+    fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
+    copy_tree(source, &partial)?;
+    {
+        let repo = Repository::init(&partial)
+            .with_context(|| format!("cannot create a git repository in {}", partial.display()))?;
+        let mut index = repo.index()?;
+        // FORCE: the tarball's files are the base, whatever .gitignore says.
+        index
+            .add_all(["*"], IndexAddOption::FORCE, None)
+            .context("cannot add the kernel source to the index")?;
+        index.write()?;
+        let tree = repo.find_tree(index.write_tree()?)?;
+        let sig = Signature::now(TOOL_NAME, TOOL_EMAIL)?;
+        repo.commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            &format!(
+                "Linux {version}\n\nThe pristine source from {}.\n",
+                source.display()
+            ),
+            &tree,
+            &[],
+        )?;
+    }
+    fs::write(partial.join(STAMP), "")?;
+    fs::rename(&partial, &dir)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
+    Ok(Repository::open(&dir)?)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg("--reflink=auto")
+        .arg(from)
+        .arg(to)
+        .status()
+        .context("cannot run cp")?;
+    if !status.success() {
+        bail!("copying {} to {} failed", from.display(), to.display());
+    }
+    Ok(())
+}
+
+/// Makes `dest` a worktree of `base` at its base commit with `revision`'s
+/// patches applied as commits, as `git am` would make them. A tree made
+/// from the same patches before is reused, so that kbuild rebuilds only
+/// what changed. On any failure the worktree is removed: no half-applied
+/// revision is left behind.
+pub fn prepare(base: &Repository, revision: &Revision, name: &str, dest: &Path) -> Result<()> {
+    let mut applied = String::new();
+    let mut patches = Vec::new();
+    for path in &revision.patches {
+        let raw = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        applied.push_str(&String::from_utf8_lossy(&raw));
+        patches.push((path, mailpatch::parse(&raw, &path.display().to_string())?));
+    }
+    let stamp = dest.join(STAMP);
+    if fs::read_to_string(&stamp).is_ok_and(|old| old == applied) {
+        return Ok(());
+    }
+    remove_worktree(base, name, dest)?;
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let base_commit = base.head()?.peel_to_commit()?;
+    let branch = base.branch(&format!("patchctl/{name}"), &base_commit, true)?;
+    let mut opts = WorktreeAddOptions::new();
+    opts.reference(Some(branch.get()));
+    base.worktree(name, dest, Some(&opts))
+        .with_context(|| format!("cannot add a worktree at {}", dest.display()))?;
+
+    let result = (|| -> Result<()> {
+        let repo = Repository::open(dest)?;
+        for (path, patch) in &patches {
+            am(&repo, path, patch)?;
+        }
+        fs::write(&stamp, &applied).with_context(|| format!("cannot write {}", stamp.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = remove_worktree(base, name, dest);
+    }
+    result
+}
+
+/// Removes the worktree `name` at `dest`, if there is one.
+fn remove_worktree(base: &Repository, name: &str, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        fs::remove_dir_all(dest).with_context(|| format!("cannot remove {}", dest.display()))?;
+    }
+    if let Ok(wt) = base.find_worktree(name) {
+        let mut opts = WorktreePruneOptions::new();
+        opts.valid(true).working_tree(true);
+        wt.prune(Some(&mut opts))
+            .with_context(|| format!("cannot prune worktree {name}"))?;
+    }
+    Ok(())
+}
+
+/// Applies one patch to the index and the files and commits it with the
+/// mail's author, date and message. An error names the patch, the file
+/// and the hunk that failed.
+pub fn am(repo: &Repository, path: &Path, patch: &MailPatch) -> Result<Oid> {
+    let diff = Diff::from_buffer(patch.diff.as_bytes())
+        .with_context(|| format!("{}: the diff cannot be parsed", path.display()))?;
+    let last_file = std::cell::RefCell::new(String::new());
+    let last_hunk = std::cell::RefCell::new(String::new());
+    let mut opts = ApplyOptions::new();
+    opts.delta_callback(|delta| {
+        if let Some(d) = delta {
+            *last_file.borrow_mut() = d
+                .new_file()
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+        }
+        true
+    });
+    opts.hunk_callback(|hunk| {
+        if let Some(h) = hunk {
+            *last_hunk.borrow_mut() = String::from_utf8_lossy(h.header()).trim().to_string();
+        }
+        true
+    });
+    if let Err(err) = repo.apply(&diff, ApplyLocation::Both, Some(&mut opts)) {
+        bail!(
+            "patch {} does not apply: {} (file {}, hunk {})",
+            path.display(),
+            err.message(),
+            last_file.borrow(),
+            last_hunk.borrow()
+        );
+    }
+    let mut index = repo.index()?;
+    let tree = repo.find_tree(index.write_tree()?)?;
+    let parent = repo.head()?.peel_to_commit()?;
+    let author = Signature::new(
+        &patch.author_name,
+        &patch.author_email,
+        &Time::new(patch.time, patch.offset_minutes),
+    )
+    .with_context(|| format!("{}: bad author {:?}", path.display(), patch.author_name))?;
+    let committer = repo
+        .signature()
+        .or_else(|_| Signature::now(TOOL_NAME, TOOL_EMAIL))?;
+    let oid = repo.commit(
+        Some("HEAD"),
+        &author,
+        &committer,
+        &patch.message,
+        &tree,
+        &[&parent],
+    )?;
+    Ok(oid)
+}

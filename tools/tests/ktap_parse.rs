@@ -1,0 +1,121 @@
+//! The KTAP parser on real kunit output recorded from this workspace's
+//! suite on UML (Linux 6.12.117).
+
+use patchctl::ktap::{self, Outcome};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/ktap/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The kernel panicked (out of memory) in the middle of the timing case:
+/// what ran is reported, and what never reported is missing, not passed.
+#[test]
+fn a_crash_mid_suite_is_missing_results() {
+    let run = ktap::parse(&fixture("um-baseline-oom-panic.log")).unwrap();
+    assert!(!run.missing.is_empty(), "{run:#?}");
+    assert!(run.failures().is_empty());
+    // Two correctness cases of four sizes each, and two timing sizes.
+    assert_eq!(run.passed(), 10);
+    assert_eq!(run.figures.len(), 12);
+    let v1_256m = run
+        .figures
+        .iter()
+        .find(|f| f.size == 268_435_456 && f.implementation == "v1")
+        .unwrap();
+    assert_eq!(
+        (v1_256m.arch.as_str(), v1_256m.ns, v1_256m.runs),
+        ("um", 36_864, 7)
+    );
+}
+
+#[test]
+fn suite_structure_is_kept() {
+    let run = ktap::parse(&fixture("um-baseline-oom-panic.log")).unwrap();
+    let leaves: Vec<String> = run
+        .suites
+        .iter()
+        .flat_map(|s| s.leaves())
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        leaves.contains(
+            &"system_heap_vmap.sgvmap_whole_vmap_is_right.256M (chained table)".to_string()
+        ),
+        "{leaves:#?}"
+    );
+}
+
+#[test]
+fn result_lines_with_directives() {
+    let text = "KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n    1..3\n    ok 1 a\n    not ok 2 b\n    ok 3 c # SKIP size=2147483648: only 900 MB available\nok 1 s\n";
+    let run = ktap::parse(text).unwrap();
+    assert!(run.missing.is_empty());
+    let failures: Vec<_> = run.failures().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(failures, vec!["s.b".to_string()]);
+    assert_eq!(
+        run.skips(),
+        vec![(
+            "s.c".to_string(),
+            "size=2147483648: only 900 MB available".to_string()
+        )]
+    );
+    assert_eq!(run.suites[0].subtests[0].outcome, Outcome::Pass);
+}
+
+#[test]
+fn a_plan_not_met_is_missing() {
+    let text = "KTAP version 1\n1..2\n    KTAP version 1\n    # Subtest: s\n    1..3\n    ok 1 a\nok 1 s\n";
+    let run = ktap::parse(text).unwrap();
+    assert_eq!(run.missing.len(), 2, "{run:#?}");
+}
+
+#[test]
+fn timestamps_and_log_noise_are_tolerated() {
+    let text = "[    0.100000] booting\n[    0.200000] KTAP version 1\n[    0.200001] 1..1\n[    0.3] random driver message\n[    0.4]     KTAP version 1\n[    0.4]     # Subtest: s\n[    0.4]     1..1\n[    0.5]     ok 1 a\n[    0.6] ok 1 s\n";
+    let run = ktap::parse(text).unwrap();
+    assert!(run.missing.is_empty(), "{run:#?}");
+    assert_eq!(run.passed(), 1);
+}
+
+#[test]
+fn no_ktap_is_an_error() {
+    let err = ktap::parse("make: *** [Makefile:123] Error 2\n").unwrap_err();
+    assert!(err.to_string().contains("KTAP version 1"), "{err}");
+}
+
+#[test]
+fn figure_lines() {
+    let ok = ktap::parse_figure(
+        "sgvmap_timing: sgvmap_timing: arch=arm64 size=268435456 impl=v1 ns=158352 runs=7",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (
+            ok.arch.as_str(),
+            ok.size,
+            ok.implementation.as_str(),
+            ok.ns,
+            ok.runs
+        ),
+        ("arm64", 268_435_456, "v1", 158_352, 7)
+    );
+    assert!(ktap::parse_figure("something else").is_none());
+    let err = ktap::parse_figure("sgvmap_timing: arch=um size=12 impl=v1 runs=7")
+        .unwrap()
+        .unwrap_err();
+    assert!(err.contains("lacks one of"), "{err}");
+    let err = ktap::parse_figure("sgvmap_timing: arch=um size=big impl=v1 ns=1 runs=7")
+        .unwrap()
+        .unwrap_err();
+    assert!(err.contains("size=\"big\" is not a byte count"), "{err}");
+}
+
+/// A figure line the report cannot read fails the run instead of vanishing.
+#[test]
+fn a_malformed_figure_fails_the_run() {
+    let text = "KTAP version 1\n1..1\n    # sgvmap_timing: arch=um size=12 impl=v1 ns=oops runs=7\nok 1 s\n";
+    let run = ktap::parse(text).unwrap();
+    assert_eq!(run.failures().len(), 1);
+}
