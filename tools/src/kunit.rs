@@ -145,6 +145,9 @@ pub fn run_kunit(
         .arg(format!("--build_dir={}", build_dir.display()))
         .arg(format!("--jobs={jobs}"))
         .arg("--raw_output=all")
+        // kunit.py gives a run 300 s by default; the 2 GB timings under
+        // QEMU's emulation need more.
+        .arg("--timeout=1800")
         .args(arch.kunit_args())
         .current_dir(tree)
         .stdout(Stdio::piped())
@@ -220,16 +223,10 @@ fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
         .map(|f| f.ns)
 }
 
-fn ms(ns: u64) -> String {
-    if ns >= 1_000_000 {
-        format!("{:.2} ms", ns as f64 / 1e6)
-    } else {
-        format!("{:.1} us", ns as f64 / 1e3)
-    }
-}
-
-/// The comparison table: per arch and size, each loop's time and ratios,
-/// vmap alone, and the whole `system_heap_do_vmap()` per revision.
+/// The comparison tables: per arch and size, each loop's time and its
+/// ratios to the pre-patch walk and to the floor; then `vmap()` alone, the
+/// whole `system_heap_do_vmap()` of each revision, and the share of each
+/// revision's whole that its own loop takes.
 pub fn render_table(runs: &[RevisionFigures]) -> String {
     let mut out = String::new();
     let mut keys: Vec<(String, u64)> = runs
@@ -238,65 +235,107 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
         .collect();
     keys.sort();
     keys.dedup();
+    let mut revisions: Vec<&str> = Vec::new();
+    for r in runs {
+        if !revisions.contains(&r.revision.as_str()) {
+            revisions.push(&r.revision);
+        }
+    }
+    let cell = |v: Option<u64>| v.map_or("-".to_string(), time);
+    let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0 => format!("{:.2}x", a as f64 / b as f64),
+        _ => "-".into(),
+    };
+    // Every build carries the same three loops; the first revision's
+    // run (the baseline when it is tested) speaks for them.
+    let loops_of = |arch: &str| {
+        revisions
+            .iter()
+            .find_map(|rev| runs.iter().find(|r| r.arch == arch && r.revision == *rev))
+            .map_or(&[][..], |r| r.figures.as_slice())
+    };
+    let whole_of = |arch: &str, rev: &str, size: u64| {
+        runs.iter()
+            .find(|r| r.arch == arch && r.revision == rev)
+            .and_then(|r| fig(&r.figures, size, "whole"))
+    };
+
+    out.push_str("loops (page array from the sg table), minimum of runs:\n");
     out.push_str(&format!(
-        "{:<6} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>11} {:>12} {:>12} {:>7}\n",
+        "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
         "arch",
         "size",
         "before",
         "v1",
         "bounded",
         "floor",
-        "v1 x",
-        "v1/flr",
-        "vmap",
-        "whole base",
-        "whole v1",
-        "loop %"
+        "v1 gain",
+        "bnd gain",
+        "v1/floor",
+        "bnd/floor"
     ));
-    for (arch, size) in keys {
-        let of_rev = |rev: &str| {
-            runs.iter()
-                .find(|r| r.arch == arch && r.revision == rev)
-                .map(|r| r.figures.as_slice())
-                .unwrap_or(&[])
-        };
-        // The loops are the same code in every revision's build: take the
-        // baseline run's, or any run that has them.
-        let loops = runs
-            .iter()
-            .filter(|r| r.arch == arch)
-            .map(|r| r.figures.as_slice())
-            .find(|f| fig(f, size, "before").is_some())
-            .unwrap_or(&[]);
-        let get = |imp: &str| fig(loops, size, imp);
-        let cell = |v: Option<u64>| v.map_or("-".to_string(), ms);
-        let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0 => format!("{:.2}", a as f64 / b as f64),
-            _ => "-".into(),
-        };
-        let whole_base = fig(of_rev("baseline"), size, "whole");
-        let whole_v1 = fig(of_rev("v1"), size, "whole");
-        let share = match (get("v1"), whole_v1) {
-            (Some(l), Some(w)) if w > 0 => format!("{:.2}", 100.0 * l as f64 / w as f64),
-            _ => "-".into(),
-        };
+    for (arch, size) in &keys {
+        let f = loops_of(arch);
+        let get = |imp: &str| fig(f, *size, imp);
         out.push_str(&format!(
-            "{:<6} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>11} {:>12} {:>12} {:>7}\n",
+            "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
             arch,
-            human_size(size),
+            human_size(*size),
             cell(get("before")),
             cell(get("v1")),
             cell(get("bounded")),
             cell(get("floor")),
             ratio(get("before"), get("v1")),
+            ratio(get("before"), get("bounded")),
             ratio(get("v1"), get("floor")),
-            cell(get("vmap")),
-            cell(whole_base),
-            cell(whole_v1),
-            share
+            ratio(get("bounded"), get("floor")),
         ));
     }
+
+    out.push_str(
+        "\nwhole path: vmap() alone, and system_heap_do_vmap() as each revision has it:\n",
+    );
+    let mut header = format!("{:<6} {:>5} {:>11}", "arch", "size", "vmap()");
+    for rev in &revisions {
+        header.push_str(&format!(" {:>13} {:>7}", format!("whole {rev}"), "loop%"));
+    }
+    out.push_str(&header);
+    out.push('\n');
+    for (arch, size) in &keys {
+        let f = loops_of(arch);
+        let mut line = format!(
+            "{:<6} {:>5} {:>11}",
+            arch,
+            human_size(*size),
+            cell(fig(f, *size, "vmap"))
+        );
+        for rev in &revisions {
+            let whole = whole_of(arch, rev, *size);
+            // The loop this revision's system_heap_do_vmap() runs, where
+            // it is known: the pre-patch walk, or the loop v1 posted.
+            let own_loop = match *rev {
+                "baseline" => Some("before"),
+                "v1" => Some("v1"),
+                _ => None,
+            };
+            let share = match (own_loop.and_then(|l| fig(f, *size, l)), whole) {
+                (Some(l), Some(w)) if w > 0 => format!("{:.3}", 100.0 * l as f64 / w as f64),
+                _ => "-".into(),
+            };
+            line.push_str(&format!(" {:>13} {:>7}", cell(whole), share));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
+}
+
+fn time(ns: u64) -> String {
+    if ns >= 1_000_000 {
+        format!("{:.2} ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.1} us", ns as f64 / 1e3)
+    }
 }
 
 fn human_size(bytes: u64) -> String {

@@ -169,7 +169,7 @@ fn run_kunit(
         kunit::place_suite(&tree_dir, &suite)?;
         for &arch in &arches {
             let build = cache.join("build").join(format!(
-                "{series_name}-{}-{}",
+                "{series_name}-{}-{}-c",
                 revision.name,
                 arch.name()
             ));

@@ -8,8 +8,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use git2::{
-    ApplyLocation, ApplyOptions, Diff, IndexAddOption, Oid, Repository, Signature, Time,
-    WorktreeAddOptions, WorktreePruneOptions,
+    IndexAddOption, Oid, Repository, Signature, Time, WorktreeAddOptions, WorktreePruneOptions,
 };
 
 use crate::mailpatch::{self, MailPatch};
@@ -232,38 +231,47 @@ fn remove_worktree(base: &Repository, name: &str, dest: &Path) -> Result<()> {
 
 /// Applies one patch to the index and the files and commits it with the
 /// mail's author, date and message. An error names the patch, the file
-/// and the hunk that failed.
+/// and the line of the hunk that failed, and changes nothing.
+///
+/// The diff goes through `git apply --index`, not libgit2's apply:
+/// libgit2 places a hunk only at the line its header names, while git
+/// (and `git am`) finds it where the context matches. v1 applies to
+/// 6.12.117 only that way: its hunk sits 4 lines higher there.
 pub fn am(repo: &Repository, path: &Path, patch: &MailPatch) -> Result<Oid> {
-    let diff = Diff::from_buffer(patch.diff.as_bytes())
-        .with_context(|| format!("{}: the diff cannot be parsed", path.display()))?;
-    let last_file = std::cell::RefCell::new(String::new());
-    let last_hunk = std::cell::RefCell::new(String::new());
-    let mut opts = ApplyOptions::new();
-    opts.delta_callback(|delta| {
-        if let Some(d) = delta {
-            *last_file.borrow_mut() = d
-                .new_file()
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-        }
-        true
-    });
-    opts.hunk_callback(|hunk| {
-        if let Some(h) = hunk {
-            *last_hunk.borrow_mut() = String::from_utf8_lossy(h.header()).trim().to_string();
-        }
-        true
-    });
-    if let Err(err) = repo.apply(&diff, ApplyLocation::Both, Some(&mut opts)) {
+    let workdir = repo.workdir().with_context(|| {
+        format!(
+            "{}: the repository has no working tree to apply to",
+            path.display()
+        )
+    })?;
+    let mut child = Command::new("git")
+        .args(["apply", "--index", "--verbose", "--whitespace=nowarn", "-"])
+        .current_dir(workdir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run git apply")?;
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin
+            .write_all(patch.diff.as_bytes())
+            .context("cannot give the diff to git apply")?;
+    }
+    let out = child.wait_with_output().context("waiting for git apply")?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let detail: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
         bail!(
-            "patch {} does not apply: {} (file {}, hunk {})",
+            "patch {} does not apply to {}: {}",
             path.display(),
-            err.message(),
-            last_file.borrow(),
-            last_hunk.borrow()
+            workdir.display(),
+            detail.join("; ")
         );
     }
+    // git apply wrote the index file; drop libgit2's cached copy of it.
+    repo.index()?.read(true)?;
     let mut index = repo.index()?;
     let tree = repo.find_tree(index.write_tree()?)?;
     let parent = repo.head()?.peel_to_commit()?;
