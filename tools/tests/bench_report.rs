@@ -1,9 +1,12 @@
 //! `patchctl bench` on criterion output recorded from a real run of
 //! `cargo bench -p rust-heap --bench sgvmap` (AMD EPYC, 2 CPUs).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::tempdir;
 use patchctl::bench;
 use patchctl::machine::Machine;
 
@@ -31,7 +34,7 @@ fn computes_ratios_from_recorded_run() {
 
 #[test]
 fn missing_figures_name_the_file_and_the_fix() {
-    let dir = tempdir();
+    let dir = tempdir("bench-test");
     let err = bench::load(&dir, Machine::this()).unwrap_err();
     let msg = format!("{err:#}");
     assert!(
@@ -43,7 +46,7 @@ fn missing_figures_name_the_file_and_the_fix() {
 
 #[test]
 fn malformed_estimates_are_rejected_clearly() {
-    let dir = tempdir();
+    let dir = tempdir("bench-test");
     let path = dir.join("sgvmap_2g/c_before/new");
     std::fs::create_dir_all(&path).unwrap();
     std::fs::write(path.join("estimates.json"), "{\"mean\": 3}").unwrap();
@@ -53,7 +56,7 @@ fn malformed_estimates_are_rejected_clearly() {
 
 #[test]
 fn cli_prints_json_and_writes_the_report() {
-    let dir = tempdir();
+    let dir = tempdir("bench-test");
     let out = dir.join("results/bench.json");
     let run = Command::new(env!("CARGO_BIN_EXE_patchctl"))
         .args(["bench", "--json", "--criterion-dir"])
@@ -86,17 +89,4 @@ fn cli_exits_2_with_a_message_on_missing_input() {
         stderr.starts_with("patchctl: cannot read /nonexistent/criterion/"),
         "{stderr}"
     );
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "patchctl-bench-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -119,3 +119,39 @@ fn a_malformed_figure_fails_the_run() {
     let run = ktap::parse(text).unwrap();
     assert_eq!(run.failures().len(), 1);
 }
+
+/// A whole run of baseline and v1 on UML, as recorded: every case passes,
+/// the sizes UML cannot hold are skipped with the reason, and the table
+/// puts each revision's whole path beside vmap() alone.
+#[test]
+fn recorded_um_runs_make_the_table() {
+    use patchctl::kunit::{render_table, RevisionFigures};
+    let mut runs = Vec::new();
+    for rev in ["baseline", "v1"] {
+        let run = ktap::parse(&fixture(&format!("um-{rev}.log"))).unwrap();
+        assert!(run.missing.is_empty(), "{rev}: {:?}", run.missing);
+        assert!(run.failures().is_empty(), "{rev}");
+        let skips = run.skips();
+        assert_eq!(skips.len(), 2, "{rev}: 1G and 2G do not fit UML's mem=1G");
+        assert!(skips.iter().all(|(_, why)| why.contains("MB available")));
+        // Six figures for each of 16M and 256M.
+        assert_eq!(run.figures.len(), 12, "{rev}");
+        runs.push(RevisionFigures {
+            revision: rev.into(),
+            arch: "um".into(),
+            figures: run.figures,
+        });
+    }
+    let table = render_table(&runs);
+    assert!(table.contains("whole baseline"), "{table}");
+    assert!(table.contains("whole v1"), "{table}");
+    let row_256m: Vec<&str> = table
+        .lines()
+        .filter(|l| l.split_whitespace().take(2).eq(["um", "256M"]))
+        .collect();
+    assert_eq!(row_256m.len(), 2, "{table}");
+    assert!(
+        !row_256m[0].contains(" - "),
+        "every loop figure is there: {table}"
+    );
+}

@@ -1,25 +1,15 @@
 //! Applying mail-form patches as commits, on real git repositories made
 //! here, with patches written by the real `git format-patch`.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::tempdir;
 use git2::Repository;
 use patchctl::{mailpatch, tree};
-
-fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "patchctl-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
