@@ -151,6 +151,10 @@ pub struct Figure {
     pub runs: u32,
 }
 
+/// Lines of diagnostics kept per test: enough for a failed expectation
+/// with its values, not a whole kernel log.
+const MAX_DIAGNOSTICS: usize = 24;
+
 /// The key that starts a figure line.
 pub const FIGURE_KEY: &str = "sgvmap_timing:";
 
@@ -282,6 +286,7 @@ pub fn parse(output: &str) -> Result<Run, ParseError> {
     let mut seen_header = false;
     let mut missing = Vec::new();
     let mut suites = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
 
     for raw in output.lines() {
         let line = strip_timestamp(raw);
@@ -327,12 +332,18 @@ pub fn parse(output: &str) -> Result<Run, ParseError> {
                 }
                 continue;
             }
-            if let Some(top) = stack.iter_mut().rev().find(|o| o.depth <= depth + 1) {
-                top.diagnostics.push(diag.to_string());
-            }
+            pending.push(diag.to_string());
             continue;
         }
-        if let Some((passed, name, skip)) = parse_result(body) {
+        let Some((passed, name, skip)) = parse_result(body) else {
+            // Continuation lines of a failed expectation ("Expected x == y,
+            // but") carry no "#": keep them with the test they precede.
+            if !stack.is_empty() && !body.is_empty() {
+                pending.push(body.to_string());
+            }
+            continue;
+        };
+        {
             // Deeper tests still open never got their result: missing.
             while stack.last().is_some_and(|o| o.depth > depth + 1) {
                 close_missing(&mut stack, &mut missing, &mut suites);
@@ -353,6 +364,12 @@ pub fn parse(output: &str) -> Result<Run, ParseError> {
                 }
                 _ => (Vec::new(), None, Vec::new()),
             };
+            // A test's diagnostics are the lines printed before its result.
+            let mut diagnostics = diagnostics;
+            diagnostics.append(&mut pending);
+            if diagnostics.len() > MAX_DIAGNOSTICS {
+                diagnostics.drain(..diagnostics.len() - MAX_DIAGNOSTICS);
+            }
             let outcome = match (passed, skip) {
                 (_, Some(reason)) => Outcome::Skip(reason),
                 (true, None) => Outcome::Pass,

@@ -155,3 +155,44 @@ fn recorded_um_runs_make_the_table() {
         "every loop figure is there: {table}"
     );
 }
+
+/// arm64 under QEMU with 4 GB: every size up to 2 GB runs, none skipped.
+#[test]
+fn recorded_arm64_runs_reach_2g() {
+    for rev in ["baseline", "v1"] {
+        let run = ktap::parse(&fixture(&format!("arm64-{rev}.log"))).unwrap();
+        assert!(run.missing.is_empty() && run.failures().is_empty(), "{rev}");
+        assert!(run.skips().is_empty(), "{rev}: {:?}", run.skips());
+        assert_eq!(run.figures.len(), 24, "{rev}: six figures for four sizes");
+        assert!(run
+            .figures
+            .iter()
+            .any(|f| f.arch == "arm64" && f.size == 2 << 30 && f.implementation == "whole"));
+    }
+}
+
+/// The suite on a revision that maps the last page one page off: each
+/// size of the whole-vmap case fails, with kunit's message attached.
+#[test]
+fn recorded_failure_keeps_the_expectation_message() {
+    let run = ktap::parse(&fixture("um-broken-one-page-off.log")).unwrap();
+    let failures = run.failures();
+    assert_eq!(failures.len(), 4, "{failures:#?}");
+    let (path, one_page) = &failures[0];
+    assert_eq!(path, "system_heap_vmap.sgvmap_whole_vmap_is_right.one page");
+    let text = one_page.diagnostics.join("\n");
+    assert!(text.contains("EXPECTATION FAILED"), "{text}");
+    assert!(
+        text.contains("1 of 1 pages mapped wrong, first at index 0"),
+        "{text}"
+    );
+    let (_, chained) = &failures[3];
+    assert!(
+        chained
+            .diagnostics
+            .join("\n")
+            .contains("1 of 65536 pages mapped wrong, first at index 65535"),
+        "{:?}",
+        chained.diagnostics
+    );
+}
