@@ -83,6 +83,28 @@ impl Arch {
     }
 }
 
+/// Checks that the programs kunit.py will call for `arch` are installed,
+/// so that a missing one is named up front rather than deep in a build log.
+pub fn check_tools(arch: Arch) -> Result<()> {
+    let mut needed = vec!["python3", "make", "gcc", "flex", "bison", "bc", "perl"];
+    if arch == Arch::Arm64 {
+        needed.extend(["aarch64-linux-gnu-gcc", "qemu-system-aarch64"]);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let missing: Vec<&str> = needed
+        .into_iter()
+        .filter(|tool| !std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "kunit.py for {} needs {} on PATH: run `scripts/deps.sh kunit` (or `make deps`) to install them",
+            arch.name(),
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Copies the suite into `tree` the same way for every revision: the test
 /// file beside `system_heap.c`, an `#include` at its end behind its own
 /// Kconfig symbol, and that symbol in the heaps' Kconfig.

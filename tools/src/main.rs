@@ -53,7 +53,7 @@ enum Command {
     /// the suite from kunit/, then the tree's own tools/testing/kunit/kunit.py
     /// builds and boots it (UML, or arm64 under QEMU). The KTAP it prints is
     /// parsed: any failed or missing case fails the command. Figures go to
-    /// results/kunit-<revision>-<arch>.json and into one comparison table.
+    /// results/kunit-<series>-<revision>-<arch>.json and into one comparison table.
     ///
     /// Trees and build directories live in ~/.cache/patchctl and are reused.
     Kunit {
@@ -143,6 +143,9 @@ fn run_kunit(
         .iter()
         .map(|a| kunit::Arch::parse(a))
         .collect::<Result<Vec<_>>>()?;
+    for &arch in &arches {
+        kunit::check_tools(arch)?;
+    }
     let revisions = revisions
         .iter()
         .map(|r| tree::Revision::resolve(series, r))

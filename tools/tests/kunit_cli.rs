@@ -1,0 +1,89 @@
+//! `patchctl kunit` refuses bad input up front, naming it and saying what
+//! was expected, before any tree is made or kernel built.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::tempdir;
+
+/// A directory that passes the kernel-tree check (a top Makefile with
+/// the version), so that the checks after it can be reached.
+fn kernel_like_dir() -> std::path::PathBuf {
+    let dir = tempdir("kdir");
+    std::fs::write(
+        dir.join("Makefile"),
+        "VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn patchctl(args: &[&str]) -> (Option<i32>, String) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .current_dir(workspace)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_directory_that_is_not_a_kernel_tree() {
+    let dir = tempdir("not-kernel");
+    let (code, err) = patchctl(&["kunit", "--kdir", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is not a kernel tree"), "{err}");
+    assert!(err.contains("--kdir"), "{err}");
+}
+
+#[test]
+fn an_unknown_arch() {
+    let kdir = kernel_like_dir();
+    let (code, err) = patchctl(&["kunit", "--kdir", kdir.to_str().unwrap(), "--arch", "sparc"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown arch \"sparc\": expected \"um\" or \"arm64\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_revision() {
+    let kdir = kernel_like_dir();
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--kdir",
+        kdir.to_str().unwrap(),
+        "--revision",
+        "v9",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no revision \"v9\""), "{err}");
+    assert!(err.contains("patches/system-heap-vmap/v9"), "{err}");
+}
+
+#[test]
+fn help_teaches_the_flow() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .current_dir(workspace)
+        .args(["kunit", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "kunit.py",
+        "--revision",
+        "--arch",
+        "results/kunit-",
+        "~/.cache/patchctl",
+    ] {
+        assert!(help.contains(needle), "{needle} not in:\n{help}");
+    }
+}
