@@ -3,8 +3,16 @@
 //! The library does the work; `main.rs` parses arguments and prints.
 
 pub mod bench;
+pub mod fetch;
 pub mod ktap;
 pub mod kunit;
 pub mod machine;
 pub mod mailpatch;
+pub mod maintainers;
+pub mod mbox;
+pub mod review;
+pub mod store;
+pub mod subject;
+pub mod thread;
+pub mod trailers;
 pub mod tree;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use patchctl::{bench, kunit, machine::Machine, tree};
+use patchctl::{bench, fetch, kunit, machine::Machine, maintainers, review, store, thread, tree};
 
 #[derive(Parser)]
 #[command(
@@ -84,6 +84,207 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fetch a review thread into the workspace's review store.
+    ///
+    /// THREAD is a Message-ID (with or without <>), a lore URL (/r/<id>,
+    /// /<list>/<id>/, /all/<id>/T/), or a local .mbox / .mbox.gz file. Over
+    /// HTTP the whole thread is downloaded as <base>/all/<id>/t.mbox.gz.
+    /// A refetch adds only the messages not stored yet; a download that is
+    /// cut short, corrupt, or not an mbox changes nothing. The thread and the
+    /// review state derived from it are committed under refs/patchctl/review.
+    Fetch {
+        /// Message-ID, lore URL, or mbox file.
+        thread: String,
+        /// lore's address (tests point it at 127.0.0.1).
+        #[arg(long, default_value = fetch::DEFAULT_BASE, env = "PATCHCTL_LORE")]
+        base: String,
+        /// Use only what is stored; never touch the network.
+        #[arg(long)]
+        offline: bool,
+        /// Seconds per HTTP request.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Tries in all for 5xx answers and broken connections.
+        #[arg(long, default_value_t = 4)]
+        attempts: u32,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// Where each revision stands: state, trailers, verdicts with evidence,
+    /// open questions, and the next step for the author.
+    ///
+    /// Reads the threads in the review store (patchctl fetch puts them
+    /// there); roles come from the kernel tree's MAINTAINERS.
+    Status {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    /// The git repository holding the review store.
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// A kernel tree's MAINTAINERS (default: the cached linux-source-6.12's).
+    #[arg(long)]
+    maintainers: Option<PathBuf>,
+    /// Verdict rules (default: the built-in tools/config/review-rules.toml).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+}
+
+impl ReviewArgs {
+    fn repository(&self) -> Result<git2::Repository> {
+        git2::Repository::discover(&self.repo).with_context(|| {
+            format!(
+                "{} is not in a git repository: the review store lives in one",
+                self.repo.display()
+            )
+        })
+    }
+
+    fn rules(&self) -> Result<review::Rules> {
+        match &self.rules {
+            None => Ok(review::Rules::default_rules()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                review::Rules::parse(&text, &p.display().to_string())
+            }
+        }
+    }
+
+    fn maintainers(&self) -> Result<Option<maintainers::Maintainers>> {
+        let path = match &self.maintainers {
+            Some(p) => p.clone(),
+            None => {
+                let p = maintainers::default_path()?;
+                if !p.exists() {
+                    eprintln!(
+                        "patchctl: no MAINTAINERS at {} (scripts/deps.sh kernel-source puts one there): roles are not shown",
+                        p.display()
+                    );
+                    return Ok(None);
+                }
+                p
+            }
+        };
+        Ok(Some(maintainers::Maintainers::load(&path)?))
+    }
+}
+
+/// Every stored thread, decoded, as one thread set for the state.
+fn stored_thread(store: &store::Store) -> Result<thread::Thread> {
+    let mut mails = Vec::new();
+    for (name, data) in store.threads()? {
+        let fetched = fetch::decode(&data, &format!("stored thread {name}"))?;
+        mails.extend(fetched.thread.mails);
+    }
+    Ok(thread::Thread::from_mails(mails))
+}
+
+fn run_fetch(
+    source: &str,
+    opts: fetch::HttpOptions,
+    offline: bool,
+    args: &ReviewArgs,
+) -> Result<ExitCode> {
+    let source = fetch::parse_source(source)?;
+    let repo = args.repository()?;
+    let store = store::Store::new(&repo);
+    let (data, what) = match &source {
+        fetch::Source::File(p) => (
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        fetch::Source::MessageId(id) if offline => {
+            let known = stored_thread(&store)?;
+            if known.get(id).is_none() {
+                anyhow::bail!("thread {id} is not stored: fetch it once without --offline");
+            }
+            println!(
+                "{id}: stored, {} messages in the store (offline: nothing fetched)",
+                known.mails.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        fetch::Source::MessageId(id) => {
+            eprintln!("patchctl: fetching {}", fetch::thread_url(&opts.base, id));
+            (
+                fetch::download(id, &opts)?,
+                fetch::thread_url(&opts.base, id),
+            )
+        }
+    };
+    let fetched = fetch::decode(&data, &what)?;
+    let root = fetched
+        .thread
+        .mails
+        .iter()
+        .find(|m| m.parent.is_none())
+        .map(|m| m.message_id.clone())
+        .context("the thread has no messages")?;
+    let file = format!("threads/{}", store::thread_file(&root));
+    let old = match store.read(&file)? {
+        Some(bytes) => fetch::decode(&bytes, &file)?.messages,
+        None => Vec::new(),
+    };
+    let (merged, added) = fetch::merge(old, fetched.messages);
+    let raw: Vec<Vec<u8>> = merged.iter().map(|(_, r)| r.clone()).collect();
+    let mbox = patchctl::mbox::join(&raw);
+
+    // The state as it stands with this thread, in the same commit.
+    let mut files = vec![(file.clone(), mbox)];
+    let mut all = Vec::new();
+    for (name, data) in store.threads()? {
+        if format!("threads/{name}") != file {
+            all.extend(fetch::decode(&data, &name)?.thread.mails);
+        }
+    }
+    all.extend(fetch::decode(&files[0].1, &file)?.thread.mails);
+    let state = review::derive(
+        &thread::Thread::from_mails(all),
+        args.maintainers()?.as_ref(),
+        &args.rules()?,
+    );
+    files.push(("state.json".into(), serde_json::to_vec_pretty(&state)?));
+    let commit = store.commit(
+        &files,
+        &format!(
+            "fetch {root}: {added} new, {} in all\n\nFrom {what}.\n",
+            merged.len()
+        ),
+    )?;
+    println!(
+        "{root}: {added} new message(s), {} stored; {} at {}",
+        merged.len(),
+        store::REF,
+        &commit.to_string()[..12]
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_status(json: bool, args: &ReviewArgs) -> Result<ExitCode> {
+    let repo = args.repository()?;
+    let store = store::Store::new(&repo);
+    let thread = stored_thread(&store)?;
+    if thread.mails.is_empty() {
+        anyhow::bail!(
+            "no threads in the review store of {}: run `patchctl fetch <thread>` first",
+            args.repo.display()
+        );
+    }
+    let state = review::derive(&thread, args.maintainers()?.as_ref(), &args.rules()?);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&state)?);
+    } else {
+        print!("{}", review::render(&state));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -120,6 +321,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             results,
             json,
         } => run_kunit(&arches, &revisions, &series, kdir, jobs, &results, json),
+        Command::Fetch {
+            thread,
+            base,
+            offline,
+            timeout,
+            attempts,
+            review,
+        } => {
+            let opts = fetch::HttpOptions {
+                base,
+                timeout: std::time::Duration::from_secs(timeout),
+                attempts,
+                ..fetch::HttpOptions::default()
+            };
+            run_fetch(&thread, opts, offline, &review)
+        }
+        Command::Status { json, review } => run_status(json, &review),
     }
 }
 

@@ -1,0 +1,147 @@
+//! mboxrd as lore serves it (`t.mbox.gz`): splitting into messages,
+//! `>From ` unescaping, and bounded gunzip.
+
+use std::io::Read;
+
+use anyhow::{bail, Context, Result};
+
+/// The most a thread may unpack to: far above any real thread, and low
+/// enough that a gzip bomb is refused rather than filling memory.
+pub const MAX_UNPACKED: u64 = 256 << 20;
+
+/// Unpacks gzip data (or passes plain text through), refusing more than
+/// `limit` bytes and truncated or corrupt streams.
+pub fn gunzip(data: &[u8], what: &str, limit: u64) -> Result<Vec<u8>> {
+    if !data.starts_with(&[0x1f, 0x8b]) {
+        return Ok(data.to_vec());
+    }
+    let mut out = Vec::new();
+    let decoder = flate2::read::MultiGzDecoder::new(data);
+    decoder
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .with_context(|| format!("{what}: the gzip data is truncated or corrupt"))?;
+    if out.len() as u64 > limit {
+        bail!("{what}: unpacks to more than {limit} bytes; refusing it as a gzip bomb");
+    }
+    Ok(out)
+}
+
+/// Checks that `data` looks like an mbox: an HTML error page served with
+/// status 200, or any other text, is refused here, before it is stored.
+pub fn check_is_mbox(data: &[u8], what: &str) -> Result<()> {
+    if data.is_empty() {
+        bail!("{what} is empty: expected an mbox");
+    }
+    if !data.starts_with(b"From ") {
+        let head = String::from_utf8_lossy(&data[..data.len().min(60)]);
+        let kind = if head.trim_start().starts_with('<') {
+            "an HTML page"
+        } else {
+            "not an mbox"
+        };
+        bail!(
+            "{what} is {kind}: expected an mbox starting with a \"From \" line, got {:?}",
+            head.lines().next().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Splits an mboxrd into its messages, each without its `From ` line and
+/// with one `>` removed from `>From `, `>>From `, ... lines.
+pub fn split(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    for line in data.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b"From ") {
+            if let Some(done) = current.take() {
+                messages.push(done);
+            }
+            current = Some(Vec::new());
+            continue;
+        }
+        let Some(msg) = current.as_mut() else {
+            // Text before the first "From " line is not a message.
+            continue;
+        };
+        let quoted = line.iter().take_while(|&&b| b == b'>').count();
+        if quoted > 0 && line[quoted..].starts_with(b"From ") {
+            msg.extend_from_slice(&line[1..]);
+        } else {
+            msg.extend_from_slice(line);
+        }
+    }
+    if let Some(done) = current {
+        messages.push(done);
+    }
+    // The blank line that separates messages belongs to the format.
+    for m in &mut messages {
+        if m.ends_with(b"\n\n") {
+            m.pop();
+        }
+    }
+    messages
+}
+
+/// Writes messages back as an mboxrd, escaping as `split` unescapes.
+pub fn join(messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in messages {
+        out.extend_from_slice(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n");
+        for line in m.split_inclusive(|&b| b == b'\n') {
+            let quoted = line.iter().take_while(|&&b| b == b'>').count();
+            if line[quoted..].starts_with(b"From ") {
+                out.push(b'>');
+            }
+            out.extend_from_slice(line);
+        }
+        if !m.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn mboxrd_unescapes_one_level() {
+        let data = b"From a@b Thu Jan  1 00:00:00 1970\nSubject: x\n\n>From here\n>>From there\n> From not\n\nFrom c@d Thu Jan  1 00:00:00 1970\nSubject: y\n\nbody\n";
+        let msgs = split(data);
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(
+            msgs[0],
+            b"Subject: x\n\nFrom here\n>From there\n> From not\n".to_vec()
+        );
+        assert_eq!(split(&join(&msgs)), msgs);
+    }
+
+    #[test]
+    fn gzip_limits_and_truncation() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&vec![b'x'; 10_000]).unwrap();
+        let gz = enc.finish().unwrap();
+        assert_eq!(gunzip(&gz, "t", 20_000).unwrap().len(), 10_000);
+        let err = gunzip(&gz, "t.mbox.gz", 1_000).unwrap_err().to_string();
+        assert!(err.contains("gzip bomb"), "{err}");
+        let err = gunzip(&gz[..gz.len() / 2], "t.mbox.gz", 20_000)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("truncated or corrupt"), "{err}");
+    }
+
+    #[test]
+    fn html_is_not_an_mbox() {
+        let err = check_is_mbox(b"<!DOCTYPE html><html>", "reply")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("an HTML page"), "{err}");
+        assert!(check_is_mbox(b"", "reply").is_err());
+        assert!(check_is_mbox(b"From x\n", "reply").is_ok());
+    }
+}

@@ -1,0 +1,694 @@
+//! Review state out of a thread: which revisions were posted, what each
+//! reviewer said of them, in which role, and what that means for the
+//! author. Every inferred fact keeps its evidence: the message, who wrote
+//! it in which role, when, and the line.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::mailpatch;
+use crate::maintainers::{files_in_diff, Maintainers};
+use crate::subject;
+use crate::thread::{Mail, Thread};
+use crate::trailers::{self, Trailer};
+
+/// The rules shipped with the tool (`tools/config/review-rules.toml`).
+pub const DEFAULT_RULES: &str = include_str!("../config/review-rules.toml");
+
+/// The verdict rules, as the TOML file spells them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rules {
+    /// Verdicts and their phrases.
+    pub verdict: Vec<VerdictRule>,
+    /// Which questions count.
+    pub questions: QuestionRules,
+    /// Greetings and sign-offs.
+    pub furniture: Furniture,
+    /// Advice per state.
+    pub next_step: BTreeMap<String, String>,
+}
+
+/// One verdict rule.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VerdictRule {
+    /// `rejected`, `accepted`, `changes_requested`, `support`, `acknowledged`.
+    pub kind: String,
+    /// Who may give it.
+    pub roles: Vec<String>,
+    /// Lower-case phrases.
+    pub phrases: Vec<String>,
+}
+
+/// Question rules.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuestionRules {
+    /// Verdicts whose questions are arguments.
+    pub skip_verdicts: Vec<String>,
+}
+
+/// Lines that carry no content.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Furniture {
+    /// Lower-case prefixes.
+    pub prefixes: Vec<String>,
+}
+
+impl Rules {
+    /// Parses rules; `what` names the file in errors.
+    pub fn parse(text: &str, what: &str) -> Result<Rules> {
+        let rules: Rules = toml::from_str(text).with_context(|| {
+            format!("{what} is not a valid rules file: expected [[verdict]] tables with kind, roles and phrases")
+        })?;
+        Ok(rules)
+    }
+
+    /// The shipped rules.
+    pub fn default_rules() -> Rules {
+        Rules::parse(DEFAULT_RULES, "the built-in rules").expect("the shipped rules parse")
+    }
+}
+
+/// A fact and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// `rejected`, `support`, a trailer kind, `question`, `last_word`, ...
+    pub kind: String,
+    /// The message.
+    pub message_id: String,
+    /// Who wrote it.
+    pub name: String,
+    /// Their address.
+    pub email: String,
+    /// Their roles for this patch, e.g. "maintainer of DMA BUFFER SHARING FRAMEWORK".
+    pub roles: Vec<String>,
+    /// When (RFC 3339).
+    pub date: String,
+    /// The line that says it.
+    pub line: String,
+}
+
+/// A trailer given in review, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GivenTrailer {
+    /// The trailer.
+    pub trailer: Trailer,
+    /// Where it was given.
+    pub evidence: Evidence,
+    /// The trailer's address differs from the sender's.
+    pub address_differs: bool,
+}
+
+/// One patch of a revision.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchState {
+    /// Position (0 for a cover letter).
+    pub index: u32,
+    /// Subject without prefixes.
+    pub title: String,
+    /// The posting's Message-ID.
+    pub message_id: String,
+    /// A stable id of the diff (same change, same id across revisions).
+    pub patch_id: Option<String>,
+    /// Trailers given in review for this patch (or the whole series).
+    pub trailers: Vec<GivenTrailer>,
+}
+
+/// One revision's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionState {
+    /// `1`, `2`, ...
+    pub version: u32,
+    /// new, under_review, changes_requested, rejected, accepted, superseded.
+    pub state: String,
+    /// The evidence for the state, if it rests on a message.
+    pub state_evidence: Option<Evidence>,
+    /// When it was posted.
+    pub posted: String,
+    /// Who posted it, and who wrote it (in-body From:).
+    pub authors: Vec<String>,
+    /// The files it touches.
+    pub files: Vec<String>,
+    /// Its patches.
+    pub patches: Vec<PatchState>,
+    /// Every verdict found, oldest first.
+    pub verdicts: Vec<Evidence>,
+    /// For a rejection: the rejecting mail's own lines.
+    pub grounds: Vec<String>,
+    /// Questions to the author not answered by the author since.
+    pub open_questions: Vec<Evidence>,
+    /// The author side's last message.
+    pub last_author_word: Option<Evidence>,
+    /// The last message from anyone.
+    pub last_message: Option<Evidence>,
+    /// What to do next.
+    pub next_step: String,
+}
+
+/// A series and its revisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesState {
+    /// The title of its cover letter or single patch.
+    pub title: String,
+    /// Oldest first.
+    pub revisions: Vec<RevisionState>,
+}
+
+/// Everything `patchctl status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewState {
+    /// The series found.
+    pub series: Vec<SeriesState>,
+}
+
+/// A stable id for a diff: whitespace, line numbers and index lines do
+/// not change it, so the same change keeps its id across revisions.
+pub fn patch_id(diff: &str) -> Option<String> {
+    let mut normalized = String::new();
+    for line in diff.lines() {
+        if line.starts_with("index ") || line.starts_with("@@") {
+            continue;
+        }
+        let squeezed: String = line.split_whitespace().collect();
+        if !squeezed.is_empty() {
+            normalized.push_str(&squeezed);
+            normalized.push('\n');
+        }
+    }
+    if normalized.is_empty() {
+        return None;
+    }
+    git2::Oid::hash_object(git2::ObjectType::Blob, normalized.as_bytes())
+        .ok()
+        .map(|o| o.to_string())
+}
+
+/// The lines a sender wrote: not quoted, not the attribution above a
+/// quote, not greetings or the signature.
+fn content_lines<'a>(mail: &'a Mail, rules: &Rules) -> Vec<&'a str> {
+    let own = trailers::own_lines(&mail.body);
+    let first_name = mail
+        .from_name
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    let mut out = Vec::new();
+    let mut in_signature = false;
+    for (i, line) in own.iter().enumerate() {
+        let l = line.trim();
+        let lower = l.to_lowercase();
+        if l == "--" || l == "-- " || l.starts_with("-- ") {
+            in_signature = true;
+        }
+        if in_signature || l.is_empty() {
+            continue;
+        }
+        // "On <date>, <name> wrote:", possibly over two lines.
+        let next_is_wrote = own
+            .get(i + 1)
+            .is_some_and(|n| n.trim_end().ends_with("wrote:"));
+        if lower.ends_with("wrote:") || (lower.starts_with("on ") && next_is_wrote) {
+            continue;
+        }
+        if rules
+            .furniture
+            .prefixes
+            .iter()
+            .any(|p| lower.starts_with(p.as_str()))
+        {
+            continue;
+        }
+        let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+        if !first_name.is_empty()
+            && (bare == first_name || bare.split('.').next() == Some(first_name.as_str()))
+        {
+            continue;
+        }
+        out.push(l);
+    }
+    out
+}
+
+struct Posting<'a> {
+    mail: &'a Mail,
+    version: u32,
+    index: u32,
+    title: String,
+    patch: Option<mailpatch::MailPatch>,
+}
+
+/// Derives the review state of every series in `thread`.
+pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules) -> ReviewState {
+    let mut postings: Vec<Posting> = Vec::new();
+    for mail in &thread.mails {
+        let Some(s) = subject::parse(&mail.subject) else {
+            continue;
+        };
+        if s.reply {
+            continue;
+        }
+        let patch = mail
+            .body
+            .contains("diff --git ")
+            .then(|| {
+                let raw = format!(
+                    "From: {} <{}>\nDate: {}\nSubject: {}\n\n{}",
+                    mail.from_name,
+                    mail.from_email,
+                    rfc2822(mail.timestamp),
+                    mail.subject,
+                    mail.body
+                );
+                mailpatch::parse(raw.as_bytes(), &mail.message_id).ok()
+            })
+            .flatten();
+        postings.push(Posting {
+            mail,
+            version: s.version,
+            index: s.index.unwrap_or(1),
+            title: s.title,
+            patch,
+        });
+    }
+
+    // Series by title of the first patch (or cover letter) of each revision.
+    let mut by_title: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let series_title = |version: u32| -> String {
+        postings
+            .iter()
+            .filter(|p| p.version == version)
+            .min_by_key(|p| p.index)
+            .map(|p| p.title.clone())
+            .unwrap_or_default()
+    };
+    for p in &postings {
+        let t = series_title(p.version);
+        let versions = by_title.entry(t).or_default();
+        if !versions.contains(&p.version) {
+            versions.push(p.version);
+        }
+    }
+
+    let mut series = Vec::new();
+    for (title, mut versions) in by_title {
+        versions.sort();
+        let newest = versions.iter().copied().max().unwrap_or(1);
+        let mut revisions = Vec::new();
+        for &version in &versions {
+            let posts: Vec<&Posting> = postings.iter().filter(|p| p.version == version).collect();
+            revisions.push(revision_state(
+                thread,
+                &posts,
+                version,
+                version < newest,
+                maintainers,
+                rules,
+            ));
+        }
+        series.push(SeriesState { title, revisions });
+    }
+    ReviewState { series }
+}
+
+fn rfc2822(ts: i64) -> String {
+    mail_parser::DateTime::from_timestamp(ts).to_rfc822()
+}
+
+fn revision_state(
+    thread: &Thread,
+    posts: &[&Posting],
+    version: u32,
+    superseded: bool,
+    maintainers: Option<&Maintainers>,
+    rules: &Rules,
+) -> RevisionState {
+    let post_ids: HashSet<&str> = posts.iter().map(|p| p.mail.message_id.as_str()).collect();
+    let files: Vec<String> = {
+        let mut f: Vec<String> = posts
+            .iter()
+            .filter_map(|p| p.patch.as_ref())
+            .flat_map(|p| files_in_diff(&p.diff))
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    // The author side: who posted, who wrote (in-body From:), who signed off.
+    let mut author_emails: HashSet<String> = HashSet::new();
+    let mut authors = Vec::new();
+    for p in posts {
+        author_emails.insert(canon(maintainers, &p.mail.from_email));
+        push_unique(
+            &mut authors,
+            format!("{} <{}>", p.mail.from_name, p.mail.from_email),
+        );
+        if let Some(patch) = &p.patch {
+            author_emails.insert(canon(maintainers, &patch.author_email));
+            push_unique(
+                &mut authors,
+                format!(
+                    "{} <{}>",
+                    patch.author_name,
+                    patch.author_email.to_lowercase()
+                ),
+            );
+            for t in trailers::parse(&patch.message) {
+                if t.kind == "Signed-off-by" || t.kind == "Co-developed-by" {
+                    if let Some(e) = &t.email {
+                        author_emails.insert(canon(maintainers, e));
+                    }
+                }
+            }
+        }
+    }
+    let roles_of = |email: &str| -> Vec<String> {
+        maintainers
+            .map(|m| {
+                m.roles(&files, email)
+                    .into_iter()
+                    .map(|r| format!("{} of {}", r.role, r.section))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let is_role =
+        |roles: &[String], want: &str| roles.iter().any(|r| r.starts_with(&format!("{want} of ")));
+    let evidence = |kind: &str, mail: &Mail, line: &str| Evidence {
+        kind: kind.into(),
+        message_id: mail.message_id.clone(),
+        name: mail.from_name.clone(),
+        email: mail.from_email.clone(),
+        roles: roles_of(&mail.from_email),
+        date: mail.date.clone(),
+        line: line.trim().to_string(),
+    };
+
+    // Replies: mails below one of this revision's postings.
+    let replies: Vec<&Mail> = thread
+        .mails
+        .iter()
+        .filter(|m| !post_ids.contains(m.message_id.as_str()))
+        .filter(|m| {
+            thread
+                .ancestors(&m.message_id)
+                .iter()
+                .any(|a| post_ids.contains(a.message_id.as_str()))
+        })
+        .collect();
+
+    let mut patches: Vec<PatchState> = posts
+        .iter()
+        .map(|p| PatchState {
+            index: p.index,
+            title: p.title.clone(),
+            message_id: p.mail.message_id.clone(),
+            patch_id: p.patch.as_ref().and_then(|x| patch_id(&x.diff)),
+            trailers: Vec::new(),
+        })
+        .collect();
+    patches.sort_by_key(|p| p.index);
+
+    let mut verdicts = Vec::new();
+    let mut questions: Vec<(Evidence, &Mail)> = Vec::new();
+    let mut last_author_word = None;
+    let mut last_message = None;
+    let mut grounds = Vec::new();
+    for mail in &replies {
+        let from = canon(maintainers, &mail.from_email);
+        let from_author = author_emails.contains(&from);
+        let lines = content_lines(mail, rules);
+        last_message = Some(evidence(
+            "last_message",
+            mail,
+            lines.first().copied().unwrap_or_default(),
+        ));
+        if from_author {
+            last_author_word = Some(evidence(
+                "last_word",
+                mail,
+                lines.first().copied().unwrap_or_default(),
+            ));
+            continue;
+        }
+        // Trailers: for the patch replied to, or all patches for a cover letter.
+        let target = thread
+            .ancestors(&mail.message_id)
+            .into_iter()
+            .find(|a| post_ids.contains(a.message_id.as_str()))
+            .map(|a| a.message_id.clone());
+        for t in trailers::parse(&mail.body) {
+            let differs = t
+                .email
+                .as_ref()
+                .is_some_and(|e| canon(maintainers, e) != from);
+            let given = GivenTrailer {
+                evidence: evidence(&t.kind, mail, &t.line),
+                trailer: t,
+                address_differs: differs,
+            };
+            let to_cover = patches
+                .iter()
+                .any(|p| p.index == 0 && Some(&p.message_id) == target.as_ref());
+            for p in patches.iter_mut() {
+                let for_this = to_cover || Some(&p.message_id) == target.as_ref();
+                if for_this && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
+                    p.trailers.push(given.clone());
+                }
+            }
+        }
+        let roles = roles_of(&mail.from_email);
+        let mut kinds_here = Vec::new();
+        for rule in &rules.verdict {
+            let allowed = rule.roles.iter().any(|r| match r.as_str() {
+                "any" => true,
+                "other" => !is_role(&roles, "maintainer") && !is_role(&roles, "reviewer"),
+                role => is_role(&roles, role),
+            });
+            if !allowed {
+                continue;
+            }
+            if let Some(line) = lines.iter().find(|l| {
+                rule.phrases
+                    .iter()
+                    .any(|p| l.to_lowercase().contains(p.as_str()))
+            }) {
+                verdicts.push(evidence(&rule.kind, mail, line));
+                kinds_here.push(rule.kind.clone());
+                if rule.kind == "rejected" {
+                    grounds = lines
+                        .iter()
+                        .filter(|l| {
+                            !rule
+                                .phrases
+                                .iter()
+                                .any(|p| l.to_lowercase().contains(p.as_str()))
+                        })
+                        .map(|l| l.to_string())
+                        .collect();
+                }
+            }
+        }
+        // A maintainer's Nacked-by is a rejection too.
+        if is_role(&roles, "maintainer") {
+            for t in trailers::parse(&mail.body)
+                .iter()
+                .filter(|t| t.kind == "Nacked-by")
+            {
+                verdicts.push(evidence("rejected", mail, &t.line));
+            }
+        }
+        if !kinds_here
+            .iter()
+            .any(|k| rules.questions.skip_verdicts.contains(k))
+        {
+            for line in lines.iter().filter(|l| l.ends_with('?')) {
+                questions.push((evidence("question", mail, line), mail));
+            }
+        }
+    }
+
+    // A question is answered once the author side writes after it, in
+    // its thread (a reply to it or to anything below it).
+    let open_questions = questions
+        .into_iter()
+        .filter(|(_, asked)| {
+            !replies.iter().any(|m| {
+                author_emails.contains(&canon(maintainers, &m.from_email))
+                    && m.timestamp >= asked.timestamp
+                    && thread
+                        .ancestors(&m.message_id)
+                        .iter()
+                        .any(|a| a.message_id == asked.message_id)
+            })
+        })
+        .map(|(e, _)| e)
+        .collect();
+
+    // The state: the latest decisive verdict wins.
+    let decisive = verdicts
+        .iter()
+        .rev()
+        .find(|v| {
+            matches!(
+                v.kind.as_str(),
+                "rejected" | "accepted" | "changes_requested"
+            )
+        })
+        .cloned();
+    let state = if superseded {
+        "superseded".to_string()
+    } else if let Some(v) = &decisive {
+        v.kind.clone()
+    } else if replies
+        .iter()
+        .any(|m| !author_emails.contains(&canon(maintainers, &m.from_email)))
+    {
+        "under_review".to_string()
+    } else {
+        "new".to_string()
+    };
+    if decisive.as_ref().is_none_or(|v| v.kind != "rejected") {
+        grounds.clear();
+    }
+    let first = posts.iter().map(|p| p.mail).min_by_key(|m| m.timestamp);
+    RevisionState {
+        version,
+        next_step: rules.next_step.get(&state).cloned().unwrap_or_default(),
+        state,
+        state_evidence: if superseded { None } else { decisive },
+        posted: first.map(|m| m.date.clone()).unwrap_or_default(),
+        authors,
+        files,
+        patches,
+        verdicts,
+        grounds,
+        open_questions,
+        last_author_word,
+        last_message,
+    }
+}
+
+fn canon(maintainers: Option<&Maintainers>, email: &str) -> String {
+    maintainers.map_or_else(|| email.to_lowercase(), |m| m.canonical(email))
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// The readable summary `patchctl status` prints.
+pub fn render(state: &ReviewState) -> String {
+    let mut out = String::new();
+    let who = |e: &Evidence| {
+        if e.roles.is_empty() {
+            e.name.clone()
+        } else {
+            format!("{} ({})", e.name, e.roles.join(", "))
+        }
+    };
+    let day = |d: &str| d.get(..10).unwrap_or(d).to_string();
+    for s in &state.series {
+        out.push_str(&format!("series: {}\n", s.title));
+        for r in &s.revisions {
+            out.push_str(&format!(
+                "  v{}: {} (posted {})\n",
+                r.version,
+                r.state.replace('_', " "),
+                day(&r.posted)
+            ));
+            if let Some(e) = &r.state_evidence {
+                out.push_str(&format!(
+                    "    {} on {} by {}: \"{}\"\n",
+                    e.kind,
+                    day(&e.date),
+                    who(e),
+                    e.line
+                ));
+            }
+            if !r.grounds.is_empty() {
+                out.push_str("    grounds:\n");
+                for g in &r.grounds {
+                    out.push_str(&format!("      | {g}\n"));
+                }
+            }
+            for p in &r.patches {
+                let given: Vec<String> = p
+                    .trailers
+                    .iter()
+                    .filter(|t| t.trailer.kind != "Signed-off-by")
+                    .map(|t| {
+                        format!(
+                            "{}: {}{}",
+                            t.trailer.kind,
+                            t.trailer.value,
+                            if t.address_differs {
+                                " (address differs from sender)"
+                            } else {
+                                ""
+                            }
+                        )
+                    })
+                    .collect();
+                let review = given
+                    .iter()
+                    .any(|g| g.starts_with("Reviewed-by") || g.starts_with("Acked-by"));
+                out.push_str(&format!(
+                    "    patch {}: {}\n      trailers: {}{}\n",
+                    p.index,
+                    p.title,
+                    if given.is_empty() {
+                        "none".to_string()
+                    } else {
+                        given.join("; ")
+                    },
+                    if review {
+                        ""
+                    } else {
+                        " (no Reviewed-by or Acked-by)"
+                    }
+                ));
+            }
+            for v in r
+                .verdicts
+                .iter()
+                .filter(|v| Some(*v) != r.state_evidence.as_ref())
+            {
+                out.push_str(&format!(
+                    "    {} on {} by {}: \"{}\"\n",
+                    v.kind,
+                    day(&v.date),
+                    who(v),
+                    v.line
+                ));
+            }
+            if let Some(w) = &r.last_author_word {
+                out.push_str(&format!(
+                    "    author's last word: {} by {}: \"{}\"\n",
+                    day(&w.date),
+                    w.name,
+                    w.line
+                ));
+            }
+            if r.open_questions.is_empty() {
+                out.push_str("    open questions: none\n");
+            } else {
+                out.push_str("    open questions:\n");
+                for q in &r.open_questions {
+                    out.push_str(&format!(
+                        "      {} by {}: \"{}\"\n",
+                        day(&q.date),
+                        who(q),
+                        q.line
+                    ));
+                }
+            }
+            out.push_str(&format!("    next step: {}\n", r.next_step));
+        }
+    }
+    out
+}

@@ -1,0 +1,169 @@
+//! Threads and review state kept in the workspace's own git repository,
+//! under one ref (`refs/patchctl/review`): each update is one commit whose
+//! tree holds every stored thread as an mbox and the derived state as
+//! JSON, so every claim can be traced to the mail it came from, and the
+//! history travels with a push of that ref.
+//!
+//! An update is atomic: the commit is made first and the ref moved only
+//! if it still points where it did when the update began.
+
+use anyhow::{bail, Context, Result};
+use git2::{ErrorCode, Oid, Repository, Signature};
+
+/// The ref the review store lives under.
+pub const REF: &str = "refs/patchctl/review";
+
+/// A file name for a thread that cannot escape the `threads/` folder,
+/// whatever its Message-ID looks like (`../../x`, slashes, NULs).
+pub fn thread_file(root_message_id: &str) -> String {
+    let hash = Oid::hash_object(git2::ObjectType::Blob, root_message_id.as_bytes())
+        .map(|o| o.to_string())
+        .unwrap_or_default();
+    let readable: String = root_message_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    let readable = readable.trim_start_matches('.');
+    format!("{}-{}.mbox", &hash[..12], readable)
+}
+
+/// The store in one repository.
+pub struct Store<'r> {
+    repo: &'r Repository,
+}
+
+impl<'r> Store<'r> {
+    /// The store of `repo`.
+    pub fn new(repo: &'r Repository) -> Store<'r> {
+        Store { repo }
+    }
+
+    /// The commit the ref points at, if the store has one.
+    pub fn head(&self) -> Result<Option<Oid>> {
+        match self.repo.find_reference(REF) {
+            Ok(r) => Ok(r.target()),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context("cannot read the review store's ref"),
+        }
+    }
+
+    /// A stored file (`threads/<name>` or `state.json`).
+    pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let Some(head) = self.head()? else {
+            return Ok(None);
+        };
+        let tree = self.repo.find_commit(head)?.tree()?;
+        match tree.get_path(std::path::Path::new(path)) {
+            Ok(entry) => Ok(Some(
+                entry
+                    .to_object(self.repo)?
+                    .peel_to_blob()?
+                    .content()
+                    .to_vec(),
+            )),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every stored thread, by file name.
+    pub fn threads(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let Some(head) = self.head()? else {
+            return Ok(Vec::new());
+        };
+        let tree = self.repo.find_commit(head)?.tree()?;
+        let Some(entry) = tree.get_name("threads") else {
+            return Ok(Vec::new());
+        };
+        let dir = entry.to_object(self.repo)?.peel_to_tree()?;
+        let mut out = Vec::new();
+        for e in dir.iter() {
+            let blob = e.to_object(self.repo)?.peel_to_blob()?;
+            out.push((
+                e.name().unwrap_or_default().to_string(),
+                blob.content().to_vec(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Writes `files` (path inside the store, content) in one commit on
+    /// top of the current one, with `message`. Fails, changing nothing,
+    /// if another update moved the ref meanwhile.
+    pub fn commit(&self, files: &[(String, Vec<u8>)], message: &str) -> Result<Oid> {
+        let before = self.head()?;
+        let base_tree = match before {
+            Some(c) => Some(self.repo.find_commit(c)?.tree()?),
+            None => None,
+        };
+        let mut builder = git2::build::TreeUpdateBuilder::new();
+        for (path, content) in files {
+            if path
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
+            {
+                bail!("refusing to store {path:?}: not a plain path inside the store");
+            }
+            let blob = self.repo.blob(content)?;
+            builder.upsert(path.as_str(), blob, git2::FileMode::Blob);
+        }
+        let tree_id = match &base_tree {
+            Some(t) => builder.create_updated(self.repo, t)?,
+            None => {
+                let empty = self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?;
+                builder.create_updated(self.repo, &empty)?
+            }
+        };
+        if base_tree.as_ref().is_some_and(|t| t.id() == tree_id) {
+            return Ok(before.expect("a base tree has a commit"));
+        }
+        let tree = self.repo.find_tree(tree_id)?;
+        let sig = self
+            .repo
+            .signature()
+            .or_else(|_| Signature::now("patchctl", "patchctl@localhost"))?;
+        let parents: Vec<git2::Commit> = match before {
+            Some(c) => vec![self.repo.find_commit(c)?],
+            None => Vec::new(),
+        };
+        let parent_refs: Vec<&git2::Commit> = parents.iter().collect();
+        // The commit exists before any ref moves: a crash here loses nothing.
+        let commit = self
+            .repo
+            .commit(None, &sig, &sig, message, &tree, &parent_refs)?;
+        let moved = match before {
+            Some(old) => self
+                .repo
+                .reference_matching(REF, commit, true, old, message),
+            None => self.repo.reference(REF, commit, false, message),
+        };
+        moved.with_context(|| {
+            format!("{REF} changed while this update ran; nothing was stored, run it again")
+        })?;
+        Ok(commit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_escape() {
+        let name = thread_file("../../etc/passwd@x");
+        assert!(!name.contains('/'), "{name}");
+        assert!(!name.starts_with('.'), "{name}");
+        assert_ne!(
+            thread_file("a/b@x"),
+            thread_file("a_b@x"),
+            "distinct ids, distinct files"
+        );
+    }
+}

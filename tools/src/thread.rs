@@ -1,0 +1,278 @@
+//! Mails of a thread, decoded (MIME, encoded words, charsets) and put in
+//! order by their Message-ID, In-Reply-To and References.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{bail, Result};
+use mail_parser::{MessageParser, MimeHeaders};
+use serde::Serialize;
+
+use crate::mbox;
+
+/// One decoded mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mail {
+    /// Message-ID without `<>`.
+    pub message_id: String,
+    /// The message it answers, if any.
+    pub in_reply_to: Option<String>,
+    /// Its References, oldest first.
+    pub references: Vec<String>,
+    /// Sender's name.
+    pub from_name: String,
+    /// Sender's address, lower case.
+    pub from_email: String,
+    /// Seconds since the epoch.
+    pub timestamp: i64,
+    /// RFC 3339, UTC.
+    pub date: String,
+    /// Subject as sent, decoded.
+    pub subject: String,
+    /// The text: the plain-text body, with any attached patch appended.
+    pub body: String,
+    /// Its parent in the thread, once threaded (a known message only).
+    pub parent: Option<String>,
+}
+
+/// Strips `<>` and blanks from a Message-ID.
+pub fn normalize_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_string()
+}
+
+/// Decodes one message; `index` names it in errors.
+pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        bail!("message {index} of the mbox cannot be parsed as a mail");
+    };
+    let Some(message_id) = msg
+        .message_id()
+        .map(normalize_id)
+        .filter(|id| !id.is_empty())
+    else {
+        bail!("message {index} of the mbox has no Message-ID");
+    };
+    let from = msg.from().and_then(|a| a.first());
+    let from_name = from.and_then(|a| a.name()).unwrap_or_default().to_string();
+    let from_email = from
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_lowercase();
+    let timestamp = msg.date().map_or(0, |d| d.to_timestamp());
+    let date = msg
+        .date()
+        .map(|_| mail_parser::DateTime::from_timestamp(timestamp).to_rfc3339())
+        .unwrap_or_default();
+    let in_reply_to = msg
+        .in_reply_to()
+        .as_text_list()
+        .and_then(|l| l.first().map(|s| normalize_id(s)));
+    let references = msg
+        .references()
+        .as_text_list()
+        .map(|l| l.iter().map(|s| normalize_id(s)).collect())
+        .unwrap_or_default();
+
+    let mut body = String::new();
+    for i in 0.. {
+        match msg.body_text(i) {
+            Some(text) => {
+                body.push_str(&text);
+                if !body.ends_with('\n') {
+                    body.push('\n');
+                }
+            }
+            None => break,
+        }
+    }
+    // A patch sent as an attachment (text/x-patch, text/x-diff, or any
+    // attached file whose text holds a diff) belongs to the text.
+    for part in msg.attachments() {
+        let is_patch = part.content_type().is_some_and(|ct| {
+            ct.subtype()
+                .is_some_and(|s| s.contains("patch") || s.contains("diff"))
+        });
+        if let Some(text) = part.text_contents() {
+            if is_patch || text.contains("\ndiff --git ") || text.starts_with("diff --git ") {
+                body.push_str(text);
+                if !body.ends_with('\n') {
+                    body.push('\n');
+                }
+            }
+        }
+    }
+
+    Ok(Mail {
+        message_id,
+        in_reply_to,
+        references,
+        from_name,
+        from_email,
+        timestamp,
+        date,
+        subject: msg.subject().unwrap_or_default().to_string(),
+        body,
+        parent: None,
+    })
+}
+
+/// A thread: its mails in date order, each with its parent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Thread {
+    /// The mails.
+    pub mails: Vec<Mail>,
+}
+
+impl Thread {
+    /// Parses an mbox (plain or gzip) into a thread. A message that cannot
+    /// be decoded is an error naming it; duplicates (by Message-ID) are
+    /// kept once.
+    pub fn from_mbox(data: &[u8], what: &str) -> Result<Thread> {
+        let plain = mbox::gunzip(data, what, mbox::MAX_UNPACKED)?;
+        mbox::check_is_mbox(&plain, what)?;
+        let mut mails = Vec::new();
+        for (i, raw) in mbox::split(&plain).iter().enumerate() {
+            mails.push(parse_mail(raw, i + 1).map_err(|e| e.context(what.to_string()))?);
+        }
+        Ok(Thread::from_mails(mails))
+    }
+
+    /// Threads `mails`: a mail's parent is its In-Reply-To if known, else
+    /// the newest of its References that is known; a loop in the replies
+    /// is cut rather than followed.
+    pub fn from_mails(mails: Vec<Mail>) -> Thread {
+        let mut seen = HashSet::new();
+        let mut mails: Vec<Mail> = mails
+            .into_iter()
+            .filter(|m| seen.insert(m.message_id.clone()))
+            .collect();
+        let known: HashSet<String> = mails.iter().map(|m| m.message_id.clone()).collect();
+        for m in &mut mails {
+            m.parent = m
+                .in_reply_to
+                .iter()
+                .chain(m.references.iter().rev())
+                .find(|id| known.contains(*id) && **id != m.message_id)
+                .cloned();
+        }
+        // Cut loops: walk up from each mail; a mail met twice loses its parent.
+        let parents: HashMap<String, Option<String>> = mails
+            .iter()
+            .map(|m| (m.message_id.clone(), m.parent.clone()))
+            .collect();
+        let mut cut = HashSet::new();
+        for m in &mails {
+            let mut on_path = HashSet::new();
+            let mut at = Some(m.message_id.clone());
+            while let Some(id) = at {
+                if !on_path.insert(id.clone()) {
+                    cut.insert(id);
+                    break;
+                }
+                at = parents.get(&id).cloned().flatten();
+            }
+        }
+        for m in &mut mails {
+            if cut.contains(&m.message_id) {
+                m.parent = None;
+            }
+        }
+        mails.sort_by(|a, b| {
+            a.timestamp
+                .cmp(&b.timestamp)
+                .then(a.message_id.cmp(&b.message_id))
+        });
+        Thread { mails }
+    }
+
+    /// The mail with this Message-ID.
+    pub fn get(&self, id: &str) -> Option<&Mail> {
+        self.mails.iter().find(|m| m.message_id == id)
+    }
+
+    /// The chain of ancestors of a mail, nearest first.
+    pub fn ancestors(&self, id: &str) -> Vec<&Mail> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut at = self.get(id).and_then(|m| m.parent.clone());
+        while let Some(pid) = at {
+            if !seen.insert(pid.clone()) {
+                break;
+            }
+            match self.get(&pid) {
+                Some(p) => {
+                    out.push(p);
+                    at = p.parent.clone();
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(id: &str, parent: Option<&str>, refs: &[&str], t: i64) -> Mail {
+        Mail {
+            message_id: id.into(),
+            in_reply_to: parent.map(String::from),
+            references: refs.iter().map(|s| s.to_string()).collect(),
+            from_name: String::new(),
+            from_email: String::new(),
+            timestamp: t,
+            date: String::new(),
+            subject: String::new(),
+            body: String::new(),
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn missing_parents_and_loops() {
+        let t = Thread::from_mails(vec![
+            mail("a", None, &[], 1),
+            mail("c", Some("lost"), &["a", "lost"], 3),
+            mail("x", Some("y"), &[], 4),
+            mail("y", Some("x"), &[], 5),
+            mail("a", None, &[], 9),
+        ]);
+        assert_eq!(t.mails.len(), 4, "the duplicate is kept once");
+        assert_eq!(t.get("c").unwrap().parent.as_deref(), Some("a"));
+        // x and y answer each other: the loop is cut, nothing hangs.
+        let loop_parents = [
+            t.get("x").unwrap().parent.clone(),
+            t.get("y").unwrap().parent.clone(),
+        ];
+        assert!(loop_parents.iter().any(|p| p.is_none()));
+        assert!(t.ancestors("x").len() <= 1);
+    }
+
+    #[test]
+    fn encoded_words_base64_and_quoted_printable() {
+        let raw = b"From: =?UTF-8?q?Christian_K=C3=B6nig?= <Christian.Koenig@AMD.com>\r\n\
+Message-ID: <m1@x>\r\nDate: Tue, 07 Apr 2026 07:57:00 +0200\r\n\
+Subject: =?UTF-8?B?UmU6IFtQQVRDSF0gZMO2?=\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+K=F6nig says hi=\r\n there\r\n";
+        let m = parse_mail(raw, 1).unwrap();
+        assert_eq!(m.from_name, "Christian König");
+        assert_eq!(m.from_email, "christian.koenig@amd.com");
+        assert_eq!(m.subject, "Re: [PATCH] dö");
+        assert!(m.body.starts_with("König says hi there"), "{:?}", m.body);
+        assert_eq!(m.date, "2026-04-07T05:57:00Z");
+    }
+
+    #[test]
+    fn attached_patch_is_part_of_the_text() {
+        let raw = b"From: A <a@b>\nMessage-ID: <m2@x>\nDate: Tue, 07 Apr 2026 07:57:00 +0000\nSubject: [PATCH] x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nSee attached.\n--B\nContent-Type: text/x-patch; name=\"0001.patch\"\nContent-Disposition: attachment; filename=\"0001.patch\"\nContent-Transfer-Encoding: base64\n\nZGlmZiAtLWdpdCBhL2YgYi9mCg==\n--B--\n";
+        let m = parse_mail(raw, 1).unwrap();
+        assert!(m.body.contains("See attached."), "{:?}", m.body);
+        assert!(m.body.contains("diff --git a/f b/f"), "{:?}", m.body);
+    }
+}

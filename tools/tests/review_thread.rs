@@ -1,0 +1,88 @@
+//! The review state of the real v1 thread in shared/, with roles from the
+//! real MAINTAINERS of the cached 6.12 source.
+
+use std::path::Path;
+
+use patchctl::maintainers::Maintainers;
+use patchctl::review::{self, Rules};
+use patchctl::thread::Thread;
+
+fn state() -> review::ReviewState {
+    let mbox =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox");
+    let data = std::fs::read(&mbox).unwrap_or_else(|e| panic!("{}: {e}", mbox.display()));
+    let thread = Thread::from_mbox(&data, "system-heap-vmap-v1.mbox").unwrap();
+    assert_eq!(thread.mails.len(), 8);
+    let kernel = patchctl::tree::cache_dir()
+        .unwrap()
+        .join("linux-source-6.12");
+    let m = Maintainers::load(&kernel.join("MAINTAINERS"))
+        .expect("scripts/deps.sh kernel-source first");
+    review::derive(&thread, Some(&m), &Rules::default_rules())
+}
+
+#[test]
+fn v1_is_rejected_by_the_maintainer_with_the_reviewer_in_support() {
+    let s = state();
+    println!("{}", review::render(&s));
+    assert_eq!(s.series.len(), 1);
+    let series = &s.series[0];
+    assert_eq!(
+        series.title,
+        "dma-buf: system_heap: Optimize sg_table-to-pages conversion in vmap"
+    );
+    let v1 = &series.revisions[0];
+    assert_eq!(v1.version, 1);
+    assert_eq!(v1.state, "rejected");
+    let why = v1.state_evidence.as_ref().unwrap();
+    assert_eq!(why.name, "Christian König");
+    assert_eq!(why.date, "2026-04-22T07:10:00Z");
+    assert_eq!(
+        why.roles,
+        vec!["maintainer of DMA BUFFER SHARING FRAMEWORK".to_string()]
+    );
+    assert_eq!(why.line, "So for now I have to reject that patch.");
+    assert!(
+        v1.grounds
+            .iter()
+            .any(|g| g.contains("vmap is only used to provide fb dev emulation")),
+        "{:?}",
+        v1.grounds
+    );
+
+    let support: Vec<_> = v1.verdicts.iter().filter(|v| v.kind == "support").collect();
+    assert_eq!(support.len(), 1);
+    assert_eq!(support[0].name, "T.J. Mercier");
+    assert_eq!(
+        support[0].roles,
+        vec!["reviewer of DMA-BUF HEAPS FRAMEWORK".to_string()]
+    );
+
+    let ack: Vec<_> = v1
+        .verdicts
+        .iter()
+        .filter(|v| v.kind == "acknowledged")
+        .collect();
+    assert_eq!(ack.len(), 1);
+    assert_eq!(
+        (ack[0].name.as_str(), ack[0].date.as_str()),
+        ("T.J. Mercier", "2026-05-05T14:44:00Z")
+    );
+    assert_eq!(ack[0].line, "Ack, I understand your position.");
+
+    // "Ack, I understand your position" is prose, not an Acked-by.
+    let given: Vec<_> = v1.patches.iter().flat_map(|p| &p.trailers).collect();
+    assert!(given.is_empty(), "{given:?}");
+
+    let last = v1.last_author_word.as_ref().unwrap();
+    assert_eq!(
+        (last.name.as_str(), last.date.as_str()),
+        ("Barry Song", "2026-05-01T04:15:00Z")
+    );
+    // The maintainer's question of 2026-04-07 was answered the same day.
+    assert!(v1.open_questions.is_empty(), "{:?}", v1.open_questions);
+    assert!(v1
+        .authors
+        .iter()
+        .any(|a| a.contains("Xueyuan.chen21@gmail.com") || a.contains("xueyuan.chen21@gmail.com")));
+}
