@@ -23,7 +23,7 @@ all: test
 help:
 	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
 	@echo "make kunit  - the main job: baseline and v1 on real 6.12 kernels (UML, arm64 QEMU), one table"
-	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table"
+	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
 
 deps:
@@ -66,6 +66,8 @@ bench:
 	scripts/deps.sh userspace
 	$(CARGO) bench -p rust-heap --bench sgvmap
 	$(CARGO) run --quiet -p patchctl -- bench --output results/bench-userspace.json
+	@echo "== review state of a 1,000-message thread (parse + derive) =="
+	$(CARGO) bench -p patchctl --bench review
 
 clean:
 	$(CARGO) clean

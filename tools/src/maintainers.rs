@@ -259,9 +259,15 @@ impl Maintainers {
 
     /// What `email` is in the sections covering `files`.
     pub fn roles(&self, files: &[String], email: &str) -> Vec<Role> {
+        self.roles_in(&self.for_files(files), email)
+    }
+
+    /// What `email` is in `sections` (from [`Maintainers::for_files`]):
+    /// for many lookups against the same files, match the files once.
+    pub fn roles_in(&self, sections: &[Section], email: &str) -> Vec<Role> {
         let email = self.canonical(email);
         let mut out = Vec::new();
-        for s in self.for_files(files) {
+        for s in sections {
             if s.maintainers.iter().any(|(_, e)| *e == email) {
                 out.push(Role {
                     role: "maintainer".into(),

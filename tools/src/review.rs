@@ -3,7 +3,7 @@
 //! author. Every inferred fact keeps its evidence: the message, who wrote
 //! it in which role, when, and the line.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -364,16 +364,21 @@ fn revision_state(
             }
         }
     }
-    let roles_of = |email: &str| -> Vec<String> {
-        maintainers
-            .map(|m| {
-                m.roles(&files, email)
-                    .into_iter()
-                    .map(|r| format!("{} of {}", r.role, r.section))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    // Match the files against MAINTAINERS once, and each sender once.
+    let sections = maintainers.map(|m| m.for_files(&files)).unwrap_or_default();
+    let mut role_cache: HashMap<String, Vec<String>> = HashMap::new();
+    for mail in &thread.mails {
+        if let (Some(m), false) = (maintainers, role_cache.contains_key(&mail.from_email)) {
+            let roles = m
+                .roles_in(&sections, &mail.from_email)
+                .into_iter()
+                .map(|r| format!("{} of {}", r.role, r.section))
+                .collect();
+            role_cache.insert(mail.from_email.clone(), roles);
+        }
+    }
+    let roles_of =
+        |email: &str| -> Vec<String> { role_cache.get(email).cloned().unwrap_or_default() };
     let is_role =
         |roles: &[String], want: &str| roles.iter().any(|r| r.starts_with(&format!("{want} of ")));
     let evidence = |kind: &str, mail: &Mail, line: &str| Evidence {
@@ -510,20 +515,17 @@ fn revision_state(
         }
     }
 
-    // A question is answered once the author side writes after it, in
-    // its thread (a reply to it or to anything below it).
+    // A question is answered once the author side writes below it in
+    // the thread (a reply to it, or to anything that replies to it).
+    let answered: HashSet<&str> = replies
+        .iter()
+        .filter(|m| author_emails.contains(&canon(maintainers, &m.from_email)))
+        .flat_map(|m| thread.ancestors(&m.message_id))
+        .map(|a| a.message_id.as_str())
+        .collect();
     let open_questions = questions
         .into_iter()
-        .filter(|(_, asked)| {
-            !replies.iter().any(|m| {
-                author_emails.contains(&canon(maintainers, &m.from_email))
-                    && m.timestamp >= asked.timestamp
-                    && thread
-                        .ancestors(&m.message_id)
-                        .iter()
-                        .any(|a| a.message_id == asked.message_id)
-            })
-        })
+        .filter(|(_, asked)| !answered.contains(asked.message_id.as_str()))
         .map(|(e, _)| e)
         .collect();
 
