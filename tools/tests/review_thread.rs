@@ -86,3 +86,55 @@ fn v1_is_rejected_by_the_maintainer_with_the_reviewer_in_support() {
         .iter()
         .any(|a| a.contains("Xueyuan.chen21@gmail.com") || a.contains("xueyuan.chen21@gmail.com")));
 }
+
+/// The same through the command line: fetch the file into a new
+/// repository's store, then `status --json` for scripts and the summary.
+#[test]
+fn fetch_then_status_from_the_command_line() {
+    let repo = std::env::temp_dir().join(format!("patchctl-status-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    git2::Repository::init(&repo).unwrap();
+    let mbox =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox");
+    let bin = env!("CARGO_BIN_EXE_patchctl");
+    let empty = std::process::Command::new(bin)
+        .args(["status", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("run `patchctl fetch <thread>` first"));
+
+    let fetched = std::process::Command::new(bin)
+        .arg("fetch")
+        .arg(&mbox)
+        .arg("--repo")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        fetched.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fetched.stderr)
+    );
+    let status = std::process::Command::new(bin)
+        .args(["status", "--json", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let v1 = &json["series"][0]["revisions"][0];
+    assert_eq!(v1["state"], "rejected");
+    assert_eq!(v1["state_evidence"]["name"], "Christian König");
+    // The stored state, committed by fetch, says the same.
+    let r = git2::Repository::open(&repo).unwrap();
+    let store = patchctl::store::Store::new(&r);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&store.read("state.json").unwrap().unwrap()).unwrap();
+    assert_eq!(stored["series"][0]["revisions"][0]["state"], "rejected");
+}
