@@ -594,6 +594,15 @@ pub fn render(state: &ReviewState) -> String {
         }
     };
     let day = |d: &str| d.get(..10).unwrap_or(d).to_string();
+    let verdict_line = |e: &Evidence| {
+        format!(
+            "    {} on {} by {}: \"{}\"\n",
+            e.kind,
+            day(&e.date),
+            who(e),
+            e.line
+        )
+    };
     for s in &state.series {
         out.push_str(&format!("series: {}\n", s.title));
         for r in &s.revisions {
@@ -604,13 +613,7 @@ pub fn render(state: &ReviewState) -> String {
                 day(&r.posted)
             ));
             if let Some(e) = &r.state_evidence {
-                out.push_str(&format!(
-                    "    {} on {} by {}: \"{}\"\n",
-                    e.kind,
-                    day(&e.date),
-                    who(e),
-                    e.line
-                ));
+                out.push_str(&verdict_line(e));
             }
             if !r.grounds.is_empty() {
                 out.push_str("    grounds:\n");
@@ -660,13 +663,7 @@ pub fn render(state: &ReviewState) -> String {
                 .iter()
                 .filter(|v| Some(*v) != r.state_evidence.as_ref())
             {
-                out.push_str(&format!(
-                    "    {} on {} by {}: \"{}\"\n",
-                    v.kind,
-                    day(&v.date),
-                    who(v),
-                    v.line
-                ));
+                out.push_str(&verdict_line(v));
             }
             if let Some(w) = &r.last_author_word {
                 out.push_str(&format!(
