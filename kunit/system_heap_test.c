@@ -34,10 +34,7 @@ struct sgvmap_report {
 	unsigned int warnings;
 };
 
-/*
- * The conversions share one signature with c-heap's and rust-heap's, so
- * that every implementation can be run on the same real table.
- */
+/* One signature for every conversion, so each runs on the same real table. */
 typedef int (*sgvmap_convert_fn)(const struct sg_table *table,
 				 struct page **pages, unsigned int npages,
 				 struct sgvmap_report *report);
@@ -189,7 +186,7 @@ static struct system_heap_buffer *sgvmap_alloc(struct kunit *test, size_t len)
 			   len, si_mem_available() >> (20 - PAGE_SHIFT));
 	dmabuf = system_heap_allocate(sys_heap, len, O_RDWR | O_CLOEXEC, 0);
 	if (IS_ERR(dmabuf))
-		kunit_skip(test, "size=%zu: system heap allocation failed (%ld); the machine's memory (UML mem=, QEMU -m) is too small",
+		kunit_skip(test, "size=%zu: allocation failed (%ld): too little memory",
 			   len, PTR_ERR(dmabuf));
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, sgvmap_put_dmabuf,

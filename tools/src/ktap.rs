@@ -137,7 +137,7 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// One `# sgvmap_timing: arch=.. size=.. impl=.. ns=.. runs=..` line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Figure {
     /// `um`, `arm64`, ...
     pub arch: String,

@@ -11,6 +11,7 @@ pub mod mailpatch;
 pub mod maintainers;
 pub mod mbox;
 pub mod review;
+pub mod revise;
 pub mod store;
 pub mod subject;
 pub mod thread;

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use patchctl::{bench, fetch, kunit, machine::Machine, maintainers, review, store, thread, tree};
+use patchctl::{
+    bench, fetch, kunit, machine::Machine, maintainers, review, revise, store, thread, tree,
+};
 
 #[derive(Parser)]
 #[command(
@@ -119,6 +121,51 @@ enum Command {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// Write the next revision of a series from a branch in a kernel tree.
+    ///
+    /// The commits base..head become patches/<series>/v<N>/ in git
+    /// format-patch form ([PATCH vN i/M]), N one past the manifest's newest
+    /// revision: trailers collected in review (from the review store) are
+    /// added above the submitter's Signed-off-by, the changelog and a link to
+    /// the previous revision go below ---, To/Cc come from the tree's
+    /// scripts/get_maintainer.pl plus the previous thread's participants, and
+    /// scripts/checkpatch.pl --strict checks every patch (errors fail the
+    /// command). The branch is only read; a dirty tree is refused; nothing
+    /// is left half-written.
+    Revise {
+        /// The kernel tree (git repository) holding the branch.
+        #[arg(long)]
+        tree: PathBuf,
+        /// The base revision the series applies to.
+        #[arg(long)]
+        base: String,
+        /// The branch (or revision) at the series' top.
+        #[arg(long, default_value = "HEAD")]
+        head: String,
+        /// The series directory.
+        #[arg(long, default_value = "patches/system-heap-vmap")]
+        series: PathBuf,
+        /// A changelog line (repeat for more).
+        #[arg(long = "change")]
+        changes: Vec<String>,
+        /// Cover letter: a file whose first line is the title, the rest the text.
+        #[arg(long)]
+        cover: Option<PathBuf>,
+        /// KUnit results JSON files whose figures go into the cover letter.
+        #[arg(long = "results")]
+        results: Vec<PathBuf>,
+        /// Reply to this Message-ID (the previous cover letter).
+        #[arg(long)]
+        in_reply_to: Option<String>,
+        /// lore's address, for the link to the previous revision.
+        #[arg(long, default_value = fetch::DEFAULT_BASE)]
+        lore: String,
+        /// Write the revision even when checkpatch.pl reports errors.
+        #[arg(long)]
+        allow_checkpatch_errors: bool,
         #[command(flatten)]
         review: ReviewArgs,
     },
@@ -338,6 +385,84 @@ fn run(cli: Cli) -> Result<ExitCode> {
             run_fetch(&thread, opts, offline, &review)
         }
         Command::Status { json, review } => run_status(json, &review),
+        Command::Revise {
+            tree,
+            base,
+            head,
+            series,
+            changes,
+            cover,
+            results,
+            in_reply_to,
+            lore,
+            allow_checkpatch_errors,
+            review,
+        } => {
+            let cover = match cover {
+                Some(p) => {
+                    let text = std::fs::read_to_string(&p)
+                        .with_context(|| format!("cannot read {}", p.display()))?;
+                    let (title, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+                    Some((
+                        title.trim().to_string(),
+                        body.trim_start_matches('\n').to_string(),
+                    ))
+                }
+                None => None,
+            };
+            let measured = if results.is_empty() {
+                None
+            } else {
+                Some(measured_table(&results)?)
+            };
+            // Trailers and participants from the review store, if it has threads.
+            let repo = review.repository().ok();
+            let stored = match &repo {
+                Some(r) => stored_thread(&store::Store::new(r)).ok(),
+                None => None,
+            };
+            let state = match &stored {
+                Some(t) if !t.mails.is_empty() => Some(review::derive(
+                    t,
+                    review.maintainers()?.as_ref(),
+                    &review.rules()?,
+                )),
+                _ => None,
+            };
+            let mut participants: Vec<String> = Vec::new();
+            for m in stored.iter().flat_map(|t| &t.mails) {
+                let who = format!("{} <{}>", m.from_name, m.from_email);
+                if !participants.contains(&who) {
+                    participants.push(who);
+                }
+            }
+            let revised = revise::revise(&revise::ReviseOptions {
+                tree: &tree,
+                base: &base,
+                head: &head,
+                series_dir: &series,
+                changes,
+                cover,
+                measured,
+                review: state.as_ref(),
+                extra_cc: participants,
+                in_reply_to,
+                lore: &lore,
+                allow_checkpatch_errors,
+            })?;
+            for (f, summary) in &revised.checkpatch {
+                println!("checkpatch {}: {summary}", f.display());
+            }
+            for f in &revised.files {
+                println!("{}", f.display());
+            }
+            println!(
+                "v{} written to {}; add it to series.toml once posted",
+                revised.version,
+                revised.dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -470,6 +595,51 @@ fn run_kunit(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The KUnit table from results JSON files, with where the figures came from.
+fn measured_table(files: &[PathBuf]) -> Result<String> {
+    let mut runs = Vec::new();
+    let mut sources = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a patchctl kunit results file", f.display()))?;
+        let figures: Vec<patchctl::ktap::Figure> = serde_json::from_value(v["figures"].clone())
+            .with_context(|| format!("{} has no figures", f.display()))?;
+        let machine = &v["machine"];
+        let source = format!(
+            "{} on Linux {} ({}), {} {}, {} CPUs",
+            v["arch"].as_str().unwrap_or("?"),
+            v["kernel"].as_str().unwrap_or("?"),
+            if v["arch"] == "arm64" {
+                "QEMU TCG"
+            } else {
+                "UML"
+            },
+            machine["cpu"].as_str().unwrap_or("?"),
+            machine["arch"].as_str().unwrap_or("?"),
+            machine["cpus"]
+        );
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+        runs.push(kunit::RevisionFigures {
+            revision: v["revision"].as_str().unwrap_or("?").to_string(),
+            arch: v["arch"].as_str().unwrap_or("?").to_string(),
+            figures,
+        });
+    }
+    Ok(format!(
+        "Measured with KUnit (minimum of 7 runs per figure):\n{}\n{}",
+        sources
+            .iter()
+            .map(|s| format!("  {s}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        kunit::render_table(&runs)
+    ))
 }
 
 /// Writes through a temporary file and a rename: a reader never sees half.

@@ -53,6 +53,8 @@ impl Revision {
         let mut patches: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+            // A cover letter carries no diff: nothing to apply.
+            .filter(|p| fs::read_to_string(p).map_or(true, |t| t.contains("\ndiff --git ")))
             .collect();
         patches.sort();
         if patches.is_empty() {

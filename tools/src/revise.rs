@@ -1,0 +1,561 @@
+//! The next revision of a series: `git format-patch`-form mails made with
+//! git2 from a branch in a kernel tree, with the trailers collected in
+//! review, a changelog below `---`, a link to the previous revision, To and
+//! Cc from the tree's own `scripts/get_maintainer.pl`, a cover letter with
+//! the measured table, and `scripts/checkpatch.pl --strict` on every mail.
+//!
+//! The user's branch is only read. The revision directory is written
+//! beside its final place and renamed into it when everything is done.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use git2::{DiffOptions, EmailCreateOptions, Repository, Sort, StatusOptions};
+use serde::Deserialize;
+
+use crate::review::ReviewState;
+
+/// `patches/<series>/series.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    /// Series name.
+    pub name: String,
+    /// Subject of the series.
+    pub subject: String,
+    /// Revisions so far.
+    #[serde(default)]
+    pub revision: Vec<ManifestRevision>,
+}
+
+/// One `[[revision]]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestRevision {
+    /// 1, 2, ...
+    pub version: u32,
+    /// Directory beside the manifest.
+    pub directory: String,
+    /// The posting's Message-ID, once posted.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// Changelog lines of this revision.
+    #[serde(default)]
+    pub changes: Vec<String>,
+}
+
+impl Manifest {
+    /// Reads `dir/series.toml`.
+    pub fn load(dir: &Path) -> Result<Manifest> {
+        let path = dir.join("series.toml");
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a series manifest: expected name, subject and [[revision]] entries",
+                path.display()
+            )
+        })
+    }
+
+    /// The newest revision.
+    pub fn latest(&self) -> Option<&ManifestRevision> {
+        self.revision.iter().max_by_key(|r| r.version)
+    }
+}
+
+/// What `revise` needs.
+pub struct ReviseOptions<'a> {
+    /// The kernel tree (a git repository) holding the branch.
+    pub tree: &'a Path,
+    /// The base the series applies to.
+    pub base: &'a str,
+    /// The branch (or any revision) whose commits since `base` are the series.
+    pub head: &'a str,
+    /// `patches/<series>`.
+    pub series_dir: &'a Path,
+    /// Changelog lines for the new revision ("v2: ..." is added in front).
+    pub changes: Vec<String>,
+    /// Cover letter title and text (needed for more than one patch).
+    pub cover: Option<(String, String)>,
+    /// The measured table for the cover letter.
+    pub measured: Option<String>,
+    /// Review state to carry trailers from.
+    pub review: Option<&'a ReviewState>,
+    /// Extra Cc (the previous thread's participants).
+    pub extra_cc: Vec<String>,
+    /// Thread the new revision under the previous cover letter.
+    pub in_reply_to: Option<String>,
+    /// lore's address for links.
+    pub lore: &'a str,
+    /// Do not fail on checkpatch errors.
+    pub allow_checkpatch_errors: bool,
+}
+
+/// What `revise` wrote.
+#[derive(Debug)]
+pub struct Revised {
+    /// The new version.
+    pub version: u32,
+    /// The directory.
+    pub dir: PathBuf,
+    /// The mails, cover letter first.
+    pub files: Vec<PathBuf>,
+    /// checkpatch's summary line per mail.
+    pub checkpatch: Vec<(PathBuf, String)>,
+}
+
+/// The order trailers take above the submitter's Signed-off-by.
+const TRAILER_ORDER: [&str; 6] = [
+    "Reported-by",
+    "Closes",
+    "Suggested-by",
+    "Tested-by",
+    "Reviewed-by",
+    "Acked-by",
+];
+
+/// Adds `extra` trailers (full lines) to a commit message, in the usual
+/// order and without duplicates, just above the last Signed-off-by.
+pub fn add_trailers(message: &str, extra: &[String]) -> String {
+    let mut lines: Vec<String> = message.trim_end().lines().map(String::from).collect();
+    let mut extra: Vec<&String> = extra
+        .iter()
+        .filter(|t| {
+            !lines
+                .iter()
+                .any(|l| l.trim().eq_ignore_ascii_case(t.trim()))
+        })
+        .collect();
+    extra.dedup();
+    extra.sort_by_key(|t| {
+        TRAILER_ORDER
+            .iter()
+            .position(|k| t.starts_with(&format!("{k}:")))
+            .unwrap_or(TRAILER_ORDER.len())
+    });
+    let at = lines
+        .iter()
+        .rposition(|l| l.starts_with("Signed-off-by:"))
+        .unwrap_or(lines.len());
+    for (i, t) in extra.into_iter().enumerate() {
+        lines.insert(at + i, t.clone());
+    }
+    lines.join("\n") + "\n"
+}
+
+fn check_clean(repo: &Repository) -> Result<()> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(false).include_ignored(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    if let Some(first) = statuses.iter().next() {
+        bail!(
+            "the tree {} has uncommitted changes ({} and {} more): commit or stash them first",
+            repo.workdir().map_or_else(
+                || repo.path().display().to_string(),
+                |p| p.display().to_string()
+            ),
+            first.path().unwrap_or("?"),
+            statuses.len() - 1
+        );
+    }
+    Ok(())
+}
+
+/// Trailers collected in review for a patch with this title.
+fn collected(review: Option<&ReviewState>, title: &str) -> Vec<String> {
+    let Some(state) = review else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for s in &state.series {
+        for r in &s.revisions {
+            for p in r.patches.iter().filter(|p| p.title == title) {
+                for t in &p.trailers {
+                    if TRAILER_ORDER.contains(&t.trailer.kind.as_str()) && !t.address_differs {
+                        let line = format!("{}: {}", t.trailer.kind, t.trailer.value);
+                        if !out.contains(&line) {
+                            out.push(line);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs the tree's get_maintainer.pl on a mail: (To, Cc).
+fn recipients(tree: &Path, mail: &Path) -> Result<(Vec<String>, Vec<String>)> {
+    let out = Command::new("perl")
+        .arg("scripts/get_maintainer.pl")
+        .args(["--no-git", "--no-multiline", "--separator", "\n"])
+        .arg(mail)
+        .current_dir(tree)
+        .output()
+        .context("cannot run scripts/get_maintainer.pl")?;
+    if !out.status.success() {
+        bail!(
+            "scripts/get_maintainer.pl failed on {}: {}",
+            mail.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let mut to = Vec::new();
+    let mut cc = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let (who, role) = match line.rfind(" (") {
+            Some(i) => (line[..i].trim(), &line[i..]),
+            None => (line.trim(), ""),
+        };
+        if who.is_empty() {
+            continue;
+        }
+        if role.contains("maintainer:") {
+            to.push(who.to_string());
+        } else {
+            cc.push(who.to_string());
+        }
+    }
+    Ok((to, cc))
+}
+
+/// Runs `checkpatch.pl --strict` on a mail: (errors, summary line, output).
+fn checkpatch(tree: &Path, mail: &Path) -> Result<(u32, String, String)> {
+    let out = Command::new("perl")
+        .arg("scripts/checkpatch.pl")
+        .args(["--strict", "--no-signoff"])
+        .arg(mail)
+        .current_dir(tree)
+        .output()
+        .context("cannot run scripts/checkpatch.pl")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let summary = text
+        .lines()
+        .find(|l| l.starts_with("total:"))
+        .unwrap_or("total: ? (checkpatch printed no summary)")
+        .to_string();
+    let errors = summary
+        .strip_prefix("total: ")
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if out.status.success() { 0 } else { 1 });
+    Ok((errors, summary, text))
+}
+
+fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
+    let mut out = String::new();
+    let mut done = false;
+    for line in mail.split_inclusive('\n') {
+        out.push_str(line);
+        if !done && line.starts_with("Subject:") {
+            for (name, values) in headers.iter().filter(|(_, v)| !v.is_empty()) {
+                out.push_str(&format!("{name}: {}\n", values.join(",\n\t")));
+            }
+            done = true;
+        }
+    }
+    out
+}
+
+/// Adds the changelog below the first `---` of a mail.
+fn insert_changelog(mail: &str, changelog: &str) -> String {
+    match mail.find("\n---\n") {
+        Some(i) => format!("{}\n---\n{changelog}\n{}", &mail[..i], &mail[i + 5..]),
+        None => mail.to_string(),
+    }
+}
+
+/// Writes the next revision. See the module documentation.
+pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
+    // Absolute, because the tree's scripts run from inside the tree.
+    let series_dir = std::path::absolute(opts.series_dir)
+        .with_context(|| format!("cannot resolve {}", opts.series_dir.display()))?;
+    let manifest = Manifest::load(&series_dir)?;
+    let previous = manifest.latest().cloned();
+    let version = previous.as_ref().map_or(1, |p| p.version + 1);
+    let dir = series_dir.join(format!("v{version}"));
+    if dir.exists() {
+        bail!("{} exists already: the manifest says v{version} is next; remove it or record it in series.toml", dir.display());
+    }
+    let repo = Repository::open(opts.tree).with_context(|| {
+        format!(
+            "{} is not a git repository: expected the kernel tree holding the branch",
+            opts.tree.display()
+        )
+    })?;
+    check_clean(&repo)?;
+    let base = repo
+        .revparse_single(opts.base)
+        .with_context(|| {
+            format!(
+                "base {:?} does not exist in {}",
+                opts.base,
+                opts.tree.display()
+            )
+        })?
+        .peel_to_commit()?;
+    let head = repo
+        .revparse_single(opts.head)
+        .with_context(|| {
+            format!(
+                "branch {:?} does not exist in {}",
+                opts.head,
+                opts.tree.display()
+            )
+        })?
+        .peel_to_commit()?;
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(head.id())?;
+    walk.hide(base.id())?;
+    let commits: Vec<git2::Commit> = walk
+        .map(|oid| Ok(repo.find_commit(oid?)?))
+        .collect::<Result<_>>()?;
+    if commits.is_empty() {
+        bail!(
+            "{}..{} holds no commits: nothing to send",
+            opts.base,
+            opts.head
+        );
+    }
+    let total = commits.len();
+    if total > 1 && opts.cover.is_none() {
+        bail!("{total} patches need a cover letter: give its title and text");
+    }
+
+    let mut changelog = String::new();
+    for c in &opts.changes {
+        changelog.push_str(&format!("v{version}: {c}\n"));
+    }
+    if let Some(id) = previous.as_ref().and_then(|p| p.message_id.as_ref()) {
+        changelog.push_str(&format!(
+            "v{}: {}/r/{}\n",
+            version - 1,
+            opts.lore.trim_end_matches('/'),
+            id
+        ));
+    }
+
+    let partial = series_dir.join(format!(".v{version}.partial"));
+    if partial.exists() {
+        fs::remove_dir_all(&partial)?;
+    }
+    fs::create_dir_all(&partial)?;
+    let result = (|| -> Result<Revised> {
+        let mut files = Vec::new();
+        for (i, commit) in commits.iter().enumerate() {
+            let parent = commit
+                .parent(0)
+                .context("a root commit cannot be a patch")?;
+            let mut diff_opts = DiffOptions::new();
+            let diff = repo.diff_tree_to_tree(
+                Some(&parent.tree()?),
+                Some(&commit.tree()?),
+                Some(&mut diff_opts),
+            )?;
+            let message = commit.message().context("commit message is not UTF-8")?;
+            let summary = commit
+                .summary()
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .to_string();
+            let body = message
+                .split_once('\n')
+                .map_or("", |(_, b)| b)
+                .trim_start_matches('\n');
+            let body = add_trailers(body, &collected(opts.review, &summary));
+            let mut eopts = EmailCreateOptions::new();
+            eopts
+                .reroll_number(version as usize)
+                .always_number(total > 1);
+            let email = git2::Email::from_diff(
+                &diff,
+                i + 1,
+                total,
+                &commit.id(),
+                summary.as_str(),
+                body.as_str(),
+                &commit.author(),
+                &mut eopts,
+            )?;
+            let text = String::from_utf8_lossy(email.as_slice()).into_owned();
+            let text = insert_changelog(&text, &changelog);
+            let name = format!("v{version}-{:04}-{}.patch", i + 1, slug(&summary));
+            let path = partial.join(&name);
+            fs::write(&path, &text)?;
+            files.push(path);
+        }
+        // Recipients from the tree's own get_maintainer.pl, then headers.
+        let mut to = Vec::new();
+        let mut cc = Vec::new();
+        for f in &files {
+            let (t, c) = recipients(opts.tree, f)?;
+            for x in t {
+                push_unique(&mut to, x);
+            }
+            for x in c {
+                push_unique(&mut cc, x);
+            }
+        }
+        for x in &opts.extra_cc {
+            push_unique(&mut cc, x.clone());
+        }
+        // One line per address: get_maintainer.pl quotes names, mail does not.
+        let mut seen = std::collections::HashSet::new();
+        to.retain(|p| seen.insert(address(p)));
+        cc.retain(|p| seen.insert(address(p)));
+        let mut headers = vec![
+            ("To".to_string(), to.clone()),
+            ("Cc".to_string(), cc.clone()),
+        ];
+        if let Some(id) = &opts.in_reply_to {
+            headers.push(("In-Reply-To".to_string(), vec![format!("<{id}>")]));
+        }
+        if let Some((title, text)) = &opts.cover {
+            let stats = repo
+                .diff_tree_to_tree(Some(&base.tree()?), Some(&head.tree()?), None)?
+                .stats()?;
+            let diffstat = stats.to_buf(git2::DiffStatsFormat::FULL, 72)?;
+            let mut body = format!(
+                "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [PATCH v{version} 0/{total}] {title}\n\n{}\n",
+                head.committer(),
+                rfc2822_now(),
+                text.trim_end()
+            );
+            if let Some(table) = &opts.measured {
+                body.push_str(&format!("\n{}\n", table.trim_end()));
+            }
+            if !changelog.is_empty() {
+                body.push_str(&format!("\nChanges:\n{changelog}"));
+            }
+            body.push('\n');
+            for c in &commits {
+                body.push_str(&format!(
+                    "  {}\n",
+                    c.summary().ok().flatten().unwrap_or_default()
+                ));
+            }
+            body.push_str(&format!(
+                "\n{}\n-- \npatchctl {}\n",
+                String::from_utf8_lossy(&diffstat),
+                env!("CARGO_PKG_VERSION")
+            ));
+            let path = partial.join(format!("v{version}-0000-cover-letter.patch"));
+            fs::write(&path, body)?;
+            files.insert(0, path);
+        }
+        for f in &files {
+            let text = fs::read_to_string(f)?;
+            fs::write(f, insert_headers(&text, &headers))?;
+        }
+        let mut reports = Vec::new();
+        let mut failed = Vec::new();
+        for f in files
+            .iter()
+            .filter(|f| !f.ends_with(format!("v{version}-0000-cover-letter.patch")))
+        {
+            let (errors, summary, text) = checkpatch(opts.tree, f)?;
+            if errors > 0 {
+                failed.push(format!("{}:\n{text}", f.display()));
+            }
+            reports.push((f.clone(), summary));
+        }
+        if !failed.is_empty() && !opts.allow_checkpatch_errors {
+            bail!(
+                "checkpatch.pl --strict found errors:\n{}",
+                failed.join("\n")
+            );
+        }
+        Ok(Revised {
+            version,
+            dir: dir.clone(),
+            files,
+            checkpatch: reports,
+        })
+    })();
+    let mut revised = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    fs::rename(&partial, &dir)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
+    revised.files = revised
+        .files
+        .iter()
+        .map(|f| dir.join(f.file_name().expect("a file")))
+        .collect();
+    revised.checkpatch = revised
+        .checkpatch
+        .into_iter()
+        .map(|(f, s)| (dir.join(f.file_name().expect("a file")), s))
+        .collect();
+    Ok(revised)
+}
+
+/// The address in `Name <address>` (or the whole text), lower case.
+fn address(person: &str) -> String {
+    crate::trailers::email_of(person).unwrap_or_else(|| person.trim().to_lowercase())
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+fn slug(summary: &str) -> String {
+    let s: String = summary
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let mut out = String::new();
+    for part in s.split('-').filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(part);
+    }
+    out.chars().take(52).collect()
+}
+
+fn rfc2822_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    mail_parser::DateTime::from_timestamp(now).to_rfc822()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailers_go_above_the_submitters_signoff_in_order() {
+        let msg = "Body.\n\nSigned-off-by: A <a@x>\nReviewed-by: R <r@x>\nSigned-off-by: S <s@x>\n";
+        let out = add_trailers(
+            msg,
+            &[
+                "Acked-by: K <k@x>".into(),
+                "Reviewed-by: R <r@x>".into(),
+                "Tested-by: T <t@x>".into(),
+            ],
+        );
+        assert_eq!(
+            out,
+            "Body.\n\nSigned-off-by: A <a@x>\nReviewed-by: R <r@x>\nTested-by: T <t@x>\nAcked-by: K <k@x>\nSigned-off-by: S <s@x>\n"
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slug("dma-buf: system_heap: Optimize x"),
+            "dma-buf-system-heap-Optimize-x"
+        );
+    }
+}

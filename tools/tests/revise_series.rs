@@ -1,0 +1,283 @@
+//! `patchctl revise` on real git repositories made here, holding the real
+//! MAINTAINERS, get_maintainer.pl and checkpatch.pl of the cached 6.12
+//! source, checked with the real `git am`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::tempdir;
+use patchctl::revise::{self, ReviseOptions};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Sub Mitter",
+            "-c",
+            "user.email=sub@example.org",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A small kernel tree: the files get_maintainer.pl and checkpatch.pl need
+/// to recognise a tree, the real scripts and MAINTAINERS, and system_heap.c.
+fn kernel_tree() -> PathBuf {
+    let src = patchctl::tree::cache_dir()
+        .unwrap()
+        .join("linux-source-6.12");
+    assert!(
+        src.join("MAINTAINERS").exists(),
+        "run scripts/deps.sh kernel-source first"
+    );
+    let dir = tempdir("ktree");
+    for f in [
+        "COPYING",
+        "CREDITS",
+        "Kbuild",
+        "MAINTAINERS",
+        "Makefile",
+        "README",
+        ".mailmap",
+        "scripts/get_maintainer.pl",
+        "scripts/checkpatch.pl",
+        "scripts/spelling.txt",
+        "scripts/const_structs.checkpatch",
+        "drivers/dma-buf/heaps/system_heap.c",
+    ] {
+        let to = dir.join(f);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(src.join(f), &to).unwrap();
+    }
+    for d in [
+        "Documentation",
+        "arch",
+        "include",
+        "fs",
+        "init",
+        "ipc",
+        "kernel",
+        "lib",
+    ] {
+        fs::create_dir_all(dir.join(d)).unwrap();
+        fs::write(dir.join(d).join(".keep"), "").unwrap();
+    }
+    git(&dir, &["init", "-q", "-b", "master"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "base"]);
+    git(&dir, &["tag", "base"]);
+    dir
+}
+
+fn edit(dir: &Path, from: &str, to: &str) {
+    let p = dir.join("drivers/dma-buf/heaps/system_heap.c");
+    let s = fs::read_to_string(&p).unwrap();
+    assert!(s.contains(from));
+    fs::write(&p, s.replacen(from, to, 1)).unwrap();
+}
+
+/// Two commits on a branch: the series to send.
+fn branch(dir: &Path) {
+    git(dir, &["checkout", "-q", "-b", "work"]);
+    edit(
+        dir,
+        "\tstruct page **tmp = pages;\n",
+        "\tstruct page **tmp = pages; /* next slot */\n",
+    );
+    git(dir, &["commit", "-q", "-a", "--author=Ann Author <ann@example.org>", "-m",
+        "dma-buf: system_heap: Note the next slot\n\nSay what tmp is.\n\nSigned-off-by: Ann Author <ann@example.org>\nSigned-off-by: Sub Mitter <sub@example.org>"]);
+    edit(
+        dir,
+        "\tvoid *vaddr;\n\n\tif (!pages)",
+        "\tvoid *vaddr;\n\n\t/* vfree() below */\n\tif (!pages)",
+    );
+    git(dir, &["commit", "-q", "-a", "--author=Ann Author <ann@example.org>", "-m",
+        "dma-buf: system_heap: Note the vfree\n\nSay where it is freed.\n\nSigned-off-by: Ann Author <ann@example.org>"]);
+}
+
+fn series_dir() -> PathBuf {
+    let dir = tempdir("series");
+    fs::write(
+        dir.join("series.toml"),
+        "name = \"t\"\nsubject = \"t\"\n\n[[revision]]\nversion = 1\ndirectory = \"v1\"\nmessage_id = \"v1-id@example.org\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
+    ReviseOptions {
+        tree,
+        base: "base",
+        head: "work",
+        series_dir: series,
+        changes: vec!["say more".into()],
+        cover: Some(("dma-buf: system_heap: Notes".into(), "Two notes.\n".into())),
+        measured: Some("arch size before v1\num 256M 136.2us 36.1us\n".into()),
+        review: None,
+        extra_cc: vec!["Rob Review <rob@example.org>".into()],
+        in_reply_to: None,
+        lore: "https://lore.kernel.org",
+        allow_checkpatch_errors: false,
+    }
+}
+
+#[test]
+fn round_trip_through_git_am() {
+    let tree = kernel_tree();
+    branch(&tree);
+    let series = series_dir();
+    let revised = revise::revise(&options(&tree, &series)).unwrap();
+    assert_eq!(revised.version, 2, "one past the manifest's v1");
+    assert_eq!(revised.files.len(), 3);
+    let cover = fs::read_to_string(&revised.files[0]).unwrap();
+    assert!(
+        cover.contains("Subject: [PATCH v2 0/2] dma-buf: system_heap: Notes"),
+        "{cover}"
+    );
+    assert!(
+        cover.contains("um 256M 136.2us 36.1us"),
+        "the measured table"
+    );
+    let p1 = fs::read_to_string(&revised.files[1]).unwrap();
+    assert!(
+        p1.contains("Subject: [PATCH v2 1/2] dma-buf: system_heap: Note the next slot"),
+        "{p1}"
+    );
+    assert!(p1.contains("From: Ann Author <ann@example.org>"));
+    assert!(
+        p1.contains("---\nv2: say more\nv1: https://lore.kernel.org/r/v1-id@example.org\n"),
+        "{p1}"
+    );
+    // To from the real get_maintainer.pl, Cc with the previous participants.
+    assert!(
+        p1.contains("\"Christian König\" <christian.koenig@amd.com>"),
+        "{p1}"
+    );
+    assert!(p1.contains("Rob Review <rob@example.org>"));
+    assert_eq!(revised.checkpatch.len(), 2);
+    assert!(
+        revised
+            .checkpatch
+            .iter()
+            .all(|(_, s)| s.starts_with("total: 0 errors")),
+        "{:?}",
+        revised.checkpatch
+    );
+
+    // git am of the patches onto the base gives the branch's tree.
+    let clone = tempdir("am");
+    git(&clone, &["clone", "-q", tree.to_str().unwrap(), "."]);
+    git(&clone, &["checkout", "-q", "base"]);
+    for f in &revised.files[1..] {
+        git(&clone, &["am", "-q", f.to_str().unwrap()]);
+    }
+    assert_eq!(
+        git(&clone, &["rev-parse", "HEAD^{tree}"]),
+        git(&tree, &["rev-parse", "work^{tree}"])
+    );
+    assert_eq!(
+        git(&clone, &["log", "-1", "--format=%an <%ae>"]).trim(),
+        "Ann Author <ann@example.org>"
+    );
+    // The user's branch is untouched.
+    assert_eq!(
+        git(&tree, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "work"
+    );
+}
+
+#[test]
+fn refusals_leave_nothing_behind() {
+    let tree = kernel_tree();
+    branch(&tree);
+    let series = series_dir();
+
+    let mut bad_base = options(&tree, &series);
+    bad_base.base = "nope";
+    let err = revise::revise(&bad_base).unwrap_err().to_string();
+    assert!(err.contains("base \"nope\" does not exist"), "{err}");
+
+    edit(&tree, "\tvoid *vaddr;", "\tvoid *vaddr; /* dirty */");
+    let err = revise::revise(&options(&tree, &series))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("uncommitted changes"), "{err}");
+    git(&tree, &["checkout", "-q", "--", "."]);
+
+    let mut no_cover = options(&tree, &series);
+    no_cover.cover = None;
+    assert!(revise::revise(&no_cover)
+        .unwrap_err()
+        .to_string()
+        .contains("need a cover letter"));
+
+    // checkpatch errors fail the command unless allowed, and leave no v2.
+    edit(&tree, "\tvoid *vaddr;", "\tvoid *vaddr;   \n");
+    git(
+        &tree,
+        &[
+            "commit",
+            "-q",
+            "-a",
+            "-m",
+            "dma-buf: bad style\n\nSigned-off-by: Sub Mitter <sub@example.org>",
+        ],
+    );
+    let err = revise::revise(&options(&tree, &series))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("checkpatch.pl --strict found errors"), "{err}");
+    assert!(err.contains("trailing whitespace"), "{err}");
+    let left: Vec<_> = fs::read_dir(&series)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("series.toml")],
+        "nothing half-written"
+    );
+
+    let mut allow = options(&tree, &series);
+    allow.allow_checkpatch_errors = true;
+    let revised = revise::revise(&allow).unwrap();
+    assert_eq!(revised.files.len(), 4);
+    // v2 exists now: a second run refuses to overwrite it.
+    let err = revise::revise(&allow).unwrap_err().to_string();
+    assert!(err.contains("exists already"), "{err}");
+}
+
+/// A Reviewed-by given on v1 is carried into v2, above the submitter's
+/// Signed-off-by, once.
+#[test]
+fn trailers_from_review_are_carried() {
+    let tree = kernel_tree();
+    branch(&tree);
+    let series = series_dir();
+    let mbox = "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Ann Author <ann@example.org>\nDate: Mon, 01 Jun 2026 10:00:00 +0000\nSubject: [PATCH] dma-buf: system_heap: Note the next slot\nMessage-ID: <v1-id@example.org>\n\nSay what tmp is.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\ndiff --git a/drivers/dma-buf/heaps/system_heap.c b/drivers/dma-buf/heaps/system_heap.c\n--- a/drivers/dma-buf/heaps/system_heap.c\n+++ b/drivers/dma-buf/heaps/system_heap.c\n@@ -1 +1 @@\n-a\n+b\n\nFrom mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Rob Review <rob@example.org>\nDate: Tue, 02 Jun 2026 10:00:00 +0000\nSubject: Re: [PATCH] dma-buf: system_heap: Note the next slot\nMessage-ID: <r@example.org>\nIn-Reply-To: <v1-id@example.org>\n\n> Say what tmp is.\nReviewed-by: Rob Review <rob@example.org>\n";
+    let thread = patchctl::thread::Thread::from_mbox(mbox.as_bytes(), "t").unwrap();
+    let state = patchctl::review::derive(&thread, None, &patchctl::review::Rules::default_rules());
+    let mut opts = options(&tree, &series);
+    opts.review = Some(&state);
+    let revised = revise::revise(&opts).unwrap();
+    let p1 = fs::read_to_string(&revised.files[1]).unwrap();
+    assert!(
+        p1.contains("Signed-off-by: Ann Author <ann@example.org>\nReviewed-by: Rob Review <rob@example.org>\nSigned-off-by: Sub Mitter <sub@example.org>\n"),
+        "{p1}"
+    );
+    assert_eq!(p1.matches("Reviewed-by:").count(), 1);
+    let p2 = fs::read_to_string(&revised.files[2]).unwrap();
+    assert!(!p2.contains("Reviewed-by:"), "given for patch 1 only");
+}
