@@ -13,7 +13,7 @@ KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/convert.c \
 	kunit/system_heap_test.c
 # Where KUnit runs: UML, and arm64 under QEMU.
 KUNIT_ARCHES ?= um,arm64
-KUNIT_REVISIONS ?= baseline,v1
+KUNIT_REVISIONS ?= baseline,v1,v2,android
 PATCHCTL := target/release/patchctl
 
 .PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-selftest patchctl clean help

@@ -236,6 +236,9 @@ pub struct RevisionFigures {
     pub arch: String,
     /// Figures.
     pub figures: Vec<Figure>,
+    /// Which of the timed loops this revision's system_heap_do_vmap() runs
+    /// (`before` for the baseline; from series.toml for the others).
+    pub own_loop: Option<String>,
 }
 
 fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
@@ -333,13 +336,10 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
         );
         for rev in &revisions {
             let whole = whole_of(arch, rev, *size);
-            // The loop this revision's system_heap_do_vmap() runs, where
-            // it is known: the pre-patch walk, or the loop v1 posted.
-            let own_loop = match *rev {
-                "baseline" => Some("before"),
-                "v1" => Some("v1"),
-                _ => None,
-            };
+            let own_loop = runs
+                .iter()
+                .find(|r| r.arch == *arch && r.revision == *rev)
+                .and_then(|r| r.own_loop.as_deref());
             let share = match (own_loop.and_then(|l| fig(f, *size, l)), whole) {
                 (Some(l), Some(w)) if w > 0 => format!("{:.3}", 100.0 * l as f64 / w as f64),
                 _ => "-".into(),

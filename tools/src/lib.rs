@@ -2,6 +2,7 @@
 //!
 //! The library does the work; `main.rs` parses arguments and prints.
 
+pub mod ack;
 pub mod bench;
 pub mod fetch;
 pub mod ktap;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use patchctl::{
-    bench, fetch, kunit, machine::Machine, maintainers, review, revise, store, thread, tree,
+    ack, bench, fetch, kunit, machine::Machine, maintainers, review, revise, store, thread, tree,
 };
 
 #[derive(Parser)]
@@ -168,6 +168,50 @@ enum Command {
         allow_checkpatch_errors: bool,
         #[command(flatten)]
         review: ReviewArgs,
+    },
+    /// Pick a revision into the Android Common Kernel.
+    ///
+    /// Each patch of the revision becomes a commit on the 6.12 base with the
+    /// ACK's prefix: FROMLIST: (posted, not merged; Link: to the patch on
+    /// lore), UPSTREAM: (merged; --upstream-sha) or BACKPORT: (merged but
+    /// changed to apply; --upstream-sha and --note), then Bug:, a Gerrit
+    /// Change-Id: as the commit-msg hook computes it, and your Signed-off-by.
+    /// The picks are written to patches/<series>/android/ and, with
+    /// --branch, left on a new branch of the kernel repository.
+    Ack {
+        /// The revision to pick (a directory of the series, e.g. v1).
+        #[arg(long)]
+        revision: String,
+        /// The Android tracking bug.
+        #[arg(long)]
+        bug: String,
+        /// fromlist, upstream or backport.
+        #[arg(long, default_value = "fromlist")]
+        kind: String,
+        /// The upstream commit (upstream, backport).
+        #[arg(long)]
+        upstream_sha: Option<String>,
+        /// What a backport changed.
+        #[arg(long)]
+        note: Option<String>,
+        /// You, as "Name <address>" (default: git's user.name and user.email).
+        #[arg(long)]
+        picker: Option<String>,
+        /// Leave the picks on this new branch of the kernel repository.
+        #[arg(long)]
+        branch: Option<String>,
+        /// The base to pick onto, in the kernel repository.
+        #[arg(long, default_value = "HEAD")]
+        onto: String,
+        /// Pristine kernel source or repository (default: the cached linux-source-6.12).
+        #[arg(long, env = "KDIR")]
+        kdir: Option<PathBuf>,
+        /// The series directory.
+        #[arg(long, default_value = "patches/system-heap-vmap")]
+        series: PathBuf,
+        /// lore's address, for Link:.
+        #[arg(long, default_value = fetch::DEFAULT_BASE)]
+        lore: String,
     },
 }
 
@@ -385,6 +429,81 @@ fn run(cli: Cli) -> Result<ExitCode> {
             run_fetch(&thread, opts, offline, &review)
         }
         Command::Status { json, review } => run_status(json, &review),
+        Command::Ack {
+            revision,
+            bug,
+            kind,
+            upstream_sha,
+            note,
+            picker,
+            branch,
+            onto,
+            kdir,
+            series,
+            lore,
+        } => {
+            let kind = match (kind.as_str(), upstream_sha, note) {
+                ("fromlist", _, _) => ack::Kind::FromList,
+                ("upstream", Some(sha), _) => ack::Kind::Upstream { sha },
+                ("backport", Some(sha), Some(note)) => ack::Kind::Backport { sha, note },
+                ("upstream", None, _) => anyhow::bail!("--kind upstream needs --upstream-sha"),
+                ("backport", _, _) => {
+                    anyhow::bail!("--kind backport needs --upstream-sha and --note")
+                }
+                (other, _, _) => anyhow::bail!(
+                    "unknown --kind {other:?}: expected fromlist, upstream or backport"
+                ),
+            };
+            let cache = tree::cache_dir()?;
+            let source = kdir.unwrap_or_else(|| cache.join("linux-source-6.12"));
+            let version = tree::kernel_version(&source)?;
+            let base = tree::base_repository(&source, &cache, &version)?;
+            let rev = tree::Revision::resolve(&series, &revision)?;
+            let manifest = revise::Manifest::load(&series)?;
+            let entry = manifest.revision.iter().find(|r| r.directory == revision);
+            // One Message-ID per patch: the manifest's for a single patch.
+            let message_ids: Vec<String> = match entry.and_then(|e| e.message_id.clone()) {
+                Some(id) if rev.patches.len() == 1 => vec![id],
+                _ => Vec::new(),
+            };
+            let picker = match picker {
+                Some(p) => p,
+                None => {
+                    let cfg = git2::Config::open_default()?;
+                    format!(
+                        "{} <{}>",
+                        cfg.get_string("user.name")?,
+                        cfg.get_string("user.email")?
+                    )
+                }
+            };
+            let (pname, pemail) = picker
+                .rsplit_once('<')
+                .map(|(n, e)| {
+                    (
+                        n.trim().to_string(),
+                        e.trim_end_matches('>').trim().to_string(),
+                    )
+                })
+                .context("--picker must be \"Name <address>\"")?;
+            let files = ack::ack(&ack::AckOptions {
+                base: &base,
+                onto: &onto,
+                revision: &rev,
+                message_ids,
+                bug: &bug,
+                picker: (&pname, &pemail),
+                kind,
+                out: &series.join("android"),
+                branch: branch.as_deref(),
+                scratch: &cache.join("trees"),
+                lore: &lore,
+            })?;
+            for f in files {
+                println!("{}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Revise {
             tree,
             base,
@@ -457,7 +576,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", f.display());
             }
             println!(
-                "v{} written to {}; add it to series.toml once posted",
+                "v{} written to {} and recorded in series.toml; add its Message-ID there once posted",
                 revised.version,
                 revised.dir.display()
             );
@@ -561,6 +680,7 @@ fn run_kunit(
                 "missing": result.run.missing,
                 "skipped": result.run.skips(),
                 "figures": result.run.figures,
+                "loop": own_loop(series, &revision.name),
                 "log": log,
             });
             write_atomically(
@@ -577,6 +697,7 @@ fn run_kunit(
                     revision: revision.name.clone(),
                     arch: arch.name().into(),
                     figures: result.run.figures.clone(),
+                    own_loop: own_loop(series, &revision.name),
                 },
             ));
         }
@@ -629,6 +750,7 @@ fn measured_table(files: &[PathBuf]) -> Result<String> {
             revision: v["revision"].as_str().unwrap_or("?").to_string(),
             arch: v["arch"].as_str().unwrap_or("?").to_string(),
             figures,
+            own_loop: v["loop"].as_str().map(String::from),
         });
     }
     Ok(format!(
@@ -640,6 +762,20 @@ fn measured_table(files: &[PathBuf]) -> Result<String> {
             .join("\n"),
         kunit::render_table(&runs)
     ))
+}
+
+/// Which timed loop a revision's system_heap_do_vmap() runs: the pre-patch
+/// walk for the baseline, else what series.toml says (`loop = ...`).
+fn own_loop(series: &std::path::Path, revision: &str) -> Option<String> {
+    if revision == "baseline" {
+        return Some("before".into());
+    }
+    revise::Manifest::load(series)
+        .ok()?
+        .revision
+        .into_iter()
+        .find(|r| r.directory == revision)
+        .and_then(|r| r.timed_loop)
 }
 
 /// Writes through a temporary file and a rename: a reader never sees half.

@@ -42,6 +42,9 @@ pub struct ManifestRevision {
     /// Changelog lines of this revision.
     #[serde(default)]
     pub changes: Vec<String>,
+    /// Which of the KUnit-timed loops its system_heap_do_vmap() runs.
+    #[serde(default, rename = "loop")]
+    pub timed_loop: Option<String>,
 }
 
 impl Manifest {
@@ -276,7 +279,10 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
     let version = previous.as_ref().map_or(1, |p| p.version + 1);
     let dir = series_dir.join(format!("v{version}"));
     if dir.exists() {
-        bail!("{} exists already: the manifest says v{version} is next; remove it or record it in series.toml", dir.display());
+        bail!(
+            "{} exists already but series.toml does not list v{version}: remove the directory or record it in series.toml",
+            dir.display()
+        );
     }
     let repo = Repository::open(opts.tree).with_context(|| {
         format!(
@@ -484,6 +490,25 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
     };
     fs::rename(&partial, &dir)
         .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
+    // Record the revision in the manifest (no Message-ID until posted).
+    let manifest_path = series_dir.join("series.toml");
+    let mut text = fs::read_to_string(&manifest_path)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "\n[[revision]]\nversion = {version}\ndirectory = \"v{version}\"\nchanges = [\n{}]\n",
+        opts.changes
+            .iter()
+            .map(|c| format!("  {},\n", toml::Value::String(c.clone())))
+            .collect::<String>()
+    ));
+    let tmp = manifest_path.with_extension("toml.tmp");
+    fs::write(&tmp, &text)?;
+    if let Err(e) = fs::rename(&tmp, &manifest_path) {
+        let _ = fs::remove_dir_all(&dir);
+        return Err(e).context("cannot update series.toml; the new revision was removed again");
+    }
     revised.files = revised
         .files
         .iter()

@@ -140,6 +140,7 @@ fn recorded_um_runs_make_the_table() {
             revision: rev.into(),
             arch: "um".into(),
             figures: run.figures,
+            own_loop: Some(if rev == "baseline" { "before" } else { "v1" }.into()),
         });
     }
     let table = render_table(&runs);

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::tempdir;
+use common::{kernel_tree, tempdir};
 use patchctl::revise::{self, ReviseOptions};
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -29,55 +29,6 @@ fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// A small kernel tree: the files get_maintainer.pl and checkpatch.pl need
-/// to recognise a tree, the real scripts and MAINTAINERS, and system_heap.c.
-fn kernel_tree() -> PathBuf {
-    let src = patchctl::tree::cache_dir()
-        .unwrap()
-        .join("linux-source-6.12");
-    assert!(
-        src.join("MAINTAINERS").exists(),
-        "run scripts/deps.sh kernel-source first"
-    );
-    let dir = tempdir("ktree");
-    for f in [
-        "COPYING",
-        "CREDITS",
-        "Kbuild",
-        "MAINTAINERS",
-        "Makefile",
-        "README",
-        ".mailmap",
-        "scripts/get_maintainer.pl",
-        "scripts/checkpatch.pl",
-        "scripts/spelling.txt",
-        "scripts/const_structs.checkpatch",
-        "drivers/dma-buf/heaps/system_heap.c",
-    ] {
-        let to = dir.join(f);
-        fs::create_dir_all(to.parent().unwrap()).unwrap();
-        fs::copy(src.join(f), &to).unwrap();
-    }
-    for d in [
-        "Documentation",
-        "arch",
-        "include",
-        "fs",
-        "init",
-        "ipc",
-        "kernel",
-        "lib",
-    ] {
-        fs::create_dir_all(dir.join(d)).unwrap();
-        fs::write(dir.join(d).join(".keep"), "").unwrap();
-    }
-    git(&dir, &["init", "-q", "-b", "master"]);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-q", "-m", "base"]);
-    git(&dir, &["tag", "base"]);
-    dir
 }
 
 fn edit(dir: &Path, from: &str, to: &str) {
@@ -254,7 +205,16 @@ fn refusals_leave_nothing_behind() {
     allow.allow_checkpatch_errors = true;
     let revised = revise::revise(&allow).unwrap();
     assert_eq!(revised.files.len(), 4);
-    // v2 exists now: a second run refuses to overwrite it.
+    // v2 is recorded now: the next run makes v3.
+    let manifest = revise::Manifest::load(&series).unwrap();
+    assert_eq!(manifest.latest().unwrap().version, 2);
+    assert_eq!(
+        manifest.latest().unwrap().changes,
+        vec!["say more".to_string()]
+    );
+    assert_eq!(revise::revise(&allow).unwrap().version, 3);
+    // A directory the manifest does not know is never overwritten.
+    fs::create_dir(series.join("v4")).unwrap();
     let err = revise::revise(&allow).unwrap_err().to_string();
     assert!(err.contains("exists already"), "{err}");
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by patchctl's integration tests.
 
+use std::fs;
 use std::path::PathBuf;
 
 /// A fresh, empty directory under the system's temp directory.
@@ -13,5 +14,73 @@ pub fn tempdir(tag: &str) -> PathBuf {
             .as_nanos()
     ));
     std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[allow(dead_code)]
+/// A small kernel tree: the files get_maintainer.pl and checkpatch.pl need
+/// to recognise a tree, the real scripts and MAINTAINERS, and system_heap.c.
+pub fn kernel_tree() -> PathBuf {
+    let src = patchctl::tree::cache_dir()
+        .unwrap()
+        .join("linux-source-6.12");
+    assert!(
+        src.join("MAINTAINERS").exists(),
+        "run scripts/deps.sh kernel-source first"
+    );
+    let dir = tempdir("ktree");
+    for f in [
+        "COPYING",
+        "CREDITS",
+        "Kbuild",
+        "MAINTAINERS",
+        "Makefile",
+        "README",
+        ".mailmap",
+        "scripts/get_maintainer.pl",
+        "scripts/checkpatch.pl",
+        "scripts/spelling.txt",
+        "scripts/const_structs.checkpatch",
+        "drivers/dma-buf/heaps/system_heap.c",
+    ] {
+        let to = dir.join(f);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(src.join(f), &to).unwrap();
+    }
+    for d in [
+        "Documentation",
+        "arch",
+        "include",
+        "fs",
+        "init",
+        "ipc",
+        "kernel",
+        "lib",
+    ] {
+        fs::create_dir_all(dir.join(d)).unwrap();
+        fs::write(dir.join(d).join(".keep"), "").unwrap();
+    }
+    for args in [
+        &["init", "-q", "-b", "master"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=Base",
+            "-c",
+            "user.email=base@example.org",
+            "commit",
+            "-q",
+            "-m",
+            "base",
+        ],
+        &["tag", "base"],
+    ] {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "git {args:?}");
+    }
     dir
 }

@@ -1,0 +1,317 @@
+//! Picks for the Android Common Kernel: each patch of a revision as a
+//! commit on the 6.12 base with the ACK's subject prefix (`FROMLIST:`,
+//! `UPSTREAM:`, `BACKPORT:`), `Bug:`, `Link:` or `(cherry picked from
+//! commit ...)`, a Gerrit `Change-Id:` computed the way Gerrit's commit-msg
+//! hook computes it, and the picker's Signed-off-by; written as patch files
+//! and, on request, left on a branch.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use git2::{EmailCreateOptions, Oid, Repository, Signature, WorktreeAddOptions};
+
+use crate::mailpatch::{self, MailPatch};
+use crate::tree::{self, Revision};
+
+/// Which kind of pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Posted on a list, not merged: `FROMLIST:` with a `Link:`.
+    FromList,
+    /// Merged upstream as `sha`: `UPSTREAM:` with `(cherry picked from ...)`.
+    Upstream {
+        /// The upstream commit.
+        sha: String,
+    },
+    /// Merged, but changed to apply: `BACKPORT:` with a note of what changed.
+    Backport {
+        /// The upstream commit.
+        sha: String,
+        /// What was changed.
+        note: String,
+    },
+}
+
+/// The Change-Id Gerrit's commit-msg hook gives a commit: `I` and the
+/// SHA-1 of the blob "tree T / parent P / author A / committer C / blank /
+/// message", idents as `git var` prints them.
+pub fn change_id(
+    tree: Oid,
+    parent: Option<Oid>,
+    author: &str,
+    committer: &str,
+    message: &str,
+) -> String {
+    let mut input = format!("tree {tree}\n");
+    if let Some(p) = parent {
+        input.push_str(&format!("parent {p}\n"));
+    }
+    input.push_str(&format!(
+        "author {author}\ncommitter {committer}\n\n{message}"
+    ));
+    let oid = Oid::hash_object(git2::ObjectType::Blob, input.as_bytes()).expect("hashing a buffer");
+    format!("I{oid}")
+}
+
+/// A signature as `git var GIT_AUTHOR_IDENT` prints it.
+pub fn ident(sig: &Signature) -> String {
+    let when = sig.when();
+    let offset = when.offset_minutes();
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{} <{}> {} {sign}{:02}{:02}",
+        sig.name().unwrap_or_default(),
+        sig.email().unwrap_or_default(),
+        when.seconds(),
+        offset.abs() / 60,
+        offset.abs() % 60
+    )
+}
+
+/// What `ack` needs.
+pub struct AckOptions<'a> {
+    /// The kernel repository whose commit `onto` the picks go on.
+    pub base: &'a Repository,
+    /// Where to pick onto (a revision in `base`).
+    pub onto: &'a str,
+    /// The revision's patches.
+    pub revision: &'a Revision,
+    /// One lore Message-ID per patch, in order (FROMLIST links).
+    pub message_ids: Vec<String>,
+    /// The tracking bug.
+    pub bug: &'a str,
+    /// The picker, `Name <address>`.
+    pub picker: (&'a str, &'a str),
+    /// Which kind.
+    pub kind: Kind,
+    /// Where the patch files go (`patches/<series>/android`).
+    pub out: &'a Path,
+    /// Leave the commits on this new branch of `base`.
+    pub branch: Option<&'a str>,
+    /// Scratch worktree location.
+    pub scratch: &'a Path,
+    /// lore's address, for links.
+    pub lore: &'a str,
+}
+
+/// The message of a pick before its Change-Id.
+fn pick_message(
+    patch: &MailPatch,
+    kind: &Kind,
+    bug: &str,
+    link: Option<&str>,
+    picker: (&str, &str),
+) -> String {
+    let (prefix, extra) = match kind {
+        Kind::FromList => (
+            "FROMLIST",
+            format!("Bug: {bug}\nLink: {}\n", link.unwrap_or_default()),
+        ),
+        Kind::Upstream { sha } => (
+            "UPSTREAM",
+            format!("(cherry picked from commit {sha})\nBug: {bug}\n"),
+        ),
+        Kind::Backport { sha, note } => (
+            "BACKPORT",
+            format!(
+                "[{}: {note}]\n(cherry picked from commit {sha})\nBug: {bug}\n",
+                picker.0
+            ),
+        ),
+    };
+    let body = patch
+        .message
+        .strip_prefix(&patch.subject)
+        .unwrap_or(&patch.message)
+        .trim_matches('\n');
+    let mut msg = format!("{prefix}: {}\n", patch.subject);
+    if !body.is_empty() {
+        msg.push('\n');
+        msg.push_str(body);
+        msg.push('\n');
+    }
+    msg.push('\n');
+    msg.push_str(&extra);
+    msg.push_str(&format!("Signed-off-by: {} <{}>\n", picker.0, picker.1));
+    msg
+}
+
+/// Puts `Change-Id:` above the picker's Signed-off-by (the last line).
+fn with_change_id(message: &str, id: &str) -> String {
+    let trimmed = message.trim_end_matches('\n');
+    match trimmed.rfind('\n') {
+        Some(i) => format!(
+            "{}\nChange-Id: {id}\n{}\n",
+            &trimmed[..i],
+            &trimmed[i + 1..]
+        ),
+        None => format!("{trimmed}\nChange-Id: {id}\n"),
+    }
+}
+
+/// Makes the picks. The files are written beside `out` and swapped in at
+/// the end; the scratch worktree is removed whatever happens.
+pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
+    if opts.bug.trim().is_empty() {
+        bail!("a pick needs --bug: the Android tracking bug the picker was given");
+    }
+    let mut patches = Vec::new();
+    for path in &opts.revision.patches {
+        let raw = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        patches.push((
+            path.clone(),
+            mailpatch::parse(&raw, &path.display().to_string())?,
+        ));
+    }
+    if opts.kind == Kind::FromList && opts.message_ids.len() != patches.len() {
+        bail!(
+            "FROMLIST picks need one lore Message-ID per patch: {} patches, {} Message-IDs (is the revision posted and its thread fetched?)",
+            patches.len(),
+            opts.message_ids.len()
+        );
+    }
+    let onto = opts
+        .base
+        .revparse_single(opts.onto)
+        .with_context(|| format!("{:?} does not exist in the kernel repository", opts.onto))?
+        .peel_to_commit()?;
+    let name = format!("patchctl-ack-{}", std::process::id());
+    let branch_name = opts
+        .branch
+        .map_or_else(|| format!("patchctl/{name}"), |b| b.to_string());
+    if opts.branch.is_some()
+        && opts
+            .base
+            .find_branch(&branch_name, git2::BranchType::Local)
+            .is_ok()
+    {
+        bail!("branch {branch_name} exists already: picks never rewrite a branch; name a new one");
+    }
+    let branch = opts.base.branch(&branch_name, &onto, false)?;
+    let scratch = opts.scratch.join(&name);
+    let mut wopts = WorktreeAddOptions::new();
+    wopts.reference(Some(branch.get()));
+    let result = (|| -> Result<Vec<PathBuf>> {
+        opts.base
+            .worktree(&name, &scratch, Some(&wopts))
+            .with_context(|| format!("cannot add a worktree at {}", scratch.display()))?;
+        let repo = Repository::open(&scratch)?;
+        let picker = Signature::now(opts.picker.0, opts.picker.1)?;
+        let partial = opts.out.with_extension("partial");
+        if partial.exists() {
+            fs::remove_dir_all(&partial)?;
+        }
+        fs::create_dir_all(&partial)?;
+        let mut files = Vec::new();
+        for (i, (path, patch)) in patches.iter().enumerate() {
+            let link = opts
+                .message_ids
+                .get(i)
+                .map(|id| format!("{}/r/{}", opts.lore.trim_end_matches('/'), id));
+            let mut pick = patch.clone();
+            pick.message = pick_message(patch, &opts.kind, opts.bug, link.as_deref(), opts.picker);
+            let first = tree::am(&repo, path, &pick)?;
+            // Gerrit's hook sees the commit as made; the Change-Id goes in
+            // with the same tree, parent, author and committer.
+            let commit = repo.find_commit(first)?;
+            let id = change_id(
+                commit.tree_id(),
+                commit.parent_id(0).ok(),
+                &ident(&commit.author()),
+                &ident(&picker),
+                commit.message().unwrap_or_default(),
+            );
+            let message = with_change_id(commit.message().unwrap_or_default(), &id);
+            let amended = commit.amend(
+                Some("HEAD"),
+                None,
+                Some(&picker),
+                None,
+                Some(&message),
+                None,
+            )?;
+            let commit = repo.find_commit(amended)?;
+            let mut eopts = EmailCreateOptions::new();
+            let email = git2::Email::from_commit(&commit, &mut eopts)?;
+            let subject = commit
+                .summary()
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .to_string();
+            let file = partial.join(format!("{:04}-{}.patch", i + 1, slug(&subject)));
+            fs::write(&file, email.as_slice())?;
+            files.push(opts.out.join(file.file_name().expect("a file")));
+        }
+        // Swap the new picks in whole.
+        let old = opts.out.with_extension("old");
+        if old.exists() {
+            fs::remove_dir_all(&old)?;
+        }
+        if opts.out.exists() {
+            fs::rename(opts.out, &old)?;
+        }
+        fs::rename(&partial, opts.out)?;
+        if old.exists() {
+            fs::remove_dir_all(&old)?;
+        }
+        Ok(files)
+    })();
+    // The scratch worktree goes; the branch stays only when asked for.
+    let _ = fs::remove_dir_all(&scratch);
+    if let Ok(wt) = opts.base.find_worktree(&name) {
+        let mut prune = git2::WorktreePruneOptions::new();
+        prune.valid(true).working_tree(true);
+        let _ = wt.prune(Some(&mut prune));
+    }
+    if opts.branch.is_none() || result.is_err() {
+        if let Ok(mut b) = opts.base.find_branch(&branch_name, git2::BranchType::Local) {
+            let _ = b.delete();
+        }
+    }
+    let _ = fs::remove_dir_all(opts.out.with_extension("partial"));
+    result
+}
+
+fn slug(summary: &str) -> String {
+    let mut out = String::new();
+    for part in summary
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(part);
+    }
+    out.chars().take(60).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_id_is_stable_and_sensitive() {
+        let tree = Oid::from_str("4b825dc642cb6eb9a060e54bf8d69288fbee4904").unwrap();
+        let a = change_id(tree, None, "A <a@x> 1 +0000", "C <c@x> 2 +0000", "m\n");
+        assert_eq!(
+            a,
+            change_id(tree, None, "A <a@x> 1 +0000", "C <c@x> 2 +0000", "m\n")
+        );
+        assert_ne!(
+            a,
+            change_id(tree, None, "A <a@x> 1 +0000", "C <c@x> 2 +0000", "n\n")
+        );
+        assert!(a.starts_with('I') && a.len() == 41);
+    }
+
+    #[test]
+    fn change_id_goes_above_the_pickers_signoff() {
+        assert_eq!(
+            with_change_id("S\n\nBug: 1\nSigned-off-by: P <p@x>\n", "Iabc"),
+            "S\n\nBug: 1\nChange-Id: Iabc\nSigned-off-by: P <p@x>\n"
+        );
+    }
+}
