@@ -127,6 +127,27 @@ fn round_trip_through_git_am() {
         revised.checkpatch
     );
 
+    // git send-email accepts them (--dry-run sends nothing).
+    let out = Command::new("git")
+        .args([
+            "send-email",
+            "--dry-run",
+            "--confirm=never",
+            "--suppress-cc=all",
+            "--to=List <list@example.org>",
+        ])
+        .args(&revised.files)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("Result: OK"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(said.matches("Result: OK").count(), 3);
+
     // git am of the patches onto the base gives the branch's tree.
     let clone = tempdir("am");
     git(&clone, &["clone", "-q", tree.to_str().unwrap(), "."]);
