@@ -171,6 +171,7 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
             opts.message_ids.len()
         );
     }
+    let earlier_ids = earlier_change_ids(opts.out);
     let onto = opts
         .base
         .revparse_single(opts.onto)
@@ -215,13 +216,21 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
             // Gerrit's hook sees the commit as made; the Change-Id goes in
             // with the same tree, parent, author and committer.
             let commit = repo.find_commit(first)?;
-            let id = change_id(
-                commit.tree_id(),
-                commit.parent_id(0).ok(),
-                &ident(&commit.author()),
-                &ident(&picker),
-                commit.message().unwrap_or_default(),
-            );
+            // A patch picked before keeps its Change-Id: Gerrit then sees a
+            // new patch set of the same change, not a new change.
+            let earlier = earlier_ids
+                .iter()
+                .find(|(s, _)| *s == patch.subject)
+                .map(|(_, id)| id.clone());
+            let id = earlier.unwrap_or_else(|| {
+                change_id(
+                    commit.tree_id(),
+                    commit.parent_id(0).ok(),
+                    &ident(&commit.author()),
+                    &ident(&picker),
+                    commit.message().unwrap_or_default(),
+                )
+            });
             let message = with_change_id(commit.message().unwrap_or_default(), &id);
             let amended = commit.amend(
                 Some("HEAD"),
@@ -272,6 +281,37 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
     }
     let _ = fs::remove_dir_all(opts.out.with_extension("partial"));
     result
+}
+
+/// (subject without the ACK prefix, Change-Id) of the picks in `dir`.
+fn earlier_change_ids(dir: &Path) -> Vec<(String, String)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let Ok(text) = fs::read_to_string(e.path()) else {
+            continue;
+        };
+        let subject = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .map(mailpatch::strip_subject_prefixes)
+            .map(|s| {
+                ["FROMLIST: ", "UPSTREAM: ", "BACKPORT: "]
+                    .iter()
+                    .find_map(|p| s.strip_prefix(p).map(String::from))
+                    .unwrap_or(s)
+            });
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Change-Id: "))
+            .map(String::from);
+        if let (Some(s), Some(id)) = (subject, id) {
+            out.push((s, id));
+        }
+    }
+    out
 }
 
 fn slug(summary: &str) -> String {

@@ -166,6 +166,10 @@ enum Command {
         /// Write the revision even when checkpatch.pl reports errors.
         #[arg(long)]
         allow_checkpatch_errors: bool,
+        /// Which KUnit-timed loop (before, v1, bounded) this revision's
+        /// system_heap_do_vmap() runs, recorded in series.toml for the tables.
+        #[arg(long = "loop")]
+        timed_loop: Option<String>,
         #[command(flatten)]
         review: ReviewArgs,
     },
@@ -502,6 +506,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for f in files {
                 println!("{}", f.display());
             }
+            record_android_revision(&series, &revision)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Revise {
@@ -515,6 +520,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             in_reply_to,
             lore,
             allow_checkpatch_errors,
+            timed_loop,
             review,
         } => {
             let cover = match cover {
@@ -532,7 +538,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let measured = if results.is_empty() {
                 None
             } else {
-                Some(measured_table(&results)?)
+                Some(measured_table(&results, &series)?)
             };
             // Trailers and participants from the review store, if it has threads.
             let repo = review.repository().ok();
@@ -568,6 +574,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 in_reply_to,
                 lore: &lore,
                 allow_checkpatch_errors,
+                timed_loop,
             })?;
             for (f, summary) in &revised.checkpatch {
                 println!("checkpatch {}: {summary}", f.display());
@@ -719,7 +726,7 @@ fn run_kunit(
 }
 
 /// The KUnit table from results JSON files, with where the figures came from.
-fn measured_table(files: &[PathBuf]) -> Result<String> {
+fn measured_table(files: &[PathBuf], series: &std::path::Path) -> Result<String> {
     let mut runs = Vec::new();
     let mut sources = Vec::new();
     for f in files {
@@ -750,7 +757,11 @@ fn measured_table(files: &[PathBuf]) -> Result<String> {
             revision: v["revision"].as_str().unwrap_or("?").to_string(),
             arch: v["arch"].as_str().unwrap_or("?").to_string(),
             figures,
-            own_loop: v["loop"].as_str().map(String::from),
+            // Results written before they recorded the loop: ask the manifest.
+            own_loop: v["loop"]
+                .as_str()
+                .map(String::from)
+                .or_else(|| own_loop(series, v["revision"].as_str().unwrap_or_default())),
         });
     }
     Ok(format!(
@@ -764,14 +775,42 @@ fn measured_table(files: &[PathBuf]) -> Result<String> {
     ))
 }
 
+/// Notes in series.toml which revision android/ was picked from.
+fn record_android_revision(series: &std::path::Path, revision: &str) -> Result<()> {
+    let path = series.join("series.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let line = format!("revision = {}", toml::Value::String(revision.into()));
+    let updated = match text.find("[android]\n") {
+        Some(at) => {
+            let start = at + "[android]\n".len();
+            let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+            format!("{}{line}{}", &text[..start], &text[end..])
+        }
+        None => match text.find("[[revision]]") {
+            Some(at) => format!("{}[android]\n{line}\n\n{}", &text[..at], &text[at..]),
+            None => format!("{text}\n[android]\n{line}\n"),
+        },
+    };
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, updated)?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot update {}", path.display()))?;
+    Ok(())
+}
+
 /// Which timed loop a revision's system_heap_do_vmap() runs: the pre-patch
 /// walk for the baseline, else what series.toml says (`loop = ...`).
 fn own_loop(series: &std::path::Path, revision: &str) -> Option<String> {
     if revision == "baseline" {
         return Some("before".into());
     }
-    revise::Manifest::load(series)
-        .ok()?
+    let manifest = revise::Manifest::load(series).ok()?;
+    // The Android picks run the loop of the revision they picked.
+    let revision = match (&manifest.android, revision) {
+        (Some(a), "android") => a.revision.clone(),
+        _ => revision.to_string(),
+    };
+    manifest
         .revision
         .into_iter()
         .find(|r| r.directory == revision)

@@ -27,6 +27,16 @@ pub struct Manifest {
     /// Revisions so far.
     #[serde(default)]
     pub revision: Vec<ManifestRevision>,
+    /// What `android/` holds.
+    #[serde(default)]
+    pub android: Option<ManifestAndroid>,
+}
+
+/// `[android]`: the picks in `android/`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestAndroid {
+    /// The revision picked (a revision's directory, e.g. `v1`).
+    pub revision: String,
 }
 
 /// One `[[revision]]`.
@@ -93,6 +103,8 @@ pub struct ReviseOptions<'a> {
     pub lore: &'a str,
     /// Do not fail on checkpatch errors.
     pub allow_checkpatch_errors: bool,
+    /// The KUnit-timed loop the revision runs, for series.toml.
+    pub timed_loop: Option<String>,
 }
 
 /// What `revise` wrote.
@@ -497,7 +509,11 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
         text.push('\n');
     }
     text.push_str(&format!(
-        "\n[[revision]]\nversion = {version}\ndirectory = \"v{version}\"\nchanges = [\n{}]\n",
+        "\n[[revision]]\nversion = {version}\ndirectory = \"v{version}\"\n{}changes = [\n{}]\n",
+        opts.timed_loop.as_ref().map_or(String::new(), |l| format!(
+            "loop = {}\n",
+            toml::Value::String(l.clone())
+        )),
         opts.changes
             .iter()
             .map(|c| format!("  {},\n", toml::Value::String(c.clone())))

@@ -160,6 +160,15 @@ fn fromlist_needs_its_links_and_a_bug() {
     let text = fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("UPSTREAM: dma-buf"), "{text}");
     assert!(text.contains("(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\nBug: 7\nChange-Id: I"), "{text}");
+    // Picked again: the same Change-Id, so Gerrit sees a new patch set.
+    let id = |t: &str| {
+        t.lines()
+            .find(|l| l.starts_with("Change-Id: "))
+            .unwrap()
+            .to_string()
+    };
+    let again = ack::ack(&opts).unwrap();
+    assert_eq!(id(&fs::read_to_string(&again[0]).unwrap()), id(&text));
     let branches = git(&tree, &["branch", "--list"], None);
     assert!(!branches.contains("patchctl/"), "{branches}");
 }

@@ -81,6 +81,7 @@ fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
         in_reply_to: None,
         lore: "https://lore.kernel.org",
         allow_checkpatch_errors: false,
+        timed_loop: Some("bounded".into()),
     }
 }
 
