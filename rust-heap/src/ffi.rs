@@ -9,7 +9,7 @@
 use core::ffi::c_uint;
 
 use crate::convert;
-use crate::layout::{Page, Report, SgTable};
+use crate::layout::{AbiLayout, Page, Report, SgTable};
 
 /// `sgvmap_before()` in Rust.
 ///
@@ -83,4 +83,15 @@ pub unsafe extern "C" fn rust_sgvmap_floor(
     // SAFETY: forwarded from the caller.
     unsafe { *report = convert::floor(table, pages, npages as usize) };
     0
+}
+
+/// Writes the Rust types' sizes and offsets to `out`, for C to compare
+/// with its own (`struct sgm_layout` has the same fields).
+///
+/// # Safety
+/// `out` must be valid for one write.
+#[export_name = "rust_sgvmap_layout"]
+pub unsafe extern "C" fn rust_sgvmap_layout(out: *mut AbiLayout) {
+    // SAFETY: the caller gives a writable struct.
+    unsafe { *out = AbiLayout::of_this_build() };
 }

@@ -73,3 +73,62 @@ pub struct Report {
     /// How often the WARN_ON condition held.
     pub warnings: c_uint,
 }
+
+/// The sizes and offsets this build of the Rust types has, in the shape of
+/// C's `struct sgm_layout` (c-heap) and the kernel suite's copy of it, so
+/// that C can check them against its own `sizeof`/`offsetof`.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AbiLayout {
+    /// `size_of::<Page>()`: the stride of `base_page + j`.
+    pub page_size: usize,
+    /// `size_of::<Scatterlist>()`.
+    pub scatterlist_size: usize,
+    /// `align_of::<Scatterlist>()`.
+    pub scatterlist_align: usize,
+    /// Offset of `page_link`.
+    pub off_page_link: usize,
+    /// Offset of `offset`.
+    pub off_offset: usize,
+    /// Offset of `length`.
+    pub off_length: usize,
+    /// Offset of `dma_address`.
+    pub off_dma_address: usize,
+    /// Offset of `dma_length`, `usize::MAX` without it.
+    pub off_dma_length: usize,
+    /// `size_of::<SgTable>()`.
+    pub sg_table_size: usize,
+    /// Offset of `sgl`.
+    pub off_sgl: usize,
+    /// Offset of `nents`.
+    pub off_nents: usize,
+    /// Offset of `orig_nents`.
+    pub off_orig_nents: usize,
+    /// Entries per chunk of a chained table.
+    pub max_single_alloc: usize,
+}
+
+impl AbiLayout {
+    /// This build's layout.
+    pub fn of_this_build() -> AbiLayout {
+        use core::mem::{align_of, offset_of, size_of};
+        AbiLayout {
+            page_size: size_of::<Page>(),
+            scatterlist_size: size_of::<Scatterlist>(),
+            scatterlist_align: align_of::<Scatterlist>(),
+            off_page_link: offset_of!(Scatterlist, page_link),
+            off_offset: offset_of!(Scatterlist, offset),
+            off_length: offset_of!(Scatterlist, length),
+            off_dma_address: offset_of!(Scatterlist, dma_address),
+            #[cfg(feature = "dma-length")]
+            off_dma_length: offset_of!(Scatterlist, dma_length),
+            #[cfg(not(feature = "dma-length"))]
+            off_dma_length: usize::MAX,
+            sg_table_size: size_of::<SgTable>(),
+            off_sgl: offset_of!(SgTable, sgl),
+            off_nents: offset_of!(SgTable, nents),
+            off_orig_nents: offset_of!(SgTable, orig_nents),
+            max_single_alloc: SG_MAX_SINGLE_ALLOC,
+        }
+    }
+}

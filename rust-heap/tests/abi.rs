@@ -149,3 +149,56 @@ const _: [bindings::sgvmap_convert_fn; 4] = [
     Some(bindings::sgvmap_bounded),
     Some(bindings::sgvmap_floor),
 ];
+
+/// The layout the Rust build reports through its C export is the one the
+/// C compiler gives the same types, field by field.
+#[test]
+fn exported_layout_matches_the_c_build() {
+    let c = c_heap::c_layout();
+    let mut rust = rust_heap::layout::AbiLayout::default();
+    unsafe { rust_heap::ffi::rust_sgvmap_layout(&mut rust) };
+    assert_eq!(
+        (
+            rust.page_size,
+            rust.scatterlist_size,
+            rust.scatterlist_align
+        ),
+        (c.page_size, c.scatterlist_size, c.scatterlist_align)
+    );
+    assert_eq!(
+        (
+            rust.off_page_link,
+            rust.off_offset,
+            rust.off_length,
+            rust.off_dma_address,
+            rust.off_dma_length
+        ),
+        (
+            c.off_page_link,
+            c.off_offset,
+            c.off_length,
+            c.off_dma_address,
+            c.off_dma_length
+        )
+    );
+    assert_eq!(
+        (
+            rust.sg_table_size,
+            rust.off_sgl,
+            rust.off_nents,
+            rust.off_orig_nents,
+            rust.max_single_alloc
+        ),
+        (
+            c.sg_table_size,
+            c.off_sgl,
+            c.off_nents,
+            c.off_orig_nents,
+            c.max_single_alloc
+        )
+    );
+    assert_eq!(
+        std::mem::size_of::<rust_heap::layout::AbiLayout>(),
+        std::mem::size_of::<c_heap::sgm_layout>()
+    );
+}
