@@ -126,6 +126,10 @@ static int sgvmap_floor(const struct sg_table *table, struct page **pages,
 	return 0;
 }
 
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST
+#include "system_heap_rust.h"
+#endif
+
 struct sgvmap_impl {
 	const char *name;
 	sgvmap_convert_fn convert;
@@ -135,6 +139,9 @@ static const struct sgvmap_impl sgvmap_loops[] = {
 	{ "before", sgvmap_before },
 	{ "v1", sgvmap_v1 },
 	{ "bounded", sgvmap_bounded },
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST
+	{ "rust", rust_sgvmap_bounded },
+#endif
 };
 
 struct sgvmap_size {
@@ -290,6 +297,47 @@ static void sgvmap_loops_agree(struct kunit *test)
 	}
 }
 
+/*
+ * The Rust side walks the kernel's own tables through its #[repr(C)]
+ * mirrors: every size and offset it uses must be the C compiler's.
+ */
+static void sgvmap_rust_layout_is_c_layout(struct kunit *test)
+{
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST
+	struct sgvmap_rust_layout r;
+
+	rust_sgvmap_layout(&r);
+	KUNIT_EXPECT_EQ(test, r.page_size, sizeof(struct page));
+	KUNIT_EXPECT_EQ(test, r.scatterlist_size, sizeof(struct scatterlist));
+	KUNIT_EXPECT_EQ(test, r.scatterlist_align,
+			__alignof__(struct scatterlist));
+	KUNIT_EXPECT_EQ(test, r.off_page_link,
+			offsetof(struct scatterlist, page_link));
+	KUNIT_EXPECT_EQ(test, r.off_offset,
+			offsetof(struct scatterlist, offset));
+	KUNIT_EXPECT_EQ(test, r.off_length,
+			offsetof(struct scatterlist, length));
+	KUNIT_EXPECT_EQ(test, r.off_dma_address,
+			offsetof(struct scatterlist, dma_address));
+#ifdef CONFIG_NEED_SG_DMA_LENGTH
+	KUNIT_EXPECT_EQ(test, r.off_dma_length,
+			offsetof(struct scatterlist, dma_length));
+#else
+	KUNIT_EXPECT_EQ(test, r.off_dma_length, SIZE_MAX);
+#endif
+	KUNIT_EXPECT_EQ(test, r.sg_table_size, sizeof(struct sg_table));
+	KUNIT_EXPECT_EQ(test, r.off_sgl, offsetof(struct sg_table, sgl));
+	KUNIT_EXPECT_EQ(test, r.off_nents, offsetof(struct sg_table, nents));
+	KUNIT_EXPECT_EQ(test, r.off_orig_nents,
+			offsetof(struct sg_table, orig_nents));
+	KUNIT_EXPECT_EQ(test, r.max_single_alloc, SG_MAX_SINGLE_ALLOC);
+	kunit_info(test, "sgvmap_layout: arch=%s scatterlist=%zu page=%zu\n",
+		   SGVMAP_ARCH, sizeof(struct scatterlist), sizeof(struct page));
+#else
+	kunit_skip(test, "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST is off: no Rust conversion in this build");
+#endif
+}
+
 static void sgvmap_report_timing(struct kunit *test, size_t len,
 				 const char *impl, u64 ns)
 {
@@ -371,6 +419,7 @@ static void sgvmap_timings(struct kunit *test)
 }
 
 static struct kunit_case sgvmap_test_cases[] = {
+	KUNIT_CASE(sgvmap_rust_layout_is_c_layout),
 	KUNIT_CASE_PARAM(sgvmap_whole_vmap_is_right, sgvmap_check_gen_params),
 	KUNIT_CASE_PARAM(sgvmap_loops_agree, sgvmap_check_gen_params),
 	KUNIT_CASE_PARAM_ATTR(sgvmap_timings, sgvmap_timing_gen_params,

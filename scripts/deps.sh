@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the workspace needs, only what is missing, so that a second
-# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kunit|all]
+# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kunit|rust|all]
 set -euo pipefail
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
@@ -63,6 +63,17 @@ kunit_tools() {
 		gcc-aarch64-linux-gnu qemu-system-arm
 }
 
+# Rust in the kernel: Debian's rustc-web (/usr/bin/rustc) with its
+# library source, and bindgen-cli at a pinned version in the cache.
+rust_tools() {
+	need_debs rustc-web rust-web-src libclang-dev
+	local root="$cache/cargo"
+	if [ ! -x "$root/bin/bindgen" ]; then
+		echo "deps: installing bindgen-cli 0.69.5 into $root (once; a few minutes)" >&2
+		cargo install --locked --quiet bindgen-cli --version 0.69.5 --root "$root" >&2
+	fi
+}
+
 case "${1:-all}" in
 userspace) userspace ;;
 kernel-source) kernel_source ;;
@@ -70,13 +81,17 @@ kunit)
 	kunit_tools
 	kernel_source >/dev/null
 	;;
+rust)
+	rust_tools
+	;;
 all)
 	userspace
 	kunit_tools
+	rust_tools
 	kernel_source >/dev/null
 	;;
 *)
-	echo "usage: $0 [userspace|kernel-source|kunit|all]" >&2
+	echo "usage: $0 [userspace|kernel-source|kunit|rust|all]" >&2
 	exit 2
 	;;
 esac

@@ -18,8 +18,15 @@ pub const SG_END: c_ulong = 0x2;
 /// Both flag bits; the rest of `page_link` is the pointer.
 pub const SG_PAGE_LINK_MASK: c_ulong = SG_CHAIN | SG_END;
 
+/// In the kernel the page is the kernel's own `struct page`, whose size
+/// depends on the configuration (56 bytes on UML's minimal KUnit config,
+/// measured by the suite's layout case): `base_page + j` must step by it.
+#[cfg(sgvmap_kernel)]
+pub use kernel::bindings::page as Page;
+
 /// The kernel's `struct page` as far as the conversions care: 64 bytes,
 /// consecutive in the memmap for the pages of one allocation.
+#[cfg(not(sgvmap_kernel))]
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct Page {

@@ -22,6 +22,12 @@ pub struct Suite {
     pub tail: PathBuf,
     /// `kunit/kunitconfig`.
     pub kunitconfig: PathBuf,
+    /// `kunit/system_heap_rust.rs` and `.h`: the Rust core's kernel wrapper.
+    pub rust_wrapper: Vec<PathBuf>,
+    /// rust-heap's core sources, placed in `rust_heap/` as they are.
+    pub rust_core: Vec<PathBuf>,
+    /// `kunit/Makefile.fragment`, appended to the heaps' Makefile.
+    pub makefile: PathBuf,
 }
 
 impl Suite {
@@ -33,6 +39,15 @@ impl Suite {
             kconfig: dir.join("Kconfig.fragment"),
             tail: dir.join("system_heap.c.tail"),
             kunitconfig: dir.join("kunitconfig"),
+            rust_wrapper: vec![
+                dir.join("system_heap_rust.rs"),
+                dir.join("system_heap_rust.h"),
+            ],
+            rust_core: ["layout.rs", "sg.rs", "convert.rs", "ffi.rs"]
+                .iter()
+                .map(|f| workspace.join("rust-heap/src").join(f))
+                .collect(),
+            makefile: dir.join("Makefile.fragment"),
         }
     }
 }
@@ -114,8 +129,22 @@ pub fn place_suite(tree: &Path, suite: &Suite) -> Result<()> {
     let kconfig = heaps.join("Kconfig");
     let read =
         |p: &Path| fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
-    let heap_src = read(&heap_c)?;
-    let kconfig_src = read(&kconfig)?;
+    // Start from the files as the revision committed them, so that placing
+    // again after the suite changed replaces what was placed before.
+    let repo = git2::Repository::open(tree).ok();
+    let committed = |rel: &str| -> Result<String> {
+        let blob = repo.as_ref().and_then(|r| {
+            let obj = r.revparse_single(&format!("HEAD:{rel}")).ok()?;
+            let blob = obj.peel_to_blob().ok()?;
+            Some(String::from_utf8_lossy(blob.content()).into_owned())
+        });
+        match blob {
+            Some(text) => Ok(text),
+            None => read(&tree.join(rel)),
+        }
+    };
+    let heap_src = committed("drivers/dma-buf/heaps/system_heap.c")?;
+    let kconfig_src = committed("drivers/dma-buf/heaps/Kconfig")?;
     let tail = read(&suite.tail)?;
     let fragment = read(&suite.kconfig)?;
     fs::copy(&suite.test_c, heaps.join("system_heap_test.c")).with_context(|| {
@@ -125,14 +154,42 @@ pub fn place_suite(tree: &Path, suite: &Suite) -> Result<()> {
             heaps.display()
         )
     })?;
-    if !heap_src.contains("system_heap_test.c") {
-        fs::write(&heap_c, heap_src + &tail)
-            .with_context(|| format!("cannot write {}", heap_c.display()))?;
+    let heap_placed = if heap_src.contains("system_heap_test.c") {
+        heap_src
+    } else {
+        heap_src + &tail
+    };
+    fs::write(&heap_c, heap_placed)
+        .with_context(|| format!("cannot write {}", heap_c.display()))?;
+    let kconfig_placed = if !kconfig_src.contains("DMABUF_HEAPS_SYSTEM_KUNIT_TEST") {
+        kconfig_src + &fragment
+    } else if !kconfig_src.contains("DMABUF_HEAPS_SYSTEM_KUNIT_RUST") {
+        // A revision that carries the test upstream-style, without Rust.
+        let rust_part = fragment
+            .find("\nconfig DMABUF_HEAPS_SYSTEM_KUNIT_RUST")
+            .map_or("", |i| &fragment[i..]);
+        kconfig_src + rust_part
+    } else {
+        kconfig_src
+    };
+    fs::write(&kconfig, kconfig_placed)
+        .with_context(|| format!("cannot write {}", kconfig.display()))?;
+    // The Rust core, the same files as rust-heap's, and its wrapper.
+    let core_dir = heaps.join("rust_heap");
+    fs::create_dir_all(&core_dir)
+        .with_context(|| format!("cannot create {}", core_dir.display()))?;
+    for f in &suite.rust_core {
+        let name = f.file_name().expect("a file");
+        fs::copy(f, core_dir.join(name)).with_context(|| format!("cannot copy {}", f.display()))?;
     }
-    if !kconfig_src.contains("DMABUF_HEAPS_SYSTEM_KUNIT_TEST") {
-        fs::write(&kconfig, kconfig_src + &fragment)
-            .with_context(|| format!("cannot write {}", kconfig.display()))?;
+    for f in &suite.rust_wrapper {
+        let name = f.file_name().expect("a file");
+        fs::copy(f, heaps.join(name)).with_context(|| format!("cannot copy {}", f.display()))?;
     }
+    let makefile = heaps.join("Makefile");
+    let make_src = committed("drivers/dma-buf/heaps/Makefile")?;
+    fs::write(&makefile, make_src + &read(&suite.makefile)?)
+        .with_context(|| format!("cannot write {}", makefile.display()))?;
     Ok(())
 }
 
@@ -147,8 +204,19 @@ pub struct RunResult {
     pub log: PathBuf,
 }
 
+/// The Rust toolchain for a CONFIG_RUST build.
+#[derive(Debug, Clone)]
+pub struct RustTools {
+    /// `rustc` (Debian's rustc-web: /usr/bin/rustc).
+    pub rustc: PathBuf,
+    /// `bindgen` (bindgen-cli, installed by scripts/deps.sh).
+    pub bindgen: PathBuf,
+}
+
 /// Runs kunit.py in `tree` for `arch`, building in `build_dir`, streaming
-/// its output to `progress` and saving it to `log`.
+/// its output to `progress` and saving it to `log`; with `rust`, a
+/// CONFIG_RUST build with that toolchain.
+#[allow(clippy::too_many_arguments)]
 pub fn run_kunit(
     tree: &Path,
     suite: &Suite,
@@ -156,15 +224,37 @@ pub fn run_kunit(
     build_dir: &Path,
     log: &Path,
     jobs: usize,
+    rust: Option<&RustTools>,
     progress: &mut dyn Write,
 ) -> Result<RunResult> {
     fs::create_dir_all(build_dir)
         .with_context(|| format!("cannot create {}", build_dir.display()))?;
+    // The suite's kunitconfig, plus CONFIG_RUST for a Rust build.
+    let kunitconfig = build_dir.join("patchctl.kunitconfig");
+    let mut config = fs::read_to_string(&suite.kunitconfig)
+        .with_context(|| format!("cannot read {}", suite.kunitconfig.display()))?;
+    if rust.is_some() {
+        config.push_str("CONFIG_RUST=y\n");
+    }
+    fs::write(&kunitconfig, config)
+        .with_context(|| format!("cannot write {}", kunitconfig.display()))?;
     let mut cmd = Command::new("python3");
     cmd.arg("tools/testing/kunit/kunit.py")
         .arg("run")
-        .arg(format!("--kunitconfig={}", suite.kunitconfig.display()))
-        .arg(format!("--build_dir={}", build_dir.display()))
+        .arg(format!("--kunitconfig={}", kunitconfig.display()));
+    if let Some(tools) = rust {
+        cmd.arg(format!("--make_options=RUSTC={}", tools.rustc.display()))
+            .arg(format!(
+                "--make_options=BINDGEN={}",
+                tools.bindgen.display()
+            ));
+        if arch == Arch::Um {
+            // 6.12 leaves bindgen's target empty for UML built with GCC,
+            // and bindgen then guesses wrong: name it.
+            cmd.arg("--make_options=BINDGEN_TARGET=x86_64-linux-gnu");
+        }
+    }
+    cmd.arg(format!("--build_dir={}", build_dir.display()))
         .arg(format!("--jobs={jobs}"))
         .arg("--raw_output=all")
         // kunit.py gives a run 300 s by default; the 2 GB timings under
@@ -315,6 +405,33 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
             ratio(get("v1"), get("floor")),
             ratio(get("bounded"), get("floor")),
         ));
+    }
+
+    // The Rust conversion, where a CONFIG_RUST run timed it.
+    let with_rust: Vec<&(String, u64)> = keys
+        .iter()
+        .filter(|(arch, size)| fig(loops_of(arch), *size, "rust").is_some())
+        .collect();
+    if !with_rust.is_empty() {
+        out.push_str("\nRust (rust-heap's core in the kernel) beside C:\n");
+        out.push_str(&format!(
+            "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            "arch", "size", "rust", "C v1", "C bounded", "rust/v1", "rust/bnd"
+        ));
+        for (arch, size) in with_rust {
+            let f = loops_of(arch);
+            let get = |imp: &str| fig(f, *size, imp);
+            out.push_str(&format!(
+                "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+                arch,
+                human_size(*size),
+                cell(get("rust")),
+                cell(get("v1")),
+                cell(get("bounded")),
+                ratio(get("rust"), get("v1")),
+                ratio(get("rust"), get("bounded")),
+            ));
+        }
     }
 
     out.push_str(

@@ -85,6 +85,10 @@ enum Command {
         /// Print the results as JSON instead of the table.
         #[arg(long)]
         json: bool,
+        /// Build with CONFIG_RUST and compare the Rust conversion too
+        /// (Debian's rustc-web and bindgen-cli, from `scripts/deps.sh rust`).
+        #[arg(long)]
+        rust: bool,
     },
     /// Fetch a review thread into the workspace's review store.
     ///
@@ -415,7 +419,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jobs,
             results,
             json,
-        } => run_kunit(&arches, &revisions, &series, kdir, jobs, &results, json),
+            rust,
+        } => run_kunit(
+            &arches, &revisions, &series, kdir, jobs, &results, json, rust,
+        ),
         Command::Fetch {
             thread,
             base,
@@ -592,6 +599,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_kunit(
     arches: &[String],
     revisions: &[String],
@@ -600,8 +608,24 @@ fn run_kunit(
     jobs: usize,
     results: &std::path::Path,
     json: bool,
+    rust: bool,
 ) -> Result<ExitCode> {
     let cache = tree::cache_dir()?;
+    let rust_tools = if rust {
+        let tools = kunit::RustTools {
+            rustc: PathBuf::from("/usr/bin/rustc"),
+            bindgen: cache.join("cargo/bin/bindgen"),
+        };
+        for t in [&tools.rustc, &tools.bindgen] {
+            if !t.is_file() {
+                anyhow::bail!("--rust needs {}: run `scripts/deps.sh rust`", t.display());
+            }
+        }
+        Some(tools)
+    } else {
+        None
+    };
+    let config = if rust { "rust" } else { "c" };
     let source = kdir.unwrap_or_else(|| cache.join("linux-source-6.12"));
     let version = tree::kernel_version(&source).with_context(|| {
         "no kernel source: run `scripts/deps.sh kernel-source` (or `make deps`), or pass --kdir"
@@ -641,7 +665,7 @@ fn run_kunit(
         kunit::place_suite(&tree_dir, &suite)?;
         for &arch in &arches {
             let build = cache.join("build").join(format!(
-                "{series_name}-{}-{}-c",
+                "{series_name}-{}-{}-{config}",
                 revision.name,
                 arch.name()
             ));
@@ -652,8 +676,16 @@ fn run_kunit(
                 arch.name(),
                 build.display()
             );
-            let result =
-                kunit::run_kunit(&tree_dir, &suite, arch, &build, &log, jobs, &mut stderr)?;
+            let result = kunit::run_kunit(
+                &tree_dir,
+                &suite,
+                arch,
+                &build,
+                &log,
+                jobs,
+                rust_tools.as_ref(),
+                &mut stderr,
+            )?;
             let failures = result.run.failures();
             for (path, test) in &failures {
                 eprintln!("patchctl: FAILED {path}: {}", test.diagnostics.join(" | "));
@@ -680,7 +712,7 @@ fn run_kunit(
                 "revision": revision.name,
                 "kernel": version,
                 "arch": arch.name(),
-                "config": "C",
+                "config": if rust { "C+Rust" } else { "C" },
                 "machine": Machine::this(),
                 "passed": result.run.passed(),
                 "failed": failures.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
@@ -692,9 +724,10 @@ fn run_kunit(
             });
             write_atomically(
                 &results.join(format!(
-                    "kunit-{series_name}-{}-{}.json",
+                    "kunit-{series_name}-{}-{}{}.json",
                     revision.name,
-                    arch.name()
+                    arch.name(),
+                    if rust { "-rust" } else { "" }
                 )),
                 &serde_json::to_string_pretty(&record)?,
             )?;

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rust-heap's conversion core, built into the kernel as it is: the same
+//! source files, placed beside this one by the workspace's runner, and
+//! exported with the C signatures the KUnit suite calls
+//! (`rust_sgvmap_before`, `rust_sgvmap_v1`, `rust_sgvmap_bounded`,
+//! `rust_sgvmap_floor`, `rust_sgvmap_layout`).
+//!
+//! The layout of `struct scatterlist` follows the configuration:
+//! `dma-length` is set by the Makefile when `CONFIG_NEED_SG_DMA_LENGTH=y`,
+//! and a KUnit case checks every size and offset against C.
+
+#[path = "rust_heap/layout.rs"]
+pub mod layout;
+
+#[path = "rust_heap/sg.rs"]
+pub mod sg;
+
+#[path = "rust_heap/convert.rs"]
+pub mod convert;
+
+#[path = "rust_heap/ffi.rs"]
+pub mod ffi;
