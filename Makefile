@@ -10,26 +10,27 @@ LAYOUT_ARM64 := --features c-heap/dma-length,rust-heap/dma-length
 # stands in for kernel headers, so it is not held to kernel style.
 KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/convert.c \
 	c-heap/include/sgvmap.h c-heap/include/sg_internal.h \
-	kunit/system_heap_test.c
+	kunit/system_heap_test.c kunit/system_heap_rust.h
 # Where KUnit runs: UML, and arm64 under QEMU.
 KUNIT_ARCHES ?= um,arm64
 KUNIT_REVISIONS ?= baseline,v1,v2,android
 PATCHCTL := target/release/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-selftest patchctl clean help
+.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-selftest patchctl clean help
 
 all: test
 
 help:
 	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
 	@echo "make kunit  - the main job: baseline and v1 on real 6.12 kernels (UML, arm64 QEMU), one table"
+	@echo "make kunit-rust - the suite with CONFIG_RUST: the Rust core in the kernel beside C"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
 
 deps:
 	scripts/deps.sh all
 
-test: deps fmt-check clippy checkpatch unit-tests kunit-selftest kunit
+test: deps fmt-check clippy checkpatch unit-tests kunit-selftest kunit kunit-rust
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -56,6 +57,13 @@ patchctl:
 kunit: patchctl
 	scripts/deps.sh kunit
 	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --revision $(KUNIT_REVISIONS)
+
+# The same suite with CONFIG_RUST: rust-heap's core in the kernel beside C,
+# one Rust build per arch (it runs the C cases too).
+kunit-rust: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --revision v1
 
 # The runner must see a conversion that is one page off.
 kunit-selftest:

@@ -197,3 +197,37 @@ fn recorded_failure_keeps_the_expectation_message() {
         chained.diagnostics
     );
 }
+
+/// With CONFIG_RUST the layout case passes on both arches (24-byte
+/// scatterlist and 56-byte page on UML, 32 and 64 on arm64) and the Rust
+/// conversion is timed beside C.
+#[test]
+fn recorded_rust_runs_check_layout_and_time_rust() {
+    for (arch, layout) in [
+        ("um", "scatterlist=24 page=56"),
+        ("arm64", "scatterlist=32 page=64"),
+    ] {
+        let run = ktap::parse(&fixture(&format!("{arch}-v1-rust.log"))).unwrap();
+        assert!(
+            run.failures().is_empty() && run.missing.is_empty(),
+            "{arch}"
+        );
+        let leaves = run.suites[0].leaves();
+        let (_, case) = leaves
+            .iter()
+            .find(|(p, _)| p.ends_with("sgvmap_rust_layout_is_c_layout"))
+            .unwrap();
+        assert_eq!(case.outcome, Outcome::Pass);
+        assert!(
+            case.diagnostics.iter().any(|d| d.contains(layout)),
+            "{arch}: {:?}",
+            case.diagnostics
+        );
+        assert!(
+            run.figures
+                .iter()
+                .any(|f| f.implementation == "rust" && f.size == 256 << 20),
+            "{arch}"
+        );
+    }
+}
