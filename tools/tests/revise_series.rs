@@ -8,28 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{kernel_tree, tempdir};
+use common::{git, kernel_tree, tempdir};
 use patchctl::revise::{self, ReviseOptions};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Sub Mitter",
-            "-c",
-            "user.email=sub@example.org",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn edit(dir: &Path, from: &str, to: &str) {
     let p = dir.join("drivers/dma-buf/heaps/system_heap.c");

@@ -84,3 +84,25 @@ pub fn kernel_tree() -> PathBuf {
     }
     dir
 }
+
+/// Runs git in `dir` as a fixed committer; fails the test on an error.
+#[allow(dead_code)]
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test Committer",
+            "-c",
+            "user.email=committer@example.org",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
