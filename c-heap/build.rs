@@ -39,6 +39,15 @@ fn main() {
     if dma_length {
         build.define("CONFIG_NEED_SG_DMA_LENGTH", None);
     }
+    // cargo fuzz builds the Rust side with AddressSanitizer; the C model
+    // gets it too, so that a store past a page array is caught on either
+    // side of the FFI (Rust's runtime serves both).
+    let sanitizers = env::var("CARGO_CFG_SANITIZE").unwrap_or_default();
+    if sanitizers.split(',').any(|s| s == "address") {
+        build
+            .flag("-fsanitize=address")
+            .flag("-fno-omit-frame-pointer");
+    }
     build.compile("sgvmap");
 
     let mut bindings = bindgen::Builder::default()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the workspace needs, only what is missing, so that a second
-# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kunit|rust|all]
+# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kunit|rust|fuzz|all]
 set -euo pipefail
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
@@ -74,6 +74,17 @@ rust_tools() {
 	fi
 }
 
+# Fuzzing: cargo-fuzz at a pinned version in the cache; libFuzzer, which
+# libfuzzer-sys builds, is C++.
+fuzz_tools() {
+	need_debs g++ libclang-dev
+	local root="$cache/cargo"
+	if [ ! -x "$root/bin/cargo-fuzz" ]; then
+		echo "deps: installing cargo-fuzz 0.13.2 into $root (once; a few minutes)" >&2
+		cargo install --locked --quiet cargo-fuzz --version 0.13.2 --root "$root" >&2
+	fi
+}
+
 case "${1:-all}" in
 userspace) userspace ;;
 kernel-source) kernel_source ;;
@@ -84,14 +95,19 @@ kunit)
 rust)
 	rust_tools
 	;;
+fuzz)
+	userspace
+	fuzz_tools
+	;;
 all)
 	userspace
 	kunit_tools
 	rust_tools
+	fuzz_tools
 	kernel_source >/dev/null
 	;;
 *)
-	echo "usage: $0 [userspace|kernel-source|kunit|rust|all]" >&2
+	echo "usage: $0 [userspace|kernel-source|kunit|rust|fuzz|all]" >&2
 	exit 2
 	;;
 esac

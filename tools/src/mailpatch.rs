@@ -34,7 +34,12 @@ pub fn strip_subject_prefixes(subject: &str) -> String {
                 Some(end) => s = rest[end + 1..].trim_start(),
                 None => break,
             }
-        } else if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") {
+        } else if s
+            .get(..3)
+            .is_some_and(|head| head.eq_ignore_ascii_case("re:"))
+        {
+            // `get`, not slicing: byte 3 may fall inside a character
+            // (found by the mbox fuzz target: "dm\u{fffd}-buf: ...").
             s = s[3..].trim_start();
         } else {
             break;
@@ -183,6 +188,12 @@ mod tests {
         );
         assert_eq!(strip_subject_prefixes("Re: [PATCH] a: b"), "a: b");
         assert_eq!(strip_subject_prefixes("plain"), "plain");
+        // A character across byte 3 is text, not half of a "Re:".
+        assert_eq!(
+            strip_subject_prefixes("dm\u{fffd}-buf: x"),
+            "dm\u{fffd}-buf: x"
+        );
+        assert_eq!(strip_subject_prefixes("\u{e9}\u{e9}"), "\u{e9}\u{e9}");
     }
 
     #[test]

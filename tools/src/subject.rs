@@ -65,10 +65,21 @@ pub fn parse(subject: &str) -> Option<PatchSubject> {
         }
         if lower == "rfc" {
             out.rfc = true;
-        } else if let Some(v) = lower.strip_prefix('v').and_then(|v| v.parse().ok()) {
+        } else if let Some(v) = lower
+            .strip_prefix('v')
+            .and_then(|v| v.parse().ok())
+            // Revisions count from 1: "v0" is a word, not a revision
+            // (found by the subject fuzz target).
+            .filter(|&v| v >= 1)
+        {
             out.version = v;
         } else if let Some((i, n)) = word.split_once('/') {
-            if let (Ok(i), Ok(n)) = (i.parse(), n.parse()) {
+            // "3/2" is no place in a series.
+            if let (Ok(i), Ok(n)) = (i.parse::<u32>(), n.parse::<u32>()) {
+                if i > n {
+                    out.prefixes.push(word.to_string());
+                    continue;
+                }
                 out.index = Some(i);
                 out.total = Some(n);
             } else {
@@ -108,5 +119,7 @@ mod tests {
         assert!(parse("Re: a question").is_none());
         assert!(parse("[GIT PULL] dma-buf").is_none());
         assert!(parse("[PATCH").is_none());
+        let p = parse("[PATCH v0 3/2] a").unwrap();
+        assert_eq!((p.version, p.index), (1, None));
     }
 }
