@@ -10,6 +10,10 @@
  * Every timing is one diagnostic line of the form
  *   # sgvmap_timing: arch=<arch> size=<bytes> impl=<name> ns=<min> runs=<n>
  * with impl one of before, v1, bounded, floor, vmap, whole.
+ *
+ * Under CONFIG_KASAN a second suite drives the v1 loop past an array of
+ * exactly npages slots: KASAN must report it, and that report fails the
+ * case on purpose (patchctl kunit --kasan expects exactly that failure).
  */
 #include <kunit/test.h>
 #include <linux/fcntl.h>
@@ -17,6 +21,13 @@
 #include <linux/sizes.h>
 
 #define SGVMAP_TIMING_RUNS	7
+
+/* A deliberately inconsistent buffer: its table holds more pages than this. */
+#define SGVMAP_ODD_LEN		(2 * SZ_1M + 3 * SZ_64K + 5 * PAGE_SIZE)
+#define SGVMAP_SHORT_BY		5
+/* Guard slots after the array, and the value no conversion stores. */
+#define SGVMAP_GUARD		8
+#define SGVMAP_POISON		((struct page *)0x5a5a5a50UL)
 
 #if defined(CONFIG_UML)
 #define SGVMAP_ARCH "um"
@@ -151,7 +162,7 @@ struct sgvmap_size {
 
 static const struct sgvmap_size sgvmap_check_sizes[] = {
 	{ "one page", PAGE_SIZE },
-	{ "odd: 2x1M + 3x64K + 5 pages", 2 * SZ_1M + 3 * SZ_64K + 5 * PAGE_SIZE },
+	{ "odd: 2x1M + 3x64K + 5 pages", SGVMAP_ODD_LEN },
 	{ "16M", SZ_16M },
 	{ "256M (chained table)", SZ_256M },
 };
@@ -297,6 +308,58 @@ static void sgvmap_loops_agree(struct kunit *test)
 	}
 }
 
+/* Slots from npages on that hold something other than the guard value. */
+static unsigned int sgvmap_past_end(struct page **pages, unsigned int from,
+				    unsigned int to)
+{
+	unsigned int i, past = 0;
+
+	for (i = from; i < to; i++)
+		past += pages[i] != SGVMAP_POISON;
+	return past;
+}
+
+/*
+ * A table that holds more pages than the buffer says it has: the v1 loop
+ * stores past the array and warns only afterwards; the bounded loop
+ * refuses before storing. Guard slots after npages show every stray
+ * store, so the case itself reports the overflow in any configuration.
+ */
+static void sgvmap_v1_overflow_is_caught(struct kunit *test)
+{
+	struct system_heap_buffer *buffer = sgvmap_alloc(test, SGVMAP_ODD_LEN);
+	unsigned int held = SGVMAP_ODD_LEN >> PAGE_SHIFT;
+	unsigned int npages = held - SGVMAP_SHORT_BY;
+	unsigned int slots = held + SGVMAP_GUARD;
+	struct sgvmap_report report;
+	struct page **pages;
+	unsigned int i, past;
+
+	pages = kunit_kmalloc_array(test, slots, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+
+	for (i = 0; i < slots; i++)
+		pages[i] = SGVMAP_POISON;
+	sgvmap_v1(&buffer->sg_table, pages, npages, &report);
+	past = sgvmap_past_end(pages, npages, slots);
+	kunit_info(test, "sgvmap_overflow: impl=v1 npages=%u held=%u past_end=%u warned=%u\n",
+		   npages, held, past, report.warnings);
+	KUNIT_EXPECT_EQ_MSG(test, past, (unsigned int)SGVMAP_SHORT_BY,
+			    "v1 should store the %u pages beyond npages",
+			    SGVMAP_SHORT_BY);
+	KUNIT_EXPECT_EQ(test, report.warnings, 1U);
+
+	for (i = 0; i < slots; i++)
+		pages[i] = SGVMAP_POISON;
+	KUNIT_EXPECT_EQ(test, -E2BIG,
+			sgvmap_bounded(&buffer->sg_table, pages, npages,
+				       &report));
+	past = sgvmap_past_end(pages, npages, slots);
+	kunit_info(test, "sgvmap_overflow: impl=bounded npages=%u held=%u past_end=%u\n",
+		   npages, held, past);
+	KUNIT_EXPECT_EQ(test, past, 0U);
+}
+
 /*
  * The Rust side walks the kernel's own tables through its #[repr(C)]
  * mirrors: every size and offset it uses must be the C compiler's.
@@ -424,6 +487,7 @@ static struct kunit_case sgvmap_test_cases[] = {
 	KUNIT_CASE_PARAM(sgvmap_loops_agree, sgvmap_check_gen_params),
 	KUNIT_CASE_PARAM_ATTR(sgvmap_timings, sgvmap_timing_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE(sgvmap_v1_overflow_is_caught),
 	{}
 };
 
@@ -432,4 +496,39 @@ static struct kunit_suite sgvmap_test_suite = {
 	.test_cases = sgvmap_test_cases,
 };
 
+#ifdef CONFIG_KASAN
+/*
+ * The same table with the array sized as system_heap_do_vmap() sizes it,
+ * npages slots, from kmalloc so that the redzone starts at the exact
+ * byte. KASAN must report v1's first stray store; its report fails this
+ * case, which is the expected outcome. The slab object is larger than
+ * the array, so the stray stores land in its redzone, not in a neighbour.
+ */
+static void sgvmap_v1_overflow_under_kasan(struct kunit *test)
+{
+	struct system_heap_buffer *buffer = sgvmap_alloc(test, SGVMAP_ODD_LEN);
+	unsigned int npages = (SGVMAP_ODD_LEN >> PAGE_SHIFT) - SGVMAP_SHORT_BY;
+	struct sgvmap_report report;
+	struct page **pages;
+
+	pages = kunit_kmalloc_array(test, npages, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	sgvmap_v1(&buffer->sg_table, pages, npages, &report);
+	kunit_info(test, "sgvmap_overflow: impl=v1 npages=%u stored=%lu under KASAN\n",
+		   npages, report.written);
+}
+
+static struct kunit_case sgvmap_kasan_cases[] = {
+	KUNIT_CASE(sgvmap_v1_overflow_under_kasan),
+	{}
+};
+
+static struct kunit_suite sgvmap_kasan_suite = {
+	.name = "system_heap_vmap_kasan",
+	.test_cases = sgvmap_kasan_cases,
+};
+
+kunit_test_suites(&sgvmap_test_suite, &sgvmap_kasan_suite);
+#else
 kunit_test_suite(sgvmap_test_suite);
+#endif

@@ -213,9 +213,86 @@ pub struct RustTools {
     pub bindgen: PathBuf,
 }
 
+/// What kind of kernel a run builds, besides the suite itself.
+#[derive(Debug, Clone)]
+pub enum Flavor {
+    /// The C suite only.
+    C,
+    /// CONFIG_RUST with this toolchain: rust-heap's core beside C.
+    Rust(RustTools),
+    /// CONFIG_KASAN (generic, with vmalloc): the C suite checked byte by
+    /// byte. UML only here, and C only: KASAN and Rust do not mix with GCC
+    /// in 6.12.
+    Kasan,
+}
+
+impl Flavor {
+    /// Its name in build directories: `c`, `rust`, `kasan`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Flavor::C => "c",
+            Flavor::Rust(_) => "rust",
+            Flavor::Kasan => "kasan",
+        }
+    }
+
+    /// The suffix of build directories and results files (`-rust`, ...).
+    pub fn suffix(&self) -> &'static str {
+        match self {
+            Flavor::C => "",
+            Flavor::Rust(_) => "-rust",
+            Flavor::Kasan => "-kasan",
+        }
+    }
+
+    /// The `config` of results files.
+    pub fn config(&self) -> &'static str {
+        match self {
+            Flavor::C => "C",
+            Flavor::Rust(_) => "C+Rust",
+            Flavor::Kasan => "C+KASAN",
+        }
+    }
+
+    /// Options added to the suite's kunitconfig.
+    fn kconfig(&self) -> &'static str {
+        match self {
+            Flavor::C => "",
+            Flavor::Rust(_) => "CONFIG_RUST=y\n",
+            Flavor::Kasan => "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n",
+        }
+    }
+
+    /// kunit.py arguments for this flavour on `arch`.
+    fn kunit_args(&self, arch: Arch) -> Vec<String> {
+        match self {
+            Flavor::C => Vec::new(),
+            Flavor::Rust(tools) => {
+                let mut args = vec![
+                    format!("--make_options=RUSTC={}", tools.rustc.display()),
+                    format!("--make_options=BINDGEN={}", tools.bindgen.display()),
+                ];
+                if arch == Arch::Um {
+                    // 6.12 leaves bindgen's target empty for UML built with
+                    // GCC, and bindgen then guesses wrong: name it.
+                    args.push("--make_options=BINDGEN_TARGET=x86_64-linux-gnu".into());
+                }
+                args
+            }
+            Flavor::Kasan => vec![
+                // Every report, not only the first: the expected one comes
+                // last, and no earlier one may hide behind it.
+                "--kernel_args=kasan_multi_shot".into(),
+                // Timings under KASAN measure KASAN; the checks are what count.
+                "--filter=speed>slow".into(),
+            ],
+        }
+    }
+}
+
 /// Runs kunit.py in `tree` for `arch`, building in `build_dir`, streaming
-/// its output to `progress` and saving it to `log`; with `rust`, a
-/// CONFIG_RUST build with that toolchain.
+/// its output to `progress` and saving it to `log`; `flavor` adds Rust or
+/// KASAN to the build.
 #[allow(clippy::too_many_arguments)]
 pub fn run_kunit(
     tree: &Path,
@@ -224,36 +301,23 @@ pub fn run_kunit(
     build_dir: &Path,
     log: &Path,
     jobs: usize,
-    rust: Option<&RustTools>,
+    flavor: &Flavor,
     progress: &mut dyn Write,
 ) -> Result<RunResult> {
     fs::create_dir_all(build_dir)
         .with_context(|| format!("cannot create {}", build_dir.display()))?;
-    // The suite's kunitconfig, plus CONFIG_RUST for a Rust build.
+    // The suite's kunitconfig, plus what the flavour needs.
     let kunitconfig = build_dir.join("patchctl.kunitconfig");
     let mut config = fs::read_to_string(&suite.kunitconfig)
         .with_context(|| format!("cannot read {}", suite.kunitconfig.display()))?;
-    if rust.is_some() {
-        config.push_str("CONFIG_RUST=y\n");
-    }
+    config.push_str(flavor.kconfig());
     fs::write(&kunitconfig, config)
         .with_context(|| format!("cannot write {}", kunitconfig.display()))?;
     let mut cmd = Command::new("python3");
     cmd.arg("tools/testing/kunit/kunit.py")
         .arg("run")
-        .arg(format!("--kunitconfig={}", kunitconfig.display()));
-    if let Some(tools) = rust {
-        cmd.arg(format!("--make_options=RUSTC={}", tools.rustc.display()))
-            .arg(format!(
-                "--make_options=BINDGEN={}",
-                tools.bindgen.display()
-            ));
-        if arch == Arch::Um {
-            // 6.12 leaves bindgen's target empty for UML built with GCC,
-            // and bindgen then guesses wrong: name it.
-            cmd.arg("--make_options=BINDGEN_TARGET=x86_64-linux-gnu");
-        }
-    }
+        .arg(format!("--kunitconfig={}", kunitconfig.display()))
+        .args(flavor.kunit_args(arch));
     cmd.arg(format!("--build_dir={}", build_dir.display()))
         .arg(format!("--jobs={jobs}"))
         .arg("--raw_output=all")
@@ -289,6 +353,7 @@ pub fn run_kunit(
             || body.starts_with("ok ")
             || body.starts_with("not ok ")
             || body.starts_with("# sgvmap_timing")
+            || body.contains("BUG: KASAN: ")
             || body.starts_with("$ make")
         {
             let _ = writeln!(progress, "  {}", line);

@@ -5,6 +5,7 @@
 pub mod ack;
 pub mod bench;
 pub mod fetch;
+pub mod kasan;
 pub mod ktap;
 pub mod kunit;
 pub mod machine;

@@ -87,8 +87,15 @@ enum Command {
         json: bool,
         /// Build with CONFIG_RUST and compare the Rust conversion too
         /// (Debian's rustc-web and bindgen-cli, from `scripts/deps.sh rust`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "kasan")]
         rust: bool,
+        /// Build with KASAN (generic, vmalloc too; UML only, C only) and
+        /// check byte by byte: no report may come from any revision's code,
+        /// and the suite's deliberate v1 overflow must be reported by KASAN
+        /// in sgvmap_v1 (that one case fails, as it must). Timing cases are
+        /// filtered out. Results go to ...-<arch>-kasan.json.
+        #[arg(long)]
+        kasan: bool,
     },
     /// Fetch a review thread into the workspace's review store.
     ///
@@ -420,8 +427,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             results,
             json,
             rust,
+            kasan,
         } => run_kunit(
-            &arches, &revisions, &series, kdir, jobs, &results, json, rust,
+            &arches, &revisions, &series, kdir, jobs, &results, json, rust, kasan,
         ),
         Command::Fetch {
             thread,
@@ -609,9 +617,10 @@ fn run_kunit(
     results: &std::path::Path,
     json: bool,
     rust: bool,
+    kasan: bool,
 ) -> Result<ExitCode> {
     let cache = tree::cache_dir()?;
-    let rust_tools = if rust {
+    let flavor = if rust {
         let tools = kunit::RustTools {
             rustc: PathBuf::from("/usr/bin/rustc"),
             bindgen: cache.join("cargo/bin/bindgen"),
@@ -621,11 +630,12 @@ fn run_kunit(
                 anyhow::bail!("--rust needs {}: run `scripts/deps.sh rust`", t.display());
             }
         }
-        Some(tools)
+        kunit::Flavor::Rust(tools)
+    } else if kasan {
+        kunit::Flavor::Kasan
     } else {
-        None
+        kunit::Flavor::C
     };
-    let config = if rust { "rust" } else { "c" };
     let source = kdir.unwrap_or_else(|| cache.join("linux-source-6.12"));
     let version = tree::kernel_version(&source).with_context(|| {
         "no kernel source: run `scripts/deps.sh kernel-source` (or `make deps`), or pass --kdir"
@@ -637,6 +647,12 @@ fn run_kunit(
         .map(|a| kunit::Arch::parse(a))
         .collect::<Result<Vec<_>>>()?;
     for &arch in &arches {
+        if kasan && arch != kunit::Arch::Um {
+            anyhow::bail!(
+                "--kasan runs on UML only: KASAN under QEMU's emulation of arm64 would take hours; drop --arch {}",
+                arch.name()
+            );
+        }
         kunit::check_tools(arch)?;
     }
     let revisions = revisions
@@ -659,15 +675,18 @@ fn run_kunit(
             revision.name,
             tree_dir.display()
         );
+        // Held until this revision's runs end: they build from the tree.
+        let _tree_lock = tree::lock_tree(&tree_dir)?;
         let base = tree::base_repository(&source, &cache, &version)?;
         let tree_name = format!("{series_name}-{}", revision.name);
         tree::prepare(&base, revision, &tree_name, &tree_dir)?;
         kunit::place_suite(&tree_dir, &suite)?;
         for &arch in &arches {
             let build = cache.join("build").join(format!(
-                "{series_name}-{}-{}-{config}",
+                "{series_name}-{}-{}-{}",
                 revision.name,
-                arch.name()
+                arch.name(),
+                flavor.name()
             ));
             let log = build.join("kunit.log");
             eprintln!(
@@ -683,7 +702,7 @@ fn run_kunit(
                 &build,
                 &log,
                 jobs,
-                rust_tools.as_ref(),
+                &flavor,
                 &mut stderr,
             )?;
             let failures = result.run.failures();
@@ -702,17 +721,37 @@ fn run_kunit(
             for (path, reason) in result.run.skips() {
                 eprintln!("patchctl: skipped {path}: {reason}");
             }
-            let run_failed = !failures.is_empty()
-                || !result.run.missing.is_empty()
-                || result.exit_code != Some(0)
-                || result.run.passed() == 0;
+            // Under KASAN one case fails on purpose; the verdict says
+            // whether the failures and reports are exactly the expected ones.
+            let kasan_verdict = matches!(flavor, kunit::Flavor::Kasan).then(|| {
+                let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+                patchctl::kasan::Verdict::of(&result.run, &log_text)
+            });
+            let outcome_failed = match &kasan_verdict {
+                Some(v) => {
+                    for r in &v.expected_reports {
+                        eprintln!(
+                            "patchctl: KASAN caught the deliberate v1 overflow: {}",
+                            r.line
+                        );
+                    }
+                    let problems = v.problems();
+                    for p in &problems {
+                        eprintln!("patchctl: KASAN run: {p}");
+                    }
+                    !problems.is_empty()
+                }
+                None => !failures.is_empty() || result.exit_code != Some(0),
+            };
+            let run_failed =
+                outcome_failed || !result.run.missing.is_empty() || result.run.passed() == 0;
             failed |= run_failed;
             let record = serde_json::json!({
                 "series": series_name,
                 "revision": revision.name,
                 "kernel": version,
                 "arch": arch.name(),
-                "config": if rust { "C+Rust" } else { "C" },
+                "config": flavor.config(),
                 "machine": Machine::this(),
                 "passed": result.run.passed(),
                 "failed": failures.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
@@ -721,13 +760,14 @@ fn run_kunit(
                 "figures": result.run.figures,
                 "loop": own_loop(series, &revision.name),
                 "log": log,
+                "kasan": kasan_verdict,
             });
             write_atomically(
                 &results.join(format!(
                     "kunit-{series_name}-{}-{}{}.json",
                     revision.name,
                     arch.name(),
-                    if rust { "-rust" } else { "" }
+                    flavor.suffix()
                 )),
                 &serde_json::to_string_pretty(&record)?,
             )?;

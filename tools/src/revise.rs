@@ -265,6 +265,10 @@ fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
         out.push_str(line);
         if !done && line.starts_with("Subject:") {
             for (name, values) in headers.iter().filter(|(_, v)| !v.is_empty()) {
+                // Values come from mails of the thread: one line each, so
+                // no value can start a header of its own.
+                let values: Vec<String> =
+                    values.iter().map(|v| crate::thread::one_line(v)).collect();
                 out.push_str(&format!("{name}: {}\n", values.join(",\n\t")));
             }
             done = true;
@@ -590,6 +594,23 @@ mod tests {
             out,
             "Body.\n\nSigned-off-by: A <a@x>\nReviewed-by: R <r@x>\nTested-by: T <t@x>\nAcked-by: K <k@x>\nSigned-off-by: S <s@x>\n"
         );
+    }
+
+    #[test]
+    fn header_values_cannot_inject_headers() {
+        let mail = "From: a\nSubject: x\n\nbody\n";
+        let out = insert_headers(
+            mail,
+            &[(
+                "Cc".into(),
+                vec!["Evil\r\nBcc: victim@example.org <evil@example.org>".into()],
+            )],
+        );
+        assert!(
+            !out.lines().any(|l| l.starts_with("Bcc:")),
+            "a header was injected: {out}"
+        );
+        assert!(out.contains("Cc: Evil Bcc: victim@example.org <evil@example.org>\n"));
     }
 
     #[test]

@@ -43,6 +43,17 @@ pub fn normalize_id(id: &str) -> String {
         .to_string()
 }
 
+/// A header's decoded text on one line: an encoded word may decode to CR,
+/// LF or other control characters ("=?UTF-8?Q?Evil=0D=0ABcc:...?="), which
+/// must never reach a header that `revise` writes.
+pub fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control())
+        .filter(|part| !part.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Decodes one message; `index` names it in errors.
 pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
     let Some(msg) = MessageParser::default().parse(raw) else {
@@ -56,11 +67,8 @@ pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
         bail!("message {index} of the mbox has no Message-ID");
     };
     let from = msg.from().and_then(|a| a.first());
-    let from_name = from.and_then(|a| a.name()).unwrap_or_default().to_string();
-    let from_email = from
-        .and_then(|a| a.address())
-        .unwrap_or_default()
-        .to_lowercase();
+    let from_name = one_line(from.and_then(|a| a.name()).unwrap_or_default());
+    let from_email = one_line(from.and_then(|a| a.address()).unwrap_or_default()).to_lowercase();
     let timestamp = msg.date().map_or(0, |d| d.to_timestamp());
     let date = msg
         .date()
@@ -113,7 +121,7 @@ pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
         from_email,
         timestamp,
         date,
-        subject: msg.subject().unwrap_or_default().to_string(),
+        subject: one_line(msg.subject().unwrap_or_default()),
         body,
         parent: None,
     })

@@ -174,6 +174,30 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Holds `dest` for this process until the returned file is dropped: two
+/// runs that share the cache (two terminals, CI beside a developer) would
+/// otherwise remove and rebuild the same worktree under each other.
+pub fn lock_tree(dest: &Path) -> Result<std::fs::File> {
+    let name = dest
+        .file_name()
+        .map_or_else(|| "tree".into(), |n| n.to_string_lossy().into_owned());
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let path = parent.join(format!(".{name}.lock"));
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "patchctl: another patchctl is using {}; waiting for it",
+            dest.display()
+        );
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+    }
+    Ok(file)
+}
+
 /// Makes `dest` a worktree of `base` at its base commit with `revision`'s
 /// patches applied as commits, as `git am` would make them. A tree made
 /// from the same patches before is reused, so that kbuild rebuilds only

@@ -21,6 +21,8 @@ struct Answer {
     /// Claimed length when it differs from the body (a cut-off download).
     claimed_len: Option<usize>,
     delay: Duration,
+    /// Send this many bytes of the body, then reset the connection.
+    reset_after: Option<usize>,
 }
 
 impl Answer {
@@ -30,6 +32,7 @@ impl Answer {
             body,
             claimed_len: None,
             delay: Duration::ZERO,
+            reset_after: None,
         }
     }
     fn status(status: &'static str, body: &str) -> Answer {
@@ -38,6 +41,15 @@ impl Answer {
             body: body.as_bytes().to_vec(),
             claimed_len: None,
             delay: Duration::ZERO,
+            reset_after: None,
+        }
+    }
+    /// The head and part of the body, then a reset (RST), not a clean close.
+    fn reset_mid_body(body: Vec<u8>) -> Answer {
+        let half = body.len() / 2;
+        Answer {
+            reset_after: Some(half),
+            ..Answer::ok(body)
         }
     }
 }
@@ -60,6 +72,21 @@ fn serve(answers: Vec<Answer>) -> Server {
             };
             let mut request = Vec::new();
             let mut buf = [0u8; 1024];
+            if let Some(sent) = answer.reset_after {
+                // Read only the request line: closing a socket with unread
+                // data makes the kernel send RST, a reset mid-body.
+                let _ = conn.read(&mut buf[..16]);
+                seen.lock().unwrap().push("(reset)".into());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.body.len()
+                );
+                let _ = conn.write_all(head.as_bytes());
+                let _ = conn.write_all(&answer.body[..sent]);
+                std::thread::sleep(Duration::from_millis(50));
+                drop(conn);
+                continue;
+            }
             while !request.windows(4).any(|w| w == b"\r\n\r\n") {
                 match conn.read(&mut buf) {
                     Ok(0) | Err(_) => break,
@@ -263,4 +290,53 @@ fn offline_uses_only_the_store() {
     let (code, out, _) = fetch(&repo, "http://127.0.0.1:9", &["--offline"]);
     assert_eq!(code, 0);
     assert!(out.contains("offline"), "{out}");
+}
+
+#[test]
+fn connection_refused_is_retried_then_named() {
+    // A port that was just free: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let repo = repo();
+    let (code, _, err) = fetch(
+        &repo,
+        &format!("http://127.0.0.1:{port}"),
+        &["--attempts", "2"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot reach"), "{err}");
+    assert!(err.contains("giving up after 2 tries"), "{err}");
+    assert_eq!(store_head(&repo), None);
+}
+
+#[test]
+fn a_reset_mid_body_is_retried_and_the_thread_arrives_whole() {
+    let full = gzip(&shared_thread());
+    let server = serve(vec![Answer::reset_mid_body(full.clone()), Answer::ok(full)]);
+    let repo = repo();
+    let (code, out, err) = fetch(&repo, &server.base, &["--attempts", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("trying again"), "{err}");
+    assert!(out.contains("8 new"), "{out}");
+    assert_eq!(server.paths.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn resets_on_every_try_leave_the_store_as_it_was() {
+    let seed = serve(vec![Answer::ok(gzip(&first_seven()))]);
+    let repo = repo();
+    assert_eq!(fetch(&repo, &seed.base, &[]).0, 0);
+    let before = store_head(&repo);
+    let full = gzip(&shared_thread());
+    let server = serve(vec![
+        Answer::reset_mid_body(full.clone()),
+        Answer::reset_mid_body(full),
+    ]);
+    let (code, _, err) = fetch(&repo, &server.base, &["--attempts", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("giving up after 2 tries"), "{err}");
+    assert_eq!(store_head(&repo), before, "the store moved");
 }
