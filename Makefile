@@ -16,7 +16,7 @@ KUNIT_ARCHES ?= um,arm64
 KUNIT_REVISIONS ?= baseline,v1,v2,android
 PATCHCTL := target/release/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-selftest patchctl clean help
+.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-selftest fuzz patchctl clean help
 
 all: test
 
@@ -24,13 +24,15 @@ help:
 	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
 	@echo "make kunit  - the main job: every revision on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
 	@echo "make kunit-rust - the suite with CONFIG_RUST: the Rust core in the kernel beside C"
+	@echo "make kunit-kasan - the C suite under KASAN on UML: clean code, the v1 overflow reported"
+	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
 
 deps:
 	scripts/deps.sh all
 
-test: deps fmt-check clippy checkpatch unit-tests kunit-selftest kunit
+test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kunit-kasan
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -66,6 +68,20 @@ kunit-rust: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
 	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --revision v1
+
+# KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
+# pre-patch code and each distinct revision's code must be clean, and the
+# suite's deliberate v1 overflow must be reported by KASAN. The android
+# pick is v1's code, so v1 speaks for it.
+KASAN_REVISIONS ?= baseline,v1,v2
+kunit-kasan: patchctl
+	scripts/deps.sh kunit
+	$(PATCHCTL) kunit --kasan --arch um --revision $(KASAN_REVISIONS)
+
+# Every fuzz target for a bounded time; figures in results/fuzz.json.
+FUZZ_SECONDS ?= 45
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # The runner must see a conversion that is one page off.
 kunit-selftest:

@@ -177,17 +177,19 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
         .revparse_single(opts.onto)
         .with_context(|| format!("{:?} does not exist in the kernel repository", opts.onto))?
         .peel_to_commit()?;
-    let name = format!("patchctl-ack-{}", std::process::id());
-    let branch_name = opts
-        .branch
-        .map_or_else(|| format!("patchctl/{name}"), |b| b.to_string());
-    if opts.branch.is_some()
-        && opts
+    remove_stale_scratch(opts.base, opts.scratch, opts.out);
+    let name = format!("{SCRATCH_PREFIX}{}", std::process::id());
+    // The picks are made on a scratch branch; the branch asked for appears
+    // only when every pick is made, in one step.
+    let branch_name = format!("patchctl/{name}");
+    if let Some(wanted) = opts.branch {
+        if opts
             .base
-            .find_branch(&branch_name, git2::BranchType::Local)
+            .find_branch(wanted, git2::BranchType::Local)
             .is_ok()
-    {
-        bail!("branch {branch_name} exists already: picks never rewrite a branch; name a new one");
+        {
+            bail!("branch {wanted} exists already: picks never rewrite a branch; name a new one");
+        }
     }
     let branch = opts.base.branch(&branch_name, &onto, false)?;
     let scratch = opts.scratch.join(&name);
@@ -253,7 +255,8 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
             fs::write(&file, email.as_slice())?;
             files.push(opts.out.join(file.file_name().expect("a file")));
         }
-        // Swap the new picks in whole.
+        // Swap the new picks in whole; a run killed between the renames is
+        // put back by the next one (remove_stale_scratch).
         let old = opts.out.with_extension("old");
         if old.exists() {
             fs::remove_dir_all(&old)?;
@@ -261,9 +264,17 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
         if opts.out.exists() {
             fs::rename(opts.out, &old)?;
         }
+        crate::failpoint::hit("ack:between-renames");
         fs::rename(&partial, opts.out)?;
         if old.exists() {
             fs::remove_dir_all(&old)?;
+        }
+        // Last, in one step: the branch asked for. A run killed before it
+        // leaves no branch, and running again makes the same picks.
+        if let Some(wanted) = opts.branch {
+            let head = opts.base.find_commit(repo.head()?.peel_to_commit()?.id())?;
+            crate::failpoint::hit("ack:before-branch");
+            opts.base.branch(wanted, &head, false)?;
         }
         Ok(files)
     })();
@@ -274,13 +285,55 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
         prune.valid(true).working_tree(true);
         let _ = wt.prune(Some(&mut prune));
     }
-    if opts.branch.is_none() || result.is_err() {
-        if let Ok(mut b) = opts.base.find_branch(&branch_name, git2::BranchType::Local) {
-            let _ = b.delete();
-        }
+    if let Ok(mut b) = opts.base.find_branch(&branch_name, git2::BranchType::Local) {
+        let _ = b.delete();
     }
     let _ = fs::remove_dir_all(opts.out.with_extension("partial"));
     result
+}
+
+/// Scratch worktrees and branches are named with this and the pid.
+const SCRATCH_PREFIX: &str = "patchctl-ack-";
+
+/// Undoes what a killed `ack` left: its scratch worktree and branch (no
+/// process of that pid runs any more), and picks moved aside but not yet
+/// replaced.
+fn remove_stale_scratch(base: &Repository, scratch: &Path, out: &Path) {
+    let old = out.with_extension("old");
+    if !out.exists() && old.exists() {
+        eprintln!(
+            "patchctl: putting back {}, left aside by an interrupted ack",
+            out.display()
+        );
+        let _ = fs::rename(&old, out);
+    }
+    let Ok(branches) = base.branches(Some(git2::BranchType::Local)) else {
+        return;
+    };
+    for (mut branch, _) in branches.flatten() {
+        let Some(name) = branch.name().ok().flatten().map(str::to_string) else {
+            continue;
+        };
+        let Some(pid) = name
+            .strip_prefix("patchctl/")
+            .and_then(|n| n.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let wt_name = format!("{SCRATCH_PREFIX}{pid}");
+        let _ = fs::remove_dir_all(scratch.join(&wt_name));
+        if let Ok(wt) = base.find_worktree(&wt_name) {
+            let mut prune = git2::WorktreePruneOptions::new();
+            prune.valid(true).working_tree(true);
+            let _ = wt.prune(Some(&mut prune));
+        }
+        eprintln!("patchctl: removing patchctl/{wt_name}, left by an interrupted ack");
+        let _ = branch.delete();
+    }
 }
 
 /// (subject without the ACK prefix, Change-Id) of the picks in `dir`.

@@ -4,6 +4,7 @@
 
 pub mod ack;
 pub mod bench;
+pub mod failpoint;
 pub mod fetch;
 pub mod kasan;
 pub mod ktap;

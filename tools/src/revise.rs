@@ -294,6 +294,19 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
     let previous = manifest.latest().cloned();
     let version = previous.as_ref().map_or(1, |p| p.version + 1);
     let dir = series_dir.join(format!("v{version}"));
+    let manifest_path = series_dir.join("series.toml");
+    let pending = manifest_path.with_extension("toml.revise-pending");
+    if dir.exists() && pending.exists() {
+        // A revise died between placing the directory and recording it:
+        // the manifest is the commit point, so the directory goes.
+        eprintln!(
+            "patchctl: removing {}, left by an interrupted revise that never recorded it",
+            dir.display()
+        );
+        fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+        fs::remove_file(&pending)
+            .with_context(|| format!("cannot remove {}", pending.display()))?;
+    }
     if dir.exists() {
         bail!(
             "{} exists already but series.toml does not list v{version}: remove the directory or record it in series.toml",
@@ -504,10 +517,10 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
             return Err(e);
         }
     };
-    fs::rename(&partial, &dir)
-        .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
     // Record the revision in the manifest (no Message-ID until posted).
-    let manifest_path = series_dir.join("series.toml");
+    // The new manifest is written beside the old one before the directory
+    // moves in, so that a run killed between the two renames is undone by
+    // the next one (see above); renaming it over series.toml commits.
     let mut text = fs::read_to_string(&manifest_path)?;
     if !text.ends_with('\n') {
         text.push('\n');
@@ -523,8 +536,16 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
             .map(|c| format!("  {},\n", toml::Value::String(c.clone())))
             .collect::<String>()
     ));
-    let tmp = manifest_path.with_extension("toml.tmp");
+    let tmp = pending;
     fs::write(&tmp, &text)?;
+    crate::failpoint::hit("revise:before-dir");
+    if let Err(e) = fs::rename(&partial, &dir) {
+        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_dir_all(&partial);
+        return Err(e)
+            .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()));
+    }
+    crate::failpoint::hit("revise:before-manifest");
     if let Err(e) = fs::rename(&tmp, &manifest_path) {
         let _ = fs::remove_dir_all(&dir);
         return Err(e).context("cannot update series.toml; the new revision was removed again");

@@ -138,6 +138,7 @@ impl<'r> Store<'r> {
         let commit = self
             .repo
             .commit(None, &sig, &sig, message, &tree, &parent_refs)?;
+        crate::failpoint::hit("store:before-ref");
         let moved = match before {
             Some(old) => self
                 .repo
@@ -147,6 +148,7 @@ impl<'r> Store<'r> {
         moved.with_context(|| {
             format!("{REF} changed while this update ran; nothing was stored, run it again")
         })?;
+        crate::failpoint::hit("store:after-ref");
         Ok(commit)
     }
 }
