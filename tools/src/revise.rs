@@ -320,6 +320,12 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
         )
     })?;
     check_clean(&repo)?;
+    if opts.head == "HEAD" && repo.head_detached().unwrap_or(false) {
+        bail!(
+            "HEAD is detached in {}: check out the series' branch, or name it with --head <branch>",
+            opts.tree.display()
+        );
+    }
     let base = repo
         .revparse_single(opts.base)
         .with_context(|| {

@@ -169,6 +169,14 @@ fn refusals_leave_nothing_behind() {
     assert!(err.contains("uncommitted changes"), "{err}");
     git(&tree, &["checkout", "-q", "--", "."]);
 
+    // A detached HEAD names no branch: refused when the series is "HEAD".
+    git(&tree, &["checkout", "-q", "--detach", "work"]);
+    let mut detached = options(&tree, &series);
+    detached.head = "HEAD";
+    let err = revise::revise(&detached).unwrap_err().to_string();
+    assert!(err.contains("HEAD is detached"), "{err}");
+    git(&tree, &["checkout", "-q", "work"]);
+
     let mut no_cover = options(&tree, &series);
     no_cover.cover = None;
     assert!(revise::revise(&no_cover)
@@ -242,4 +250,29 @@ fn trailers_from_review_are_carried() {
     assert_eq!(p1.matches("Reviewed-by:").count(), 1);
     let p2 = fs::read_to_string(&revised.files[2]).unwrap();
     assert!(!p2.contains("Reviewed-by:"), "given for patch 1 only");
+}
+
+/// get_maintainer.pl and checkpatch.pl get the mail's path as one argument:
+/// a series directory whose name is shell syntax runs nothing.
+#[test]
+fn paths_reach_the_scripts_as_arguments_not_shell() {
+    let tree = kernel_tree();
+    branch(&tree);
+    let parent = series_dir();
+    let series = parent.join("s ;touch PWNED; $(touch PWNED2) `touch PWNED3` 'q\"");
+    fs::create_dir_all(&series).unwrap();
+    fs::copy(parent.join("series.toml"), series.join("series.toml")).unwrap();
+    let revised = revise::revise(&options(&tree, &series)).unwrap();
+    assert_eq!(revised.files.len(), 3);
+    for dir in [&tree, &parent, &series, &std::env::current_dir().unwrap()] {
+        for marker in ["PWNED", "PWNED2", "PWNED3"] {
+            assert!(
+                !dir.join(marker).exists(),
+                "a shell ran part of a path in {}",
+                dir.display()
+            );
+        }
+    }
+    // The scripts did run, on those paths: checkpatch gave its verdict.
+    assert!(!revised.checkpatch.is_empty());
 }
