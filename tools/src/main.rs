@@ -666,29 +666,29 @@ fn run_kunit(
     let mut all = Vec::new();
     let mut failed = false;
     let mut stderr = std::io::stderr();
+    // One worktree for every revision, switched in place, and one build
+    // directory per arch and flavour: kbuild then recompiles only what a
+    // revision changes (seconds) instead of building a kernel per revision.
+    let tree_name = format!("linux-{version}");
+    let tree_dir = cache.join("trees").join(&tree_name);
+    // Held for the whole run: every build reads the tree.
+    let _tree_lock = tree::lock_tree(&tree_dir)?;
+    let base = tree::base_repository(&source, &cache, &version)?;
     for revision in &revisions {
-        let tree_dir = cache
-            .join("trees")
-            .join(format!("{series_name}-{}", revision.name));
         eprintln!(
-            "patchctl: {} on Linux {version}: preparing {}",
+            "patchctl: {} on Linux {version}: switching {} to it",
             revision.name,
             tree_dir.display()
         );
-        // Held until this revision's runs end: they build from the tree.
-        let _tree_lock = tree::lock_tree(&tree_dir)?;
-        let base = tree::base_repository(&source, &cache, &version)?;
-        let tree_name = format!("{series_name}-{}", revision.name);
         tree::prepare(&base, revision, &tree_name, &tree_dir)?;
         kunit::place_suite(&tree_dir, &suite)?;
         for &arch in &arches {
             let build = cache.join("build").join(format!(
-                "{series_name}-{}-{}-{}",
-                revision.name,
+                "linux-{version}-{}-{}",
                 arch.name(),
                 flavor.name()
             ));
-            let log = build.join("kunit.log");
+            let log = build.join(format!("kunit-{series_name}-{}.log", revision.name));
             eprintln!(
                 "patchctl: {} / {}: kunit.py (build in {})",
                 revision.name,
@@ -707,6 +707,11 @@ fn run_kunit(
             )?;
             let failures = result.run.failures();
             for (path, test) in &failures {
+                if matches!(flavor, kunit::Flavor::Kasan) && path == patchctl::kasan::EXPECTED_CASE
+                {
+                    // Judged below, with KASAN's report.
+                    continue;
+                }
                 eprintln!("patchctl: FAILED {path}: {}", test.diagnostics.join(" | "));
             }
             for m in &result.run.missing {

@@ -215,12 +215,26 @@ pub fn prepare(base: &Repository, revision: &Revision, name: &str, dest: &Path) 
     if fs::read_to_string(&stamp).is_ok_and(|old| old == applied) {
         return Ok(());
     }
+    let base_commit = base.head()?.peel_to_commit()?;
+    if switch_in_place(base, name, dest, base_commit.id()) {
+        let result = (|| -> Result<()> {
+            let repo = Repository::open(dest)?;
+            for (path, patch) in &patches {
+                am(&repo, path, patch)?;
+            }
+            fs::write(&stamp, &applied).with_context(|| format!("cannot write {}", stamp.display()))
+        })();
+        if result.is_err() {
+            // Back to the base, so that no half-applied revision is left.
+            let _ = switch_in_place(base, name, dest, base_commit.id());
+        }
+        return result;
+    }
     remove_worktree(base, name, dest)?;
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let base_commit = base.head()?.peel_to_commit()?;
     let branch = base.branch(&format!("patchctl/{name}"), &base_commit, true)?;
     let mut opts = WorktreeAddOptions::new();
     opts.reference(Some(branch.get()));
@@ -239,6 +253,27 @@ pub fn prepare(base: &Repository, revision: &Revision, name: &str, dest: &Path) 
         let _ = remove_worktree(base, name, dest);
     }
     result
+}
+
+/// Resets the existing worktree `name` at `dest` to the base commit, as
+/// `git reset --hard` does: only the files that differ are rewritten, so
+/// kbuild's timestamps send it to exactly those. False when there is no
+/// usable worktree there (the caller then makes one).
+fn switch_in_place(base: &Repository, name: &str, dest: &Path, base_commit: Oid) -> bool {
+    if base.find_worktree(name).is_err() || Repository::open(dest).is_err() {
+        return false;
+    }
+    let _ = fs::remove_file(dest.join(STAMP));
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dest)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    // Then what the last run placed (the suite's files): a revision that
+    // adds one of them must find its path free.
+    git(&["reset", "-q", "--hard", &base_commit.to_string()]) && git(&["clean", "-q", "-fdx"])
 }
 
 /// Removes the worktree `name` at `dest`, if there is one.
