@@ -51,9 +51,11 @@ enum Command {
     /// Build real kernels and run the KUnit suite on them, for each revision and arch.
     ///
     /// For every revision (`baseline`, or a directory under the series such
-    /// as `v1`), a copy of the kernel source gets the revision's patches and
-    /// the suite from kunit/, then the tree's own tools/testing/kunit/kunit.py
-    /// builds and boots it (UML, or arm64 under QEMU). The KTAP it prints is
+    /// as `v1`), one cached worktree of the kernel source is switched to the
+    /// revision's patches and gets the suite from kunit/, then the tree's own
+    /// tools/testing/kunit/kunit.py builds and boots it (UML, or arm64 under
+    /// QEMU) in a build directory per arch and flavour, so a revision costs
+    /// only what it changes. The KTAP it prints is
     /// parsed: any failed or missing case fails the command. Figures go to
     /// results/kunit-<series>-<revision>-<arch>.json and into one comparison table.
     ///
@@ -790,6 +792,23 @@ fn run_kunit(
     if json {
         let records: Vec<_> = all.iter().map(|(r, _)| r.clone()).collect();
         println!("{}", serde_json::to_string_pretty(&records)?);
+    } else if matches!(flavor, kunit::Flavor::Kasan) {
+        // No timings under KASAN: one verdict line per run.
+        println!("KUnit under KASAN on Linux {version}:");
+        for (r, _) in &all {
+            let v = &r["kasan"];
+            let unexpected = v["unexpected_reports"].as_array().map_or(0, Vec::len)
+                + v["unexpected_failures"].as_array().map_or(0, Vec::len);
+            println!(
+                "  {:<10} {:<5} {} cases passed, {} unexpected report(s) or failure(s); the deliberate v1 overflow reported {} time(s) in {}",
+                r["revision"].as_str().unwrap_or("?"),
+                r["arch"].as_str().unwrap_or("?"),
+                r["passed"],
+                unexpected,
+                v["expected_reports"].as_array().map_or(0, Vec::len),
+                patchctl::kasan::EXPECTED_FUNCTION
+            );
+        }
     } else {
         let figures: Vec<_> = all.into_iter().map(|(_, f)| f).collect();
         println!("KUnit on Linux {version}, minimum of repeated runs per figure");

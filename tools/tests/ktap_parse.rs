@@ -231,3 +231,45 @@ fn recorded_rust_runs_check_layout_and_time_rust() {
         );
     }
 }
+
+/// A recorded KASAN run of v1 on UML: clean but for the deliberate
+/// overflow, which KASAN reports in sgvmap_v1 and which fails its case.
+#[test]
+fn recorded_kasan_run_is_judged() {
+    use patchctl::kasan::{Verdict, EXPECTED_CASE};
+    let log = fixture("um-v1-kasan.log");
+    let run = ktap::parse(&log).unwrap();
+    let verdict = Verdict::of(&run, &log);
+    assert!(verdict.problems().is_empty(), "{:?}", verdict.problems());
+    assert_eq!(verdict.expected_reports.len(), 5, "one per stray store");
+    assert!(verdict.expected_reports[0].kind == "slab-out-of-bounds");
+    assert!(run.failures().iter().any(|(p, _)| p == EXPECTED_CASE));
+    let caught = run
+        .suites
+        .iter()
+        .flat_map(|s| s.leaves())
+        .find(|(p, _)| p == "system_heap_vmap.sgvmap_v1_overflow_is_caught")
+        .expect("the guard-slot case ran");
+    assert_eq!(caught.1.outcome, Outcome::Pass);
+
+    // A report from any other code fails the run, and so does a KASAN
+    // that no longer sees the overflow.
+    let heap_bug = log.replacen(
+        "slab-out-of-bounds in sgvmap_v1+",
+        "slab-out-of-bounds in system_heap_do_vmap+",
+        1,
+    );
+    let problems = Verdict::of(&ktap::parse(&heap_bug).unwrap(), &heap_bug).problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("outside the v1 overflow case")),
+        "{problems:?}"
+    );
+    let blind = log.replace("BUG: KASAN: ", "BUG: nothing: ");
+    let problems = Verdict::of(&ktap::parse(&blind).unwrap(), &blind).problems();
+    assert!(
+        problems.iter().any(|p| p.contains("did not report")),
+        "{problems:?}"
+    );
+}
