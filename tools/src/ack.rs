@@ -278,7 +278,7 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
         }
         Ok(files)
     })();
-    // The scratch worktree goes; the branch stays only when asked for.
+    // The scratch worktree and branch go; a branch asked for was made above.
     let _ = fs::remove_dir_all(&scratch);
     if let Ok(wt) = opts.base.find_worktree(&name) {
         let mut prune = git2::WorktreePruneOptions::new();
