@@ -24,6 +24,45 @@ pub mod bindings {
 
 pub use bindings::{page, scatterlist, sg_table, sgm_layout, sgvmap_report};
 
+/// The Rust conversions, rust-heap's `extern "C"` exports, declared as a C
+/// caller declares them: with this header's types. They resolve only in a
+/// program that links rust-heap in, and then the linker, not a cast,
+/// connects the two sides, so the ABI is what tests and benchmarks use.
+pub mod rust_side {
+    use super::bindings::{page, sg_table, sgvmap_report};
+
+    extern "C" {
+        /// rust-heap's pre-patch walk.
+        pub fn rust_sgvmap_before(
+            t: *const sg_table,
+            p: *mut *mut page,
+            n: u32,
+            r: *mut sgvmap_report,
+        ) -> i32;
+        /// rust-heap's v1 loop.
+        pub fn rust_sgvmap_v1(
+            t: *const sg_table,
+            p: *mut *mut page,
+            n: u32,
+            r: *mut sgvmap_report,
+        ) -> i32;
+        /// rust-heap's bounded conversion.
+        pub fn rust_sgvmap_bounded(
+            t: *const sg_table,
+            p: *mut *mut page,
+            n: u32,
+            r: *mut sgvmap_report,
+        ) -> i32;
+        /// rust-heap's store-loop floor.
+        pub fn rust_sgvmap_floor(
+            t: *const sg_table,
+            p: *mut *mut page,
+            n: u32,
+            r: *mut sgvmap_report,
+        ) -> i32;
+    }
+}
+
 /// Size of a page in the model, in bytes.
 pub const PAGE_SIZE: usize = bindings::SGM_PAGE_SIZE as usize;
 

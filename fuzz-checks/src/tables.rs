@@ -10,29 +10,13 @@
 
 use std::cell::RefCell;
 
-use c_heap::bindings::{page, sg_table, sgvmap_report, SG_END};
+use c_heap::bindings::{page, SG_END};
 use c_heap::{ConvertFn, Memmap, Table, PAGE_SIZE};
 use rust_heap::convert::{E2BIG, EINVAL, ENODATA};
 
-// The Rust exports, declared with the C header's types as a C caller sees
-// them: the linker connects the two, so the ABI is what is exercised.
-extern "C" {
-    fn rust_sgvmap_before(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-    fn rust_sgvmap_v1(t: *const sg_table, p: *mut *mut page, n: u32, r: *mut sgvmap_report) -> i32;
-    fn rust_sgvmap_bounded(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-}
-
-// Linking rust-heap in: the declarations above resolve to its exports.
+// The Rust exports as a C caller declares them; linking rust-heap in
+// resolves them.
+use c_heap::rust_side::{rust_sgvmap_before, rust_sgvmap_bounded, rust_sgvmap_v1};
 use rust_heap as _;
 
 /// At most this many entries per table: 256 whole order-8 chunks are the

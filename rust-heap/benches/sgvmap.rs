@@ -8,33 +8,15 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use c_heap::bindings::{page, sg_table, sgvmap_report};
+use c_heap::bindings::page;
 use c_heap::{Conversion, ConvertFn, Memmap, PAGE_SIZE};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use rust_heap as _;
 
-extern "C" {
-    fn rust_sgvmap_before(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-    fn rust_sgvmap_v1(t: *const sg_table, p: *mut *mut page, n: u32, r: *mut sgvmap_report) -> i32;
-    fn rust_sgvmap_bounded(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-    fn rust_sgvmap_floor(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-}
+use c_heap::rust_side::{
+    rust_sgvmap_before, rust_sgvmap_bounded, rust_sgvmap_floor, rust_sgvmap_v1,
+};
 
 /// The group name `patchctl bench` looks for.
 const GROUP: &str = "sgvmap_2g";

@@ -3,35 +3,15 @@
 
 #![allow(dead_code)]
 
-use c_heap::bindings::{page, sg_table, sgvmap_report};
+use c_heap::bindings::page;
 use c_heap::{ConvertFn, Memmap, Table};
 
-// Linking rust-heap in: the declarations below resolve to its exports.
+// The Rust exports as a C caller declares them; linking rust-heap in
+// resolves them.
+use c_heap::rust_side::{
+    rust_sgvmap_before, rust_sgvmap_bounded, rust_sgvmap_floor, rust_sgvmap_v1,
+};
 use rust_heap as _;
-
-// The Rust exports, declared with the C header's types exactly as a C
-// caller would see them: the linker, not a cast, connects the two.
-extern "C" {
-    fn rust_sgvmap_before(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-    fn rust_sgvmap_v1(t: *const sg_table, p: *mut *mut page, n: u32, r: *mut sgvmap_report) -> i32;
-    fn rust_sgvmap_bounded(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-    fn rust_sgvmap_floor(
-        t: *const sg_table,
-        p: *mut *mut page,
-        n: u32,
-        r: *mut sgvmap_report,
-    ) -> i32;
-}
 
 /// One implementation of one conversion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
