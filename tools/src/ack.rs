@@ -196,6 +196,9 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
     let mut wopts = WorktreeAddOptions::new();
     wopts.reference(Some(branch.get()));
     let result = (|| -> Result<Vec<PathBuf>> {
+        // On a fresh cache the scratch folder does not exist yet.
+        fs::create_dir_all(opts.scratch)
+            .with_context(|| format!("cannot create {}", opts.scratch.display()))?;
         opts.base
             .worktree(&name, &scratch, Some(&wopts))
             .with_context(|| format!("cannot add a worktree at {}", scratch.display()))?;
