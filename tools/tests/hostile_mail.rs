@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::tempdir;
+use common::{patchctl_ok, tempdir};
 use patchctl::review::{self, Rules};
 use patchctl::thread::Thread;
 
@@ -100,18 +99,10 @@ fn nothing_escapes_the_store() {
     git2::Repository::init(&repo_dir).unwrap();
     let mbox = work.join("hostile.mbox");
     std::fs::write(&mbox, hostile_thread()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
-        .arg("fetch")
-        .arg(&mbox)
-        .arg("--repo")
-        .arg(&repo_dir)
-        .current_dir(&work)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let repo_arg = repo_dir.to_str().unwrap();
+    patchctl_ok(
+        &work,
+        &["fetch", mbox.to_str().unwrap(), "--repo", repo_arg],
     );
     assert!(!Path::new("/tmp/escaped@x").exists());
     // The working directory holds what it held: the repository and the mbox.
@@ -145,16 +136,7 @@ fn nothing_escapes_the_store() {
         assert!(!p.contains(".."), "{p:?}");
     }
 
-    let status = Command::new(env!("CARGO_BIN_EXE_patchctl"))
-        .args(["status", "--repo"])
-        .arg(&repo_dir)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let status = patchctl_ok(&work, &["status", "--repo", repo_arg]);
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(
         !text.lines().any(|l| l.trim_start().starts_with("Bcc:")),

@@ -14,18 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{git, kernel_tree, tempdir};
-
-fn patchctl(dir: &Path, args: &[&str], failpoint: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patchctl"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("PATCHCTL_FAILPOINT");
-    if let Some(point) = failpoint {
-        cmd.env("PATCHCTL_FAILPOINT", point);
-    }
-    cmd.output().unwrap()
-}
+use common::{git, kernel_tree, patchctl, tempdir};
 
 fn died(out: &Output) -> bool {
     !out.status.success() && out.status.code().is_none()

@@ -106,3 +106,32 @@ pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Runs patchctl in `dir`; with `failpoint`, it dies there (PATCHCTL_FAILPOINT).
+#[allow(dead_code)]
+pub fn patchctl(
+    dir: &std::path::Path,
+    args: &[&str],
+    failpoint: Option<&str>,
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_patchctl"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("PATCHCTL_FAILPOINT");
+    if let Some(point) = failpoint {
+        cmd.env("PATCHCTL_FAILPOINT", point);
+    }
+    cmd.output().unwrap()
+}
+
+/// Runs patchctl in `dir` and fails the test, with its stderr, unless it succeeds.
+#[allow(dead_code)]
+pub fn patchctl_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = patchctl(dir, args, None);
+    assert!(
+        out.status.success(),
+        "patchctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
