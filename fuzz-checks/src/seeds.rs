@@ -1,5 +1,5 @@
-//! Seed corpora from the project's own fixtures: the shared review thread
-//! and the series' mails, the recorded kunit.py runs, the subjects the
+//! Seed corpora from the project's own fixtures: the series' review thread
+//! and mails, the recorded kunit.py runs, the subjects the
 //! series used, and the heap layouts the KUnit suite maps.
 
 use std::fs;
@@ -9,15 +9,12 @@ use std::path::{Path, PathBuf};
 use crate::tables::{EntrySpec, TableInput};
 
 /// The seed inputs of `target`, by file name, read from the workspace at
-/// `root` (and the shared thread beside it).
+/// `root`.
 pub fn seeds(target: &str, root: &Path) -> io::Result<Vec<(String, Vec<u8>)>> {
     match target {
         "conversions" | "v1_overflow" => Ok(table_seeds()),
         "mbox" => {
-            let mut out = vec![(
-                "shared-thread.mbox".to_string(),
-                fs::read(shared_thread(root))?,
-            )];
+            let mut out = vec![("v1-thread.mbox".to_string(), fs::read(v1_thread(root))?)];
             for patch in series_mails(root)? {
                 out.push((file_name(&patch), fs::read(&patch)?));
             }
@@ -31,7 +28,7 @@ pub fn seeds(target: &str, root: &Path) -> io::Result<Vec<(String, Vec<u8>)>> {
             Ok(out)
         }
         "subject" => {
-            let mut texts = vec![fs::read(shared_thread(root))?];
+            let mut texts = vec![fs::read(v1_thread(root))?];
             for patch in series_mails(root)? {
                 texts.push(fs::read(&patch)?);
             }
@@ -86,8 +83,9 @@ fn table_seeds() -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-fn shared_thread(root: &Path) -> PathBuf {
-    root.join("../shared/threads/system-heap-vmap-v1.mbox")
+/// The v1 review thread, kept with the series it belongs to.
+fn v1_thread(root: &Path) -> PathBuf {
+    root.join("patches/system-heap-vmap/threads/v1.mbox")
 }
 
 fn series_mails(root: &Path) -> io::Result<Vec<PathBuf>> {

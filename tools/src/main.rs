@@ -766,7 +766,8 @@ fn run_kunit(
                 "skipped": result.run.skips(),
                 "figures": result.run.figures,
                 "loop": own_loop(series, &revision.name),
-                "log": log,
+                // Where the log is under the cache, not the machine's path.
+                "log": log.strip_prefix(&cache).unwrap_or(&log),
                 "kasan": kasan_verdict,
             });
             write_atomically(

@@ -1,5 +1,5 @@
 //! `patchctl fetch` against a real HTTP server on 127.0.0.1 that the test
-//! starts, serving the shared thread gzipped as lore does, and failing in
+//! starts, serving the series' v1 thread gzipped as lore does, and failing in
 //! the ways real servers fail. After every failure the store is as it was.
 
 mod common;
@@ -117,11 +117,8 @@ fn serve(answers: Vec<Answer>) -> Server {
     Server { base, paths }
 }
 
-fn shared_thread() -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox"),
-    )
-    .unwrap()
+fn v1_thread() -> Vec<u8> {
+    std::fs::read(common::v1_thread()).unwrap()
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -132,7 +129,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// The thread without its last message: what lore served before the reply.
 fn first_seven() -> Vec<u8> {
-    let text = String::from_utf8(shared_thread()).unwrap();
+    let text = String::from_utf8(v1_thread()).unwrap();
     let last = text.rfind("\nFrom mboxrd@z ").unwrap();
     text.as_bytes()[..last + 1].to_vec()
 }
@@ -168,7 +165,7 @@ fn store_head(repo: &Path) -> Option<git2::Oid> {
 
 #[test]
 fn fetches_the_whole_thread_as_lore_serves_it() {
-    let server = serve(vec![Answer::ok(gzip(&shared_thread()))]);
+    let server = serve(vec![Answer::ok(gzip(&v1_thread()))]);
     let repo = repo();
     let (code, out, err) = fetch(&repo, &server.base, &[]);
     assert_eq!(code, 0, "{err}");
@@ -184,7 +181,7 @@ fn fetches_the_whole_thread_as_lore_serves_it() {
 fn a_refetch_adds_only_new_messages() {
     let server = serve(vec![
         Answer::ok(gzip(&first_seven())),
-        Answer::ok(gzip(&shared_thread())),
+        Answer::ok(gzip(&v1_thread())),
     ]);
     let repo = repo();
     let (code, out, err) = fetch(&repo, &server.base, &[]);
@@ -204,7 +201,7 @@ fn server_errors_are_retried_with_backoff() {
     let server = serve(vec![
         Answer::status("500 Internal Server Error", "oops"),
         Answer::status("503 Service Unavailable", "busy"),
-        Answer::ok(gzip(&shared_thread())),
+        Answer::ok(gzip(&v1_thread())),
     ]);
     let repo = repo();
     let (code, _, err) = fetch(&repo, &server.base, &[]);
@@ -217,7 +214,7 @@ fn server_errors_are_retried_with_backoff() {
 fn not_found_is_not_retried() {
     let server = serve(vec![
         Answer::status("404 Not Found", "no"),
-        Answer::ok(gzip(&shared_thread())),
+        Answer::ok(gzip(&v1_thread())),
     ]);
     let repo = repo();
     let (code, _, err) = fetch(&repo, &server.base, &[]);
@@ -230,7 +227,7 @@ fn not_found_is_not_retried() {
 /// Each bad download leaves the stored copy exactly as it was.
 #[test]
 fn bad_downloads_change_nothing() {
-    let full = gzip(&shared_thread());
+    let full = gzip(&v1_thread());
     let mut bomb_data = Vec::new();
     bomb_data.extend_from_slice(b"From x\n");
     bomb_data.resize(300 << 20, b'a');
@@ -269,7 +266,7 @@ fn bad_downloads_change_nothing() {
 fn slow_answers_time_out() {
     let slow = Answer {
         delay: Duration::from_secs(3),
-        ..Answer::ok(gzip(&shared_thread()))
+        ..Answer::ok(gzip(&v1_thread()))
     };
     let server = serve(vec![slow.clone(), slow]);
     let repo = repo();
@@ -285,7 +282,7 @@ fn offline_uses_only_the_store() {
     let (code, _, err) = fetch(&repo, "http://127.0.0.1:9", &["--offline"]);
     assert_eq!(code, 2);
     assert!(err.contains("is not stored"), "{err}");
-    let server = serve(vec![Answer::ok(gzip(&shared_thread()))]);
+    let server = serve(vec![Answer::ok(gzip(&v1_thread()))]);
     assert_eq!(fetch(&repo, &server.base, &[]).0, 0);
     let (code, out, _) = fetch(&repo, "http://127.0.0.1:9", &["--offline"]);
     assert_eq!(code, 0);
@@ -314,7 +311,7 @@ fn connection_refused_is_retried_then_named() {
 
 #[test]
 fn a_reset_mid_body_is_retried_and_the_thread_arrives_whole() {
-    let full = gzip(&shared_thread());
+    let full = gzip(&v1_thread());
     let server = serve(vec![Answer::reset_mid_body(full.clone()), Answer::ok(full)]);
     let repo = repo();
     let (code, out, err) = fetch(&repo, &server.base, &["--attempts", "2"]);
@@ -330,7 +327,7 @@ fn resets_on_every_try_leave_the_store_as_it_was() {
     let repo = repo();
     assert_eq!(fetch(&repo, &seed.base, &[]).0, 0);
     let before = store_head(&repo);
-    let full = gzip(&shared_thread());
+    let full = gzip(&v1_thread());
     let server = serve(vec![
         Answer::reset_mid_body(full.clone()),
         Answer::reset_mid_body(full),

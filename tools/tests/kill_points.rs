@@ -20,10 +20,6 @@ fn died(out: &Output) -> bool {
     !out.status.success() && out.status.code().is_none()
 }
 
-fn shared_thread() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox")
-}
-
 fn store_head(repo: &Path) -> Option<git2::Oid> {
     git2::Repository::open(repo)
         .unwrap()
@@ -47,7 +43,7 @@ fn stored_messages(repo: &Path) -> usize {
 fn fetch_killed_at_each_point() {
     let work = tempdir("kill-fetch");
     git2::Repository::init(&work).unwrap();
-    let thread = shared_thread();
+    let thread = common::v1_thread();
     let thread = thread.to_str().unwrap();
     for (point, stored) in [("store:before-ref", false), ("store:after-ref", true)] {
         let before = store_head(&work);
@@ -76,7 +72,7 @@ fn fetch_killed_at_each_point() {
 
 #[test]
 fn fetch_killed_with_sigkill_at_staggered_moments() {
-    let thread = shared_thread();
+    let thread = common::v1_thread();
     let mut whole = 0;
     let mut absent = 0;
     for delay_ms in (0..60).step_by(4) {

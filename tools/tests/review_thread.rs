@@ -1,15 +1,14 @@
-//! The review state of the real v1 thread in shared/, with roles from the
+//! The review state of the real v1 thread (the series' threads/v1.mbox), with roles from the
 //! real MAINTAINERS of the cached 6.12 source.
 
-use std::path::Path;
+mod common;
 
 use patchctl::maintainers::Maintainers;
 use patchctl::review::{self, Rules};
 use patchctl::thread::Thread;
 
 fn state() -> review::ReviewState {
-    let mbox =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox");
+    let mbox = common::v1_thread();
     let data = std::fs::read(&mbox).unwrap_or_else(|e| panic!("{}: {e}", mbox.display()));
     let thread = Thread::from_mbox(&data, "system-heap-vmap-v1.mbox").unwrap();
     assert_eq!(thread.mails.len(), 8);
@@ -94,8 +93,7 @@ fn fetch_then_status_from_the_command_line() {
     let repo = std::env::temp_dir().join(format!("patchctl-status-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&repo);
     git2::Repository::init(&repo).unwrap();
-    let mbox =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox");
+    let mbox = common::v1_thread();
     let bin = env!("CARGO_BIN_EXE_patchctl");
     let empty = std::process::Command::new(bin)
         .args(["status", "--repo"])

@@ -1,5 +1,7 @@
 //! The series' v1 as the workspace keeps it: the first message of the
-//! shared thread, read with `git am` semantics.
+//! series' own thread (threads/v1.mbox), read with `git am` semantics.
+
+mod common;
 
 use std::path::Path;
 
@@ -44,17 +46,11 @@ fn v1_reads_as_git_am_reads_it() {
     );
 }
 
-/// v1 is byte for byte the first message of the thread in shared/.
+/// v1 is byte for byte the first message of its review thread.
 #[test]
 fn v1_is_the_threads_first_message() {
-    let mbox =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/threads/system-heap-vmap-v1.mbox");
-    let Ok(mbox) = std::fs::read_to_string(&mbox) else {
-        panic!(
-            "{} is missing: the workspace expects shared/ beside the checkout",
-            mbox.display()
-        );
-    };
+    let path = common::v1_thread();
+    let mbox = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let second = mbox[1..]
         .find("\nFrom mboxrd@z ")
         .expect("the thread has replies")

@@ -17,6 +17,12 @@ pub fn tempdir(tag: &str) -> PathBuf {
     dir
 }
 
+/// The v1 review thread, kept with the series it belongs to.
+#[allow(dead_code)]
+pub fn v1_thread() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../patches/system-heap-vmap/threads/v1.mbox")
+}
+
 #[allow(dead_code)]
 /// A small kernel tree: the files get_maintainer.pl and checkpatch.pl need
 /// to recognise a tree, the real scripts and MAINTAINERS, and system_heap.c.
