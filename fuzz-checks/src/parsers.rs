@@ -2,7 +2,9 @@
 //! and patch subjects. None may panic; a rejected input is an error that
 //! names the input; memory stays bounded (the fuzz runs cap it).
 
-use patchctl::{fetch, ktap, mbox, review, subject};
+use patchctl::kernel::ktap;
+use patchctl::mail::{mbox, subject};
+use patchctl::review::{self, fetch};
 
 /// How the checks name their input in errors, as the tool names a file.
 pub const WHAT: &str = "fuzz input";

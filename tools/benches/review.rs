@@ -6,9 +6,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use patchctl::maintainers::Maintainers;
+use patchctl::mail::thread::Thread;
+use patchctl::review::maintainers::Maintainers;
 use patchctl::review::{self, Rules};
-use patchctl::thread::Thread;
 
 const PEOPLE: [&str; 6] = [
     "Ann Author <ann@example.org>",
@@ -74,7 +74,7 @@ fn mail_date(i: usize) -> String {
 
 fn bench(c: &mut Criterion) {
     let data = thousand_message_thread();
-    let maintainers = patchctl::maintainers::default_path()
+    let maintainers = patchctl::review::maintainers::default_path()
         .ok()
         .and_then(|p| Maintainers::load(&p).ok());
     let rules = Rules::default_rules();
@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("load_maintainers", |b| {
-        b.iter(|| Maintainers::load(&patchctl::maintainers::default_path().unwrap()).ok())
+        b.iter(|| Maintainers::load(&patchctl::review::maintainers::default_path().unwrap()).ok())
     });
     group.finish();
 }

@@ -1,22 +1,22 @@
-//! patchctl: the kernel patch maintenance workspace's command-line tool.
+//! patchctl: the kernel patch maintenance workspace's library. The binary
+//! (`src/bin/patchctl/`) only turns arguments into the options these
+//! modules take and prints what they return.
 //!
-//! The library does the work; `main.rs` parses arguments and prints.
+//! - `mail`: mbox files, threads, subjects, trailers, patches as mails,
+//!   addresses, dates.
+//! - `review`: lore threads in, review state out (`patchctl fetch`,
+//!   `patchctl status`).
+//! - `series`: the manifest, the next revision (`revise`), the Android
+//!   picks (`ack`).
+//! - `kernel`: trees, the KUnit suite, kunit.py, KTAP, KASAN, results
+//!   records and tables (`patchctl kunit`).
+//! - `bench`: the userspace benchmark's report (`patchctl bench`).
 
-pub mod ack;
 pub mod bench;
 pub mod failpoint;
-pub mod fetch;
-pub mod kasan;
-pub mod ktap;
-pub mod kunit;
+pub mod kernel;
 pub mod machine;
-pub mod mailpatch;
-pub mod maintainers;
-pub mod mbox;
+pub mod mail;
 pub mod review;
-pub mod revise;
-pub mod store;
-pub mod subject;
-pub mod thread;
-pub mod trailers;
-pub mod tree;
+pub mod series;
+pub mod util;

@@ -1,10 +1,10 @@
 //! Which machine a figure came from, so that no number travels without it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fs;
 
 /// The facts about this machine that a reader needs to weigh a figure.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Machine {
     /// CPU model as /proc/cpuinfo names it.
     pub cpu: String,

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{kernel_tree, tempdir};
-use patchctl::ack::{self, AckOptions, Kind};
-use patchctl::tree::Revision;
+use patchctl::kernel::tree::Revision;
+use patchctl::series::ack::{self, AckOptions, Kind};
 
 fn v1() -> Revision {
     Revision::resolve(
@@ -60,7 +60,7 @@ fn fromlist_pick_with_a_gerrit_change_id() {
         scratch: &tempdir("scratch"),
         lore: "https://lore.kernel.org",
     };
-    let files = ack::ack(&opts).unwrap();
+    let files = ack::ack(&opts, &mut std::io::stderr()).unwrap();
     assert_eq!(files.len(), 1);
     let text = fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("Subject: [PATCH] FROMLIST: dma-buf: system_heap: Optimize sg_table-to-pages conversion in"), "{text}");
@@ -115,7 +115,9 @@ fn fromlist_pick_with_a_gerrit_change_id() {
         ],
         None,
     );
-    let err = ack::ack(&opts).unwrap_err().to_string();
+    let err = ack::ack(&opts, &mut std::io::stderr())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("branch android-pick exists already"), "{err}");
     assert_eq!(git(&tree, &["rev-parse", "android-pick"], None), head);
 }
@@ -140,13 +142,13 @@ fn fromlist_needs_its_links_and_a_bug() {
         scratch: &scratch,
         lore: "https://lore.kernel.org",
     };
-    assert!(ack::ack(&opts)
+    assert!(ack::ack(&opts, &mut std::io::stderr())
         .unwrap_err()
         .to_string()
         .contains("one lore Message-ID per patch"));
     opts.message_ids = vec![MSGID.into()];
     opts.bug = " ";
-    assert!(ack::ack(&opts)
+    assert!(ack::ack(&opts, &mut std::io::stderr())
         .unwrap_err()
         .to_string()
         .contains("needs --bug"));
@@ -156,7 +158,7 @@ fn fromlist_needs_its_links_and_a_bug() {
     opts.kind = Kind::Upstream {
         sha: "0123456789abcdef0123456789abcdef01234567".into(),
     };
-    let files = ack::ack(&opts).unwrap();
+    let files = ack::ack(&opts, &mut std::io::stderr()).unwrap();
     let text = fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("UPSTREAM: dma-buf"), "{text}");
     assert!(text.contains("(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\nBug: 7\nChange-Id: I"), "{text}");
@@ -167,7 +169,7 @@ fn fromlist_needs_its_links_and_a_bug() {
             .unwrap()
             .to_string()
     };
-    let again = ack::ack(&opts).unwrap();
+    let again = ack::ack(&opts, &mut std::io::stderr()).unwrap();
     assert_eq!(id(&fs::read_to_string(&again[0]).unwrap()), id(&text));
     let branches = git(&tree, &["branch", "--list"], None);
     assert!(!branches.contains("patchctl/"), "{branches}");

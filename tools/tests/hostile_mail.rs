@@ -8,8 +8,8 @@ mod common;
 use std::path::Path;
 
 use common::{patchctl_ok, tempdir};
+use patchctl::mail::thread::Thread;
 use patchctl::review::{self, Rules};
-use patchctl::thread::Thread;
 
 fn mail(id: &str, headers: &str, body: &str) -> String {
     format!(

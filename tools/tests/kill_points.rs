@@ -30,12 +30,12 @@ fn store_head(repo: &Path) -> Option<git2::Oid> {
 /// Messages in the store's threads: a store is whole or absent.
 fn stored_messages(repo: &Path) -> usize {
     let r = git2::Repository::open(repo).unwrap();
-    let store = patchctl::store::Store::new(&r);
+    let store = patchctl::review::store::Store::new(&r);
     store
         .threads()
         .unwrap()
         .iter()
-        .map(|(_, mbox)| patchctl::mbox::split(mbox).len())
+        .map(|(_, mbox)| patchctl::mail::mbox::split(mbox).len())
         .sum()
 }
 

@@ -1,7 +1,7 @@
 //! The KTAP parser on real kunit output recorded from this workspace's
 //! suite on UML (Linux 6.12.117).
 
-use patchctl::ktap::{self, Outcome};
+use patchctl::kernel::ktap::{self, Outcome};
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/ktap/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -125,7 +125,7 @@ fn a_malformed_figure_fails_the_run() {
 /// puts each revision's whole path beside vmap() alone.
 #[test]
 fn recorded_um_runs_make_the_table() {
-    use patchctl::kunit::{render_table, RevisionFigures};
+    use patchctl::kernel::table::{render_table, RevisionFigures};
     let mut runs = Vec::new();
     for rev in ["baseline", "v1"] {
         let run = ktap::parse(&fixture(&format!("um-{rev}.log"))).unwrap();
@@ -236,7 +236,7 @@ fn recorded_rust_runs_check_layout_and_time_rust() {
 /// overflow, which KASAN reports in sgvmap_v1 and which fails its case.
 #[test]
 fn recorded_kasan_run_is_judged() {
-    use patchctl::kasan::{Verdict, EXPECTED_CASE};
+    use patchctl::kernel::kasan::{Verdict, EXPECTED_CASE};
     let log = fixture("um-v1-kasan.log");
     let run = ktap::parse(&log).unwrap();
     let verdict = Verdict::of(&run, &log);

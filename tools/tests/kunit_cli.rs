@@ -48,7 +48,8 @@ fn an_unknown_arch() {
     let (code, err) = patchctl(&["kunit", "--kdir", kdir.to_str().unwrap(), "--arch", "sparc"]);
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("unknown arch \"sparc\": expected \"um\" or \"arm64\""),
+        err.contains("invalid value 'sparc' for '--arch <ARCHES>'")
+            && err.contains("[possible values: um, arm64]"),
         "{err}"
     );
 }

@@ -5,12 +5,10 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use patchctl::maintainers::Maintainers;
+use patchctl::review::maintainers::Maintainers;
 
 fn kernel() -> std::path::PathBuf {
-    let dir = patchctl::tree::cache_dir()
-        .unwrap()
-        .join("linux-source-6.12");
+    let dir = patchctl::kernel::tree::cached_source().unwrap();
     assert!(
         dir.join("MAINTAINERS").exists(),
         "{} has no MAINTAINERS: run scripts/deps.sh kernel-source",
@@ -43,7 +41,7 @@ fn get_maintainer(file: &str) -> BTreeSet<String> {
     String::from_utf8_lossy(&out.stdout)
         .split(", ")
         .filter_map(|p| {
-            patchctl::trailers::email_of(p)
+            patchctl::mail::address::email_of(p)
                 .or_else(|| p.contains('@').then(|| p.trim().to_lowercase()))
         })
         .collect()

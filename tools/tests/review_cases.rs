@@ -2,8 +2,8 @@
 //! trailers for the whole series, a flagged trailer, an open question, a
 //! superseded revision, and hostile input that must not panic.
 
+use patchctl::mail::thread::Thread;
 use patchctl::review::{self, Rules};
-use patchctl::thread::Thread;
 
 const DIFF: &str = "---\n a | 1 +\n\ndiff --git a/drivers/dma-buf/heaps/system_heap.c b/drivers/dma-buf/heaps/system_heap.c\n--- a/drivers/dma-buf/heaps/system_heap.c\n+++ b/drivers/dma-buf/heaps/system_heap.c\n@@ -1 +1,2 @@\n x\n+y\n";
 
@@ -100,7 +100,7 @@ fn a_series_with_cover_letter_trailers_and_an_open_question() {
         (1, "superseded")
     );
     let v2 = revisions.iter().find(|r| r.version == 2).unwrap();
-    assert_eq!(v2.state, "under_review");
+    assert_eq!(v2.state.as_str(), "under_review");
     assert_eq!(v2.patches.len(), 3);
     for p in v2.patches.iter().filter(|p| p.index > 0) {
         let reviewed: Vec<_> = p

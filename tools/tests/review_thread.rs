@@ -3,18 +3,16 @@
 
 mod common;
 
-use patchctl::maintainers::Maintainers;
+use patchctl::mail::thread::Thread;
+use patchctl::review::maintainers::Maintainers;
 use patchctl::review::{self, Rules};
-use patchctl::thread::Thread;
 
 fn state() -> review::ReviewState {
     let mbox = common::v1_thread();
     let data = std::fs::read(&mbox).unwrap_or_else(|e| panic!("{}: {e}", mbox.display()));
     let thread = Thread::from_mbox(&data, "system-heap-vmap-v1.mbox").unwrap();
     assert_eq!(thread.mails.len(), 8);
-    let kernel = patchctl::tree::cache_dir()
-        .unwrap()
-        .join("linux-source-6.12");
+    let kernel = patchctl::kernel::tree::cached_source().unwrap();
     let m = Maintainers::load(&kernel.join("MAINTAINERS"))
         .expect("scripts/deps.sh kernel-source first");
     review::derive(&thread, Some(&m), &Rules::default_rules())
@@ -32,12 +30,15 @@ fn v1_is_rejected_by_the_maintainer_with_the_reviewer_in_support() {
     );
     let v1 = &series.revisions[0];
     assert_eq!(v1.version, 1);
-    assert_eq!(v1.state, "rejected");
+    assert_eq!(v1.state, review::Standing::Rejected);
     let why = v1.state_evidence.as_ref().unwrap();
     assert_eq!(why.name, "Christian König");
     assert_eq!(why.date, "2026-04-22T07:10:00Z");
     assert_eq!(
-        why.roles,
+        why.roles
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         vec!["maintainer of DMA BUFFER SHARING FRAMEWORK".to_string()]
     );
     assert_eq!(why.line, "So for now I have to reject that patch.");
@@ -53,7 +54,11 @@ fn v1_is_rejected_by_the_maintainer_with_the_reviewer_in_support() {
     assert_eq!(support.len(), 1);
     assert_eq!(support[0].name, "T.J. Mercier");
     assert_eq!(
-        support[0].roles,
+        support[0]
+            .roles
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         vec!["reviewer of DMA-BUF HEAPS FRAMEWORK".to_string()]
     );
 
@@ -131,7 +136,7 @@ fn fetch_then_status_from_the_command_line() {
     assert_eq!(v1["state_evidence"]["name"], "Christian König");
     // The stored state, committed by fetch, says the same.
     let r = git2::Repository::open(&repo).unwrap();
-    let store = patchctl::store::Store::new(&r);
+    let store = patchctl::review::store::Store::new(&r);
     let stored: serde_json::Value =
         serde_json::from_slice(&store.read("state.json").unwrap().unwrap()).unwrap();
     assert_eq!(stored["series"][0]["revisions"][0]["state"], "rejected");

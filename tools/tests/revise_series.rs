@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{git, kernel_tree, tempdir};
-use patchctl::revise::{self, ReviseOptions};
+use patchctl::series::revise::{self, ReviseOptions};
 
 fn edit(dir: &Path, from: &str, to: &str) {
     let p = dir.join("drivers/dma-buf/heaps/system_heap.c");
@@ -70,7 +70,7 @@ fn round_trip_through_git_am() {
     let tree = kernel_tree();
     branch(&tree);
     let series = series_dir();
-    let revised = revise::revise(&options(&tree, &series)).unwrap();
+    let revised = revise::revise(&options(&tree, &series), &mut std::io::stderr()).unwrap();
     assert_eq!(revised.version, 2, "one past the manifest's v1");
     assert_eq!(revised.files.len(), 3);
     let cover = fs::read_to_string(&revised.files[0]).unwrap();
@@ -159,11 +159,13 @@ fn refusals_leave_nothing_behind() {
 
     let mut bad_base = options(&tree, &series);
     bad_base.base = "nope";
-    let err = revise::revise(&bad_base).unwrap_err().to_string();
+    let err = revise::revise(&bad_base, &mut std::io::stderr())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("base \"nope\" does not exist"), "{err}");
 
     edit(&tree, "\tvoid *vaddr;", "\tvoid *vaddr; /* dirty */");
-    let err = revise::revise(&options(&tree, &series))
+    let err = revise::revise(&options(&tree, &series), &mut std::io::stderr())
         .unwrap_err()
         .to_string();
     assert!(err.contains("uncommitted changes"), "{err}");
@@ -173,13 +175,15 @@ fn refusals_leave_nothing_behind() {
     git(&tree, &["checkout", "-q", "--detach", "work"]);
     let mut detached = options(&tree, &series);
     detached.head = "HEAD";
-    let err = revise::revise(&detached).unwrap_err().to_string();
+    let err = revise::revise(&detached, &mut std::io::stderr())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("HEAD is detached"), "{err}");
     git(&tree, &["checkout", "-q", "work"]);
 
     let mut no_cover = options(&tree, &series);
     no_cover.cover = None;
-    assert!(revise::revise(&no_cover)
+    assert!(revise::revise(&no_cover, &mut std::io::stderr())
         .unwrap_err()
         .to_string()
         .contains("need a cover letter"));
@@ -196,7 +200,7 @@ fn refusals_leave_nothing_behind() {
             "dma-buf: bad style\n\nSigned-off-by: Sub Mitter <sub@example.org>",
         ],
     );
-    let err = revise::revise(&options(&tree, &series))
+    let err = revise::revise(&options(&tree, &series), &mut std::io::stderr())
         .unwrap_err()
         .to_string();
     assert!(err.contains("checkpatch.pl --strict found errors"), "{err}");
@@ -213,19 +217,26 @@ fn refusals_leave_nothing_behind() {
 
     let mut allow = options(&tree, &series);
     allow.allow_checkpatch_errors = true;
-    let revised = revise::revise(&allow).unwrap();
+    let revised = revise::revise(&allow, &mut std::io::stderr()).unwrap();
     assert_eq!(revised.files.len(), 4);
     // v2 is recorded now: the next run makes v3.
-    let manifest = revise::Manifest::load(&series).unwrap();
+    let manifest = patchctl::series::Manifest::load(&series).unwrap();
     assert_eq!(manifest.latest().unwrap().version, 2);
     assert_eq!(
         manifest.latest().unwrap().changes,
         vec!["say more".to_string()]
     );
-    assert_eq!(revise::revise(&allow).unwrap().version, 3);
+    assert_eq!(
+        revise::revise(&allow, &mut std::io::stderr())
+            .unwrap()
+            .version,
+        3
+    );
     // A directory the manifest does not know is never overwritten.
     fs::create_dir(series.join("v4")).unwrap();
-    let err = revise::revise(&allow).unwrap_err().to_string();
+    let err = revise::revise(&allow, &mut std::io::stderr())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("exists already"), "{err}");
 }
 
@@ -237,11 +248,11 @@ fn trailers_from_review_are_carried() {
     branch(&tree);
     let series = series_dir();
     let mbox = "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Ann Author <ann@example.org>\nDate: Mon, 01 Jun 2026 10:00:00 +0000\nSubject: [PATCH] dma-buf: system_heap: Note the next slot\nMessage-ID: <v1-id@example.org>\n\nSay what tmp is.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\ndiff --git a/drivers/dma-buf/heaps/system_heap.c b/drivers/dma-buf/heaps/system_heap.c\n--- a/drivers/dma-buf/heaps/system_heap.c\n+++ b/drivers/dma-buf/heaps/system_heap.c\n@@ -1 +1 @@\n-a\n+b\n\nFrom mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Rob Review <rob@example.org>\nDate: Tue, 02 Jun 2026 10:00:00 +0000\nSubject: Re: [PATCH] dma-buf: system_heap: Note the next slot\nMessage-ID: <r@example.org>\nIn-Reply-To: <v1-id@example.org>\n\n> Say what tmp is.\nReviewed-by: Rob Review <rob@example.org>\n";
-    let thread = patchctl::thread::Thread::from_mbox(mbox.as_bytes(), "t").unwrap();
+    let thread = patchctl::mail::thread::Thread::from_mbox(mbox.as_bytes(), "t").unwrap();
     let state = patchctl::review::derive(&thread, None, &patchctl::review::Rules::default_rules());
     let mut opts = options(&tree, &series);
     opts.review = Some(&state);
-    let revised = revise::revise(&opts).unwrap();
+    let revised = revise::revise(&opts, &mut std::io::stderr()).unwrap();
     let p1 = fs::read_to_string(&revised.files[1]).unwrap();
     assert!(
         p1.contains("Signed-off-by: Ann Author <ann@example.org>\nReviewed-by: Rob Review <rob@example.org>\nSigned-off-by: Sub Mitter <sub@example.org>\n"),
@@ -262,7 +273,7 @@ fn paths_reach_the_scripts_as_arguments_not_shell() {
     let series = parent.join("s ;touch PWNED; $(touch PWNED2) `touch PWNED3` 'q\"");
     fs::create_dir_all(&series).unwrap();
     fs::copy(parent.join("series.toml"), series.join("series.toml")).unwrap();
-    let revised = revise::revise(&options(&tree, &series)).unwrap();
+    let revised = revise::revise(&options(&tree, &series), &mut std::io::stderr()).unwrap();
     assert_eq!(revised.files.len(), 3);
     for dir in [&tree, &parent, &series, &std::env::current_dir().unwrap()] {
         for marker in ["PWNED", "PWNED2", "PWNED3"] {

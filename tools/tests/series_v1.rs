@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use patchctl::mailpatch;
+use patchctl::mail::patch as mailpatch;
 
 fn v1_path() -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/system-heap-vmap/v1");

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use common::{git, tempdir};
 use git2::Repository;
-use patchctl::{mailpatch, tree};
+use patchctl::kernel::tree;
+use patchctl::mail::patch as mailpatch;
 
 const BASE: &str = "int a;\nint b;\nint c;\n";
 

@@ -27,9 +27,7 @@ pub fn v1_thread() -> PathBuf {
 /// A small kernel tree: the files get_maintainer.pl and checkpatch.pl need
 /// to recognise a tree, the real scripts and MAINTAINERS, and system_heap.c.
 pub fn kernel_tree() -> PathBuf {
-    let src = patchctl::tree::cache_dir()
-        .unwrap()
-        .join("linux-source-6.12");
+    let src = patchctl::kernel::tree::cached_source().unwrap();
     assert!(
         src.join("MAINTAINERS").exists(),
         "run scripts/deps.sh kernel-source first"

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::mbox;
-use crate::thread::{normalize_id, parse_mail, Thread};
+use crate::mail::mbox;
+use crate::mail::thread::{normalize_id, parse_mail, Thread};
 
 /// Where threads come from unless told otherwise.
 pub const DEFAULT_BASE: &str = "https://lore.kernel.org";
@@ -131,7 +131,11 @@ pub fn thread_url(base: &str, message_id: &str) -> String {
 }
 
 /// Downloads a thread's mbox (gzip as served), retrying what may pass.
-pub fn download(message_id: &str, opts: &HttpOptions) -> Result<Vec<u8>> {
+pub fn download(
+    message_id: &str,
+    opts: &HttpOptions,
+    progress: &mut dyn std::io::Write,
+) -> Result<Vec<u8>> {
     let url = thread_url(&opts.base, message_id);
     let client = reqwest::blocking::Client::builder()
         .timeout(opts.timeout)
@@ -142,7 +146,8 @@ pub fn download(message_id: &str, opts: &HttpOptions) -> Result<Vec<u8>> {
     let mut last_error = String::new();
     for attempt in 1..=opts.attempts.max(1) {
         if attempt > 1 {
-            eprintln!(
+            let _ = writeln!(
+                progress,
                 "patchctl: {last_error}; trying again in {} ms ({attempt}/{})",
                 wait.as_millis(),
                 opts.attempts
@@ -168,7 +173,7 @@ pub fn download(message_id: &str, opts: &HttpOptions) -> Result<Vec<u8>> {
         if !status.is_success() {
             bail!("{url} answered {status}: expected the thread's mbox");
         }
-        match read_body(response, &url, opts.progress_over) {
+        match read_body(response, &url, opts.progress_over, progress) {
             Ok(body) => return Ok(body),
             Err(e) => {
                 last_error = format!("{e:#}");
@@ -183,6 +188,7 @@ fn read_body(
     response: reqwest::blocking::Response,
     url: &str,
     progress_over: u64,
+    progress: &mut dyn std::io::Write,
 ) -> Result<Vec<u8>> {
     let total = response.content_length();
     let show = total.is_some_and(|t| t > progress_over);
@@ -202,7 +208,8 @@ fn read_body(
         }
         body.extend_from_slice(&chunk[..n]);
         if show && body.len() as u64 >= next_report {
-            eprintln!(
+            let _ = writeln!(
+                progress,
                 "patchctl: {} of {} KiB",
                 body.len() >> 10,
                 total.unwrap_or(0) >> 10

@@ -76,14 +76,11 @@ impl Pattern {
     }
 }
 
+/// An `M:` or `R:` value: `Name <address>`, or a bare address.
 fn person(value: &str) -> (String, String) {
-    let value = value.trim();
-    match (value.rfind('<'), value.rfind('>')) {
-        (Some(o), Some(c)) if o < c => (
-            value[..o].trim().trim_matches('"').to_string(),
-            value[o + 1..c].trim().to_lowercase(),
-        ),
-        _ => (String::new(), value.to_lowercase()),
+    match crate::mail::address::split(value) {
+        Some((name, email)) => (name, email.to_lowercase()),
+        None => (String::new(), value.trim().to_lowercase()),
     }
 }
 
@@ -117,10 +114,36 @@ pub fn parse_mailmap(text: &str) -> std::collections::HashMap<String, String> {
 /// Someone's place in the sections that cover a patch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Role {
-    /// `maintainer`, `reviewer`.
-    pub role: String,
+    /// What they are there.
+    pub role: RoleKind,
     /// The section's title.
     pub section: String,
+}
+
+/// A MAINTAINERS entry's kind of person: `M:` or `R:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleKind {
+    /// `M:`
+    Maintainer,
+    /// `R:`
+    Reviewer,
+}
+
+impl RoleKind {
+    /// `maintainer` or `reviewer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::Maintainer => "maintainer",
+            RoleKind::Reviewer => "reviewer",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {}", self.role.as_str(), self.section)
+    }
 }
 
 impl Maintainers {
@@ -270,13 +293,13 @@ impl Maintainers {
         for s in sections {
             if s.maintainers.iter().any(|(_, e)| *e == email) {
                 out.push(Role {
-                    role: "maintainer".into(),
+                    role: RoleKind::Maintainer,
                     section: s.title.clone(),
                 });
             }
             if s.reviewers.iter().any(|(_, e)| *e == email) {
                 out.push(Role {
-                    role: "reviewer".into(),
+                    role: RoleKind::Reviewer,
                     section: s.title.clone(),
                 });
             }
@@ -299,7 +322,7 @@ pub fn files_in_diff(text: &str) -> Vec<String> {
 
 /// The default MAINTAINERS: the cached Debian kernel source's.
 pub fn default_path() -> Result<PathBuf> {
-    Ok(crate::tree::cache_dir()?.join("linux-source-6.12/MAINTAINERS"))
+    Ok(crate::kernel::tree::cached_source()?.join("MAINTAINERS"))
 }
 
 #[cfg(test)]
@@ -348,7 +371,7 @@ N:	abcfs
         assert_eq!(
             roles,
             vec![Role {
-                role: "maintainer".into(),
+                role: RoleKind::Maintainer,
                 section: "ABC DRIVER".into()
             }]
         );

@@ -30,13 +30,7 @@ pub struct Trailer {
     pub line: String,
 }
 
-/// The address in `Name <addr>`.
-pub fn email_of(value: &str) -> Option<String> {
-    let open = value.rfind('<')?;
-    let close = value[open..].find('>')? + open;
-    let addr = value[open + 1..close].trim();
-    (addr.contains('@')).then(|| addr.to_lowercase())
-}
+use crate::mail::address::email_of;
 
 /// Unquoted lines of a mail body: quoted text (`>`) and the attribution
 /// line above it are not the sender's words.

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::Serialize;
 
-use crate::mbox;
+use crate::mail::mbox;
 
 /// One decoded mail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -63,7 +63,7 @@ impl Test {
 }
 
 /// What went wrong in a run, besides failed tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Missing {
     /// The test whose plan was not met.
     pub parent: String,

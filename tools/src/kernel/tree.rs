@@ -11,7 +11,17 @@ use git2::{
     IndexAddOption, Oid, Repository, Signature, Time, WorktreeAddOptions, WorktreePruneOptions,
 };
 
-use crate::mailpatch::{self, MailPatch};
+use crate::mail::patch::{self, MailPatch};
+
+/// The kernel source the workspace tests against: Debian's package of
+/// 6.12 (the base of android16-6.12), extracted into the cache under this
+/// name by `scripts/deps.sh kernel-source`.
+pub const KERNEL_SOURCE: &str = "linux-source-6.12";
+
+/// The cached kernel source (see [`KERNEL_SOURCE`]).
+pub fn cached_source() -> Result<PathBuf> {
+    Ok(cache_dir()?.join(KERNEL_SOURCE))
+}
 
 /// The cache root: `${XDG_CACHE_HOME:-$HOME/.cache}/patchctl`.
 pub fn cache_dir() -> Result<PathBuf> {
@@ -107,7 +117,12 @@ const TOOL_EMAIL: &str = "patchctl@localhost";
 /// A `source` that is a git repository already is used as it is (its
 /// HEAD is the base). Any other tree is copied into the cache once and
 /// committed there, so the user's files are never written to.
-pub fn base_repository(source: &Path, cache: &Path, version: &str) -> Result<Repository> {
+pub fn base_repository(
+    source: &Path,
+    cache: &Path,
+    version: &str,
+    progress: &mut dyn std::io::Write,
+) -> Result<Repository> {
     if let Ok(repo) = Repository::open(source) {
         if repo.head().is_ok() {
             return Ok(repo);
@@ -119,7 +134,8 @@ pub fn base_repository(source: &Path, cache: &Path, version: &str) -> Result<Rep
             return Ok(repo);
         }
     }
-    eprintln!(
+    let _ = writeln!(
+        progress,
         "patchctl: making {} a git repository with one base commit (once; about a minute)",
         dir.display()
     );
@@ -177,7 +193,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 /// Holds `dest` for this process until the returned file is dropped: two
 /// runs that share the cache (two terminals, CI beside a developer) would
 /// otherwise remove and rebuild the same worktree under each other.
-pub fn lock_tree(dest: &Path) -> Result<std::fs::File> {
+pub fn lock_tree(dest: &Path, progress: &mut dyn std::io::Write) -> Result<std::fs::File> {
     let name = dest
         .file_name()
         .map_or_else(|| "tree".into(), |n| n.to_string_lossy().into_owned());
@@ -188,7 +204,8 @@ pub fn lock_tree(dest: &Path) -> Result<std::fs::File> {
     let file = std::fs::File::create(&path)
         .with_context(|| format!("cannot create the lock file {}", path.display()))?;
     if file.try_lock().is_err() {
-        eprintln!(
+        let _ = writeln!(
+            progress,
             "patchctl: another patchctl is using {}; waiting for it",
             dest.display()
         );
@@ -209,7 +226,7 @@ pub fn prepare(base: &Repository, revision: &Revision, name: &str, dest: &Path) 
     for path in &revision.patches {
         let raw = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         applied.push_str(&String::from_utf8_lossy(&raw));
-        patches.push((path, mailpatch::parse(&raw, &path.display().to_string())?));
+        patches.push((path, patch::parse(&raw, &path.display().to_string())?));
     }
     let stamp = dest.join(STAMP);
     if fs::read_to_string(&stamp).is_ok_and(|old| old == applied) {

@@ -11,8 +11,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::{EmailCreateOptions, Oid, Repository, Signature, WorktreeAddOptions};
 
-use crate::mailpatch::{self, MailPatch};
-use crate::tree::{self, Revision};
+use super::manifest::{self, Manifest, ManifestFile};
+use crate::kernel::tree::{self, Revision};
+use crate::mail::address;
+use crate::mail::patch::{self, MailPatch};
+
+/// The kinds of pick, by name, as `--kind` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindName {
+    /// Posted on a list, not merged.
+    Fromlist,
+    /// Merged upstream (needs the upstream commit).
+    Upstream,
+    /// Merged, changed to apply (needs the upstream commit and a note).
+    Backport,
+}
 
 /// Which kind of pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +44,20 @@ pub enum Kind {
         /// What was changed.
         note: String,
     },
+}
+
+impl Kind {
+    /// The kind named `name`, with what it needs: the upstream commit for
+    /// `upstream` and `backport`, and a note for `backport`.
+    pub fn from_parts(name: KindName, sha: Option<String>, note: Option<String>) -> Result<Kind> {
+        Ok(match (name, sha, note) {
+            (KindName::Fromlist, _, _) => Kind::FromList,
+            (KindName::Upstream, Some(sha), _) => Kind::Upstream { sha },
+            (KindName::Backport, Some(sha), Some(note)) => Kind::Backport { sha, note },
+            (KindName::Upstream, None, _) => bail!("--kind upstream needs --upstream-sha"),
+            (KindName::Backport, _, _) => bail!("--kind backport needs --upstream-sha and --note"),
+        })
+    }
 }
 
 /// The Change-Id Gerrit's commit-msg hook gives a commit: `I` and the
@@ -152,7 +179,7 @@ fn with_change_id(message: &str, id: &str) -> String {
 
 /// Makes the picks. The files are written beside `out` and swapped in at
 /// the end; the scratch worktree is removed whatever happens.
-pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
+pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<PathBuf>> {
     if opts.bug.trim().is_empty() {
         bail!("a pick needs --bug: the Android tracking bug the picker was given");
     }
@@ -161,7 +188,7 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
         let raw = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         patches.push((
             path.clone(),
-            mailpatch::parse(&raw, &path.display().to_string())?,
+            patch::parse(&raw, &path.display().to_string())?,
         ));
     }
     if opts.kind == Kind::FromList && opts.message_ids.len() != patches.len() {
@@ -177,7 +204,7 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
         .revparse_single(opts.onto)
         .with_context(|| format!("{:?} does not exist in the kernel repository", opts.onto))?
         .peel_to_commit()?;
-    remove_stale_scratch(opts.base, opts.scratch, opts.out);
+    remove_stale_scratch(opts.base, opts.scratch, opts.out, progress);
     let name = format!("{SCRATCH_PREFIX}{}", std::process::id());
     // The picks are made on a scratch branch; the branch asked for appears
     // only when every pick is made, in one step.
@@ -254,7 +281,11 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
                 .flatten()
                 .unwrap_or_default()
                 .to_string();
-            let file = partial.join(format!("{:04}-{}.patch", i + 1, slug(&subject)));
+            let file = partial.join(format!(
+                "{:04}-{}.patch",
+                i + 1,
+                patch::file_slug(&subject, ACK_SLUG_LEN)
+            ));
             fs::write(&file, email.as_slice())?;
             files.push(opts.out.join(file.file_name().expect("a file")));
         }
@@ -295,16 +326,103 @@ pub fn ack(opts: &AckOptions) -> Result<Vec<PathBuf>> {
     result
 }
 
+/// Pick file names keep 60 characters of the subject, prefix included.
+const ACK_SLUG_LEN: usize = 60;
+
+/// What `patchctl ack` asks for, before anything is resolved.
+pub struct PickRequest {
+    /// The revision to pick (a directory of the series).
+    pub revision: String,
+    /// The Android tracking bug.
+    pub bug: String,
+    /// Which kind of pick.
+    pub kind: Kind,
+    /// The picker as `Name <address>`; `None`: git's user.name and user.email.
+    pub picker: Option<String>,
+    /// Leave the picks on this new branch.
+    pub branch: Option<String>,
+    /// The base to pick onto.
+    pub onto: String,
+    /// Pristine kernel source or repository; `None`: the cached one.
+    pub kdir: Option<PathBuf>,
+    /// The series directory.
+    pub series: PathBuf,
+    /// lore's address, for Link:.
+    pub lore: String,
+}
+
+/// Picks a revision as `patchctl ack` does: resolves the kernel base, the
+/// revision, its Message-IDs and the picker, makes the picks, and records
+/// the picked revision in series.toml. Returns the files written.
+pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<PathBuf>> {
+    let cache = tree::cache_dir()?;
+    let source = req
+        .kdir
+        .clone()
+        .unwrap_or_else(|| cache.join(tree::KERNEL_SOURCE));
+    let version = tree::kernel_version(&source)?;
+    let base = tree::base_repository(&source, &cache, &version, progress)?;
+    let rev = tree::Revision::resolve(&req.series, &req.revision)?;
+    let manifest = Manifest::load(&req.series)?;
+    // One Message-ID per patch: the manifest's for a single patch.
+    let message_ids: Vec<String> = match manifest
+        .revision(&req.revision)
+        .and_then(|e| e.message_id.clone())
+    {
+        Some(id) if rev.patches.len() == 1 => vec![id],
+        _ => Vec::new(),
+    };
+    let picker = match &req.picker {
+        Some(p) => p.clone(),
+        None => {
+            let cfg = git2::Config::open_default()?;
+            format!(
+                "{} <{}>",
+                cfg.get_string("user.name")?,
+                cfg.get_string("user.email")?
+            )
+        }
+    };
+    let (name, email) = address::split(&picker)
+        .with_context(|| format!("--picker {picker:?} must be \"Name <address>\""))?;
+    let files = ack(
+        &AckOptions {
+            base: &base,
+            onto: &req.onto,
+            revision: &rev,
+            message_ids,
+            bug: &req.bug,
+            picker: (&name, &email),
+            kind: req.kind.clone(),
+            out: &req.series.join(manifest::ANDROID),
+            branch: req.branch.as_deref(),
+            scratch: &cache.join("trees"),
+            lore: &req.lore,
+        },
+        progress,
+    )?;
+    let mut file = ManifestFile::open(&req.series)?;
+    file.set_android_revision(&req.revision);
+    file.save()?;
+    Ok(files)
+}
+
 /// Scratch worktrees and branches are named with this and the pid.
 const SCRATCH_PREFIX: &str = "patchctl-ack-";
 
 /// Undoes what a killed `ack` left: its scratch worktree and branch (no
 /// process of that pid runs any more), and picks moved aside but not yet
 /// replaced.
-fn remove_stale_scratch(base: &Repository, scratch: &Path, out: &Path) {
+fn remove_stale_scratch(
+    base: &Repository,
+    scratch: &Path,
+    out: &Path,
+    progress: &mut dyn std::io::Write,
+) {
     let old = out.with_extension("old");
     if !out.exists() && old.exists() {
-        eprintln!(
+        let _ = writeln!(
+            progress,
             "patchctl: putting back {}, left aside by an interrupted ack",
             out.display()
         );
@@ -334,7 +452,10 @@ fn remove_stale_scratch(base: &Repository, scratch: &Path, out: &Path) {
             prune.valid(true).working_tree(true);
             let _ = wt.prune(Some(&mut prune));
         }
-        eprintln!("patchctl: removing patchctl/{wt_name}, left by an interrupted ack");
+        let _ = writeln!(
+            progress,
+            "patchctl: removing patchctl/{wt_name}, left by an interrupted ack"
+        );
         let _ = branch.delete();
     }
 }
@@ -352,7 +473,7 @@ fn earlier_change_ids(dir: &Path) -> Vec<(String, String)> {
         let subject = text
             .lines()
             .find_map(|l| l.strip_prefix("Subject: "))
-            .map(mailpatch::strip_subject_prefixes)
+            .map(patch::strip_subject_prefixes)
             .map(|s| {
                 ["FROMLIST: ", "UPSTREAM: ", "BACKPORT: "]
                     .iter()
@@ -368,20 +489,6 @@ fn earlier_change_ids(dir: &Path) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-fn slug(summary: &str) -> String {
-    let mut out = String::new();
-    for part in summary
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-    {
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(part);
-    }
-    out.chars().take(60).collect()
 }
 
 #[cfg(test)]

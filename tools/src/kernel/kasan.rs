@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::ktap;
+use crate::kernel::ktap;
 
 /// The case whose failure is the expected KASAN report.
 pub const EXPECTED_CASE: &str = "system_heap_vmap_kasan.sgvmap_v1_overflow_under_kasan";
@@ -22,7 +22,7 @@ pub const EXPECTED_FUNCTION: &str = "sgvmap_v1";
 const MARKER: &str = "BUG: KASAN: ";
 
 /// One report's first line, taken apart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Report {
     /// `slab-out-of-bounds`, `use-after-free`, ...
     pub kind: String,
@@ -53,7 +53,7 @@ pub fn reports(log: &str) -> Vec<Report> {
 }
 
 /// What a KASAN run showed, judged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Verdict {
     /// Reports in the v1 loop, from the expected case.
     pub expected_reports: Vec<Report>,

@@ -48,16 +48,20 @@ pub fn strip_subject_prefixes(subject: &str) -> String {
     s.to_string()
 }
 
-/// Splits `Name <addr>` (the in-body `From:` form).
-fn split_address(text: &str) -> Option<(String, String)> {
-    let text = text.trim();
-    let (open, close) = (text.rfind('<')?, text.rfind('>')?);
-    if close < open {
-        return None;
+/// A subject as a file name: ASCII letters and digits, runs of anything
+/// else as one `-`, at most `max` characters.
+pub fn file_slug(summary: &str, max: usize) -> String {
+    let mut out = String::new();
+    for part in summary
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(part);
     }
-    let name = text[..open].trim().trim_matches('"').to_string();
-    let email = text[open + 1..close].trim().to_string();
-    (!email.is_empty()).then_some((name, email))
+    out.chars().take(max).collect()
 }
 
 /// Parses one patch mail; `what` names it in errors.
@@ -99,7 +103,7 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
     let mut lines = body.lines().peekable();
     while let Some(line) = lines.peek() {
         if let Some(v) = line.strip_prefix("From: ") {
-            let (name, email) = split_address(v).with_context(|| {
+            let (name, email) = crate::mail::address::split(v).with_context(|| {
                 format!("{what}: in-body From: {v:?} is not \"Name <address>\"")
             })?;
             author_name = name;

@@ -13,69 +13,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use git2::{DiffOptions, EmailCreateOptions, Repository, Sort, StatusOptions};
-use serde::Deserialize;
 
+use super::manifest::{Manifest, ManifestFile, NewRevision};
 use crate::review::ReviewState;
-
-/// `patches/<series>/series.toml`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Manifest {
-    /// Series name.
-    pub name: String,
-    /// Subject of the series.
-    pub subject: String,
-    /// Revisions so far.
-    #[serde(default)]
-    pub revision: Vec<ManifestRevision>,
-    /// What `android/` holds.
-    #[serde(default)]
-    pub android: Option<ManifestAndroid>,
-}
-
-/// `[android]`: the picks in `android/`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ManifestAndroid {
-    /// The revision picked (a revision's directory, e.g. `v1`).
-    pub revision: String,
-}
-
-/// One `[[revision]]`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ManifestRevision {
-    /// 1, 2, ...
-    pub version: u32,
-    /// Directory beside the manifest.
-    pub directory: String,
-    /// The posting's Message-ID, once posted.
-    #[serde(default)]
-    pub message_id: Option<String>,
-    /// Changelog lines of this revision.
-    #[serde(default)]
-    pub changes: Vec<String>,
-    /// Which of the KUnit-timed loops its system_heap_do_vmap() runs.
-    #[serde(default, rename = "loop")]
-    pub timed_loop: Option<String>,
-}
-
-impl Manifest {
-    /// Reads `dir/series.toml`.
-    pub fn load(dir: &Path) -> Result<Manifest> {
-        let path = dir.join("series.toml");
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text).with_context(|| {
-            format!(
-                "{} is not a series manifest: expected name, subject and [[revision]] entries",
-                path.display()
-            )
-        })
-    }
-
-    /// The newest revision.
-    pub fn latest(&self) -> Option<&ManifestRevision> {
-        self.revision.iter().max_by_key(|r| r.version)
-    }
-}
 
 /// What `revise` needs.
 pub struct ReviseOptions<'a> {
@@ -119,6 +59,9 @@ pub struct Revised {
     /// checkpatch's summary line per mail.
     pub checkpatch: Vec<(PathBuf, String)>,
 }
+
+/// git format-patch keeps 52 characters of a subject in a file name.
+const FORMAT_PATCH_SLUG_LEN: usize = 52;
 
 /// The order trailers take above the submitter's Signed-off-by.
 const TRAILER_ORDER: [&str; 6] = [
@@ -267,8 +210,10 @@ fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
             for (name, values) in headers.iter().filter(|(_, v)| !v.is_empty()) {
                 // Values come from mails of the thread: one line each, so
                 // no value can start a header of its own.
-                let values: Vec<String> =
-                    values.iter().map(|v| crate::thread::one_line(v)).collect();
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|v| crate::mail::thread::one_line(v))
+                    .collect();
                 out.push_str(&format!("{name}: {}\n", values.join(",\n\t")));
             }
             done = true;
@@ -286,7 +231,7 @@ fn insert_changelog(mail: &str, changelog: &str) -> String {
 }
 
 /// Writes the next revision. See the module documentation.
-pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
+pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result<Revised> {
     // Absolute, because the tree's scripts run from inside the tree.
     let series_dir = std::path::absolute(opts.series_dir)
         .with_context(|| format!("cannot resolve {}", opts.series_dir.display()))?;
@@ -299,7 +244,8 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
     if dir.exists() && pending.exists() {
         // A revise died between placing the directory and recording it:
         // the manifest is the commit point, so the directory goes.
-        eprintln!(
+        let _ = writeln!(
+            progress,
             "patchctl: removing {}, left by an interrupted revise that never recorded it",
             dir.display()
         );
@@ -423,7 +369,11 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
             )?;
             let text = String::from_utf8_lossy(email.as_slice()).into_owned();
             let text = insert_changelog(&text, &changelog);
-            let name = format!("v{version}-{:04}-{}.patch", i + 1, slug(&summary));
+            let name = format!(
+                "v{version}-{:04}-{}.patch",
+                i + 1,
+                crate::mail::patch::file_slug(&summary, FORMAT_PATCH_SLUG_LEN)
+            );
             let path = partial.join(&name);
             fs::write(&path, &text)?;
             files.push(path);
@@ -434,19 +384,19 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
         for f in &files {
             let (t, c) = recipients(opts.tree, f)?;
             for x in t {
-                push_unique(&mut to, x);
+                crate::util::push_unique(&mut to, x);
             }
             for x in c {
-                push_unique(&mut cc, x);
+                crate::util::push_unique(&mut cc, x);
             }
         }
         for x in &opts.extra_cc {
-            push_unique(&mut cc, x.clone());
+            crate::util::push_unique(&mut cc, x.clone());
         }
         // One line per address: get_maintainer.pl quotes names, mail does not.
         let mut seen = std::collections::HashSet::new();
-        to.retain(|p| seen.insert(address(p)));
-        cc.retain(|p| seen.insert(address(p)));
+        to.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
+        cc.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
         let mut headers = vec![
             ("To".to_string(), to.clone()),
             ("Cc".to_string(), cc.clone()),
@@ -462,7 +412,7 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
             let mut body = format!(
                 "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [PATCH v{version} 0/{total}] {title}\n\n{}\n",
                 head.committer(),
-                rfc2822_now(),
+                crate::mail::date::rfc2822_now(),
                 text.trim_end()
             );
             if let Some(table) = &opts.measured {
@@ -527,23 +477,15 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
     // The new manifest is written beside the old one before the directory
     // moves in, so that a run killed between the two renames is undone by
     // the next one (see above); renaming it over series.toml commits.
-    let mut text = fs::read_to_string(&manifest_path)?;
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(&format!(
-        "\n[[revision]]\nversion = {version}\ndirectory = \"v{version}\"\n{}changes = [\n{}]\n",
-        opts.timed_loop.as_ref().map_or(String::new(), |l| format!(
-            "loop = {}\n",
-            toml::Value::String(l.clone())
-        )),
-        opts.changes
-            .iter()
-            .map(|c| format!("  {},\n", toml::Value::String(c.clone())))
-            .collect::<String>()
-    ));
+    let mut manifest_file = ManifestFile::open(&series_dir)?;
+    manifest_file.add_revision(&NewRevision {
+        version,
+        directory: format!("v{version}"),
+        timed_loop: opts.timed_loop.clone(),
+        changes: opts.changes.clone(),
+    })?;
     let tmp = pending;
-    fs::write(&tmp, &text)?;
+    manifest_file.save_pending(&tmp)?;
     crate::failpoint::hit("revise:before-dir");
     if let Err(e) = fs::rename(&partial, &dir) {
         let _ = fs::remove_file(&tmp);
@@ -569,37 +511,94 @@ pub fn revise(opts: &ReviseOptions) -> Result<Revised> {
     Ok(revised)
 }
 
-/// The address in `Name <address>` (or the whole text), lower case.
-fn address(person: &str) -> String {
-    crate::trailers::email_of(person).unwrap_or_else(|| person.trim().to_lowercase())
+/// What `patchctl revise` asks for, before anything is read.
+pub struct ReviseRequest {
+    /// The kernel tree holding the branch.
+    pub tree: PathBuf,
+    /// The base the series applies to.
+    pub base: String,
+    /// The series' top.
+    pub head: String,
+    /// The series directory.
+    pub series: PathBuf,
+    /// Changelog lines.
+    pub changes: Vec<String>,
+    /// A cover letter file: first line the title, the rest the text.
+    pub cover: Option<PathBuf>,
+    /// KUnit results whose figures go into the cover letter.
+    pub results: Vec<PathBuf>,
+    /// Reply to this Message-ID.
+    pub in_reply_to: Option<String>,
+    /// lore's address.
+    pub lore: String,
+    /// Write even when checkpatch.pl reports errors.
+    pub allow_checkpatch_errors: bool,
+    /// The timed loop this revision runs.
+    pub timed_loop: Option<String>,
+    /// The review store to take trailers and participants from.
+    pub review: crate::review::ops::ReviewSetup,
 }
 
-fn push_unique(v: &mut Vec<String>, s: String) {
-    if !v.contains(&s) {
-        v.push(s);
-    }
-}
-
-fn slug(summary: &str) -> String {
-    let s: String = summary
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let mut out = String::new();
-    for part in s.split('-').filter(|p| !p.is_empty()) {
-        if !out.is_empty() {
-            out.push('-');
+/// Writes the next revision as `patchctl revise` does: the cover letter
+/// from its file, the measured table from results records, trailers and
+/// participants from the review store when the repository has one.
+pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> Result<Revised> {
+    let cover = match &req.cover {
+        Some(p) => {
+            let text =
+                fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let (title, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+            Some((
+                title.trim().to_string(),
+                body.trim_start_matches('\n').to_string(),
+            ))
         }
-        out.push_str(part);
+        None => None,
+    };
+    let measured = if req.results.is_empty() {
+        None
+    } else {
+        let manifest = Manifest::load(&req.series)?;
+        Some(crate::kernel::record::cover_table(&req.results, &manifest)?)
+    };
+    // Trailers and participants come from the review store when the
+    // workspace is a repository; a store that exists but does not read is
+    // an error, not an empty review.
+    let stored = match req.review.repository() {
+        Ok(repo) => Some(crate::review::ops::stored_thread(
+            &crate::review::store::Store::new(&repo),
+        )?),
+        Err(_) => None,
+    };
+    let state = match &stored {
+        Some(t) if !t.mails.is_empty() => Some(req.review.derive(t, progress)?),
+        _ => None,
+    };
+    let mut participants: Vec<String> = Vec::new();
+    for m in stored.iter().flat_map(|t| &t.mails) {
+        crate::util::push_unique(
+            &mut participants,
+            format!("{} <{}>", m.from_name, m.from_email),
+        );
     }
-    out.chars().take(52).collect()
-}
-
-fn rfc2822_now() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    mail_parser::DateTime::from_timestamp(now).to_rfc822()
+    revise(
+        &ReviseOptions {
+            tree: &req.tree,
+            base: &req.base,
+            head: &req.head,
+            series_dir: &req.series,
+            changes: req.changes.clone(),
+            cover,
+            measured,
+            review: state.as_ref(),
+            extra_cc: participants,
+            in_reply_to: req.in_reply_to.clone(),
+            lore: &req.lore,
+            allow_checkpatch_errors: req.allow_checkpatch_errors,
+            timed_loop: req.timed_loop.clone(),
+        },
+        progress,
+    )
 }
 
 #[cfg(test)]
@@ -643,7 +642,10 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(
-            slug("dma-buf: system_heap: Optimize x"),
+            crate::mail::patch::file_slug(
+                "dma-buf: system_heap: Optimize x",
+                FORMAT_PATCH_SLUG_LEN
+            ),
             "dma-buf-system-heap-Optimize-x"
         );
     }

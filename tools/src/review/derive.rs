@@ -5,162 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
-
-use crate::mailpatch;
-use crate::maintainers::{files_in_diff, Maintainers};
-use crate::subject;
-use crate::thread::{Mail, Thread};
-use crate::trailers::{self, Trailer};
-
-/// The rules shipped with the tool (`tools/config/review-rules.toml`).
-pub const DEFAULT_RULES: &str = include_str!("../config/review-rules.toml");
-
-/// The verdict rules, as the TOML file spells them.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Rules {
-    /// Verdicts and their phrases.
-    pub verdict: Vec<VerdictRule>,
-    /// Which questions count.
-    pub questions: QuestionRules,
-    /// Greetings and sign-offs.
-    pub furniture: Furniture,
-    /// Advice per state.
-    pub next_step: BTreeMap<String, String>,
-}
-
-/// One verdict rule.
-#[derive(Debug, Clone, Deserialize)]
-pub struct VerdictRule {
-    /// `rejected`, `accepted`, `changes_requested`, `support`, `acknowledged`.
-    pub kind: String,
-    /// Who may give it.
-    pub roles: Vec<String>,
-    /// Lower-case phrases.
-    pub phrases: Vec<String>,
-}
-
-/// Question rules.
-#[derive(Debug, Clone, Deserialize)]
-pub struct QuestionRules {
-    /// Verdicts whose questions are arguments.
-    pub skip_verdicts: Vec<String>,
-}
-
-/// Lines that carry no content.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Furniture {
-    /// Lower-case prefixes.
-    pub prefixes: Vec<String>,
-}
-
-impl Rules {
-    /// Parses rules; `what` names the file in errors.
-    pub fn parse(text: &str, what: &str) -> Result<Rules> {
-        let rules: Rules = toml::from_str(text).with_context(|| {
-            format!("{what} is not a valid rules file: expected [[verdict]] tables with kind, roles and phrases")
-        })?;
-        Ok(rules)
-    }
-
-    /// The shipped rules.
-    pub fn default_rules() -> Rules {
-        Rules::parse(DEFAULT_RULES, "the built-in rules").expect("the shipped rules parse")
-    }
-}
-
-/// A fact and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evidence {
-    /// `rejected`, `support`, a trailer kind, `question`, `last_word`, ...
-    pub kind: String,
-    /// The message.
-    pub message_id: String,
-    /// Who wrote it.
-    pub name: String,
-    /// Their address.
-    pub email: String,
-    /// Their roles for this patch, e.g. "maintainer of DMA BUFFER SHARING FRAMEWORK".
-    pub roles: Vec<String>,
-    /// When (RFC 3339).
-    pub date: String,
-    /// The line that says it.
-    pub line: String,
-}
-
-/// A trailer given in review, with its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GivenTrailer {
-    /// The trailer.
-    pub trailer: Trailer,
-    /// Where it was given.
-    pub evidence: Evidence,
-    /// The trailer's address differs from the sender's.
-    pub address_differs: bool,
-}
-
-/// One patch of a revision.
-#[derive(Debug, Clone, Serialize)]
-pub struct PatchState {
-    /// Position (0 for a cover letter).
-    pub index: u32,
-    /// Subject without prefixes.
-    pub title: String,
-    /// The posting's Message-ID.
-    pub message_id: String,
-    /// A stable id of the diff (same change, same id across revisions).
-    pub patch_id: Option<String>,
-    /// Trailers given in review for this patch (or the whole series).
-    pub trailers: Vec<GivenTrailer>,
-}
-
-/// One revision's state.
-#[derive(Debug, Clone, Serialize)]
-pub struct RevisionState {
-    /// `1`, `2`, ...
-    pub version: u32,
-    /// new, under_review, changes_requested, rejected, accepted, superseded.
-    pub state: String,
-    /// The evidence for the state, if it rests on a message.
-    pub state_evidence: Option<Evidence>,
-    /// When it was posted.
-    pub posted: String,
-    /// Who posted it, and who wrote it (in-body From:).
-    pub authors: Vec<String>,
-    /// The files it touches.
-    pub files: Vec<String>,
-    /// Its patches.
-    pub patches: Vec<PatchState>,
-    /// Every verdict found, oldest first.
-    pub verdicts: Vec<Evidence>,
-    /// For a rejection: the rejecting mail's own lines.
-    pub grounds: Vec<String>,
-    /// Questions to the author not answered by the author since.
-    pub open_questions: Vec<Evidence>,
-    /// The author side's last message.
-    pub last_author_word: Option<Evidence>,
-    /// The last message from anyone.
-    pub last_message: Option<Evidence>,
-    /// What to do next.
-    pub next_step: String,
-}
-
-/// A series and its revisions.
-#[derive(Debug, Clone, Serialize)]
-pub struct SeriesState {
-    /// The title of its cover letter or single patch.
-    pub title: String,
-    /// Oldest first.
-    pub revisions: Vec<RevisionState>,
-}
-
-/// Everything `patchctl status` shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReviewState {
-    /// The series found.
-    pub series: Vec<SeriesState>,
-}
+use super::maintainers::{files_in_diff, Maintainers, Role, RoleKind};
+use super::rules::{Rules, VerdictKind, WhoMay};
+use super::state::*;
+use crate::mail::patch;
+use crate::mail::subject;
+use crate::mail::thread::{Mail, Thread};
+use crate::mail::trailers;
 
 /// A stable id for a diff: whitespace, line numbers and index lines do
 /// not change it, so the same change keeps its id across revisions.
@@ -237,7 +88,7 @@ struct Posting<'a> {
     version: u32,
     index: u32,
     title: String,
-    patch: Option<mailpatch::MailPatch>,
+    patch: Option<patch::MailPatch>,
 }
 
 /// Derives the review state of every series in `thread`.
@@ -258,11 +109,11 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
                     "From: {} <{}>\nDate: {}\nSubject: {}\n\n{}",
                     mail.from_name,
                     mail.from_email,
-                    rfc2822(mail.timestamp),
+                    crate::mail::date::rfc2822(mail.timestamp),
                     mail.subject,
                     mail.body
                 );
-                mailpatch::parse(raw.as_bytes(), &mail.message_id).ok()
+                patch::parse(raw.as_bytes(), &mail.message_id).ok()
             })
             .flatten();
         postings.push(Posting {
@@ -313,10 +164,6 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
     ReviewState { series }
 }
 
-fn rfc2822(ts: i64) -> String {
-    mail_parser::DateTime::from_timestamp(ts).to_rfc822()
-}
-
 fn revision_state(
     thread: &Thread,
     posts: &[&Posting],
@@ -341,13 +188,13 @@ fn revision_state(
     let mut authors = Vec::new();
     for p in posts {
         author_emails.insert(canon(maintainers, &p.mail.from_email));
-        push_unique(
+        crate::util::push_unique(
             &mut authors,
             format!("{} <{}>", p.mail.from_name, p.mail.from_email),
         );
         if let Some(patch) = &p.patch {
             author_emails.insert(canon(maintainers, &patch.author_email));
-            push_unique(
+            crate::util::push_unique(
                 &mut authors,
                 format!(
                     "{} <{}>",
@@ -366,21 +213,16 @@ fn revision_state(
     }
     // Match the files against MAINTAINERS once, and each sender once.
     let sections = maintainers.map(|m| m.for_files(&files)).unwrap_or_default();
-    let mut role_cache: HashMap<String, Vec<String>> = HashMap::new();
+    let mut role_cache: HashMap<String, Vec<Role>> = HashMap::new();
     for mail in &thread.mails {
         if let (Some(m), false) = (maintainers, role_cache.contains_key(&mail.from_email)) {
-            let roles = m
-                .roles_in(&sections, &mail.from_email)
-                .into_iter()
-                .map(|r| format!("{} of {}", r.role, r.section))
-                .collect();
+            let roles = m.roles_in(&sections, &mail.from_email);
             role_cache.insert(mail.from_email.clone(), roles);
         }
     }
     let roles_of =
-        |email: &str| -> Vec<String> { role_cache.get(email).cloned().unwrap_or_default() };
-    let is_role =
-        |roles: &[String], want: &str| roles.iter().any(|r| r.starts_with(&format!("{want} of ")));
+        |email: &str| -> Vec<Role> { role_cache.get(email).cloned().unwrap_or_default() };
+    let is_role = |roles: &[Role], want: RoleKind| roles.iter().any(|r| r.role == want);
     let evidence = |kind: &str, mail: &Mail, line: &str| Evidence {
         kind: kind.into(),
         message_id: mail.message_id.clone(),
@@ -416,7 +258,7 @@ fn revision_state(
         .collect();
     patches.sort_by_key(|p| p.index);
 
-    let mut verdicts = Vec::new();
+    let mut verdicts: Vec<(VerdictKind, Evidence)> = Vec::new();
     let mut questions: Vec<(Evidence, &Mail)> = Vec::new();
     let mut last_author_word = None;
     let mut last_message = None;
@@ -467,10 +309,13 @@ fn revision_state(
         let roles = roles_of(&mail.from_email);
         let mut kinds_here = Vec::new();
         for rule in &rules.verdict {
-            let allowed = rule.roles.iter().any(|r| match r.as_str() {
-                "any" => true,
-                "other" => !is_role(&roles, "maintainer") && !is_role(&roles, "reviewer"),
-                role => is_role(&roles, role),
+            let allowed = rule.roles.iter().any(|who| match who {
+                WhoMay::Any => true,
+                WhoMay::Other => {
+                    !is_role(&roles, RoleKind::Maintainer) && !is_role(&roles, RoleKind::Reviewer)
+                }
+                WhoMay::Maintainer => is_role(&roles, RoleKind::Maintainer),
+                WhoMay::Reviewer => is_role(&roles, RoleKind::Reviewer),
             });
             if !allowed {
                 continue;
@@ -480,9 +325,9 @@ fn revision_state(
                     .iter()
                     .any(|p| l.to_lowercase().contains(p.as_str()))
             }) {
-                verdicts.push(evidence(&rule.kind, mail, line));
-                kinds_here.push(rule.kind.clone());
-                if rule.kind == "rejected" {
+                verdicts.push((rule.kind, evidence(rule.kind.as_str(), mail, line)));
+                kinds_here.push(rule.kind);
+                if rule.kind == VerdictKind::Rejected {
                     grounds = lines
                         .iter()
                         .filter(|l| {
@@ -497,12 +342,13 @@ fn revision_state(
             }
         }
         // A maintainer's Nacked-by is a rejection too.
-        if is_role(&roles, "maintainer") {
+        if is_role(&roles, RoleKind::Maintainer) {
             for t in trailers::parse(&mail.body)
                 .iter()
                 .filter(|t| t.kind == "Nacked-by")
             {
-                verdicts.push(evidence("rejected", mail, &t.line));
+                let kind = VerdictKind::Rejected;
+                verdicts.push((kind, evidence(kind.as_str(), mail, &t.line)));
             }
         }
         if !kinds_here
@@ -533,39 +379,45 @@ fn revision_state(
     let decisive = verdicts
         .iter()
         .rev()
-        .find(|v| {
-            matches!(
-                v.kind.as_str(),
-                "rejected" | "accepted" | "changes_requested"
-            )
-        })
+        .find(|(kind, _)| kind.is_decisive())
         .cloned();
     let state = if superseded {
-        "superseded".to_string()
-    } else if let Some(v) = &decisive {
-        v.kind.clone()
+        Standing::Superseded
+    } else if let Some((kind, _)) = &decisive {
+        match kind {
+            VerdictKind::Rejected => Standing::Rejected,
+            VerdictKind::Accepted => Standing::Accepted,
+            _ => Standing::ChangesRequested,
+        }
     } else if replies
         .iter()
         .any(|m| !author_emails.contains(&canon(maintainers, &m.from_email)))
     {
-        "under_review".to_string()
+        Standing::UnderReview
     } else {
-        "new".to_string()
+        Standing::New
     };
-    if decisive.as_ref().is_none_or(|v| v.kind != "rejected") {
+    if decisive
+        .as_ref()
+        .is_none_or(|(kind, _)| *kind != VerdictKind::Rejected)
+    {
         grounds.clear();
     }
     let first = posts.iter().map(|p| p.mail).min_by_key(|m| m.timestamp);
     RevisionState {
         version,
-        next_step: rules.next_step.get(&state).cloned().unwrap_or_default(),
+        next_step: rules.next_step(state),
         state,
-        state_evidence: if superseded { None } else { decisive },
+        state_evidence: if superseded {
+            None
+        } else {
+            decisive.map(|(_, e)| e)
+        },
         posted: first.map(|m| m.date.clone()).unwrap_or_default(),
         authors,
         files,
         patches,
-        verdicts,
+        verdicts: verdicts.into_iter().map(|(_, e)| e).collect(),
         grounds,
         open_questions,
         last_author_word,
@@ -575,119 +427,4 @@ fn revision_state(
 
 fn canon(maintainers: Option<&Maintainers>, email: &str) -> String {
     maintainers.map_or_else(|| email.to_lowercase(), |m| m.canonical(email))
-}
-
-fn push_unique(v: &mut Vec<String>, s: String) {
-    if !v.contains(&s) {
-        v.push(s);
-    }
-}
-
-/// The readable summary `patchctl status` prints.
-pub fn render(state: &ReviewState) -> String {
-    let mut out = String::new();
-    let who = |e: &Evidence| {
-        if e.roles.is_empty() {
-            e.name.clone()
-        } else {
-            format!("{} ({})", e.name, e.roles.join(", "))
-        }
-    };
-    let day = |d: &str| d.get(..10).unwrap_or(d).to_string();
-    let verdict_line = |e: &Evidence| {
-        format!(
-            "    {} on {} by {}: \"{}\"\n",
-            e.kind,
-            day(&e.date),
-            who(e),
-            e.line
-        )
-    };
-    for s in &state.series {
-        out.push_str(&format!("series: {}\n", s.title));
-        for r in &s.revisions {
-            out.push_str(&format!(
-                "  v{}: {} (posted {})\n",
-                r.version,
-                r.state.replace('_', " "),
-                day(&r.posted)
-            ));
-            if let Some(e) = &r.state_evidence {
-                out.push_str(&verdict_line(e));
-            }
-            if !r.grounds.is_empty() {
-                out.push_str("    grounds:\n");
-                for g in &r.grounds {
-                    out.push_str(&format!("      | {g}\n"));
-                }
-            }
-            for p in &r.patches {
-                let given: Vec<String> = p
-                    .trailers
-                    .iter()
-                    .filter(|t| t.trailer.kind != "Signed-off-by")
-                    .map(|t| {
-                        format!(
-                            "{}: {}{}",
-                            t.trailer.kind,
-                            t.trailer.value,
-                            if t.address_differs {
-                                " (address differs from sender)"
-                            } else {
-                                ""
-                            }
-                        )
-                    })
-                    .collect();
-                let review = given
-                    .iter()
-                    .any(|g| g.starts_with("Reviewed-by") || g.starts_with("Acked-by"));
-                out.push_str(&format!(
-                    "    patch {}: {}\n      trailers: {}{}\n",
-                    p.index,
-                    p.title,
-                    if given.is_empty() {
-                        "none".to_string()
-                    } else {
-                        given.join("; ")
-                    },
-                    if review {
-                        ""
-                    } else {
-                        " (no Reviewed-by or Acked-by)"
-                    }
-                ));
-            }
-            for v in r
-                .verdicts
-                .iter()
-                .filter(|v| Some(*v) != r.state_evidence.as_ref())
-            {
-                out.push_str(&verdict_line(v));
-            }
-            if let Some(w) = &r.last_author_word {
-                out.push_str(&format!(
-                    "    author's last word: {} by {}: \"{}\"\n",
-                    day(&w.date),
-                    w.name,
-                    w.line
-                ));
-            }
-            if r.open_questions.is_empty() {
-                out.push_str("    open questions: none\n");
-            } else {
-                out.push_str("    open questions:\n");
-                for q in &r.open_questions {
-                    out.push_str(&format!(
-                        "      {} by {}: \"{}\"\n",
-                        day(&q.date),
-                        who(q),
-                        q.line
-                    ));
-                }
-            }
-            out.push_str(&format!("    next step: {}\n", r.next_step));
-        }
-    }
-    out
 }

@@ -1,0 +1,91 @@
+//! `patchctl revise`: the next revision of a series from a branch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use patchctl::review::fetch;
+use patchctl::series::revise::{self, ReviseRequest};
+
+use super::ReviewArgs;
+
+/// Write the next revision of a series from a branch in a kernel tree.
+///
+/// The commits base..head become patches/<series>/v<N>/ in git
+/// format-patch form ([PATCH vN i/M]), N one past the manifest's newest
+/// revision: trailers collected in review (from the review store) are
+/// added above the submitter's Signed-off-by, the changelog and a link to
+/// the previous revision go below ---, To/Cc come from the tree's
+/// scripts/get_maintainer.pl plus the previous thread's participants, and
+/// scripts/checkpatch.pl --strict checks every patch (errors fail the
+/// command). The branch is only read; a dirty tree is refused; nothing
+/// is left half-written.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The kernel tree (git repository) holding the branch.
+    #[arg(long)]
+    tree: PathBuf,
+    /// The base revision the series applies to.
+    #[arg(long)]
+    base: String,
+    /// The branch (or revision) at the series' top.
+    #[arg(long, default_value = "HEAD")]
+    head: String,
+    /// The series directory.
+    #[arg(long, default_value = "patches/system-heap-vmap")]
+    series: PathBuf,
+    /// A changelog line (repeat for more).
+    #[arg(long = "change")]
+    changes: Vec<String>,
+    /// Cover letter: a file whose first line is the title, the rest the text.
+    #[arg(long)]
+    cover: Option<PathBuf>,
+    /// KUnit results JSON files whose figures go into the cover letter.
+    #[arg(long = "results")]
+    results: Vec<PathBuf>,
+    /// Reply to this Message-ID (the previous cover letter).
+    #[arg(long)]
+    in_reply_to: Option<String>,
+    /// lore's address, for the link to the previous revision.
+    #[arg(long, default_value = fetch::DEFAULT_BASE)]
+    lore: String,
+    /// Write the revision even when checkpatch.pl reports errors.
+    #[arg(long)]
+    allow_checkpatch_errors: bool,
+    /// Which KUnit-timed loop (before, v1, bounded) this revision's
+    /// system_heap_do_vmap() runs, recorded in series.toml for the tables.
+    #[arg(long = "loop")]
+    timed_loop: Option<String>,
+    #[command(flatten)]
+    review: ReviewArgs,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let req = ReviseRequest {
+        tree: args.tree,
+        base: args.base,
+        head: args.head,
+        series: args.series,
+        changes: args.changes,
+        cover: args.cover,
+        results: args.results,
+        in_reply_to: args.in_reply_to,
+        lore: args.lore,
+        allow_checkpatch_errors: args.allow_checkpatch_errors,
+        timed_loop: args.timed_loop,
+        review: args.review.setup(),
+    };
+    let revised = revise::next_revision(&req, &mut std::io::stderr())?;
+    for (f, summary) in &revised.checkpatch {
+        println!("checkpatch {}: {summary}", f.display());
+    }
+    for f in &revised.files {
+        println!("{}", f.display());
+    }
+    println!(
+        "v{} written to {} and recorded in series.toml; add its Message-ID there once posted",
+        revised.version,
+        revised.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,53 @@
+//! patchctl: carry a kernel patch from its first posting to v2 and into the
+//! Android Common Kernel. This binary only wires commands: each file under
+//! `commands/` turns its arguments into a library call and prints what it
+//! returns; the work is in the `patchctl` library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+#[derive(Parser)]
+#[command(
+    name = "patchctl",
+    version,
+    about = "Kernel patch maintenance workspace: series, review state, KUnit figures, revisions",
+    long_about = "patchctl keeps a kernel patch series from its first posting through review to \
+the next revision and into vendor kernels.\n\nThe series this workspace carries is \
+\"dma-buf: system_heap: Optimize sg_table-to-pages conversion in vmap\"; its revisions live \
+under patches/."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Bench(commands::bench::Args),
+    Kunit(commands::kunit::Args),
+    Fetch(commands::fetch::Args),
+    Status(commands::status::Args),
+    Revise(commands::revise::Args),
+    Ack(commands::ack::Args),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Kunit(args) => commands::kunit::run(args),
+        Command::Fetch(args) => commands::fetch::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::Revise(args) => commands::revise::run(args),
+        Command::Ack(args) => commands::ack::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("patchctl: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Kernel runs: trees per revision (`tree`), the suite placed into them
+//! (`suite`), kunit.py driven (`kunitpy`), its KTAP parsed (`ktap`),
+//! KASAN reports judged (`kasan`), each run written as a typed record
+//! (`record`), printed as tables (`table`), and the matrix of revisions x
+//! arches orchestrated over a seam that tests can replay (`run`).
+
+pub mod kasan;
+pub mod ktap;
+pub mod kunitpy;
+pub mod record;
+pub mod run;
+pub mod suite;
+pub mod table;
+pub mod tree;
+
+pub use kunitpy::{Arch, Flavor};

@@ -1,0 +1,164 @@
+//! One KUnit run as it is written to `results/` and read back: the same
+//! type both ways, so a field cannot be written under one name and read
+//! under another.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::kasan;
+use super::ktap::{Figure, Missing};
+use super::kunitpy::{Arch, Config, Flavor};
+use super::table::RevisionFigures;
+use crate::machine::Machine;
+use crate::series::Manifest;
+
+/// `results/kunit-<series>-<revision>-<arch>[-flavour].json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KunitRecord {
+    /// The series directory's name.
+    pub series: String,
+    /// `baseline`, `v1`, ...
+    pub revision: String,
+    /// The kernel version built.
+    pub kernel: String,
+    /// Where it ran.
+    pub arch: Arch,
+    /// What the kernel was built with.
+    pub config: Config,
+    /// The machine the figures came from.
+    pub machine: Machine,
+    /// Cases passed.
+    pub passed: usize,
+    /// Cases failed, by path.
+    pub failed: Vec<String>,
+    /// Plans not met (a crash or hang).
+    pub missing: Vec<Missing>,
+    /// Skipped cases with their reasons.
+    pub skipped: Vec<(String, String)>,
+    /// The timing figures.
+    pub figures: Vec<Figure>,
+    /// The timed loop this revision's system_heap_do_vmap() runs.
+    #[serde(rename = "loop")]
+    pub own_loop: Option<String>,
+    /// kunit.py's output, relative to the patchctl cache (never a path of
+    /// the machine that wrote the record).
+    pub log: PathBuf,
+    /// Under KASAN: the verdict on its reports.
+    pub kasan: Option<kasan::Verdict>,
+}
+
+impl KunitRecord {
+    /// The file name a record of this run is written under.
+    pub fn file_name(series: &str, revision: &str, arch: Arch, flavor: &Flavor) -> String {
+        format!(
+            "kunit-{series}-{revision}-{}{}.json",
+            arch.name(),
+            flavor.suffix()
+        )
+    }
+
+    /// Reads a record; the error names the file and what was expected.
+    pub fn load(path: &Path) -> Result<KunitRecord> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a patchctl kunit results file (series, revision, arch, config, figures, ...)",
+                path.display()
+            )
+        })
+    }
+
+    /// Writes the record into `dir` under its file name, atomically.
+    pub fn save(&self, dir: &Path, flavor: &Flavor) -> Result<PathBuf> {
+        let path = dir.join(KunitRecord::file_name(
+            &self.series,
+            &self.revision,
+            self.arch,
+            flavor,
+        ));
+        let text = serde_json::to_string_pretty(self)?;
+        crate::util::write_atomically(&path, text.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Whether the run failed: a failed or missing case, or nothing passed
+    /// (a KASAN run is judged by its verdict instead of its failed cases).
+    pub fn failed_run(&self, exit_code: Option<i32>) -> bool {
+        let outcome = match &self.kasan {
+            Some(v) => !v.problems().is_empty(),
+            None => !self.failed.is_empty() || exit_code != Some(0),
+        };
+        outcome || !self.missing.is_empty() || self.passed == 0
+    }
+
+    /// The figures as the table takes them.
+    pub fn table_figures(&self) -> RevisionFigures {
+        RevisionFigures {
+            revision: self.revision.clone(),
+            arch: self.arch.name().into(),
+            figures: self.figures.clone(),
+            own_loop: self.own_loop.clone(),
+        }
+    }
+
+    /// Where the figures came from, as a cover letter says it.
+    pub fn source(&self) -> String {
+        format!(
+            "{} on Linux {} ({}), {} {}, {} CPUs",
+            self.arch.name(),
+            self.kernel,
+            self.arch.how_run(),
+            self.machine.cpu,
+            self.machine.arch,
+            self.machine.cpus
+        )
+    }
+}
+
+/// How many runs each figure's minimum was taken over, as words: "7", or
+/// "3 to 7" when the figures differ.
+pub fn runs_per_figure(records: &[KunitRecord]) -> Option<String> {
+    let runs = records
+        .iter()
+        .flat_map(|r| r.figures.iter().map(|f| f.runs));
+    let (lo, hi) = runs.fold(None, |acc: Option<(u32, u32)>, n| {
+        Some(acc.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))))
+    })?;
+    Some(if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo} to {hi}")
+    })
+}
+
+/// The measured table a cover letter carries, from results files: where
+/// the figures came from, then the table. Records written before they
+/// named their loop ask the manifest.
+pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
+    let mut records = Vec::new();
+    for f in files {
+        let mut record = KunitRecord::load(f)?;
+        if record.own_loop.is_none() {
+            record.own_loop = manifest.own_loop(&record.revision);
+        }
+        records.push(record);
+    }
+    let mut sources: Vec<String> = Vec::new();
+    for r in &records {
+        crate::util::push_unique(&mut sources, r.source());
+    }
+    let runs: Vec<RevisionFigures> = records.iter().map(KunitRecord::table_figures).collect();
+    Ok(format!(
+        "Measured with KUnit (minimum of {} runs per figure):\n{}\n{}",
+        runs_per_figure(&records).unwrap_or_else(|| "no".into()),
+        sources
+            .iter()
+            .map(|s| format!("  {s}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        super::table::render_table(&runs)
+    ))
+}

@@ -1,0 +1,390 @@
+//! The matrix `patchctl kunit` runs: revisions x arches for one flavour,
+//! each run judged, recorded and collected for the tables. The kernel side
+//! sits behind [`KernelRunner`]: [`KunitPy`] switches a real tree and runs
+//! the tree's kunit.py; tests replay recorded kunit.py logs through the
+//! same trait, so the orchestration is covered without building a kernel.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use git2::Repository;
+
+use super::kasan;
+use super::ktap;
+use super::kunitpy::{self, Arch, Flavor, Invocation};
+use super::record::KunitRecord;
+use super::suite::{self, Suite};
+use super::tree::{self, Revision};
+use crate::machine::Machine;
+use crate::series::Manifest;
+
+/// What one build and boot gave.
+#[derive(Debug, Clone)]
+pub struct KernelRun {
+    /// The parsed KTAP.
+    pub run: ktap::Run,
+    /// kunit.py's exit status.
+    pub exit_code: Option<i32>,
+    /// The whole log (KASAN reports are read from it).
+    pub log_text: String,
+    /// Where the log is kept, relative to the cache.
+    pub log: PathBuf,
+}
+
+/// The kernel side of the matrix.
+pub trait KernelRunner {
+    /// The kernel version the runs build, e.g. `6.12.117`.
+    fn kernel_version(&self) -> &str;
+    /// Switches the tree to `revision`, with the suite placed.
+    fn switch_to(&mut self, revision: &Revision, progress: &mut dyn Write) -> Result<()>;
+    /// Builds and boots the switched tree for `arch`.
+    fn run(
+        &mut self,
+        revision: &Revision,
+        arch: Arch,
+        progress: &mut dyn Write,
+    ) -> Result<KernelRun>;
+}
+
+/// The matrix to run.
+pub struct Matrix<'a> {
+    /// The series directory's name, for records.
+    pub series_name: &'a str,
+    /// The series' manifest (which loop each revision runs).
+    pub manifest: Option<&'a Manifest>,
+    /// Revisions, in order.
+    pub revisions: &'a [Revision],
+    /// Arches, in order.
+    pub arches: &'a [Arch],
+    /// What every kernel is built with.
+    pub flavor: &'a Flavor,
+    /// Where records are written (none: not written).
+    pub results: Option<&'a Path>,
+    /// The machine the figures are taken on.
+    pub machine: Machine,
+}
+
+/// What the matrix gave.
+#[derive(Debug)]
+pub struct MatrixOutcome {
+    /// One record per (revision, arch), in run order.
+    pub records: Vec<KunitRecord>,
+    /// Whether any run failed.
+    pub failed: bool,
+}
+
+/// Runs every revision on every arch. Each run's failures, missing
+/// results, skips and KASAN verdict go to `progress` as they are known;
+/// records are written as each run ends, so a later failure loses nothing.
+pub fn run_matrix(
+    runner: &mut dyn KernelRunner,
+    m: &Matrix,
+    progress: &mut dyn Write,
+) -> Result<MatrixOutcome> {
+    let kernel = runner.kernel_version().to_string();
+    let mut records = Vec::new();
+    let mut failed = false;
+    for revision in m.revisions {
+        runner.switch_to(revision, progress)?;
+        for &arch in m.arches {
+            let _ = writeln!(
+                progress,
+                "patchctl: {} / {}: kunit.py",
+                revision.name,
+                arch.name()
+            );
+            let run = runner.run(revision, arch, progress)?;
+            let record = judge(m, &kernel, revision, arch, run.clone());
+            report(&record, &run, progress);
+            failed |= record.failed_run(run.exit_code);
+            if let Some(dir) = m.results {
+                record.save(dir, m.flavor)?;
+            }
+            records.push(record);
+        }
+    }
+    Ok(MatrixOutcome { records, failed })
+}
+
+/// The record of one run.
+fn judge(m: &Matrix, kernel: &str, revision: &Revision, arch: Arch, run: KernelRun) -> KunitRecord {
+    let kasan =
+        matches!(m.flavor, Flavor::Kasan).then(|| kasan::Verdict::of(&run.run, &run.log_text));
+    KunitRecord {
+        series: m.series_name.to_string(),
+        revision: revision.name.clone(),
+        kernel: kernel.to_string(),
+        arch,
+        config: m.flavor.config(),
+        machine: m.machine.clone(),
+        passed: run.run.passed(),
+        failed: run.run.failures().into_iter().map(|(p, _)| p).collect(),
+        missing: run.run.missing.clone(),
+        skipped: run.run.skips(),
+        figures: run.run.figures.clone(),
+        own_loop: m.manifest.and_then(|mf| mf.own_loop(&revision.name)),
+        log: run.log,
+        kasan,
+    }
+}
+
+/// Says what a run showed, as it ends.
+fn report(record: &KunitRecord, run: &KernelRun, progress: &mut dyn Write) {
+    for (path, test) in run.run.failures() {
+        // Under KASAN the expected case fails on purpose: judged below.
+        if record.kasan.is_some() && path == kasan::EXPECTED_CASE {
+            continue;
+        }
+        let _ = writeln!(
+            progress,
+            "patchctl: FAILED {path}: {}",
+            test.diagnostics.join(" | ")
+        );
+    }
+    for m in &record.missing {
+        let _ = writeln!(
+            progress,
+            "patchctl: MISSING results under {}: {} of {} (crash or hang? see {} in the cache)",
+            m.parent,
+            m.seen,
+            m.planned,
+            record.log.display()
+        );
+    }
+    for (path, reason) in &record.skipped {
+        let _ = writeln!(progress, "patchctl: skipped {path}: {reason}");
+    }
+    if let Some(v) = &record.kasan {
+        for r in &v.expected_reports {
+            let _ = writeln!(
+                progress,
+                "patchctl: KASAN caught the deliberate v1 overflow: {}",
+                r.line
+            );
+        }
+        for p in v.problems() {
+            let _ = writeln!(progress, "patchctl: KASAN run: {p}");
+        }
+    }
+}
+
+/// What `patchctl kunit` asks for.
+pub struct KunitOptions {
+    /// Arches, in order.
+    pub arches: Vec<Arch>,
+    /// Revision names (`baseline`, `v1`, ...).
+    pub revisions: Vec<String>,
+    /// The series directory.
+    pub series: PathBuf,
+    /// Pristine kernel source; `None`: the cached one.
+    pub kdir: Option<PathBuf>,
+    /// Parallel make jobs.
+    pub jobs: usize,
+    /// Where records are written.
+    pub results: PathBuf,
+    /// Build with CONFIG_RUST.
+    pub rust: bool,
+    /// Build with KASAN.
+    pub kasan: bool,
+    /// The workspace (its `kunit/` and `rust-heap/`).
+    pub workspace: PathBuf,
+}
+
+/// What `patchctl kunit` gives back.
+pub struct KunitReport {
+    /// The kernel version built.
+    pub kernel: String,
+    /// The flavour built.
+    pub flavor: Flavor,
+    /// The matrix' outcome.
+    pub outcome: MatrixOutcome,
+}
+
+/// Checks the request, then runs the matrix on real kernels.
+pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitReport> {
+    let cache = tree::cache_dir()?;
+    let flavor = if opts.rust {
+        Flavor::Rust(kunitpy::RustTools::discover(&cache)?)
+    } else if opts.kasan {
+        Flavor::Kasan
+    } else {
+        Flavor::C
+    };
+    let source = match &opts.kdir {
+        Some(k) => k.clone(),
+        None => tree::cached_source()?,
+    };
+    let version = tree::kernel_version(&source).with_context(|| {
+        "no kernel source: run `scripts/deps.sh kernel-source` (or `make deps`), or pass --kdir"
+    })?;
+    for &arch in &opts.arches {
+        if opts.kasan && arch != Arch::Um {
+            bail!(
+                "--kasan runs on UML only: KASAN under QEMU's emulation of arm64 would take hours; drop --arch {}",
+                arch.name()
+            );
+        }
+        kunitpy::check_tools(arch)?;
+    }
+    let revisions = opts
+        .revisions
+        .iter()
+        .map(|r| Revision::resolve(&opts.series, r))
+        .collect::<Result<Vec<_>>>()?;
+    let manifest = Manifest::load(&opts.series)?;
+    let series_name = opts
+        .series
+        .file_name()
+        .map_or("series".into(), |n| n.to_string_lossy().to_string());
+    let mut runner = KunitPy::open(
+        KunitPySetup {
+            source: &source,
+            cache: &cache,
+            version: &version,
+            series_name: &series_name,
+            suite: Suite::in_workspace(&opts.workspace),
+            jobs: opts.jobs,
+            flavor: flavor.clone(),
+        },
+        progress,
+    )?;
+    let matrix = Matrix {
+        series_name: &series_name,
+        manifest: Some(&manifest),
+        revisions: &revisions,
+        arches: &opts.arches,
+        flavor: &flavor,
+        results: Some(&opts.results),
+        machine: Machine::this(),
+    };
+    let outcome = run_matrix(&mut runner, &matrix, progress)?;
+    Ok(KunitReport {
+        kernel: version,
+        flavor,
+        outcome,
+    })
+}
+
+/// The real kernel side: one worktree of the source's base commit,
+/// switched in place from revision to revision, and one build directory
+/// per arch and flavour, so that kbuild recompiles only what a revision
+/// changes instead of building a kernel per revision.
+pub struct KunitPy {
+    cache: PathBuf,
+    series_name: String,
+    version: String,
+    tree_name: String,
+    tree_dir: PathBuf,
+    base: Repository,
+    suite: Suite,
+    jobs: usize,
+    flavor: Flavor,
+    // Held for the whole run: every build reads the tree.
+    _lock: std::fs::File,
+}
+
+/// Where and what [`KunitPy`] builds.
+pub struct KunitPySetup<'a> {
+    /// The pristine kernel source (never written to).
+    pub source: &'a Path,
+    /// The patchctl cache.
+    pub cache: &'a Path,
+    /// The source's kernel version.
+    pub version: &'a str,
+    /// The series, for log names.
+    pub series_name: &'a str,
+    /// The suite to place.
+    pub suite: Suite,
+    /// Parallel make jobs.
+    pub jobs: usize,
+    /// What every kernel is built with.
+    pub flavor: Flavor,
+}
+
+impl KunitPy {
+    /// Locks the shared worktree and opens (or makes) the base repository.
+    pub fn open(setup: KunitPySetup, progress: &mut dyn Write) -> Result<KunitPy> {
+        let KunitPySetup {
+            source,
+            cache,
+            version,
+            series_name,
+            suite,
+            jobs,
+            flavor,
+        } = setup;
+        let tree_name = format!("linux-{version}");
+        let tree_dir = cache.join("trees").join(&tree_name);
+        let lock = tree::lock_tree(&tree_dir, progress)?;
+        let base = tree::base_repository(source, cache, version, progress)?;
+        Ok(KunitPy {
+            cache: cache.to_path_buf(),
+            series_name: series_name.to_string(),
+            version: version.to_string(),
+            tree_name,
+            tree_dir,
+            base,
+            suite,
+            jobs,
+            flavor,
+            _lock: lock,
+        })
+    }
+}
+
+impl KernelRunner for KunitPy {
+    fn kernel_version(&self) -> &str {
+        &self.version
+    }
+
+    fn switch_to(&mut self, revision: &Revision, progress: &mut dyn Write) -> Result<()> {
+        let _ = writeln!(
+            progress,
+            "patchctl: {} on Linux {}: switching {} to it",
+            revision.name,
+            self.version,
+            self.tree_dir.display()
+        );
+        tree::prepare(&self.base, revision, &self.tree_name, &self.tree_dir)?;
+        suite::place_suite(&self.tree_dir, &self.suite)
+    }
+
+    fn run(
+        &mut self,
+        revision: &Revision,
+        arch: Arch,
+        progress: &mut dyn Write,
+    ) -> Result<KernelRun> {
+        let build_rel = PathBuf::from("build").join(format!(
+            "linux-{}-{}-{}",
+            self.version,
+            arch.name(),
+            self.flavor.name()
+        ));
+        let log_rel = build_rel.join(format!("kunit-{}-{}.log", self.series_name, revision.name));
+        let build = self.cache.join(&build_rel);
+        let log = self.cache.join(&log_rel);
+        let _ = writeln!(progress, "patchctl: building in {}", build.display());
+        let result = kunitpy::run_kunit(
+            &Invocation {
+                tree: &self.tree_dir,
+                suite: &self.suite,
+                arch,
+                build_dir: &build,
+                log: &log,
+                jobs: self.jobs,
+                flavor: &self.flavor,
+            },
+            progress,
+        )?;
+        let log_text = std::fs::read_to_string(&log)
+            .with_context(|| format!("cannot read kunit.py's log {}", log.display()))?;
+        Ok(KernelRun {
+            run: result.run,
+            exit_code: result.exit_code,
+            log_text,
+            log: log_rel,
+        })
+    }
+}

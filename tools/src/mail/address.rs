@@ -1,0 +1,53 @@
+//! The one parser of `Name <address>`, as mail headers, trailers,
+//! MAINTAINERS and the command line write it.
+
+/// `Name <address>` split into the name (outer quotes removed) and the
+/// address, both as written; `None` without an address in angle brackets.
+pub fn split(text: &str) -> Option<(String, String)> {
+    let text = text.trim();
+    let open = text.rfind('<')?;
+    let close = text[open..].find('>')? + open;
+    let name = text[..open].trim().trim_matches('"').to_string();
+    let email = text[open + 1..close].trim().to_string();
+    (!email.is_empty()).then_some((name, email))
+}
+
+/// The address in `Name <address>`, lower case, if it looks like one.
+pub fn email_of(text: &str) -> Option<String> {
+    split(text)
+        .map(|(_, email)| email)
+        .filter(|e| e.contains('@'))
+        .map(|e| e.to_lowercase())
+}
+
+/// The address in `Name <address>`, or the whole text when it has no
+/// brackets (a bare address), lower case.
+pub fn email_or_whole(text: &str) -> String {
+    email_of(text).unwrap_or_else(|| text.trim().to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        assert_eq!(
+            split("\"Doe, Jane\" <Jane@Example.org>"),
+            Some(("Doe, Jane".into(), "Jane@Example.org".into()))
+        );
+        assert_eq!(
+            split("<a@b.example>"),
+            Some((String::new(), "a@b.example".into()))
+        );
+        assert_eq!(split("no address"), None);
+        assert_eq!(split("Name <>"), None);
+        assert_eq!(split("a > b <c@d.example"), None);
+        assert_eq!(
+            email_of("Jane <Jane@Example.org>"),
+            Some("jane@example.org".into())
+        );
+        assert_eq!(email_of("Jane <jane>"), None);
+        assert_eq!(email_or_whole(" A@B.example "), "a@b.example");
+    }
+}

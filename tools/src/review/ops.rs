@@ -1,0 +1,208 @@
+//! What `patchctl fetch` and `patchctl status` do, over the store, the
+//! fetcher, MAINTAINERS and the rules.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use git2::Repository;
+
+use super::fetch::{self, HttpOptions, Source};
+use super::maintainers::{self, Maintainers};
+use super::rules::Rules;
+use super::state::ReviewState;
+use super::store::{self, Store};
+use crate::mail::{mbox, thread::Thread};
+
+/// Where the review store is and what to judge it by.
+#[derive(Debug, Clone)]
+pub struct ReviewSetup {
+    /// A directory inside the git repository holding the store.
+    pub repo: PathBuf,
+    /// MAINTAINERS to read roles from; `None`: the cached kernel source's.
+    pub maintainers: Option<PathBuf>,
+    /// Verdict rules; `None`: the shipped ones.
+    pub rules: Option<PathBuf>,
+}
+
+impl ReviewSetup {
+    /// The repository holding the store.
+    pub fn repository(&self) -> Result<Repository> {
+        Repository::discover(&self.repo).with_context(|| {
+            format!(
+                "{} is not in a git repository: the review store lives in one",
+                self.repo.display()
+            )
+        })
+    }
+
+    /// The verdict rules.
+    pub fn rules(&self) -> Result<Rules> {
+        match &self.rules {
+            None => Ok(Rules::default_rules()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                Rules::parse(&text, &p.display().to_string())
+            }
+        }
+    }
+
+    /// MAINTAINERS, or `None` (said on `progress`) when the default one
+    /// is not there: roles are then not shown.
+    pub fn maintainers(&self, progress: &mut dyn Write) -> Result<Option<Maintainers>> {
+        let path = match &self.maintainers {
+            Some(p) => p.clone(),
+            None => {
+                let p = maintainers::default_path()?;
+                if !p.exists() {
+                    let _ = writeln!(
+                        progress,
+                        "patchctl: no MAINTAINERS at {} (scripts/deps.sh kernel-source puts one there): roles are not shown",
+                        p.display()
+                    );
+                    return Ok(None);
+                }
+                p
+            }
+        };
+        Ok(Some(Maintainers::load(&path)?))
+    }
+
+    /// The review state of everything stored.
+    pub fn derive(&self, thread: &Thread, progress: &mut dyn Write) -> Result<ReviewState> {
+        Ok(super::derive(
+            thread,
+            self.maintainers(progress)?.as_ref(),
+            &self.rules()?,
+        ))
+    }
+}
+
+/// Every stored thread, decoded, as one thread set. A stored thread that
+/// does not decode is an error naming it, never an empty result.
+pub fn stored_thread(store: &Store) -> Result<Thread> {
+    let mut mails = Vec::new();
+    for (name, data) in store.threads()? {
+        let fetched = fetch::decode(&data, &format!("stored thread {name}"))?;
+        mails.extend(fetched.thread.mails);
+    }
+    Ok(Thread::from_mails(mails))
+}
+
+/// What a fetch did.
+#[derive(Debug)]
+pub enum Fetched {
+    /// `--offline` and the thread is stored: nothing fetched.
+    AlreadyStored {
+        /// The thread asked for.
+        message_id: String,
+        /// Messages in the whole store.
+        stored: usize,
+    },
+    /// The thread was merged into the store.
+    Stored {
+        /// The thread's root.
+        root: String,
+        /// Messages new to the store.
+        added: usize,
+        /// Messages of this thread now stored.
+        total: usize,
+        /// The store's new commit.
+        commit: git2::Oid,
+    },
+}
+
+/// Fetches `source` (Message-ID, lore URL or mbox file) and commits the
+/// thread, merged with what was stored, and the state derived from every
+/// stored thread, in one commit of the store.
+pub fn fetch(
+    source: &str,
+    http: &HttpOptions,
+    offline: bool,
+    setup: &ReviewSetup,
+    progress: &mut dyn Write,
+) -> Result<Fetched> {
+    let source = fetch::parse_source(source)?;
+    let repo = setup.repository()?;
+    let store = Store::new(&repo);
+    let (data, what) = match &source {
+        Source::File(p) => (read_file(p)?, p.display().to_string()),
+        Source::MessageId(id) if offline => {
+            let known = stored_thread(&store)?;
+            if known.get(id).is_none() {
+                bail!("thread {id} is not stored: fetch it once without --offline");
+            }
+            return Ok(Fetched::AlreadyStored {
+                message_id: id.clone(),
+                stored: known.mails.len(),
+            });
+        }
+        Source::MessageId(id) => {
+            let url = fetch::thread_url(&http.base, id);
+            let _ = writeln!(progress, "patchctl: fetching {url}");
+            (fetch::download(id, http, progress)?, url)
+        }
+    };
+    let fetched = fetch::decode(&data, &what)?;
+    let root = fetched
+        .thread
+        .mails
+        .iter()
+        .find(|m| m.parent.is_none())
+        .map(|m| m.message_id.clone())
+        .context("the thread has no messages")?;
+    let file = format!("threads/{}", store::thread_file(&root));
+    let old = match store.read(&file)? {
+        Some(bytes) => fetch::decode(&bytes, &file)?.messages,
+        None => Vec::new(),
+    };
+    let (merged, added) = fetch::merge(old, fetched.messages);
+    let raw: Vec<Vec<u8>> = merged.iter().map(|(_, r)| r.clone()).collect();
+    let thread_mbox = mbox::join(&raw);
+
+    // The state as it stands with this thread, in the same commit.
+    let mut all = Vec::new();
+    for (name, data) in store.threads()? {
+        if format!("threads/{name}") != file {
+            all.extend(fetch::decode(&data, &name)?.thread.mails);
+        }
+    }
+    all.extend(fetch::decode(&thread_mbox, &file)?.thread.mails);
+    let state = setup.derive(&Thread::from_mails(all), progress)?;
+    let files = vec![
+        (file, thread_mbox),
+        ("state.json".to_string(), serde_json::to_vec_pretty(&state)?),
+    ];
+    let commit = store.commit(
+        &files,
+        &format!(
+            "fetch {root}: {added} new, {} in all\n\nFrom {what}.\n",
+            merged.len()
+        ),
+    )?;
+    Ok(Fetched::Stored {
+        root,
+        added,
+        total: merged.len(),
+        commit,
+    })
+}
+
+/// The review state of every stored thread; an empty store is an error
+/// that says how to fill it.
+pub fn status(setup: &ReviewSetup, progress: &mut dyn Write) -> Result<ReviewState> {
+    let repo = setup.repository()?;
+    let thread = stored_thread(&Store::new(&repo))?;
+    if thread.mails.is_empty() {
+        bail!(
+            "no threads in the review store of {}: run `patchctl fetch <thread>` first",
+            setup.repo.display()
+        );
+    }
+    setup.derive(&thread, progress)
+}
+
+fn read_file(p: &Path) -> Result<Vec<u8>> {
+    std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+}

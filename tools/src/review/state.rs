@@ -1,0 +1,151 @@
+//! What `patchctl status` reports: the review state of every series, each
+//! fact with its evidence. Written by `derive`, printed by `render`,
+//! serialised as `status --json` and stored as `state.json`.
+
+use serde::{Serialize, Serializer};
+
+use super::maintainers::Role;
+use crate::mail::trailers::Trailer;
+
+/// A fact and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// `rejected`, `support`, a trailer kind, `question`, `last_word`, ...
+    pub kind: String,
+    /// The message.
+    pub message_id: String,
+    /// Who wrote it.
+    pub name: String,
+    /// Their address.
+    pub email: String,
+    /// Their roles for this patch, written as "maintainer of DMA BUFFER
+    /// SHARING FRAMEWORK".
+    #[serde(serialize_with = "roles_as_text")]
+    pub roles: Vec<Role>,
+    /// When (RFC 3339).
+    pub date: String,
+    /// The line that says it.
+    pub line: String,
+}
+
+/// A trailer given in review, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GivenTrailer {
+    /// The trailer.
+    pub trailer: Trailer,
+    /// Where it was given.
+    pub evidence: Evidence,
+    /// The trailer's address differs from the sender's.
+    pub address_differs: bool,
+}
+
+/// One patch of a revision.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchState {
+    /// Position (0 for a cover letter).
+    pub index: u32,
+    /// Subject without prefixes.
+    pub title: String,
+    /// The posting's Message-ID.
+    pub message_id: String,
+    /// A stable id of the diff (same change, same id across revisions).
+    pub patch_id: Option<String>,
+    /// Trailers given in review for this patch (or the whole series).
+    pub trailers: Vec<GivenTrailer>,
+}
+
+/// One revision's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionState {
+    /// `1`, `2`, ...
+    pub version: u32,
+    /// Where it stands.
+    pub state: Standing,
+    /// The evidence for the state, if it rests on a message.
+    pub state_evidence: Option<Evidence>,
+    /// When it was posted.
+    pub posted: String,
+    /// Who posted it, and who wrote it (in-body From:).
+    pub authors: Vec<String>,
+    /// The files it touches.
+    pub files: Vec<String>,
+    /// Its patches.
+    pub patches: Vec<PatchState>,
+    /// Every verdict found, oldest first.
+    pub verdicts: Vec<Evidence>,
+    /// For a rejection: the rejecting mail's own lines.
+    pub grounds: Vec<String>,
+    /// Questions to the author not answered by the author since.
+    pub open_questions: Vec<Evidence>,
+    /// The author side's last message.
+    pub last_author_word: Option<Evidence>,
+    /// The last message from anyone.
+    pub last_message: Option<Evidence>,
+    /// What to do next.
+    pub next_step: String,
+}
+
+/// A series and its revisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesState {
+    /// The title of its cover letter or single patch.
+    pub title: String,
+    /// Oldest first.
+    pub revisions: Vec<RevisionState>,
+}
+
+/// Everything `patchctl status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewState {
+    /// The series found.
+    pub series: Vec<SeriesState>,
+}
+
+impl Evidence {
+    /// Whether the sender is `kind` in a section covering the patch.
+    pub fn has_role(&self, kind: super::maintainers::RoleKind) -> bool {
+        self.roles.iter().any(|r| r.role == kind)
+    }
+}
+
+fn roles_as_text<S: Serializer>(roles: &[Role], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(roles.iter().map(Role::to_string))
+}
+
+/// Where a revision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Posted, no reply from anyone but the authors.
+    New,
+    /// Replies, no decisive verdict.
+    UnderReview,
+    /// A maintainer or reviewer asked for a new revision.
+    ChangesRequested,
+    /// A maintainer will not take it.
+    Rejected,
+    /// Applied.
+    Accepted,
+    /// A newer revision was posted.
+    Superseded,
+}
+
+impl Standing {
+    /// The name the JSON and the rules' `next_step` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::New => "new",
+            Standing::UnderReview => "under_review",
+            Standing::ChangesRequested => "changes_requested",
+            Standing::Rejected => "rejected",
+            Standing::Accepted => "accepted",
+            Standing::Superseded => "superseded",
+        }
+    }
+}
+
+impl std::fmt::Display for Standing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
+    }
+}

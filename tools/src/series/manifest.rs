@@ -1,0 +1,256 @@
+//! `patches/<series>/series.toml`: the series' base, revisions, Message-IDs,
+//! changelogs and which timed loop each revision runs. Read into types with
+//! serde; changed through `toml_edit`, so that comments and layout written
+//! by people survive every edit the tool makes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
+
+/// The manifest's file name inside a series directory.
+pub const FILE: &str = "series.toml";
+
+/// The revision name of the unpatched base in runs and tables.
+pub const BASELINE: &str = "baseline";
+
+/// The revision name of the Android picks (`android/`).
+pub const ANDROID: &str = "android";
+
+/// The pre-patch loop, which the baseline runs.
+pub const PRE_PATCH_LOOP: &str = "before";
+
+/// `patches/<series>/series.toml`, as read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    /// Series name.
+    pub name: String,
+    /// Subject of the series.
+    pub subject: String,
+    /// Revisions so far.
+    #[serde(default)]
+    pub revision: Vec<ManifestRevision>,
+    /// What `android/` holds.
+    #[serde(default)]
+    pub android: Option<ManifestAndroid>,
+}
+
+/// `[android]`: the picks in `android/`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestAndroid {
+    /// The revision picked (a revision's directory, e.g. `v1`).
+    pub revision: String,
+}
+
+/// One `[[revision]]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestRevision {
+    /// 1, 2, ...
+    pub version: u32,
+    /// Directory beside the manifest.
+    pub directory: String,
+    /// The posting's Message-ID, once posted.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// The review thread of this revision, an mbox beside the manifest.
+    #[serde(default)]
+    pub thread: Option<String>,
+    /// Changelog lines of this revision.
+    #[serde(default)]
+    pub changes: Vec<String>,
+    /// Which of the KUnit-timed loops its system_heap_do_vmap() runs.
+    #[serde(default, rename = "loop")]
+    pub timed_loop: Option<String>,
+}
+
+/// A new `[[revision]]` to record.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    /// Its version.
+    pub version: u32,
+    /// Its directory beside the manifest.
+    pub directory: String,
+    /// Which timed loop it runs, if known.
+    pub timed_loop: Option<String>,
+    /// Its changelog.
+    pub changes: Vec<String>,
+}
+
+impl Manifest {
+    /// Reads `dir/series.toml`.
+    pub fn load(dir: &Path) -> Result<Manifest> {
+        let path = dir.join(FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Manifest::parse(&text, &path)
+    }
+
+    /// Parses a manifest's text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest> {
+        toml::from_str(text).with_context(|| {
+            format!(
+                "{} is not a series manifest: expected name, subject and [[revision]] entries",
+                path.display()
+            )
+        })
+    }
+
+    /// The newest revision.
+    pub fn latest(&self) -> Option<&ManifestRevision> {
+        self.revision.iter().max_by_key(|r| r.version)
+    }
+
+    /// The revision whose directory is `directory`.
+    pub fn revision(&self, directory: &str) -> Option<&ManifestRevision> {
+        self.revision.iter().find(|r| r.directory == directory)
+    }
+
+    /// Which timed loop `revision`'s system_heap_do_vmap() runs: the
+    /// pre-patch walk for the baseline, the picked revision's for the
+    /// Android picks, else what the revision's `loop` says.
+    pub fn own_loop(&self, revision: &str) -> Option<String> {
+        if revision == BASELINE {
+            return Some(PRE_PATCH_LOOP.into());
+        }
+        let revision = match (&self.android, revision) {
+            (Some(a), ANDROID) => a.revision.as_str(),
+            _ => revision,
+        };
+        self.revision(revision).and_then(|r| r.timed_loop.clone())
+    }
+}
+
+/// The manifest as a document to change and write back.
+pub struct ManifestFile {
+    path: PathBuf,
+    doc: DocumentMut,
+}
+
+impl ManifestFile {
+    /// Opens `dir/series.toml`; it must be a valid manifest.
+    pub fn open(dir: &Path) -> Result<ManifestFile> {
+        let path = dir.join(FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Manifest::parse(&text, &path)?;
+        let doc = text
+            .parse::<DocumentMut>()
+            .with_context(|| format!("{} is not TOML", path.display()))?;
+        Ok(ManifestFile { path, doc })
+    }
+
+    /// Where it is read from and written to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends a `[[revision]]` (no Message-ID until posted).
+    pub fn add_revision(&mut self, new: &NewRevision) -> Result<()> {
+        let revisions = self
+            .doc
+            .entry("revision")
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+        let Some(revisions) = revisions.as_array_of_tables_mut() else {
+            bail!(
+                "{}: `revision` must be an array of tables ([[revision]])",
+                self.path.display()
+            );
+        };
+        let mut table = Table::new();
+        table["version"] = value(i64::from(new.version));
+        table["directory"] = value(new.directory.as_str());
+        if let Some(l) = &new.timed_loop {
+            table["loop"] = value(l.as_str());
+        }
+        let mut changes = Array::new();
+        for c in &new.changes {
+            changes.push_formatted(toml_edit::Value::from(c.as_str()).decorated("\n  ", ""));
+        }
+        changes.set_trailing("\n");
+        changes.set_trailing_comma(true);
+        table["changes"] = value(changes);
+        revisions.push(table);
+        Ok(())
+    }
+
+    /// Records which revision the picks in `android/` come from.
+    pub fn set_android_revision(&mut self, revision: &str) {
+        let android = self.doc.entry(ANDROID).or_insert(Item::Table(Table::new()));
+        android["revision"] = value(revision);
+    }
+
+    /// The document as it would be written.
+    pub fn render(&self) -> String {
+        self.doc.to_string()
+    }
+
+    /// Writes the document back (through a temporary file and a rename).
+    pub fn save(&self) -> Result<()> {
+        crate::util::write_atomically(&self.path, self.render().as_bytes())
+    }
+
+    /// Writes the document beside the manifest, to be renamed over it
+    /// later (the caller's commit point).
+    pub fn save_pending(&self, pending: &Path) -> Result<()> {
+        std::fs::write(pending, self.render())
+            .with_context(|| format!("cannot write {}", pending.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "# A comment people wrote.\nname = \"s\"\nsubject = \"x: y\"\n\n\
+        [[revision]]\nversion = 1 # posted\ndirectory = \"v1\"\nloop = \"v1\"\nchanges = []\n";
+
+    fn file(text: &str) -> (PathBuf, ManifestFile) {
+        let dir = std::env::temp_dir().join(format!(
+            "patchctl-manifest-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE), text).unwrap();
+        let f = ManifestFile::open(&dir).unwrap();
+        (dir, f)
+    }
+
+    #[test]
+    fn edits_keep_comments_and_read_back() {
+        let (dir, mut f) = file(TEXT);
+        f.add_revision(&NewRevision {
+            version: 2,
+            directory: "v2".into(),
+            timed_loop: Some("bounded".into()),
+            changes: vec!["one \"quoted\" change".into(), "two".into()],
+        })
+        .unwrap();
+        f.set_android_revision("v1");
+        f.save().unwrap();
+        let text = std::fs::read_to_string(dir.join(FILE)).unwrap();
+        assert!(text.starts_with("# A comment people wrote.\n"), "{text}");
+        assert!(text.contains("version = 1 # posted"), "{text}");
+        let m = Manifest::load(&dir).unwrap();
+        assert_eq!(m.latest().unwrap().changes[0], "one \"quoted\" change");
+        assert_eq!(m.own_loop("v2").as_deref(), Some("bounded"));
+        assert_eq!(m.own_loop("android").as_deref(), Some("v1"));
+        assert_eq!(m.own_loop("baseline").as_deref(), Some("before"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_broken_manifest_names_the_file() {
+        let dir =
+            std::env::temp_dir().join(format!("patchctl-manifest-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE), "name = 3\n").unwrap();
+        let err = format!("{:#}", ManifestFile::open(&dir).err().unwrap());
+        assert!(
+            err.contains("series.toml is not a series manifest"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

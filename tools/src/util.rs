@@ -1,0 +1,27 @@
+//! Small helpers with no domain of their own.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Appends `s` unless `v` already holds it (order kept, first wins).
+pub fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// Writes through a temporary file beside `path` and a rename, creating
+/// the directory first: a reader never sees half a file, and a failed
+/// write leaves the old one.
+pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = Path::new(&tmp);
+    std::fs::write(tmp, data).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
