@@ -14,7 +14,7 @@ use super::ktap;
 use super::suite::Suite;
 
 /// The architectures the runner knows how to boot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Arch {
     /// User-mode Linux.
