@@ -29,7 +29,9 @@ scripts/deps.sh fuzz
 export PATH="$cache/cargo/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="$cache/fuzz-target"
-bin="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release"
+# cargo fuzz builds for the host: its triple names the output directory.
+host=$(rustc -vV | sed -n "s/^host: //p")
+bin="$CARGO_TARGET_DIR/$host/release"
 work="$cache/fuzz"
 mkdir -p "$work" results
 
