@@ -28,43 +28,75 @@ fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
 }
 
 /// The comparison tables: per arch and size, each loop's time and its
-/// ratios to the pre-patch walk and to the floor; then `vmap()` alone, the
-/// whole `system_heap_do_vmap()` of each revision, and the share of each
+/// ratios to the pre-patch walk and to the floor; then the Rust loop where
+/// a CONFIG_RUST run timed it; then `vmap()` alone, the whole
+/// `system_heap_do_vmap()` of each revision, and the share of each
 /// revision's whole that its own loop takes.
 pub fn render_table(runs: &[RevisionFigures]) -> String {
-    let mut out = String::new();
-    let mut keys: Vec<(String, u64)> = runs
-        .iter()
-        .flat_map(|r| r.figures.iter().map(|f| (f.arch.clone(), f.size)))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let mut revisions: Vec<&str> = Vec::new();
-    for r in runs {
-        if !revisions.contains(&r.revision.as_str()) {
-            revisions.push(&r.revision);
+    let view = View::of(runs);
+    let mut out = loops_table(&view);
+    out.push_str(&rust_table(&view));
+    out.push_str(&whole_table(&view));
+    out
+}
+
+/// The runs, with the (arch, size) rows and the revisions in run order.
+struct View<'a> {
+    runs: &'a [RevisionFigures],
+    keys: Vec<(String, u64)>,
+    revisions: Vec<&'a str>,
+}
+
+impl<'a> View<'a> {
+    fn of(runs: &'a [RevisionFigures]) -> View<'a> {
+        let mut keys: Vec<(String, u64)> = runs
+            .iter()
+            .flat_map(|r| r.figures.iter().map(|f| (f.arch.clone(), f.size)))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let mut revisions: Vec<&str> = Vec::new();
+        for r in runs {
+            if !revisions.contains(&r.revision.as_str()) {
+                revisions.push(&r.revision);
+            }
+        }
+        View {
+            runs,
+            keys,
+            revisions,
         }
     }
-    let cell = |v: Option<u64>| v.map_or("-".to_string(), time);
-    let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
+
+    /// Every build carries the same loops; the first revision's run (the
+    /// baseline when it is tested) speaks for them.
+    fn loops(&self, arch: &str) -> &'a [Figure] {
+        self.revisions
+            .iter()
+            .find_map(|rev| self.run(arch, rev))
+            .map_or(&[][..], |r| r.figures.as_slice())
+    }
+
+    fn run(&self, arch: &str, rev: &str) -> Option<&'a RevisionFigures> {
+        self.runs
+            .iter()
+            .find(|r| r.arch == arch && r.revision == rev)
+    }
+}
+
+fn cell(v: Option<u64>) -> String {
+    v.map_or("-".to_string(), time)
+}
+
+fn ratio(a: Option<u64>, b: Option<u64>) -> String {
+    match (a, b) {
         (Some(a), Some(b)) if b > 0 => format!("{:.2}x", a as f64 / b as f64),
         _ => "-".into(),
-    };
-    // Every build carries the same three loops; the first revision's
-    // run (the baseline when it is tested) speaks for them.
-    let loops_of = |arch: &str| {
-        revisions
-            .iter()
-            .find_map(|rev| runs.iter().find(|r| r.arch == arch && r.revision == *rev))
-            .map_or(&[][..], |r| r.figures.as_slice())
-    };
-    let whole_of = |arch: &str, rev: &str, size: u64| {
-        runs.iter()
-            .find(|r| r.arch == arch && r.revision == rev)
-            .and_then(|r| fig(&r.figures, size, "whole"))
-    };
+    }
+}
 
-    out.push_str("loops (page array from the sg table), minimum of runs:\n");
+fn loops_table(view: &View) -> String {
+    let mut out = String::from("loops (page array from the sg table), minimum of runs:\n");
     out.push_str(&format!(
         "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
         "arch",
@@ -78,8 +110,8 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
         "v1/floor",
         "bnd/floor"
     ));
-    for (arch, size) in &keys {
-        let f = loops_of(arch);
+    for (arch, size) in &view.keys {
+        let f = view.loops(arch);
         let get = |imp: &str| fig(f, *size, imp);
         out.push_str(&format!(
             "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
@@ -95,57 +127,63 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
             ratio(get("bounded"), get("floor")),
         ));
     }
+    out
+}
 
-    // The Rust conversion, where a CONFIG_RUST run timed it.
-    let with_rust: Vec<&(String, u64)> = keys
+/// The Rust conversion, where a CONFIG_RUST run timed it; empty otherwise.
+fn rust_table(view: &View) -> String {
+    let with_rust: Vec<&(String, u64)> = view
+        .keys
         .iter()
-        .filter(|(arch, size)| fig(loops_of(arch), *size, "rust").is_some())
+        .filter(|(arch, size)| fig(view.loops(arch), *size, "rust").is_some())
         .collect();
-    if !with_rust.is_empty() {
-        out.push_str("\nRust (rust-heap's core in the kernel) beside C:\n");
+    if with_rust.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nRust (rust-heap's core in the kernel) beside C:\n");
+    out.push_str(&format!(
+        "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+        "arch", "size", "rust", "C v1", "C bounded", "rust/v1", "rust/bnd"
+    ));
+    for (arch, size) in with_rust {
+        let f = view.loops(arch);
+        let get = |imp: &str| fig(f, *size, imp);
         out.push_str(&format!(
             "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-            "arch", "size", "rust", "C v1", "C bounded", "rust/v1", "rust/bnd"
+            arch,
+            human_size(*size),
+            cell(get("rust")),
+            cell(get("v1")),
+            cell(get("bounded")),
+            ratio(get("rust"), get("v1")),
+            ratio(get("rust"), get("bounded")),
         ));
-        for (arch, size) in with_rust {
-            let f = loops_of(arch);
-            let get = |imp: &str| fig(f, *size, imp);
-            out.push_str(&format!(
-                "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-                arch,
-                human_size(*size),
-                cell(get("rust")),
-                cell(get("v1")),
-                cell(get("bounded")),
-                ratio(get("rust"), get("v1")),
-                ratio(get("rust"), get("bounded")),
-            ));
-        }
     }
+    out
+}
 
-    out.push_str(
+fn whole_table(view: &View) -> String {
+    let mut out = String::from(
         "\nwhole path: vmap() alone, and system_heap_do_vmap() as each revision has it:\n",
     );
     let mut header = format!("{:<6} {:>5} {:>11}", "arch", "size", "vmap()");
-    for rev in &revisions {
+    for rev in &view.revisions {
         header.push_str(&format!(" {:>13} {:>7}", format!("whole {rev}"), "loop%"));
     }
     out.push_str(&header);
     out.push('\n');
-    for (arch, size) in &keys {
-        let f = loops_of(arch);
+    for (arch, size) in &view.keys {
+        let f = view.loops(arch);
         let mut line = format!(
             "{:<6} {:>5} {:>11}",
             arch,
             human_size(*size),
             cell(fig(f, *size, "vmap"))
         );
-        for rev in &revisions {
-            let whole = whole_of(arch, rev, *size);
-            let own_loop = runs
-                .iter()
-                .find(|r| r.arch == *arch && r.revision == *rev)
-                .and_then(|r| r.own_loop.as_deref());
+        for rev in &view.revisions {
+            let run = view.run(arch, rev);
+            let whole = run.and_then(|r| fig(&r.figures, *size, "whole"));
+            let own_loop = run.and_then(|r| r.own_loop.as_deref());
             let share = match (own_loop.and_then(|l| fig(f, *size, l)), whole) {
                 (Some(l), Some(w)) if w > 0 => format!("{:.3}", 100.0 * l as f64 / w as f64),
                 _ => "-".into(),
