@@ -39,103 +39,12 @@
 #define SGVMAP_ARCH "other"
 #endif
 
-/* What a conversion reports besides the slots it filled. */
-struct sgvmap_report {
-	unsigned long written;
-	unsigned int warnings;
-};
-
-/* One signature for every conversion, so each runs on the same real table. */
-typedef int (*sgvmap_convert_fn)(const struct sg_table *table,
-				 struct page **pages, unsigned int npages,
-				 struct sgvmap_report *report);
-
-/* The loop before the patch; WARN_ON() replaced by a count. */
-static int sgvmap_before(const struct sg_table *table, struct page **pages,
-			 unsigned int npages, struct sgvmap_report *report)
-{
-	struct page **tmp = pages;
-	struct sg_page_iter piter;
-	unsigned int warnings = 0;
-
-	for_each_sgtable_page(table, &piter, 0) {
-		if (tmp - pages >= npages)
-			warnings++;
-		*tmp++ = sg_page_iter_page(&piter);
-	}
-	report->written = tmp - pages;
-	report->warnings = warnings;
-	return 0;
-}
-
-/* The v1 patch's loop as posted; its WARN_ON() replaced by a count. */
-static int sgvmap_v1(const struct sg_table *table, struct page **pages,
-		     unsigned int npages, struct sgvmap_report *report)
-{
-	struct page **tmp = pages;
-	u32 i, j, count;
-	struct page *base_page;
-	struct scatterlist *sg;
-
-	for_each_sgtable_sg(table, sg, i) {
-		base_page = sg_page(sg);
-		count = sg->length >> PAGE_SHIFT;
-		for (j = 0; j < count; j++)
-			*tmp++ = base_page + j;
-	}
-	report->written = tmp - pages;
-	report->warnings = tmp - pages != npages;
-	return 0;
-}
-
-/* Per entry, counting pages as the iterator does, never past npages. */
-static int sgvmap_bounded(const struct sg_table *table, struct page **pages,
-			  unsigned int npages, struct sgvmap_report *report)
-{
-	unsigned long written = 0;
-	struct scatterlist *sg;
-	unsigned int i;
-	int ret = 0;
-
-	report->warnings = 0;
-	for_each_sgtable_sg(table, sg, i) {
-		unsigned long count, j;
-		struct page *base_page;
-
-		if (!sg) {
-			ret = -EINVAL;
-			break;
-		}
-		count = PAGE_ALIGN((unsigned long)sg->offset + sg->length) >>
-			PAGE_SHIFT;
-		if (count > npages - written) {
-			ret = -E2BIG;
-			break;
-		}
-		base_page = sg_page(sg);
-		for (j = 0; j < count; j++)
-			pages[written + j] = base_page + j;
-		written += count;
-	}
-	if (!ret && written != npages)
-		ret = -ENODATA;
-	report->written = written;
-	return ret;
-}
-
-/* The floor: npages plain stores, no table walk. */
-static int sgvmap_floor(const struct sg_table *table, struct page **pages,
-			unsigned int npages, struct sgvmap_report *report)
-{
-	struct page *base_page = sg_page(table->sgl);
-	unsigned int i;
-
-	for (i = 0; i < npages; i++)
-		pages[i] = base_page + i;
-	report->written = npages;
-	report->warnings = 0;
-	return 0;
-}
+/*
+ * The conversions under test: c-heap's own source (c-heap/src/convert.c),
+ * placed beside this file by the workspace's runner, so that the kernel
+ * runs the very loops the userspace model and the fuzzers run.
+ */
+#include "sgvmap_convert.c"
 
 #ifdef CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST
 #include "system_heap_rust.h"

@@ -2,14 +2,52 @@
 /*
  * The sg_table-to-pages conversions of system_heap_do_vmap(): before the
  * patch, as posted in v1, and a bounded variant, plus the store-loop floor.
+ *
+ * One source for both sides: c-heap builds it against its model of the
+ * kernel's scatterlists, and the workspace's KUnit suite includes it into
+ * system_heap.c, where the kernel's own helpers stand in for the model's.
  */
+#ifdef __KERNEL__
+#include <linux/scatterlist.h>
+
+/* Included by the suite: the conversions stay local to system_heap.o. */
+#define SGVMAP_FN static
+#define SGM_PAGE_SHIFT PAGE_SHIFT
+#define sgm_next sg_next
+#define sg_page_of sg_page
+#define sgm_page_iter sg_page_iter
+#define sgm_page_iter_start __sg_page_iter_start
+#define sgm_page_iter_next __sg_page_iter_next
+#define sgm_page_iter_page sg_page_iter_page
+
+/* What a conversion reports besides the slots it filled. */
+struct sgvmap_report {
+	unsigned long written;
+	unsigned int warnings;
+};
+
+/* One signature for every conversion, so each runs on the same real table. */
+typedef int (*sgvmap_convert_fn)(const struct sg_table *table,
+				 struct page **pages, unsigned int npages,
+				 struct sgvmap_report *report);
+
+/* Pages an entry spans, as sg_page_count() counts them: offset included. */
+static inline unsigned long sgm_entry_pages(const struct scatterlist *sg)
+{
+	return PAGE_ALIGN((unsigned long)sg->offset + sg->length) >> PAGE_SHIFT;
+}
+#else
 #include <errno.h>
 
 #include "sgvmap.h"
 #include "sg_internal.h"
 
-int sgvmap_before(const struct sg_table *table, struct page **pages,
-		  unsigned int npages, struct sgvmap_report *report)
+#define SGVMAP_FN
+#endif
+
+/* The loop before the patch; WARN_ON() replaced by a count. */
+SGVMAP_FN int sgvmap_before(const struct sg_table *table, struct page **pages,
+			    unsigned int npages, struct sgvmap_report *report)
 {
 	struct page **tmp = pages;
 	struct sgm_page_iter piter;
@@ -29,13 +67,14 @@ int sgvmap_before(const struct sg_table *table, struct page **pages,
 	return 0;
 }
 
-int sgvmap_v1(const struct sg_table *table, struct page **pages,
-	      unsigned int npages, struct sgvmap_report *report)
+/* The v1 patch's loop as posted; its WARN_ON() replaced by a count. */
+SGVMAP_FN int sgvmap_v1(const struct sg_table *table, struct page **pages,
+			unsigned int npages, struct sgvmap_report *report)
 {
 	struct page **tmp = pages;
 	unsigned int i, j, count;
 	struct page *base_page;
-	const struct scatterlist *sg;
+	struct scatterlist *sg;
 
 	/* for_each_sgtable_sg(table, sg, i), then the patch's loop body. */
 	for (i = 0, sg = table->sgl; i < table->orig_nents;
@@ -51,11 +90,12 @@ int sgvmap_v1(const struct sg_table *table, struct page **pages,
 	return 0;
 }
 
-int sgvmap_bounded(const struct sg_table *table, struct page **pages,
-		   unsigned int npages, struct sgvmap_report *report)
+/* Per entry, counting pages as the iterator does, never past npages. */
+SGVMAP_FN int sgvmap_bounded(const struct sg_table *table, struct page **pages,
+			     unsigned int npages, struct sgvmap_report *report)
 {
 	unsigned long written = 0;
-	const struct scatterlist *sg;
+	struct scatterlist *sg;
 	unsigned int i;
 	int ret = 0;
 
@@ -87,8 +127,9 @@ int sgvmap_bounded(const struct sg_table *table, struct page **pages,
 	return ret;
 }
 
-int sgvmap_floor(const struct sg_table *table, struct page **pages,
-		 unsigned int npages, struct sgvmap_report *report)
+/* The floor: npages plain stores, no table walk. */
+SGVMAP_FN int sgvmap_floor(const struct sg_table *table, struct page **pages,
+			   unsigned int npages, struct sgvmap_report *report)
 {
 	struct page *base_page = table->sgl ? sg_page_of(table->sgl) : NULL;
 	unsigned int i;

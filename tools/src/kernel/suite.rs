@@ -6,10 +6,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+/// The name the test file includes c-heap's conversions under.
+pub const CONVERSIONS_IN_TREE: &str = "sgvmap_convert.c";
+
 /// Where the suite's files are in the workspace.
 pub struct Suite {
     /// `kunit/system_heap_test.c`.
     pub test_c: PathBuf,
+    /// `c-heap/src/convert.c`: the conversions, one source for c-heap and
+    /// the kernel, which the test file includes as `sgvmap_convert.c`.
+    pub conversions: PathBuf,
     /// `kunit/Kconfig.fragment`, appended to the heaps' Kconfig.
     pub kconfig: PathBuf,
     /// `kunit/system_heap.c.tail`, appended to `system_heap.c`.
@@ -30,6 +36,7 @@ impl Suite {
         let dir = workspace.join("kunit");
         Suite {
             test_c: dir.join("system_heap_test.c"),
+            conversions: workspace.join("c-heap/src/convert.c"),
             kconfig: dir.join("Kconfig.fragment"),
             tail: dir.join("system_heap.c.tail"),
             kunitconfig: dir.join("kunitconfig"),
@@ -77,6 +84,13 @@ pub fn place_suite(tree: &Path, suite: &Suite) -> Result<()> {
         format!(
             "cannot copy {} into {}",
             suite.test_c.display(),
+            heaps.display()
+        )
+    })?;
+    fs::copy(&suite.conversions, heaps.join(CONVERSIONS_IN_TREE)).with_context(|| {
+        format!(
+            "cannot copy {} into {}",
+            suite.conversions.display(),
             heaps.display()
         )
     })?;
