@@ -164,36 +164,239 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
     ReviewState { series }
 }
 
-fn revision_state(
-    thread: &Thread,
-    posts: &[&Posting],
-    version: u32,
-    superseded: bool,
-    maintainers: Option<&Maintainers>,
-    rules: &Rules,
-) -> RevisionState {
-    let post_ids: HashSet<&str> = posts.iter().map(|p| p.mail.message_id.as_str()).collect();
-    let files: Vec<String> = {
-        let mut f: Vec<String> = posts
+/// One revision's view of the thread: its postings, its author side and
+/// the roles of everyone who wrote, matched against MAINTAINERS once.
+struct RevisionView<'a> {
+    thread: &'a Thread,
+    posts: &'a [&'a Posting<'a>],
+    maintainers: Option<&'a Maintainers>,
+    rules: &'a Rules,
+    /// Canonical addresses of who posted, wrote or signed off the patches.
+    author_emails: HashSet<String>,
+    roles: HashMap<String, Vec<Role>>,
+}
+
+impl<'a> RevisionView<'a> {
+    fn new(
+        thread: &'a Thread,
+        posts: &'a [&'a Posting<'a>],
+        files: &[String],
+        maintainers: Option<&'a Maintainers>,
+        rules: &'a Rules,
+    ) -> RevisionView<'a> {
+        let mut author_emails = HashSet::new();
+        for p in posts {
+            author_emails.insert(canon(maintainers, &p.mail.from_email));
+            if let Some(patch) = &p.patch {
+                author_emails.insert(canon(maintainers, &patch.author_email));
+                for t in trailers::parse(&patch.message) {
+                    if t.kind == "Signed-off-by" || t.kind == "Co-developed-by" {
+                        if let Some(e) = &t.email {
+                            author_emails.insert(canon(maintainers, e));
+                        }
+                    }
+                }
+            }
+        }
+        // Match the files against MAINTAINERS once, and each sender once.
+        let sections = maintainers.map(|m| m.for_files(files)).unwrap_or_default();
+        let mut roles: HashMap<String, Vec<Role>> = HashMap::new();
+        if let Some(m) = maintainers {
+            for mail in &thread.mails {
+                if !roles.contains_key(&mail.from_email) {
+                    let r = m.roles_in(&sections, &mail.from_email);
+                    roles.insert(mail.from_email.clone(), r);
+                }
+            }
+        }
+        RevisionView {
+            thread,
+            posts,
+            maintainers,
+            rules,
+            author_emails,
+            roles,
+        }
+    }
+
+    fn roles_of(&self, email: &str) -> Vec<Role> {
+        self.roles.get(email).cloned().unwrap_or_default()
+    }
+
+    fn is_author(&self, mail: &Mail) -> bool {
+        self.author_emails
+            .contains(&canon(self.maintainers, &mail.from_email))
+    }
+
+    fn evidence(&self, kind: &str, mail: &Mail, line: &str) -> Evidence {
+        Evidence {
+            kind: kind.into(),
+            message_id: mail.message_id.clone(),
+            name: mail.from_name.clone(),
+            email: mail.from_email.clone(),
+            roles: self.roles_of(&mail.from_email),
+            date: mail.date.clone(),
+            line: line.trim().to_string(),
+        }
+    }
+
+    fn post_ids(&self) -> HashSet<&'a str> {
+        self.posts
             .iter()
-            .filter_map(|p| p.patch.as_ref())
-            .flat_map(|p| files_in_diff(&p.diff))
+            .map(|p| p.mail.message_id.as_str())
+            .collect()
+    }
+
+    /// Mails below one of this revision's postings.
+    fn replies(&self) -> Vec<&'a Mail> {
+        let post_ids = self.post_ids();
+        self.thread
+            .mails
+            .iter()
+            .filter(|m| !post_ids.contains(m.message_id.as_str()))
+            .filter(|m| {
+                self.thread
+                    .ancestors(&m.message_id)
+                    .iter()
+                    .any(|a| post_ids.contains(a.message_id.as_str()))
+            })
+            .collect()
+    }
+
+    /// The sender's trailers, given to the patch replied to, or to every
+    /// patch when the reply is to the cover letter.
+    fn collect_trailers(&self, mail: &Mail, patches: &mut [PatchState]) {
+        let post_ids = self.post_ids();
+        let from = canon(self.maintainers, &mail.from_email);
+        let target = self
+            .thread
+            .ancestors(&mail.message_id)
+            .into_iter()
+            .find(|a| post_ids.contains(a.message_id.as_str()))
+            .map(|a| a.message_id.clone());
+        let to_cover = patches
+            .iter()
+            .any(|p| p.index == 0 && Some(&p.message_id) == target.as_ref());
+        for t in trailers::parse(&mail.body) {
+            let differs = t
+                .email
+                .as_ref()
+                .is_some_and(|e| canon(self.maintainers, e) != from);
+            let given = GivenTrailer {
+                evidence: self.evidence(&t.kind, mail, &t.line),
+                trailer: t,
+                address_differs: differs,
+            };
+            for p in patches.iter_mut() {
+                let for_this = to_cover || Some(&p.message_id) == target.as_ref();
+                if for_this && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
+                    p.trailers.push(given.clone());
+                }
+            }
+        }
+    }
+
+    /// The verdicts in one reply, by the rules and the sender's roles.
+    fn verdicts_in(&self, mail: &Mail, lines: &[&str]) -> ReplyVerdicts {
+        let roles = self.roles_of(&mail.from_email);
+        let is_role = |want: RoleKind| roles.iter().any(|r| r.role == want);
+        let mut found = Vec::new();
+        let mut grounds = None;
+        let mut argues = false;
+        for rule in &self.rules.verdict {
+            let allowed = rule.roles.iter().any(|who| match who {
+                WhoMay::Any => true,
+                WhoMay::Other => !is_role(RoleKind::Maintainer) && !is_role(RoleKind::Reviewer),
+                WhoMay::Maintainer => is_role(RoleKind::Maintainer),
+                WhoMay::Reviewer => is_role(RoleKind::Reviewer),
+            });
+            if !allowed {
+                continue;
+            }
+            let says = |l: &str| {
+                let lower = l.to_lowercase();
+                rule.phrases.iter().any(|p| lower.contains(p.as_str()))
+            };
+            if let Some(line) = lines.iter().find(|l| says(l)) {
+                found.push((rule.kind, self.evidence(rule.kind.as_str(), mail, line)));
+                argues |= self.rules.questions.skip_verdicts.contains(&rule.kind);
+                if rule.kind == VerdictKind::Rejected {
+                    grounds = Some(
+                        lines
+                            .iter()
+                            .filter(|l| !says(l))
+                            .map(|l| l.to_string())
+                            .collect(),
+                    );
+                }
+            }
+        }
+        // A maintainer's Nacked-by is a rejection too.
+        if is_role(RoleKind::Maintainer) {
+            for t in trailers::parse(&mail.body)
+                .iter()
+                .filter(|t| t.kind == "Nacked-by")
+            {
+                let kind = VerdictKind::Rejected;
+                found.push((kind, self.evidence(kind.as_str(), mail, &t.line)));
+            }
+        }
+        ReplyVerdicts {
+            found,
+            grounds,
+            argues,
+        }
+    }
+
+    /// Questions to the author not answered since: a question is answered
+    /// once the author side writes below it in the thread.
+    fn open_questions(&self, replies: &[&Mail], asked: Vec<(Evidence, &Mail)>) -> Vec<Evidence> {
+        let answered: HashSet<&str> = replies
+            .iter()
+            .filter(|m| self.is_author(m))
+            .flat_map(|m| self.thread.ancestors(&m.message_id))
+            .map(|a| a.message_id.as_str())
             .collect();
-        f.sort();
-        f.dedup();
-        f
-    };
-    // The author side: who posted, who wrote (in-body From:), who signed off.
-    let mut author_emails: HashSet<String> = HashSet::new();
+        asked
+            .into_iter()
+            .filter(|(_, mail)| !answered.contains(mail.message_id.as_str()))
+            .map(|(e, _)| e)
+            .collect()
+    }
+}
+
+/// What one reply says of the revision.
+struct ReplyVerdicts {
+    /// Its verdicts, in the rules' order.
+    found: Vec<(VerdictKind, Evidence)>,
+    /// For a rejection: the reply's other lines.
+    grounds: Option<Vec<String>>,
+    /// A phrase that argues (a rejection, say): its questions are not
+    /// questions for the author to answer.
+    argues: bool,
+}
+
+/// The files the revision's patches touch.
+fn touched_files(posts: &[&Posting]) -> Vec<String> {
+    let mut f: Vec<String> = posts
+        .iter()
+        .filter_map(|p| p.patch.as_ref())
+        .flat_map(|p| files_in_diff(&p.diff))
+        .collect();
+    f.sort();
+    f.dedup();
+    f
+}
+
+/// Who posted and who wrote (in-body From:), as `Name <address>`.
+fn author_names(posts: &[&Posting]) -> Vec<String> {
     let mut authors = Vec::new();
     for p in posts {
-        author_emails.insert(canon(maintainers, &p.mail.from_email));
         crate::util::push_unique(
             &mut authors,
             format!("{} <{}>", p.mail.from_name, p.mail.from_email),
         );
         if let Some(patch) = &p.patch {
-            author_emails.insert(canon(maintainers, &patch.author_email));
             crate::util::push_unique(
                 &mut authors,
                 format!(
@@ -202,50 +405,35 @@ fn revision_state(
                     patch.author_email.to_lowercase()
                 ),
             );
-            for t in trailers::parse(&patch.message) {
-                if t.kind == "Signed-off-by" || t.kind == "Co-developed-by" {
-                    if let Some(e) = &t.email {
-                        author_emails.insert(canon(maintainers, e));
-                    }
-                }
-            }
         }
     }
-    // Match the files against MAINTAINERS once, and each sender once.
-    let sections = maintainers.map(|m| m.for_files(&files)).unwrap_or_default();
-    let mut role_cache: HashMap<String, Vec<Role>> = HashMap::new();
-    for mail in &thread.mails {
-        if let (Some(m), false) = (maintainers, role_cache.contains_key(&mail.from_email)) {
-            let roles = m.roles_in(&sections, &mail.from_email);
-            role_cache.insert(mail.from_email.clone(), roles);
-        }
+    authors
+}
+
+/// The standing: superseded, else the latest decisive verdict, else
+/// whether anyone but the authors replied.
+fn standing(superseded: bool, decisive: Option<VerdictKind>, others_replied: bool) -> Standing {
+    match (superseded, decisive) {
+        (true, _) => Standing::Superseded,
+        (false, Some(VerdictKind::Rejected)) => Standing::Rejected,
+        (false, Some(VerdictKind::Accepted)) => Standing::Accepted,
+        (false, Some(_)) => Standing::ChangesRequested,
+        (false, None) if others_replied => Standing::UnderReview,
+        (false, None) => Standing::New,
     }
-    let roles_of =
-        |email: &str| -> Vec<Role> { role_cache.get(email).cloned().unwrap_or_default() };
-    let is_role = |roles: &[Role], want: RoleKind| roles.iter().any(|r| r.role == want);
-    let evidence = |kind: &str, mail: &Mail, line: &str| Evidence {
-        kind: kind.into(),
-        message_id: mail.message_id.clone(),
-        name: mail.from_name.clone(),
-        email: mail.from_email.clone(),
-        roles: roles_of(&mail.from_email),
-        date: mail.date.clone(),
-        line: line.trim().to_string(),
-    };
+}
 
-    // Replies: mails below one of this revision's postings.
-    let replies: Vec<&Mail> = thread
-        .mails
-        .iter()
-        .filter(|m| !post_ids.contains(m.message_id.as_str()))
-        .filter(|m| {
-            thread
-                .ancestors(&m.message_id)
-                .iter()
-                .any(|a| post_ids.contains(a.message_id.as_str()))
-        })
-        .collect();
-
+fn revision_state(
+    thread: &Thread,
+    posts: &[&Posting],
+    version: u32,
+    superseded: bool,
+    maintainers: Option<&Maintainers>,
+    rules: &Rules,
+) -> RevisionState {
+    let files = touched_files(posts);
+    let view = RevisionView::new(thread, posts, &files, maintainers, rules);
+    let replies = view.replies();
     let mut patches: Vec<PatchState> = posts
         .iter()
         .map(|p| PatchState {
@@ -264,139 +452,39 @@ fn revision_state(
     let mut last_message = None;
     let mut grounds = Vec::new();
     for mail in &replies {
-        let from = canon(maintainers, &mail.from_email);
-        let from_author = author_emails.contains(&from);
         let lines = content_lines(mail, rules);
-        last_message = Some(evidence(
-            "last_message",
-            mail,
-            lines.first().copied().unwrap_or_default(),
-        ));
-        if from_author {
-            last_author_word = Some(evidence(
-                "last_word",
-                mail,
-                lines.first().copied().unwrap_or_default(),
-            ));
+        let first_line = lines.first().copied().unwrap_or_default();
+        last_message = Some(view.evidence("last_message", mail, first_line));
+        if view.is_author(mail) {
+            last_author_word = Some(view.evidence("last_word", mail, first_line));
             continue;
         }
-        // Trailers: for the patch replied to, or all patches for a cover letter.
-        let target = thread
-            .ancestors(&mail.message_id)
-            .into_iter()
-            .find(|a| post_ids.contains(a.message_id.as_str()))
-            .map(|a| a.message_id.clone());
-        for t in trailers::parse(&mail.body) {
-            let differs = t
-                .email
-                .as_ref()
-                .is_some_and(|e| canon(maintainers, e) != from);
-            let given = GivenTrailer {
-                evidence: evidence(&t.kind, mail, &t.line),
-                trailer: t,
-                address_differs: differs,
-            };
-            let to_cover = patches
-                .iter()
-                .any(|p| p.index == 0 && Some(&p.message_id) == target.as_ref());
-            for p in patches.iter_mut() {
-                let for_this = to_cover || Some(&p.message_id) == target.as_ref();
-                if for_this && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
-                    p.trailers.push(given.clone());
-                }
-            }
+        view.collect_trailers(mail, &mut patches);
+        let said = view.verdicts_in(mail, &lines);
+        if let Some(g) = said.grounds {
+            grounds = g;
         }
-        let roles = roles_of(&mail.from_email);
-        let mut kinds_here = Vec::new();
-        for rule in &rules.verdict {
-            let allowed = rule.roles.iter().any(|who| match who {
-                WhoMay::Any => true,
-                WhoMay::Other => {
-                    !is_role(&roles, RoleKind::Maintainer) && !is_role(&roles, RoleKind::Reviewer)
-                }
-                WhoMay::Maintainer => is_role(&roles, RoleKind::Maintainer),
-                WhoMay::Reviewer => is_role(&roles, RoleKind::Reviewer),
-            });
-            if !allowed {
-                continue;
-            }
-            if let Some(line) = lines.iter().find(|l| {
-                rule.phrases
-                    .iter()
-                    .any(|p| l.to_lowercase().contains(p.as_str()))
-            }) {
-                verdicts.push((rule.kind, evidence(rule.kind.as_str(), mail, line)));
-                kinds_here.push(rule.kind);
-                if rule.kind == VerdictKind::Rejected {
-                    grounds = lines
-                        .iter()
-                        .filter(|l| {
-                            !rule
-                                .phrases
-                                .iter()
-                                .any(|p| l.to_lowercase().contains(p.as_str()))
-                        })
-                        .map(|l| l.to_string())
-                        .collect();
-                }
-            }
-        }
-        // A maintainer's Nacked-by is a rejection too.
-        if is_role(&roles, RoleKind::Maintainer) {
-            for t in trailers::parse(&mail.body)
-                .iter()
-                .filter(|t| t.kind == "Nacked-by")
-            {
-                let kind = VerdictKind::Rejected;
-                verdicts.push((kind, evidence(kind.as_str(), mail, &t.line)));
-            }
-        }
-        if !kinds_here
-            .iter()
-            .any(|k| rules.questions.skip_verdicts.contains(k))
-        {
+        verdicts.extend(said.found);
+        if !said.argues {
             for line in lines.iter().filter(|l| l.ends_with('?')) {
-                questions.push((evidence("question", mail, line), mail));
+                questions.push((view.evidence("question", mail, line), mail));
             }
         }
     }
+    let open_questions = view.open_questions(&replies, questions);
 
-    // A question is answered once the author side writes below it in
-    // the thread (a reply to it, or to anything that replies to it).
-    let answered: HashSet<&str> = replies
-        .iter()
-        .filter(|m| author_emails.contains(&canon(maintainers, &m.from_email)))
-        .flat_map(|m| thread.ancestors(&m.message_id))
-        .map(|a| a.message_id.as_str())
-        .collect();
-    let open_questions = questions
-        .into_iter()
-        .filter(|(_, asked)| !answered.contains(asked.message_id.as_str()))
-        .map(|(e, _)| e)
-        .collect();
-
-    // The state: the latest decisive verdict wins.
+    // The latest decisive verdict wins.
     let decisive = verdicts
         .iter()
         .rev()
         .find(|(kind, _)| kind.is_decisive())
         .cloned();
-    let state = if superseded {
-        Standing::Superseded
-    } else if let Some((kind, _)) = &decisive {
-        match kind {
-            VerdictKind::Rejected => Standing::Rejected,
-            VerdictKind::Accepted => Standing::Accepted,
-            _ => Standing::ChangesRequested,
-        }
-    } else if replies
-        .iter()
-        .any(|m| !author_emails.contains(&canon(maintainers, &m.from_email)))
-    {
-        Standing::UnderReview
-    } else {
-        Standing::New
-    };
+    let others_replied = replies.iter().any(|m| !view.is_author(m));
+    let state = standing(
+        superseded,
+        decisive.as_ref().map(|(k, _)| *k),
+        others_replied,
+    );
     if decisive
         .as_ref()
         .is_none_or(|(kind, _)| *kind != VerdictKind::Rejected)
@@ -414,7 +502,7 @@ fn revision_state(
             decisive.map(|(_, e)| e)
         },
         posted: first.map(|m| m.date.clone()).unwrap_or_default(),
-        authors,
+        authors: author_names(posts),
         files,
         patches,
         verdicts: verdicts.into_iter().map(|(_, e)| e).collect(),
