@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use git2::{DiffOptions, EmailCreateOptions, Repository, Sort, StatusOptions};
 
-use super::manifest::{Manifest, ManifestFile, NewRevision};
+use super::manifest::{Manifest, ManifestFile, ManifestRevision, NewRevision};
 use crate::review::ReviewState;
 
 /// What `revise` needs.
@@ -239,90 +239,18 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
     let previous = manifest.latest().cloned();
     let version = previous.as_ref().map_or(1, |p| p.version + 1);
     let dir = series_dir.join(format!("v{version}"));
-    let manifest_path = series_dir.join("series.toml");
-    let pending = manifest_path.with_extension("toml.revise-pending");
-    if dir.exists() && pending.exists() {
-        // A revise died between placing the directory and recording it:
-        // the manifest is the commit point, so the directory goes.
-        let _ = writeln!(
-            progress,
-            "patchctl: removing {}, left by an interrupted revise that never recorded it",
-            dir.display()
-        );
-        fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
-        fs::remove_file(&pending)
-            .with_context(|| format!("cannot remove {}", pending.display()))?;
-    }
-    if dir.exists() {
-        bail!(
-            "{} exists already but series.toml does not list v{version}: remove the directory or record it in series.toml",
-            dir.display()
-        );
-    }
+    let pending = series_dir
+        .join(super::manifest::FILE)
+        .with_extension("toml.revise-pending");
+    undo_interrupted_run(&dir, &pending, version, progress)?;
     let repo = Repository::open(opts.tree).with_context(|| {
         format!(
             "{} is not a git repository: expected the kernel tree holding the branch",
             opts.tree.display()
         )
     })?;
-    check_clean(&repo)?;
-    if opts.head == "HEAD" && repo.head_detached().unwrap_or(false) {
-        bail!(
-            "HEAD is detached in {}: check out the series' branch, or name it with --head <branch>",
-            opts.tree.display()
-        );
-    }
-    let base = repo
-        .revparse_single(opts.base)
-        .with_context(|| {
-            format!(
-                "base {:?} does not exist in {}",
-                opts.base,
-                opts.tree.display()
-            )
-        })?
-        .peel_to_commit()?;
-    let head = repo
-        .revparse_single(opts.head)
-        .with_context(|| {
-            format!(
-                "branch {:?} does not exist in {}",
-                opts.head,
-                opts.tree.display()
-            )
-        })?
-        .peel_to_commit()?;
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-    walk.push(head.id())?;
-    walk.hide(base.id())?;
-    let commits: Vec<git2::Commit> = walk
-        .map(|oid| Ok(repo.find_commit(oid?)?))
-        .collect::<Result<_>>()?;
-    if commits.is_empty() {
-        bail!(
-            "{}..{} holds no commits: nothing to send",
-            opts.base,
-            opts.head
-        );
-    }
-    let total = commits.len();
-    if total > 1 && opts.cover.is_none() {
-        bail!("{total} patches need a cover letter: give its title and text");
-    }
-
-    let mut changelog = String::new();
-    for c in &opts.changes {
-        changelog.push_str(&format!("v{version}: {c}\n"));
-    }
-    if let Some(id) = previous.as_ref().and_then(|p| p.message_id.as_ref()) {
-        changelog.push_str(&format!(
-            "v{}: {}/r/{}\n",
-            version - 1,
-            opts.lore.trim_end_matches('/'),
-            id
-        ));
-    }
+    let range = SeriesRange::read(&repo, opts)?;
+    let changelog = changelog(opts, previous.as_ref(), version);
 
     let partial = series_dir.join(format!(".v{version}.partial"));
     if partial.exists() {
@@ -330,135 +258,19 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
     }
     fs::create_dir_all(&partial)?;
     let result = (|| -> Result<Revised> {
-        let mut files = Vec::new();
-        for (i, commit) in commits.iter().enumerate() {
-            let parent = commit
-                .parent(0)
-                .context("a root commit cannot be a patch")?;
-            let mut diff_opts = DiffOptions::new();
-            let diff = repo.diff_tree_to_tree(
-                Some(&parent.tree()?),
-                Some(&commit.tree()?),
-                Some(&mut diff_opts),
-            )?;
-            let message = commit.message().context("commit message is not UTF-8")?;
-            let summary = commit
-                .summary()
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_string();
-            let body = message
-                .split_once('\n')
-                .map_or("", |(_, b)| b)
-                .trim_start_matches('\n');
-            let body = add_trailers(body, &collected(opts.review, &summary));
-            let mut eopts = EmailCreateOptions::new();
-            eopts
-                .reroll_number(version as usize)
-                .always_number(total > 1);
-            let email = git2::Email::from_diff(
-                &diff,
-                i + 1,
-                total,
-                &commit.id(),
-                summary.as_str(),
-                body.as_str(),
-                &commit.author(),
-                &mut eopts,
-            )?;
-            let text = String::from_utf8_lossy(email.as_slice()).into_owned();
-            let text = insert_changelog(&text, &changelog);
-            let name = format!(
-                "v{version}-{:04}-{}.patch",
-                i + 1,
-                crate::mail::patch::file_slug(&summary, FORMAT_PATCH_SLUG_LEN)
-            );
-            let path = partial.join(&name);
-            fs::write(&path, &text)?;
-            files.push(path);
-        }
-        // Recipients from the tree's own get_maintainer.pl, then headers.
-        let mut to = Vec::new();
-        let mut cc = Vec::new();
-        for f in &files {
-            let (t, c) = recipients(opts.tree, f)?;
-            for x in t {
-                crate::util::push_unique(&mut to, x);
-            }
-            for x in c {
-                crate::util::push_unique(&mut cc, x);
-            }
-        }
-        for x in &opts.extra_cc {
-            crate::util::push_unique(&mut cc, x.clone());
-        }
-        // One line per address: get_maintainer.pl quotes names, mail does not.
-        let mut seen = std::collections::HashSet::new();
-        to.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
-        cc.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
-        let mut headers = vec![
-            ("To".to_string(), to.clone()),
-            ("Cc".to_string(), cc.clone()),
-        ];
-        if let Some(id) = &opts.in_reply_to {
-            headers.push(("In-Reply-To".to_string(), vec![format!("<{id}>")]));
-        }
+        let mut files = write_patch_mails(&repo, &range, opts, version, &changelog, &partial)?;
+        let headers = headers(opts, &files)?;
         if let Some((title, text)) = &opts.cover {
-            let stats = repo
-                .diff_tree_to_tree(Some(&base.tree()?), Some(&head.tree()?), None)?
-                .stats()?;
-            let diffstat = stats.to_buf(git2::DiffStatsFormat::FULL, 72)?;
-            let mut body = format!(
-                "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [PATCH v{version} 0/{total}] {title}\n\n{}\n",
-                head.committer(),
-                crate::mail::date::rfc2822_now(),
-                text.trim_end()
-            );
-            if let Some(table) = &opts.measured {
-                body.push_str(&format!("\n{}\n", table.trim_end()));
-            }
-            if !changelog.is_empty() {
-                body.push_str(&format!("\nChanges:\n{changelog}"));
-            }
-            body.push('\n');
-            for c in &commits {
-                body.push_str(&format!(
-                    "  {}\n",
-                    c.summary().ok().flatten().unwrap_or_default()
-                ));
-            }
-            body.push_str(&format!(
-                "\n{}\n-- \npatchctl {}\n",
-                String::from_utf8_lossy(&diffstat),
-                env!("CARGO_PKG_VERSION")
-            ));
+            let cover = cover_letter(&repo, &range, opts, version, &changelog, title, text)?;
             let path = partial.join(format!("v{version}-0000-cover-letter.patch"));
-            fs::write(&path, body)?;
+            fs::write(&path, cover)?;
             files.insert(0, path);
         }
         for f in &files {
             let text = fs::read_to_string(f)?;
             fs::write(f, insert_headers(&text, &headers))?;
         }
-        let mut reports = Vec::new();
-        let mut failed = Vec::new();
-        for f in files
-            .iter()
-            .filter(|f| !f.ends_with(format!("v{version}-0000-cover-letter.patch")))
-        {
-            let (errors, summary, text) = checkpatch(opts.tree, f)?;
-            if errors > 0 {
-                failed.push(format!("{}:\n{text}", f.display()));
-            }
-            reports.push((f.clone(), summary));
-        }
-        if !failed.is_empty() && !opts.allow_checkpatch_errors {
-            bail!(
-                "checkpatch.pl --strict found errors:\n{}",
-                failed.join("\n")
-            );
-        }
+        let reports = check_patches(opts, &files, version)?;
         Ok(Revised {
             version,
             dir: dir.clone(),
@@ -466,35 +278,318 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
             checkpatch: reports,
         })
     })();
-    let mut revised = match result {
+    let revised = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = fs::remove_dir_all(&partial);
             return Err(e);
         }
     };
-    // Record the revision in the manifest (no Message-ID until posted).
-    // The new manifest is written beside the old one before the directory
-    // moves in, so that a run killed between the two renames is undone by
-    // the next one (see above); renaming it over series.toml commits.
-    let mut manifest_file = ManifestFile::open(&series_dir)?;
-    manifest_file.add_revision(&NewRevision {
-        version,
-        directory: format!("v{version}"),
-        timed_loop: opts.timed_loop.clone(),
-        changes: opts.changes.clone(),
-    })?;
-    let tmp = pending;
-    manifest_file.save_pending(&tmp)?;
+    commit_revision(&series_dir, opts, revised, &partial, &pending)
+}
+
+/// A revise that died between placing its directory and recording it is
+/// undone (the manifest is the commit point); a directory the manifest
+/// does not list for any other reason is refused.
+fn undo_interrupted_run(
+    dir: &Path,
+    pending: &Path,
+    version: u32,
+    progress: &mut dyn std::io::Write,
+) -> Result<()> {
+    if dir.exists() && pending.exists() {
+        let _ = writeln!(
+            progress,
+            "patchctl: removing {}, left by an interrupted revise that never recorded it",
+            dir.display()
+        );
+        fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+        fs::remove_file(pending).with_context(|| format!("cannot remove {}", pending.display()))?;
+    }
+    if dir.exists() {
+        bail!(
+            "{} exists already but series.toml does not list v{version}: remove the directory or record it in series.toml",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// The series as commits: base..head of a clean tree, oldest first.
+struct SeriesRange<'r> {
+    base: git2::Commit<'r>,
+    head: git2::Commit<'r>,
+    commits: Vec<git2::Commit<'r>>,
+}
+
+impl<'r> SeriesRange<'r> {
+    fn read(repo: &'r Repository, opts: &ReviseOptions) -> Result<SeriesRange<'r>> {
+        check_clean(repo)?;
+        if opts.head == "HEAD" && repo.head_detached().unwrap_or(false) {
+            bail!(
+                "HEAD is detached in {}: check out the series' branch, or name it with --head <branch>",
+                opts.tree.display()
+            );
+        }
+        let find = |what: &str, rev: &str| -> Result<git2::Commit<'r>> {
+            Ok(repo
+                .revparse_single(rev)
+                .with_context(|| {
+                    format!("{what} {rev:?} does not exist in {}", opts.tree.display())
+                })?
+                .peel_to_commit()?)
+        };
+        let base = find("base", opts.base)?;
+        let head = find("branch", opts.head)?;
+        let mut walk = repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        walk.push(head.id())?;
+        walk.hide(base.id())?;
+        let commits: Vec<git2::Commit> = walk
+            .map(|oid| Ok(repo.find_commit(oid?)?))
+            .collect::<Result<_>>()?;
+        if commits.is_empty() {
+            bail!(
+                "{}..{} holds no commits: nothing to send",
+                opts.base,
+                opts.head
+            );
+        }
+        if commits.len() > 1 && opts.cover.is_none() {
+            bail!(
+                "{} patches need a cover letter: give its title and text",
+                commits.len()
+            );
+        }
+        Ok(SeriesRange {
+            base,
+            head,
+            commits,
+        })
+    }
+}
+
+/// The changelog below `---`: this revision's changes, and a link to the
+/// previous revision once it was posted.
+fn changelog(opts: &ReviseOptions, previous: Option<&ManifestRevision>, version: u32) -> String {
+    let mut changelog = String::new();
+    for c in &opts.changes {
+        changelog.push_str(&format!("v{version}: {c}\n"));
+    }
+    if let Some(id) = previous.and_then(|p| p.message_id.as_ref()) {
+        changelog.push_str(&format!(
+            "v{}: {}/r/{}\n",
+            version - 1,
+            opts.lore.trim_end_matches('/'),
+            id
+        ));
+    }
+    changelog
+}
+
+/// One `git format-patch`-form mail per commit, with the review's
+/// trailers and the changelog, written into `dir`.
+fn write_patch_mails(
+    repo: &Repository,
+    range: &SeriesRange,
+    opts: &ReviseOptions,
+    version: u32,
+    changelog: &str,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    let total = range.commits.len();
+    let mut files = Vec::new();
+    for (i, commit) in range.commits.iter().enumerate() {
+        let parent = commit
+            .parent(0)
+            .context("a root commit cannot be a patch")?;
+        let mut diff_opts = DiffOptions::new();
+        let diff = repo.diff_tree_to_tree(
+            Some(&parent.tree()?),
+            Some(&commit.tree()?),
+            Some(&mut diff_opts),
+        )?;
+        let message = commit.message().context("commit message is not UTF-8")?;
+        let summary = commit
+            .summary()
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_string();
+        let body = message
+            .split_once('\n')
+            .map_or("", |(_, b)| b)
+            .trim_start_matches('\n');
+        let body = add_trailers(body, &collected(opts.review, &summary));
+        let mut eopts = EmailCreateOptions::new();
+        eopts
+            .reroll_number(version as usize)
+            .always_number(total > 1);
+        let email = git2::Email::from_diff(
+            &diff,
+            i + 1,
+            total,
+            &commit.id(),
+            summary.as_str(),
+            body.as_str(),
+            &commit.author(),
+            &mut eopts,
+        )?;
+        let text = String::from_utf8_lossy(email.as_slice()).into_owned();
+        let text = insert_changelog(&text, changelog);
+        let name = format!(
+            "v{version}-{:04}-{}.patch",
+            i + 1,
+            crate::mail::patch::file_slug(&summary, FORMAT_PATCH_SLUG_LEN)
+        );
+        let path = dir.join(&name);
+        fs::write(&path, &text)?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// To and Cc from the tree's own get_maintainer.pl for every patch, plus
+/// the previous thread's participants, one line per address; and
+/// In-Reply-To when asked.
+fn headers(opts: &ReviseOptions, files: &[PathBuf]) -> Result<Vec<(String, Vec<String>)>> {
+    let mut to = Vec::new();
+    let mut cc = Vec::new();
+    for f in files {
+        let (t, c) = recipients(opts.tree, f)?;
+        for x in t {
+            crate::util::push_unique(&mut to, x);
+        }
+        for x in c {
+            crate::util::push_unique(&mut cc, x);
+        }
+    }
+    for x in &opts.extra_cc {
+        crate::util::push_unique(&mut cc, x.clone());
+    }
+    // One line per address: get_maintainer.pl quotes names, mail does not.
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
+    cc.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
+    let mut headers = vec![("To".to_string(), to), ("Cc".to_string(), cc)];
+    if let Some(id) = &opts.in_reply_to {
+        headers.push(("In-Reply-To".to_string(), vec![format!("<{id}>")]));
+    }
+    Ok(headers)
+}
+
+/// The cover letter: the text, the measured table, the changelog, the
+/// shortlog and the diffstat of base..head.
+fn cover_letter(
+    repo: &Repository,
+    range: &SeriesRange,
+    opts: &ReviseOptions,
+    version: u32,
+    changelog: &str,
+    title: &str,
+    text: &str,
+) -> Result<String> {
+    let total = range.commits.len();
+    let stats = repo
+        .diff_tree_to_tree(Some(&range.base.tree()?), Some(&range.head.tree()?), None)?
+        .stats()?;
+    let diffstat = stats.to_buf(git2::DiffStatsFormat::FULL, 72)?;
+    let mut body = format!(
+        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [PATCH v{version} 0/{total}] {title}\n\n{}\n",
+        range.head.committer(),
+        crate::mail::date::rfc2822_now(),
+        text.trim_end()
+    );
+    if let Some(table) = &opts.measured {
+        body.push_str(&format!("\n{}\n", table.trim_end()));
+    }
+    if !changelog.is_empty() {
+        body.push_str(&format!("\nChanges:\n{changelog}"));
+    }
+    body.push('\n');
+    for c in &range.commits {
+        body.push_str(&format!(
+            "  {}\n",
+            c.summary().ok().flatten().unwrap_or_default()
+        ));
+    }
+    body.push_str(&format!(
+        "\n{}\n-- \npatchctl {}\n",
+        String::from_utf8_lossy(&diffstat),
+        env!("CARGO_PKG_VERSION")
+    ));
+    Ok(body)
+}
+
+/// checkpatch.pl --strict on every patch (not the cover letter): its
+/// summary per patch; errors fail unless allowed.
+fn check_patches(
+    opts: &ReviseOptions,
+    files: &[PathBuf],
+    version: u32,
+) -> Result<Vec<(PathBuf, String)>> {
+    let mut reports = Vec::new();
+    let mut failed = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| !f.ends_with(format!("v{version}-0000-cover-letter.patch")))
+    {
+        let (errors, summary, text) = checkpatch(opts.tree, f)?;
+        if errors > 0 {
+            failed.push(format!("{}:\n{text}", f.display()));
+        }
+        reports.push((f.clone(), summary));
+    }
+    if !failed.is_empty() && !opts.allow_checkpatch_errors {
+        bail!(
+            "checkpatch.pl --strict found errors:\n{}",
+            failed.join("\n")
+        );
+    }
+    Ok(reports)
+}
+
+/// Moves the written revision in and records it in the manifest (no
+/// Message-ID until posted). The new manifest is written beside the old
+/// one before the directory moves in, so that a run killed between the
+/// two renames is undone by the next one; renaming it over series.toml
+/// commits.
+fn commit_revision(
+    series_dir: &Path,
+    opts: &ReviseOptions,
+    mut revised: Revised,
+    partial: &Path,
+    pending: &Path,
+) -> Result<Revised> {
+    let dir = revised.dir.clone();
+    let staged = (|| -> Result<ManifestFile> {
+        let mut file = ManifestFile::open(series_dir)?;
+        file.add_revision(&NewRevision {
+            version: revised.version,
+            directory: format!("v{}", revised.version),
+            timed_loop: opts.timed_loop.clone(),
+            changes: opts.changes.clone(),
+        })?;
+        file.save_pending(pending)?;
+        Ok(file)
+    })();
+    let manifest_file = match staged {
+        Ok(file) => file,
+        Err(e) => {
+            let _ = fs::remove_file(pending);
+            let _ = fs::remove_dir_all(partial);
+            return Err(e);
+        }
+    };
     crate::failpoint::hit("revise:before-dir");
-    if let Err(e) = fs::rename(&partial, &dir) {
-        let _ = fs::remove_file(&tmp);
-        let _ = fs::remove_dir_all(&partial);
+    if let Err(e) = fs::rename(partial, &dir) {
+        let _ = fs::remove_file(pending);
+        let _ = fs::remove_dir_all(partial);
         return Err(e)
             .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()));
     }
     crate::failpoint::hit("revise:before-manifest");
-    if let Err(e) = fs::rename(&tmp, &manifest_path) {
+    if let Err(e) = fs::rename(pending, manifest_file.path()) {
         let _ = fs::remove_dir_all(&dir);
         return Err(e).context("cannot update series.toml; the new revision was removed again");
     }
