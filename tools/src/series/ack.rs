@@ -177,9 +177,74 @@ fn with_change_id(message: &str, id: &str) -> String {
     }
 }
 
-/// Makes the picks. The files are written beside `out` and swapped in at
-/// the end; the scratch worktree is removed whatever happens.
+/// Makes the picks: each patch as a commit on `onto` in a scratch
+/// worktree, written as patch files into `out` in one swap, and left on
+/// `branch` (made last, in one step) when asked. A killed run leaves
+/// everything as before or as after; the next run cleans its scratch.
 pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<PathBuf>> {
+    let patches = read_patches(opts)?;
+    let onto = opts
+        .base
+        .revparse_single(opts.onto)
+        .with_context(|| format!("{:?} does not exist in the kernel repository", opts.onto))?
+        .peel_to_commit()?;
+    remove_stale_scratch(opts.base, opts.scratch, opts.out, progress);
+    if let Some(wanted) = opts.branch {
+        if opts
+            .base
+            .find_branch(wanted, git2::BranchType::Local)
+            .is_ok()
+        {
+            bail!("branch {wanted} exists already: picks never rewrite a branch; name a new one");
+        }
+    }
+    // The picks are made on a scratch branch; the branch asked for appears
+    // only when every pick is made, in one step.
+    let scratch = Scratch::new(opts);
+    let branch = opts.base.branch(&scratch.branch, &onto, false)?;
+    let result = (|| -> Result<Vec<PathBuf>> {
+        let repo = scratch.add_worktree(opts, &branch)?;
+        let partial = opts.out.with_extension("partial");
+        if partial.exists() {
+            fs::remove_dir_all(&partial)?;
+        }
+        fs::create_dir_all(&partial)?;
+        let earlier_ids = earlier_change_ids(opts.out);
+        let picker = Signature::now(opts.picker.0, opts.picker.1)?;
+        let mut files = Vec::new();
+        for (i, (path, patch)) in patches.iter().enumerate() {
+            let commit = make_pick(&repo, opts, i, path, patch, &earlier_ids, &picker)?;
+            let subject = commit
+                .summary()
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .to_string();
+            let email = git2::Email::from_commit(&commit, &mut EmailCreateOptions::new())?;
+            let name = format!(
+                "{:04}-{}.patch",
+                i + 1,
+                patch::file_slug(&subject, ACK_SLUG_LEN)
+            );
+            fs::write(partial.join(&name), email.as_slice())?;
+            files.push(opts.out.join(name));
+        }
+        swap_in(&partial, opts.out)?;
+        // Last, in one step: the branch asked for. A run killed before it
+        // leaves no branch, and running again makes the same picks.
+        if let Some(wanted) = opts.branch {
+            let head = opts.base.find_commit(repo.head()?.peel_to_commit()?.id())?;
+            crate::failpoint::hit("ack:before-branch");
+            opts.base.branch(wanted, &head, false)?;
+        }
+        Ok(files)
+    })();
+    scratch.remove(opts);
+    result
+}
+
+/// The revision's patches, parsed, after the checks a pick needs first.
+fn read_patches(opts: &AckOptions) -> Result<Vec<(PathBuf, MailPatch)>> {
     if opts.bug.trim().is_empty() {
         bail!("a pick needs --bug: the Android tracking bug the picker was given");
     }
@@ -198,132 +263,110 @@ pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<P
             opts.message_ids.len()
         );
     }
-    let earlier_ids = earlier_change_ids(opts.out);
-    let onto = opts
-        .base
-        .revparse_single(opts.onto)
-        .with_context(|| format!("{:?} does not exist in the kernel repository", opts.onto))?
-        .peel_to_commit()?;
-    remove_stale_scratch(opts.base, opts.scratch, opts.out, progress);
-    let name = format!("{SCRATCH_PREFIX}{}", std::process::id());
-    // The picks are made on a scratch branch; the branch asked for appears
-    // only when every pick is made, in one step.
-    let branch_name = format!("patchctl/{name}");
-    if let Some(wanted) = opts.branch {
-        if opts
-            .base
-            .find_branch(wanted, git2::BranchType::Local)
-            .is_ok()
-        {
-            bail!("branch {wanted} exists already: picks never rewrite a branch; name a new one");
+    Ok(patches)
+}
+
+/// The scratch worktree and branch of this run, named with its pid.
+struct Scratch {
+    name: String,
+    branch: String,
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(opts: &AckOptions) -> Scratch {
+        let name = format!("{SCRATCH_PREFIX}{}", std::process::id());
+        Scratch {
+            branch: format!("patchctl/{name}"),
+            dir: opts.scratch.join(&name),
+            name,
         }
     }
-    let branch = opts.base.branch(&branch_name, &onto, false)?;
-    let scratch = opts.scratch.join(&name);
-    let mut wopts = WorktreeAddOptions::new();
-    wopts.reference(Some(branch.get()));
-    let result = (|| -> Result<Vec<PathBuf>> {
+
+    fn add_worktree(&self, opts: &AckOptions, branch: &git2::Branch) -> Result<Repository> {
         // On a fresh cache the scratch folder does not exist yet.
         fs::create_dir_all(opts.scratch)
             .with_context(|| format!("cannot create {}", opts.scratch.display()))?;
+        let mut wopts = WorktreeAddOptions::new();
+        wopts.reference(Some(branch.get()));
         opts.base
-            .worktree(&name, &scratch, Some(&wopts))
-            .with_context(|| format!("cannot add a worktree at {}", scratch.display()))?;
-        let repo = Repository::open(&scratch)?;
-        let picker = Signature::now(opts.picker.0, opts.picker.1)?;
-        let partial = opts.out.with_extension("partial");
-        if partial.exists() {
-            fs::remove_dir_all(&partial)?;
-        }
-        fs::create_dir_all(&partial)?;
-        let mut files = Vec::new();
-        for (i, (path, patch)) in patches.iter().enumerate() {
-            let link = opts
-                .message_ids
-                .get(i)
-                .map(|id| format!("{}/r/{}", opts.lore.trim_end_matches('/'), id));
-            let mut pick = patch.clone();
-            pick.message = pick_message(patch, &opts.kind, opts.bug, link.as_deref(), opts.picker);
-            let first = tree::am(&repo, path, &pick)?;
-            // Gerrit's hook sees the commit as made; the Change-Id goes in
-            // with the same tree, parent, author and committer.
-            let commit = repo.find_commit(first)?;
-            // A patch picked before keeps its Change-Id: Gerrit then sees a
-            // new patch set of the same change, not a new change.
-            let earlier = earlier_ids
-                .iter()
-                .find(|(s, _)| *s == patch.subject)
-                .map(|(_, id)| id.clone());
-            let id = earlier.unwrap_or_else(|| {
-                change_id(
-                    commit.tree_id(),
-                    commit.parent_id(0).ok(),
-                    &ident(&commit.author()),
-                    &ident(&picker),
-                    commit.message().unwrap_or_default(),
-                )
-            });
-            let message = with_change_id(commit.message().unwrap_or_default(), &id);
-            let amended = commit.amend(
-                Some("HEAD"),
-                None,
-                Some(&picker),
-                None,
-                Some(&message),
-                None,
-            )?;
-            let commit = repo.find_commit(amended)?;
-            let mut eopts = EmailCreateOptions::new();
-            let email = git2::Email::from_commit(&commit, &mut eopts)?;
-            let subject = commit
-                .summary()
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_string();
-            let file = partial.join(format!(
-                "{:04}-{}.patch",
-                i + 1,
-                patch::file_slug(&subject, ACK_SLUG_LEN)
-            ));
-            fs::write(&file, email.as_slice())?;
-            files.push(opts.out.join(file.file_name().expect("a file")));
-        }
-        // Swap the new picks in whole; a run killed between the renames is
-        // put back by the next one (remove_stale_scratch).
-        let old = opts.out.with_extension("old");
-        if old.exists() {
-            fs::remove_dir_all(&old)?;
-        }
-        if opts.out.exists() {
-            fs::rename(opts.out, &old)?;
-        }
-        crate::failpoint::hit("ack:between-renames");
-        fs::rename(&partial, opts.out)?;
-        if old.exists() {
-            fs::remove_dir_all(&old)?;
-        }
-        // Last, in one step: the branch asked for. A run killed before it
-        // leaves no branch, and running again makes the same picks.
-        if let Some(wanted) = opts.branch {
-            let head = opts.base.find_commit(repo.head()?.peel_to_commit()?.id())?;
-            crate::failpoint::hit("ack:before-branch");
-            opts.base.branch(wanted, &head, false)?;
-        }
-        Ok(files)
-    })();
-    // The scratch worktree and branch go; a branch asked for was made above.
-    let _ = fs::remove_dir_all(&scratch);
-    if let Ok(wt) = opts.base.find_worktree(&name) {
-        let mut prune = git2::WorktreePruneOptions::new();
-        prune.valid(true).working_tree(true);
-        let _ = wt.prune(Some(&mut prune));
+            .worktree(&self.name, &self.dir, Some(&wopts))
+            .with_context(|| format!("cannot add a worktree at {}", self.dir.display()))?;
+        Ok(Repository::open(&self.dir)?)
     }
-    if let Ok(mut b) = opts.base.find_branch(&branch_name, git2::BranchType::Local) {
-        let _ = b.delete();
+
+    /// The scratch worktree and branch go; a branch asked for is kept.
+    fn remove(&self, opts: &AckOptions) {
+        let _ = fs::remove_dir_all(&self.dir);
+        if let Ok(wt) = opts.base.find_worktree(&self.name) {
+            let mut prune = git2::WorktreePruneOptions::new();
+            prune.valid(true).working_tree(true);
+            let _ = wt.prune(Some(&mut prune));
+        }
+        if let Ok(mut b) = opts.base.find_branch(&self.branch, git2::BranchType::Local) {
+            let _ = b.delete();
+        }
+        let _ = fs::remove_dir_all(opts.out.with_extension("partial"));
     }
-    let _ = fs::remove_dir_all(opts.out.with_extension("partial"));
-    result
+}
+
+/// Patch `i` as a pick: applied as `git am` would, with the pick's
+/// message, then amended with its Change-Id and the picker as committer.
+fn make_pick<'r>(
+    repo: &'r Repository,
+    opts: &AckOptions,
+    i: usize,
+    path: &Path,
+    patch: &MailPatch,
+    earlier_ids: &[(String, String)],
+    picker: &Signature,
+) -> Result<git2::Commit<'r>> {
+    let link = opts
+        .message_ids
+        .get(i)
+        .map(|id| format!("{}/r/{}", opts.lore.trim_end_matches('/'), id));
+    let mut pick = patch.clone();
+    pick.message = pick_message(patch, &opts.kind, opts.bug, link.as_deref(), opts.picker);
+    let first = tree::am(repo, path, &pick)?;
+    // Gerrit's hook sees the commit as made; the Change-Id goes in with
+    // the same tree, parent, author and committer.
+    let commit = repo.find_commit(first)?;
+    // A patch picked before keeps its Change-Id: Gerrit then sees a new
+    // patch set of the same change, not a new change.
+    let earlier = earlier_ids
+        .iter()
+        .find(|(s, _)| *s == patch.subject)
+        .map(|(_, id)| id.clone());
+    let id = earlier.unwrap_or_else(|| {
+        change_id(
+            commit.tree_id(),
+            commit.parent_id(0).ok(),
+            &ident(&commit.author()),
+            &ident(picker),
+            commit.message().unwrap_or_default(),
+        )
+    });
+    let message = with_change_id(commit.message().unwrap_or_default(), &id);
+    let amended = commit.amend(Some("HEAD"), None, Some(picker), None, Some(&message), None)?;
+    Ok(repo.find_commit(amended)?)
+}
+
+/// Swaps the new picks in whole; a run killed between the renames is put
+/// back by the next one (remove_stale_scratch).
+fn swap_in(partial: &Path, out: &Path) -> Result<()> {
+    let old = out.with_extension("old");
+    if old.exists() {
+        fs::remove_dir_all(&old)?;
+    }
+    if out.exists() {
+        fs::rename(out, &old)?;
+    }
+    crate::failpoint::hit("ack:between-renames");
+    fs::rename(partial, out)?;
+    if old.exists() {
+        fs::remove_dir_all(&old)?;
+    }
+    Ok(())
 }
 
 /// Pick file names keep 60 characters of the subject, prefix included.
