@@ -15,8 +15,11 @@ KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/convert.c \
 KUNIT_ARCHES ?= um,arm64
 KUNIT_REVISIONS ?= baseline,v1,v2,android
 PATCHCTL := target/release/patchctl
+# Where a run's figures go (ignored by git); `make record` copies them into
+# the committed record, results/, only when asked.
+RUN_DIR := target/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-selftest fuzz patchctl clean help
+.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-selftest fuzz patchctl record clean help
 
 all: test
 
@@ -28,6 +31,7 @@ help:
 	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
+	@echo "make record - copy the last run's figures ($(RUN_DIR)) into the committed record, results/"
 
 deps:
 	scripts/deps.sh all
@@ -78,7 +82,7 @@ kunit-kasan: patchctl
 	scripts/deps.sh kunit
 	$(PATCHCTL) kunit --kasan --arch um --revision $(KASAN_REVISIONS)
 
-# Every fuzz target for a bounded time; figures in results/fuzz.json.
+# Every fuzz target for a bounded time; figures in $(RUN_DIR)/fuzz.json.
 FUZZ_SECONDS ?= 45
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -91,9 +95,16 @@ kunit-selftest:
 bench:
 	scripts/deps.sh userspace
 	$(CARGO) bench -p rust-heap --bench sgvmap
-	$(CARGO) run --quiet -p patchctl -- bench --output results/bench-userspace.json
+	$(CARGO) run --quiet -p patchctl -- bench --output $(RUN_DIR)/bench-userspace.json
 	@echo "== review state of a 1,000-message thread (parse + derive) =="
 	$(CARGO) bench -p patchctl --bench review
+
+# Runs write to $(RUN_DIR); the committed record changes only here.
+record:
+	@test -d $(RUN_DIR) || { echo "record: no run in $(RUN_DIR): run make kunit, make fuzz or make bench first" >&2; exit 1; }
+	@n=0; for f in $(RUN_DIR)/results/*.json $(RUN_DIR)/fuzz.json $(RUN_DIR)/bench-userspace.json; do \
+		[ -f "$$f" ] || continue; cp "$$f" results/; n=$$((n + 1)); echo "record: $$f -> results/"; \
+	done; echo "record: $$n file(s) copied; review with git diff results/ and commit"
 
 clean:
 	$(CARGO) clean

@@ -33,7 +33,10 @@ export CARGO_TARGET_DIR="$cache/fuzz-target"
 host=$(rustc -vV | sed -n "s/^host: //p")
 bin="$CARGO_TARGET_DIR/$host/release"
 work="$cache/fuzz"
-mkdir -p "$work" results
+# Figures of this run go beside the build, not into the tracked record
+# (results/): `make record` copies them there when asked.
+out="target/patchctl"
+mkdir -p "$work" "$out"
 
 echo "== fuzz: building the targets with AddressSanitizer ==" >&2
 (cd fuzz && cargo fuzz build -s address)
@@ -109,7 +112,8 @@ machine="$(uname -m), $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpui
 		printf '    %s%s\n' "${records[$i]}" "$sep"
 	done
 	printf '  ]\n}\n'
-} >results/fuzz.json.tmp
-mv results/fuzz.json.tmp results/fuzz.json
+} >"$out/fuzz.json.tmp"
+mv "$out/fuzz.json.tmp" "$out/fuzz.json"
+echo "fuzz: figures in $out/fuzz.json (make record copies them into results/)" >&2
 echo "fuzz: figures in results/fuzz.json" >&2
 exit "$failed"

@@ -16,7 +16,8 @@ use patchctl::kernel::{table, Arch, Flavor};
 /// QEMU) in a build directory per arch and flavour, so a revision costs
 /// only what it changes. The KTAP it prints is
 /// parsed: any failed or missing case fails the command. Figures go to
-/// results/kunit-<series>-<revision>-<arch>.json and into one comparison table.
+/// target/patchctl/results/kunit-<series>-<revision>-<arch>.json (see --results)
+/// and into one comparison table.
 ///
 /// Trees and build directories live in ~/.cache/patchctl and are reused.
 #[derive(clap::Args)]
@@ -41,8 +42,10 @@ pub struct Args {
     /// Parallel make jobs.
     #[arg(long, default_value_t = std::thread::available_parallelism().map_or(2, |n| n.get()))]
     jobs: usize,
-    /// Where the JSON results go.
-    #[arg(long, default_value = "results")]
+    /// Where this run's JSON results go. Not the committed record
+    /// (results/): `make record` copies a run there when asked, so that
+    /// running the tests leaves the checkout clean.
+    #[arg(long, default_value = "target/patchctl/results")]
     results: PathBuf,
     /// Print the results as JSON instead of the table.
     #[arg(long)]
