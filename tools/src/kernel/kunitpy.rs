@@ -162,6 +162,17 @@ pub enum Config {
     CKasan,
 }
 
+impl Config {
+    /// As records write it: `C`, `C+Rust`, `C+KASAN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Config::C => "C",
+            Config::CRust => "C+Rust",
+            Config::CKasan => "C+KASAN",
+        }
+    }
+}
+
 /// What kind of kernel a run builds, besides the suite itself.
 #[derive(Debug, Clone)]
 pub enum Flavor {

@@ -4,6 +4,7 @@
 //! (`record`), printed as tables (`table`), and the matrix of revisions x
 //! arches orchestrated over a seam that tests can replay (`run`).
 
+pub mod compare;
 pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;

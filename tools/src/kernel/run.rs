@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
 
+use super::compare::{self, Comparison};
 use super::kasan;
 use super::ktap;
 use super::kunitpy::{self, Arch, Flavor, Invocation};
@@ -189,6 +190,11 @@ pub struct KunitOptions {
     pub kasan: bool,
     /// The workspace (its `kunit/` and `rust-heap/`).
     pub workspace: PathBuf,
+    /// A stored run to compare the figures with: a results directory or a
+    /// git revision of the workspace (see [`compare::load_stored`]).
+    pub compare: Option<String>,
+    /// The gate's threshold (a fraction); `None`: from the stored run.
+    pub threshold: Option<f64>,
 }
 
 /// What `patchctl kunit` gives back.
@@ -199,6 +205,15 @@ pub struct KunitReport {
     pub flavor: Flavor,
     /// The matrix' outcome.
     pub outcome: MatrixOutcome,
+    /// The regression gate's findings, when asked for.
+    pub comparison: Option<Comparison>,
+}
+
+impl KunitReport {
+    /// Whether the command fails: a failed run, or a regression.
+    pub fn failed(&self) -> bool {
+        self.outcome.failed || self.comparison.as_ref().is_some_and(Comparison::failed)
+    }
 }
 
 /// Checks the request, then runs the matrix on real kernels.
@@ -233,6 +248,11 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         .map(|r| Revision::resolve(&opts.series, r))
         .collect::<Result<Vec<_>>>()?;
     let manifest = Manifest::load(&opts.series)?;
+    // Read before hours of builds: a bad --compare fails now.
+    let stored = match &opts.compare {
+        Some(spec) => Some(compare::load_stored(spec, &opts.workspace)?),
+        None => None,
+    };
     let series_name = opts
         .series
         .file_name()
@@ -259,10 +279,12 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         machine: Machine::this(),
     };
     let outcome = run_matrix(&mut runner, &matrix, progress)?;
+    let comparison = stored.map(|s| compare::compare(&outcome.records, &s, opts.threshold));
     Ok(KunitReport {
         kernel: version,
         flavor,
         outcome,
+        comparison,
     })
 }
 

@@ -204,7 +204,7 @@ fn time(ns: u64) -> String {
     }
 }
 
-fn human_size(bytes: u64) -> String {
+pub fn human_size(bytes: u64) -> String {
     if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{}G", bytes >> 30)
     } else if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {

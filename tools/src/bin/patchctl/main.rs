@@ -28,6 +28,7 @@ struct Cli {
 enum Command {
     Bench(commands::bench::Args),
     Kunit(commands::kunit::Args),
+    Compare(commands::compare::Args),
     Fetch(commands::fetch::Args),
     Status(commands::status::Args),
     Revise(commands::revise::Args),
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Bench(args) => commands::bench::run(args),
         Command::Kunit(args) => commands::kunit::run(args),
+        Command::Compare(args) => commands::compare::run(args),
         Command::Fetch(args) => commands::fetch::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Revise(args) => commands::revise::run(args),

@@ -62,6 +62,17 @@ pub struct Args {
     /// filtered out. Results go to ...-<arch>-kasan.json.
     #[arg(long)]
     kasan: bool,
+    /// Compare the figures with a stored run of the same series, revision,
+    /// arch and config: a results directory, or a git revision whose
+    /// results/ holds the record (HEAD, a tag). Each figure that moved is
+    /// reported as a ratio; one slower by more than the threshold fails the
+    /// command, unless the machine differs, which is reported instead.
+    #[arg(long, value_name = "DIR|REV")]
+    compare: Option<String>,
+    /// The gate's threshold as a fraction (0.25: 25% slower fails).
+    /// Default: the stored run's own spread, at least 10%.
+    #[arg(long, requires = "compare")]
+    threshold: Option<f64>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -75,6 +86,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         rust: args.rust,
         kasan: args.kasan,
         workspace: std::env::current_dir()?,
+        compare: args.compare,
+        threshold: args.threshold,
     };
     let report = run::kunit(&opts, &mut std::io::stderr())?;
     let records = &report.outcome.records;
@@ -90,7 +103,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
         print!("{}", table::render_table(&figures));
     }
-    Ok(if report.outcome.failed {
+    if let Some(c) = &report.comparison {
+        print!("{}", c.render());
+    }
+    Ok(if report.failed() {
         eprintln!("patchctl: KUnit run FAILED (see the lines above)");
         ExitCode::FAILURE
     } else {

@@ -3,6 +3,7 @@
 
 pub mod ack;
 pub mod bench;
+pub mod compare;
 pub mod fetch;
 pub mod kunit;
 pub mod revise;
