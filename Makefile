@@ -63,7 +63,8 @@ patchctl:
 # fails; then the CONFIG_RUST build, Rust beside C.
 kunit: patchctl
 	scripts/deps.sh kunit
-	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --revision $(KUNIT_REVISIONS)
+	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --revision $(KUNIT_REVISIONS) \
+		--junit $(RUN_DIR)/junit-c.xml --kcidb $(RUN_DIR)/kcidb-c.json
 	$(MAKE) --no-print-directory kunit-rust
 
 # The same suite with CONFIG_RUST: rust-heap's core in the kernel beside C,
@@ -71,7 +72,8 @@ kunit: patchctl
 kunit-rust: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
-	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --revision v1
+	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --revision v1 \
+		--junit $(RUN_DIR)/junit-rust.xml --kcidb $(RUN_DIR)/kcidb-rust.json
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code must be clean, and the
@@ -80,7 +82,8 @@ kunit-rust: patchctl
 KASAN_REVISIONS ?= baseline,v1,v2
 kunit-kasan: patchctl
 	scripts/deps.sh kunit
-	$(PATCHCTL) kunit --kasan --arch um --revision $(KASAN_REVISIONS)
+	$(PATCHCTL) kunit --kasan --arch um --revision $(KASAN_REVISIONS) \
+		--junit $(RUN_DIR)/junit-kasan.xml --kcidb $(RUN_DIR)/kcidb-kasan.json
 
 # Every fuzz target for a bounded time; figures in $(RUN_DIR)/fuzz.json.
 FUZZ_SECONDS ?= 45

@@ -6,74 +6,17 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::io::Write;
+use common::replay::Replay;
+
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use patchctl::kernel::kunitpy::{Config, Flavor};
 use patchctl::kernel::record::{self, KunitRecord};
-use patchctl::kernel::run::{run_matrix, KernelRun, KernelRunner, Matrix};
+use patchctl::kernel::run::{run_matrix, Matrix};
 use patchctl::kernel::tree::Revision;
-use patchctl::kernel::{ktap, table, Arch};
+use patchctl::kernel::{table, Arch};
 use patchctl::machine::Machine;
 use patchctl::series::Manifest;
-
-/// Replays a recorded log per (revision, arch), as kunit.py printed it.
-struct Replay {
-    logs: HashMap<(String, Arch), &'static str>,
-    switched: Vec<String>,
-}
-
-impl Replay {
-    fn new(logs: &[(&str, Arch, &'static str)]) -> Replay {
-        Replay {
-            logs: logs
-                .iter()
-                .map(|(rev, arch, file)| ((rev.to_string(), *arch), *file))
-                .collect(),
-            switched: Vec::new(),
-        }
-    }
-}
-
-impl KernelRunner for Replay {
-    fn kernel_version(&self) -> &str {
-        "6.12.117"
-    }
-
-    fn switch_to(&mut self, revision: &Revision, _progress: &mut dyn Write) -> Result<()> {
-        self.switched.push(revision.name.clone());
-        Ok(())
-    }
-
-    fn run(
-        &mut self,
-        revision: &Revision,
-        arch: Arch,
-        _progress: &mut dyn Write,
-    ) -> Result<KernelRun> {
-        let file = self
-            .logs
-            .get(&(revision.name.clone(), arch))
-            .with_context(|| format!("no recorded log for {} on {}", revision.name, arch.name()))?;
-        let path = fixtures().join(file);
-        let log_text = std::fs::read_to_string(&path)?;
-        let run = ktap::parse(&log_text)?;
-        // kunit.py exits non-zero when a case failed or results are missing.
-        let clean = run.failures().is_empty() && run.missing.is_empty();
-        Ok(KernelRun {
-            exit_code: Some(if clean { 0 } else { 1 }),
-            run,
-            log_text,
-            log: PathBuf::from("recorded").join(file),
-        })
-    }
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ktap")
-}
 
 fn series() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/system-heap-vmap")

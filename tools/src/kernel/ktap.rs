@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// How one test ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "reason")]
 pub enum Outcome {
     /// `ok`.

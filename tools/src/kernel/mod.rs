@@ -5,6 +5,7 @@
 //! arches orchestrated over a seam that tests can replay (`run`).
 
 pub mod compare;
+pub mod export;
 pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;

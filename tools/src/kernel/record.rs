@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::kasan;
-use super::ktap::{Figure, Missing};
+use super::ktap::{self, Figure, Missing, Outcome};
 use super::kunitpy::{Arch, Config, Flavor};
 use super::table::RevisionFigures;
 use crate::machine::Machine;
@@ -47,6 +47,44 @@ pub struct KunitRecord {
     pub log: PathBuf,
     /// Under KASAN: the verdict on its reports.
     pub kasan: Option<kasan::Verdict>,
+    /// Every case and parameter with how it ended (for JUnit and KCIDB).
+    /// Records written before this field have none.
+    #[serde(default)]
+    pub cases: Vec<CaseRecord>,
+    /// How long the build and boot took, in seconds.
+    #[serde(default)]
+    pub duration_s: Option<f64>,
+}
+
+/// One KUnit case or parameter of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    /// `suite.case` or `suite.case.parameter`.
+    pub path: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// For a failure: its diagnostic lines (the failed expectation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
+}
+
+impl CaseRecord {
+    /// Every leaf of a parsed run.
+    pub fn of_run(run: &ktap::Run) -> Vec<CaseRecord> {
+        run.suites
+            .iter()
+            .flat_map(|s| s.leaves())
+            .map(|(path, t)| CaseRecord {
+                path,
+                outcome: t.outcome.clone(),
+                diagnostics: if t.outcome == Outcome::Fail {
+                    t.diagnostics.clone()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect()
+    }
 }
 
 impl KunitRecord {

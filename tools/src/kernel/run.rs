@@ -31,6 +31,8 @@ pub struct KernelRun {
     pub log_text: String,
     /// Where the log is kept, relative to the cache.
     pub log: PathBuf,
+    /// How long the build and boot took, in seconds (unknown on replay).
+    pub duration_s: Option<f64>,
 }
 
 /// The kernel side of the matrix.
@@ -125,6 +127,8 @@ fn judge(m: &Matrix, kernel: &str, revision: &Revision, arch: Arch, run: KernelR
         skipped: run.run.skips(),
         figures: run.run.figures.clone(),
         own_loop: m.manifest.and_then(|mf| mf.own_loop(&revision.name)),
+        cases: super::record::CaseRecord::of_run(&run.run),
+        duration_s: run.duration_s,
         log: run.log,
         kasan,
     }
@@ -388,6 +392,7 @@ impl KernelRunner for KunitPy {
         let build = self.cache.join(&build_rel);
         let log = self.cache.join(&log_rel);
         let _ = writeln!(progress, "patchctl: building in {}", build.display());
+        let started = std::time::Instant::now();
         let result = kunitpy::run_kunit(
             &Invocation {
                 tree: &self.tree_dir,
@@ -407,6 +412,7 @@ impl KernelRunner for KunitPy {
             exit_code: result.exit_code,
             log_text,
             log: log_rel,
+            duration_s: Some(started.elapsed().as_secs_f64()),
         })
     }
 }

@@ -1,5 +1,7 @@
 //! Helpers shared by patchctl's integration tests.
 
+pub mod replay;
+
 use std::fs;
 use std::path::PathBuf;
 

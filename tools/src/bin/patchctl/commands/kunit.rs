@@ -73,6 +73,13 @@ pub struct Args {
     /// Default: the stored run's own spread, at least 10%.
     #[arg(long, requires = "compare")]
     threshold: Option<f64>,
+    /// Also write the run as JUnit XML (one test case per KUnit case and
+    /// parameter), for GitLab and Jenkins.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also write the run as KCIDB JSON, for KernelCI.
+    #[arg(long, value_name = "FILE")]
+    kcidb: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -91,6 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let report = run::kunit(&opts, &mut std::io::stderr())?;
     let records = &report.outcome.records;
+    super::export::write(records, args.junit.as_ref(), args.kcidb.as_ref())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(records)?);
     } else if matches!(report.flavor, Flavor::Kasan) {

@@ -4,6 +4,7 @@
 pub mod ack;
 pub mod bench;
 pub mod compare;
+pub mod export;
 pub mod fetch;
 pub mod kunit;
 pub mod revise;

@@ -1,0 +1,72 @@
+#![allow(dead_code)]
+//! Recorded kunit.py logs of real 6.12.117 runs, replayed through the
+//! `KernelRunner` seam that the real kunit.py driver implements.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use patchctl::kernel::run::{KernelRun, KernelRunner};
+use patchctl::kernel::tree::Revision;
+use patchctl::kernel::{ktap, Arch};
+
+/// Replays a recorded log per (revision, arch), as kunit.py printed it.
+pub struct Replay {
+    logs: HashMap<(String, Arch), &'static str>,
+    /// The revisions switched to, in order.
+    pub switched: Vec<String>,
+}
+
+impl Replay {
+    /// Replays `file` for each (revision, arch).
+    pub fn new(logs: &[(&str, Arch, &'static str)]) -> Replay {
+        Replay {
+            logs: logs
+                .iter()
+                .map(|(rev, arch, file)| ((rev.to_string(), *arch), *file))
+                .collect(),
+            switched: Vec::new(),
+        }
+    }
+}
+
+impl KernelRunner for Replay {
+    fn kernel_version(&self) -> &str {
+        "6.12.117"
+    }
+
+    fn switch_to(&mut self, revision: &Revision, _progress: &mut dyn Write) -> Result<()> {
+        self.switched.push(revision.name.clone());
+        Ok(())
+    }
+
+    fn run(
+        &mut self,
+        revision: &Revision,
+        arch: Arch,
+        _progress: &mut dyn Write,
+    ) -> Result<KernelRun> {
+        let file = self
+            .logs
+            .get(&(revision.name.clone(), arch))
+            .with_context(|| format!("no recorded log for {} on {}", revision.name, arch.name()))?;
+        let path = fixtures().join(file);
+        let log_text = std::fs::read_to_string(&path)?;
+        let run = ktap::parse(&log_text)?;
+        // kunit.py exits non-zero when a case failed or results are missing.
+        let clean = run.failures().is_empty() && run.missing.is_empty();
+        Ok(KernelRun {
+            exit_code: Some(if clean { 0 } else { 1 }),
+            run,
+            log_text,
+            log: PathBuf::from("recorded").join(file),
+            duration_s: None,
+        })
+    }
+}
+
+/// The recorded logs.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ktap")
+}
