@@ -19,7 +19,7 @@ PATCHCTL := target/release/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-selftest fuzz patchctl record clean help
+.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-selftest fuzz patchctl report record clean help
 
 all: test
 
@@ -31,12 +31,13 @@ help:
 	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
-	@echo "make record - copy the last run's figures ($(RUN_DIR)) into the committed record, results/"
+	@echo "make report - charts and the evidence page of the last run ($(RUN_DIR)/report/index.html)"
+	@echo "make record - copy the last run's figures ($(RUN_DIR)) into the committed record, results/, and redraw its charts"
 
 deps:
 	scripts/deps.sh all
 
-test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kunit-kasan
+test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kunit-kasan report
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -66,6 +67,7 @@ kunit: patchctl
 	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --revision $(KUNIT_REVISIONS) \
 		--junit $(RUN_DIR)/junit-c.xml --kcidb $(RUN_DIR)/kcidb-c.json
 	$(MAKE) --no-print-directory kunit-rust
+	$(MAKE) --no-print-directory report
 
 # The same suite with CONFIG_RUST: rust-heap's core in the kernel beside C,
 # one Rust build per arch (it runs the C cases too).
@@ -102,12 +104,18 @@ bench:
 	@echo "== review state of a 1,000-message thread (parse + derive) =="
 	$(CARGO) bench -p patchctl --bench review
 
+# Charts and the evidence page of the last run, from its results alone.
+report: patchctl
+	$(PATCHCTL) report --results $(RUN_DIR)/results --out $(RUN_DIR)/report
+
 # Runs write to $(RUN_DIR); the committed record changes only here.
-record:
+record: patchctl
 	@test -d $(RUN_DIR) || { echo "record: no run in $(RUN_DIR): run make kunit, make fuzz or make bench first" >&2; exit 1; }
 	@n=0; for f in $(RUN_DIR)/results/*.json $(RUN_DIR)/fuzz.json $(RUN_DIR)/bench-userspace.json; do \
 		[ -f "$$f" ] || continue; cp "$$f" results/; n=$$((n + 1)); echo "record: $$f -> results/"; \
-	done; echo "record: $$n file(s) copied; review with git diff results/ and commit"
+	done; echo "record: $$n file(s) copied"
+	$(PATCHCTL) report --results results --out results
+	@echo "record: charts and index.html drawn from results/; review with git diff results/ and commit"
 
 clean:
 	$(CARGO) clean

@@ -27,8 +27,9 @@ need_debs() {
 
 userspace() {
 	# libclang for bindgen; a C compiler for cc; perl for checkpatch.pl;
-	# python3 with venv for the KCIDB check (kcidb-io from PyPI, tests only).
-	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv
+	# python3 with venv for the KCIDB check (kcidb-io from PyPI, tests only);
+	# chromium to load the evidence page as a reader would (tests only).
+	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv chromium
 	command -v cargo >/dev/null || {
 		echo "deps: cargo is not on PATH; install a Rust toolchain first" >&2
 		exit 1

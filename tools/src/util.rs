@@ -25,3 +25,30 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
     std::fs::rename(tmp, path)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
+
+/// `to` as a path relative to the directory `from` (both must exist), as
+/// a page in `from` links to it.
+pub fn relative_path(from: &Path, to: &Path) -> Result<String> {
+    let from = from
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", from.display()))?;
+    let to = to
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", to.display()))?;
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.components().count() - common];
+    parts.extend(
+        to.components()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    })
+}

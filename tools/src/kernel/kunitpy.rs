@@ -163,6 +163,15 @@ pub enum Config {
 }
 
 impl Config {
+    /// The suffix of results files: ``, `-rust`, `-kasan`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Config::C => "",
+            Config::CRust => "-rust",
+            Config::CKasan => "-kasan",
+        }
+    }
+
     /// As records write it: `C`, `C+Rust`, `C+KASAN`.
     pub fn name(self) -> &'static str {
         match self {
@@ -193,15 +202,6 @@ impl Flavor {
             Flavor::C => "c",
             Flavor::Rust(_) => "rust",
             Flavor::Kasan => "kasan",
-        }
-    }
-
-    /// The suffix of build directories and results files (`-rust`, ...).
-    pub fn suffix(&self) -> &'static str {
-        match self {
-            Flavor::C => "",
-            Flavor::Rust(_) => "-rust",
-            Flavor::Kasan => "-kasan",
         }
     }
 

@@ -4,12 +4,14 @@
 //! (`record`), printed as tables (`table`), and the matrix of revisions x
 //! arches orchestrated over a seam that tests can replay (`run`).
 
+pub mod charts;
 pub mod compare;
 pub mod export;
 pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;
 pub mod record;
+pub mod report;
 pub mod run;
 pub mod suite;
 pub mod table;

@@ -93,7 +93,19 @@ impl KunitRecord {
         format!(
             "kunit-{series}-{revision}-{}{}.json",
             arch.name(),
-            flavor.suffix()
+            flavor.config().suffix()
+        )
+    }
+
+    /// The file name this record is written under (the flavour from its
+    /// config).
+    pub fn file_name_of(record: &KunitRecord) -> String {
+        format!(
+            "kunit-{}-{}-{}{}.json",
+            record.series,
+            record.revision,
+            record.arch.name(),
+            record.config.suffix()
         )
     }
 
@@ -110,13 +122,8 @@ impl KunitRecord {
     }
 
     /// Writes the record into `dir` under its file name, atomically.
-    pub fn save(&self, dir: &Path, flavor: &Flavor) -> Result<PathBuf> {
-        let path = dir.join(KunitRecord::file_name(
-            &self.series,
-            &self.revision,
-            self.arch,
-            flavor,
-        ));
+    pub fn save(&self, dir: &Path) -> Result<PathBuf> {
+        let path = dir.join(KunitRecord::file_name_of(self));
         let text = serde_json::to_string_pretty(self)?;
         crate::util::write_atomically(&path, text.as_bytes())?;
         Ok(path)

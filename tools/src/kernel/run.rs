@@ -102,7 +102,7 @@ pub fn run_matrix(
             report(&record, &run, progress);
             failed |= record.failed_run(run.exit_code);
             if let Some(dir) = m.results {
-                record.save(dir, m.flavor)?;
+                record.save(dir)?;
             }
             records.push(record);
         }

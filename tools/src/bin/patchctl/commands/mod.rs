@@ -7,6 +7,7 @@ pub mod compare;
 pub mod export;
 pub mod fetch;
 pub mod kunit;
+pub mod report;
 pub mod revise;
 pub mod status;
 

@@ -1,0 +1,49 @@
+//! `patchctl report`: charts and a page from stored KUnit results.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use patchctl::kernel::{compare, report};
+use patchctl::util;
+
+/// Draw the charts and the evidence page from stored KUnit results.
+///
+/// Reads the results files of a run (by default the last `patchctl kunit`
+/// run, in target/patchctl/results; `results` for the committed record; or
+/// a git revision) and writes OUT/charts/*.svg (per arch: time against
+/// buffer size on log axes for every loop, the floor, vmap() alone and the
+/// whole path per revision; and the whole path split into its loop and the
+/// rest, per revision) and OUT/index.html, a page that stands alone: the
+/// tables, the charts, the machine and kernel behind every figure, and
+/// links to the raw JSON. Nothing is built or run.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The run: a results directory or a git revision.
+    #[arg(
+        long,
+        value_name = "DIR|REV",
+        default_value = "target/patchctl/results"
+    )]
+    results: String,
+    /// Where the page and the charts go.
+    #[arg(long, default_value = "target/patchctl/report")]
+    out: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let records = compare::load_stored(&args.results, &std::env::current_dir()?)?;
+    std::fs::create_dir_all(&args.out)?;
+    let results = PathBuf::from(&args.results);
+    let json = if results.is_dir() {
+        Some(util::relative_path(&args.out, &results)?)
+    } else {
+        None
+    };
+    let written = report::write(&records, &args.out, json.as_deref())?;
+    for c in &written.charts {
+        println!("{}", c.display());
+    }
+    println!("{}", written.page.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,323 @@
+//! Charts of the KUnit figures as SVG, drawn with plotters: per arch, time
+//! against buffer size on log axes for every loop, the floor, `vmap()`
+//! alone, the whole path of each revision and the Rust loop; and per arch
+//! a bar per revision splitting the whole path into its loop and the rest.
+
+use std::collections::BTreeSet;
+
+use anyhow::{anyhow, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::kunitpy::Config;
+use super::record::KunitRecord;
+use super::table::human_size;
+
+/// One chart: a file name and its SVG.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// `<arch>-time-by-size.svg`, `<arch>-whole-path.svg`.
+    pub file: String,
+    /// What it shows, for captions and alt text.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// The loops every build carries, as the tables name them.
+const LOOPS: [&str; 5] = ["before", "v1", "bounded", "floor", "vmap"];
+
+/// The size the whole-path bars are drawn at, when every arch has it.
+const BAR_SIZE: u64 = 256 << 20;
+
+/// Every chart the records allow: two per arch that has C figures.
+pub fn charts(records: &[KunitRecord]) -> Result<Vec<Chart>> {
+    let arches: BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.config == Config::C && !r.figures.is_empty())
+        .map(|r| r.arch.name())
+        .collect();
+    let mut out = Vec::new();
+    for arch in arches {
+        out.push(time_by_size(records, arch)?);
+        if let Some(bars) = whole_path_bars(records, arch)? {
+            out.push(bars);
+        }
+    }
+    Ok(out)
+}
+
+/// The C runs of `arch`, in revision order: the baseline, v1, v2, ...,
+/// then the Android picks and anything else by name.
+fn c_runs<'a>(records: &'a [KunitRecord], arch: &str) -> Vec<&'a KunitRecord> {
+    let mut runs: Vec<&KunitRecord> = records
+        .iter()
+        .filter(|r| r.arch.name() == arch && r.config == Config::C && !r.figures.is_empty())
+        .collect();
+    runs.sort_by_key(|r| revision_rank(&r.revision));
+    runs
+}
+
+fn revision_rank(revision: &str) -> (u32, u32, String) {
+    let version = revision
+        .strip_prefix('v')
+        .and_then(|v| v.parse::<u32>().ok());
+    match (revision, version) {
+        ("baseline", _) => (0, 0, String::new()),
+        (_, Some(n)) => (1, n, String::new()),
+        ("android", _) => (2, 0, String::new()),
+        (other, None) => (3, 0, other.to_string()),
+    }
+}
+
+fn figure(r: &KunitRecord, size: u64, implementation: &str) -> Option<u64> {
+    r.figures
+        .iter()
+        .find(|f| f.size == size && f.implementation == implementation)
+        .map(|f| f.ns)
+}
+
+/// A series' points: log2 of the size in bytes (the x axis is the size
+/// on a log scale, labelled at powers of two), and the time.
+fn points(r: &KunitRecord, implementation: &str) -> Vec<(f64, f64)> {
+    let mut p: Vec<(f64, f64)> = r
+        .figures
+        .iter()
+        .filter(|f| f.implementation == implementation && f.ns > 0)
+        .map(|f| ((f.size as f64).log2(), f.ns as f64))
+        .collect();
+    p.sort_by(|a, b| a.0.total_cmp(&b.0));
+    p
+}
+
+/// An x axis label: the size at a whole power of two, nothing between.
+fn size_label(log2: f64) -> String {
+    if (log2 - log2.round()).abs() < 1e-9 && (0.0..63.0).contains(&log2) {
+        human_size(1u64 << log2.round() as u32)
+    } else {
+        String::new()
+    }
+}
+
+fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e:?}")
+}
+
+/// Time against buffer size, log-log.
+fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
+    let runs = c_runs(records, arch);
+    // Every build carries the same loops; the first run speaks for them.
+    let loops = runs[0];
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = LOOPS
+        .iter()
+        .map(|l| (loop_label(l).to_string(), points(loops, l)))
+        .collect();
+    for r in &runs {
+        series.push((format!("whole path, {}", r.revision), points(r, "whole")));
+    }
+    if let Some(rust) = records
+        .iter()
+        .find(|r| r.arch.name() == arch && r.config == Config::CRust)
+    {
+        series.push(("Rust loop (CONFIG_RUST build)".into(), points(rust, "rust")));
+    }
+    series.retain(|(_, p)| !p.is_empty());
+    let all = series.iter().flat_map(|(_, p)| p.iter());
+    let (min_size, max_size) = all.clone().fold((f64::MAX, 0f64), |(lo, hi), (s, _)| {
+        (lo.min(*s), hi.max(*s))
+    });
+    let (min_ns, max_ns) = all.fold((f64::MAX, 0f64), |(lo, hi), (_, t)| {
+        (lo.min(*t), hi.max(*t))
+    });
+    let title = format!(
+        "{arch} ({}): time against buffer size, Linux {}",
+        loops.arch.how_run(),
+        loops.kernel
+    );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                min_size - 0.5..max_size + 0.5,
+                // Headroom above the slowest figure: the legend sits there.
+                (min_ns / 2.0..max_ns * 300.0).log_scale(),
+            )
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("buffer size (log scale)")
+            .y_desc("time (minimum of runs)")
+            .x_labels(((max_size - min_size) as usize + 2).max(2))
+            .x_label_formatter(&|x| size_label(*x))
+            .y_label_formatter(&|ns| human_time(*ns))
+            .draw()
+            .map_err(plot_error)?;
+        for (i, (label, pts)) in series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .map_err(plot_error)?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                .map_err(plot_error)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(plot_error)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(Chart {
+        file: format!("{arch}-time-by-size.svg"),
+        title,
+        svg,
+    })
+}
+
+fn loop_label(implementation: &str) -> &'static str {
+    match implementation {
+        "before" => "pre-patch walk",
+        "v1" => "v1 loop",
+        "bounded" => "bounded loop (v2)",
+        "floor" => "store floor",
+        _ => "vmap() alone",
+    }
+}
+
+fn human_time(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.1} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.0} us", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// A bar per revision at one size: its own loop, and the rest of the
+/// whole path (`vmap()` and the allocation of the page array).
+fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>> {
+    let runs = c_runs(records, arch);
+    let loops = runs[0];
+    let size = if runs.iter().all(|r| figure(r, BAR_SIZE, "whole").is_some()) {
+        BAR_SIZE
+    } else {
+        match runs
+            .iter()
+            .flat_map(|r| r.figures.iter().filter(|f| f.implementation == "whole"))
+            .map(|f| f.size)
+            .max()
+        {
+            Some(s) => s,
+            None => return Ok(None),
+        }
+    };
+    let bars: Vec<(String, f64, f64)> = runs
+        .iter()
+        .filter_map(|r| {
+            let whole = figure(r, size, "whole")? as f64;
+            let own = r
+                .own_loop
+                .as_deref()
+                .and_then(|l| figure(loops, size, l))
+                .map_or(0.0, |l| l as f64)
+                .min(whole);
+            Some((r.revision.clone(), own / 1e6, (whole - own) / 1e6))
+        })
+        .collect();
+    if bars.is_empty() {
+        return Ok(None);
+    }
+    let max_ms = bars.iter().map(|(_, l, rest)| l + rest).fold(0.0, f64::max) * 1.15;
+    let title = format!(
+        "{arch} ({}): system_heap_do_vmap() of {} by revision: its loop and the rest",
+        loops.arch.how_run(),
+        human_size(size)
+    );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        draw_bars(&root, &title, &bars, max_ms)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(Some(Chart {
+        file: format!("{arch}-whole-path.svg"),
+        title,
+        svg,
+    }))
+}
+
+fn draw_bars(
+    root: &DrawingArea<SVGBackend, Shift>,
+    title: &str,
+    bars: &[(String, f64, f64)],
+    max_ms: f64,
+) -> Result<()> {
+    let names: Vec<String> = bars.iter().map(|(n, _, _)| n.clone()).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..bars.len() as f64, 0f64..max_ms)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(bars.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = (*x - 0.5).round();
+            if (*x - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("ms (minimum of runs)")
+        .draw()
+        .map_err(plot_error)?;
+    let loop_color = Palette99::pick(1).to_rgba();
+    let rest_color = Palette99::pick(4).to_rgba();
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, (_, l, _))| {
+            Rectangle::new(
+                [(i as f64 + 0.2, 0.0), (i as f64 + 0.8, *l)],
+                loop_color.filled(),
+            )
+        }))
+        .map_err(plot_error)?
+        .label("its own page-array loop")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], loop_color.filled()));
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, (_, l, rest))| {
+            Rectangle::new(
+                [(i as f64 + 0.2, *l), (i as f64 + 0.8, l + rest)],
+                rest_color.filled(),
+            )
+        }))
+        .map_err(plot_error)?
+        .label("the rest: vmap() and the array's allocation")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], rest_color.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(plot_error)?;
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! The evidence as a page a person opens: `index.html` with the tables,
+//! the charts (inline, so the page stands alone), the machine and kernel
+//! each figure came from, and links to the raw JSON; the charts also as
+//! SVG files beside it, for the README and cover letters.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::charts::{self, Chart};
+use super::kunitpy::Config;
+use super::record::KunitRecord;
+use super::table;
+
+/// What was written.
+#[derive(Debug)]
+pub struct Written {
+    /// `index.html`.
+    pub page: PathBuf,
+    /// The charts' SVG files.
+    pub charts: Vec<PathBuf>,
+}
+
+/// Draws the charts and the page from `records` into `out` (charts in
+/// `out/charts/`). `json` is where the records' files are, relative to
+/// `out`, for the page's links (none for records read from git).
+pub fn write(records: &[KunitRecord], out: &Path, json: Option<&str>) -> Result<Written> {
+    let charts = charts::charts(records)?;
+    let dir = out.join("charts");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut files = Vec::new();
+    for c in &charts {
+        let path = dir.join(&c.file);
+        crate::util::write_atomically(&path, c.svg.as_bytes())?;
+        files.push(path);
+    }
+    let page = out.join("index.html");
+    crate::util::write_atomically(&page, html(records, &charts, json).as_bytes())?;
+    Ok(Written {
+        page,
+        charts: files,
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page. It needs nothing but itself: the charts are inline SVG; a
+/// few lines of script only mark, for tests and readers, how many charts
+/// the browser laid out.
+pub fn html(records: &[KunitRecord], charts: &[Chart], json: Option<&str>) -> String {
+    let mut body = String::new();
+    body.push_str("<h1>system-heap-vmap: KUnit evidence</h1>\n");
+    body.push_str(
+        "<p>Every figure is the minimum of repeated runs of a KUnit timing case in a real \
+         kernel; arm64 figures are QEMU TCG emulation, not hardware.</p>\n",
+    );
+    for config in [Config::C, Config::CRust] {
+        let runs: Vec<_> = records
+            .iter()
+            .filter(|r| r.config == config && !r.figures.is_empty())
+            .map(KunitRecord::table_figures)
+            .collect();
+        if runs.is_empty() {
+            continue;
+        }
+        body.push_str(&format!(
+            "<h2>Tables, {} builds</h2>\n<pre>{}</pre>\n",
+            config.name(),
+            escape(&table::render_table(&runs))
+        ));
+    }
+    if records.iter().any(|r| r.kasan.is_some()) {
+        let kasan: Vec<KunitRecord> = records
+            .iter()
+            .filter(|r| r.kasan.is_some())
+            .cloned()
+            .collect();
+        let kernel = kasan.first().map_or("?", |r| r.kernel.as_str());
+        body.push_str(&format!(
+            "<h2>KASAN</h2>\n<pre>{}</pre>\n",
+            escape(&table::render_kasan(&kasan, kernel))
+        ));
+    }
+    body.push_str("<h2>Charts</h2>\n");
+    for c in charts {
+        body.push_str(&format!(
+            "<figure class=\"chart\" id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            escape(c.file.trim_end_matches(".svg")),
+            c.svg,
+            escape(&c.title)
+        ));
+    }
+    body.push_str("<h2>Where each figure came from</h2>\n<table>\n<tr><th>run</th><th>kernel</th><th>how</th><th>machine</th><th>cases</th><th>raw</th></tr>\n");
+    for r in records {
+        let file = KunitRecord::file_name_of(r);
+        let link = json.map_or_else(
+            || escape(&file),
+            |dir| {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape(&format!("{dir}/{file}")),
+                    escape(&file)
+                )
+            },
+        );
+        body.push_str(&format!(
+            "<tr><td>{} {} {} {}</td><td>Linux {}</td><td>{}</td><td>{}, {} CPUs, {} MiB, {}</td><td>{} passed, {} failed, {} skipped</td><td>{link}</td></tr>\n",
+            escape(&r.series),
+            escape(&r.revision),
+            r.arch.name(),
+            r.config.name(),
+            escape(&r.kernel),
+            r.arch.how_run(),
+            escape(&r.machine.cpu),
+            r.machine.cpus,
+            r.machine.memory_mib,
+            escape(&r.machine.kernel),
+            r.passed,
+            r.failed.len(),
+            r.skipped.len(),
+        ));
+    }
+    body.push_str("</table>\n");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>system-heap-vmap: KUnit evidence</title>\n<style>\n\
+         body {{ font-family: sans-serif; margin: 2em; max-width: 1000px; }}\n\
+         pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}\n\
+         table {{ border-collapse: collapse; font-size: 90%; }}\n\
+         td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }}\n\
+         figure.chart {{ margin: 1em 0; }}\n</style>\n</head>\n<body>\n{body}\
+         <script>\n\
+         // How many charts the browser laid out with a size: for readers and tests.\n\
+         const drawn = [...document.querySelectorAll('figure.chart svg')]\n\
+           .filter(svg => svg.getBBox().width > 0).length;\n\
+         document.body.dataset.chartsDrawn = String(drawn);\n\
+         </script>\n</body>\n</html>\n"
+    )
+}
