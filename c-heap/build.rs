@@ -48,6 +48,24 @@ fn main() {
             .flag("-fsanitize=address")
             .flag("-fno-omit-frame-pointer");
     }
+    // What the C was compiled with, for the benchmark's verdicts: taken
+    // from the compiler cc chose and the flags it was given, not restated.
+    let compiler = build.get_compiler();
+    let version = std::process::Command::new(compiler.path())
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.lines().next().map(str::to_string))
+        .unwrap_or_else(|| compiler.path().display().to_string());
+    let flags: Vec<String> = compiler
+        .args()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .filter(|a| a.starts_with("-O") || a.starts_with("-f") || a.starts_with("-m"))
+        .collect();
+    println!("cargo:rustc-env=C_HEAP_CC_VERSION={version}");
+    println!("cargo:rustc-env=C_HEAP_CFLAGS={}", flags.join(" "));
     build.compile("sgvmap");
 
     let mut bindings = bindgen::Builder::default()

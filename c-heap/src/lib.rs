@@ -66,6 +66,12 @@ pub mod rust_side {
 /// Size of a page in the model, in bytes.
 pub const PAGE_SIZE: usize = bindings::SGM_PAGE_SIZE as usize;
 
+/// The C compiler the model was built with (`cc --version`'s first line).
+pub const CC_VERSION: &str = env!("C_HEAP_CC_VERSION");
+
+/// The optimisation and code-generation flags it was built with.
+pub const CFLAGS: &str = env!("C_HEAP_CFLAGS");
+
 /// A C function with the conversions' common signature.
 pub type ConvertFn =
     unsafe extern "C" fn(*const sg_table, *mut *mut page, u32, *mut sgvmap_report) -> i32;

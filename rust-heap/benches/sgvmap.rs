@@ -21,6 +21,53 @@ use c_heap::rust_side::{
 /// The group name `patchctl bench` looks for.
 const GROUP: &str = "sgvmap_2g";
 const BUFFER: usize = 2 << 30;
+const SAMPLES: usize = 60;
+const WARM_UP: Duration = Duration::from_secs(1);
+const MEASUREMENT: Duration = Duration::from_secs(3);
+
+/// The fastest way to write the same bytes: memset of the whole array
+/// (libc's, through `write_bytes`). Not a conversion: a lower bound on any.
+unsafe extern "C" fn memset_floor(
+    _table: *const c_heap::bindings::sg_table,
+    pages: *mut *mut page,
+    npages: u32,
+    report: *mut c_heap::bindings::sgvmap_report,
+) -> i32 {
+    // SAFETY: the caller passes `npages` writable slots and a report.
+    unsafe {
+        std::ptr::write_bytes(pages, 0x5a, npages as usize);
+        (*report).written = npages.into();
+        (*report).warnings = 0;
+    }
+    0
+}
+
+/// The largest power of two (up to a page) the address is aligned to.
+fn alignment(addr: usize) -> usize {
+    (addr & addr.wrapping_neg()).clamp(1, PAGE_SIZE)
+}
+
+/// What the figures assumed, beside criterion's output, for `patchctl
+/// bench`: sample counts, compilers, flags and the array's alignment.
+fn write_method(slots: &[*mut page]) {
+    let target = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .expect("the benchmark runs from target/<profile>/deps");
+    let dir = target.join("criterion").join(GROUP);
+    std::fs::create_dir_all(&dir).expect("criterion's group directory");
+    let method = format!(
+        "{{\n  \"samples\": {SAMPLES},\n  \"warm_up_s\": {},\n  \"measurement_s\": {},\n  \"c_compiler\": {:?},\n  \"c_flags\": {:?},\n  \"rustc\": {:?},\n  \"rust_opt_level\": {:?},\n  \"array_alignment\": {}\n}}\n",
+        WARM_UP.as_secs_f64(),
+        MEASUREMENT.as_secs_f64(),
+        c_heap::CC_VERSION,
+        c_heap::CFLAGS,
+        env!("RUST_HEAP_RUSTC_VERSION"),
+        env!("RUST_HEAP_OPT_LEVEL"),
+        alignment(slots.as_ptr() as usize)
+    );
+    std::fs::write(dir.join("method.json"), method).expect("write method.json");
+}
 
 fn conversions(c: &mut Criterion) {
     let npages = BUFFER / PAGE_SIZE;
@@ -30,7 +77,8 @@ fn conversions(c: &mut Criterion) {
     // Pre-faulted: every slot touched once before timing starts.
     let mut slots = vec![std::ptr::null_mut::<page>(); npages];
 
-    let functions: [(&str, ConvertFn); 8] = [
+    write_method(&slots);
+    let functions: [(&str, ConvertFn); 9] = [
         ("c_before", Conversion::Before.function()),
         ("c_v1", Conversion::V1.function()),
         ("c_bounded", Conversion::Bounded.function()),
@@ -39,13 +87,14 @@ fn conversions(c: &mut Criterion) {
         ("rust_bounded", rust_sgvmap_bounded),
         ("c_floor", Conversion::Floor.function()),
         ("rust_floor", rust_sgvmap_floor),
+        ("memset_floor", memset_floor),
     ];
 
     let mut group = c.benchmark_group(GROUP);
     group
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(60);
+        .warm_up_time(WARM_UP)
+        .measurement_time(MEASUREMENT)
+        .sample_size(SAMPLES);
     for (name, f) in functions {
         // Each must agree with the reference before it is timed.
         let outcome = unsafe { c_heap::convert_raw(f, table.as_ptr(), &mut slots, npages as u32) };

@@ -1,5 +1,7 @@
 //! `patchctl bench` on criterion output recorded from a real run of
-//! `cargo bench -p rust-heap --bench sgvmap` (AMD EPYC, 2 CPUs).
+//! `cargo bench -p rust-heap --bench sgvmap` (AMD EPYC, 2 CPUs, taken while
+//! kernels were building: the figures are real, not quiet), with the
+//! benchmark's own method.json.
 
 mod common;
 
@@ -23,12 +25,42 @@ fn computes_ratios_from_recorded_run() {
     assert!((before.speedup_vs_before - 1.0).abs() < 1e-12);
     let v1 = get("c_v1");
     assert!((v1.speedup_vs_before - before.median_ns / v1.median_ns).abs() < 1e-9);
-    // The floor ratio is against the faster of the two store loops.
-    let floor = get("c_floor").median_ns.min(get("rust_floor").median_ns);
+    // The floor is the fastest way to write the same bytes: the fastest of
+    // the two store loops and memset.
+    let floor = bench::FLOORS
+        .iter()
+        .map(|id| get(id).median_ns)
+        .fold(f64::INFINITY, f64::min);
     assert!((v1.ratio_to_floor - v1.median_ns / floor).abs() < 1e-9);
+    assert_eq!(report.floor, "memset_floor");
+    // No conversion beats a floor defined this way.
+    assert!(report
+        .figures
+        .iter()
+        .all(|f| f.ratio_to_floor >= bench::BELOW_FLOOR));
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    // The verdict says what it assumed, from the benchmark's own record.
+    assert_eq!(report.assumed.samples, 60);
+    assert!(
+        report.method.contains("over 60 samples"),
+        "{}",
+        report.method
+    );
+    assert!(report.method.contains(&report.assumed.c_compiler));
+    assert!(
+        report.method.contains("-falign-loops=64"),
+        "{}",
+        report.method
+    );
+    assert!(
+        report.method.contains("aligned to 16 bytes"),
+        "{}",
+        report.method
+    );
     assert_eq!(report.targets.len(), 4);
     let table = bench::render(&report);
     assert!(table.contains("C v1 loop, as posted"), "{table}");
+    assert!(table.contains("floor: memset_floor"), "{table}");
     assert!(table.contains("targets:"), "{table}");
 }
 
@@ -41,6 +73,20 @@ fn missing_figures_name_the_file_and_the_fix() {
         msg.contains("sgvmap_2g/c_before/new/estimates.json"),
         "{msg}"
     );
+    assert!(msg.contains("make bench"), "{msg}");
+}
+
+#[test]
+fn figures_without_the_method_name_it() {
+    let dir = tempdir("bench-method");
+    for (id, _) in bench::FUNCTIONS {
+        let from = fixture().join("sgvmap_2g").join(id).join("new");
+        let to = dir.join("sgvmap_2g").join(id).join("new");
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::copy(from.join("estimates.json"), to.join("estimates.json")).unwrap();
+    }
+    let msg = format!("{:#}", bench::load(&dir, Machine::this()).unwrap_err());
+    assert!(msg.contains("sgvmap_2g/method.json"), "{msg}");
     assert!(msg.contains("make bench"), "{msg}");
 }
 
