@@ -141,3 +141,25 @@ fn fetch_then_status_from_the_command_line() {
         serde_json::from_slice(&store.read("state.json").unwrap().unwrap()).unwrap();
     assert_eq!(stored["series"][0]["revisions"][0]["state"], "rejected");
 }
+
+/// A store whose ref does not lead to a commit is an error that names it,
+/// never an empty review.
+#[test]
+fn a_corrupt_store_is_named() {
+    let repo_dir = common::tempdir("corrupt-store");
+    let repo = git2::Repository::init(&repo_dir).unwrap();
+    let blob = repo.blob(b"not a commit").unwrap();
+    repo.reference("refs/patchctl/review", blob, true, "corrupt it")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .args(["status", "--repo"])
+        .arg(&repo_dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the review store refs/patchctl/review") && err.contains("is not a commit"),
+        "{err}"
+    );
+}

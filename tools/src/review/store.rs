@@ -40,6 +40,19 @@ pub struct Store<'r> {
 }
 
 impl<'r> Store<'r> {
+    /// The tree of the store's commit; an error that names the ref when
+    /// the ref does not lead to a commit (a corrupt or foreign store).
+    fn head_tree(&self, head: Oid) -> Result<git2::Tree<'r>> {
+        let corrupt = || {
+            format!("the review store {REF} ({head}) is not a commit with a tree: is it corrupt?")
+        };
+        self.repo
+            .find_commit(head)
+            .with_context(corrupt)?
+            .tree()
+            .with_context(corrupt)
+    }
+
     /// The store of `repo`.
     pub fn new(repo: &'r Repository) -> Store<'r> {
         Store { repo }
@@ -59,12 +72,13 @@ impl<'r> Store<'r> {
         let Some(head) = self.head()? else {
             return Ok(None);
         };
-        let tree = self.repo.find_commit(head)?.tree()?;
+        let tree = self.head_tree(head)?;
         match tree.get_path(std::path::Path::new(path)) {
             Ok(entry) => Ok(Some(
                 entry
-                    .to_object(self.repo)?
-                    .peel_to_blob()?
+                    .to_object(self.repo)
+                    .and_then(|o| o.peel_to_blob())
+                    .with_context(|| format!("{path} in the review store {REF} is not a file"))?
                     .content()
                     .to_vec(),
             )),
@@ -78,18 +92,24 @@ impl<'r> Store<'r> {
         let Some(head) = self.head()? else {
             return Ok(Vec::new());
         };
-        let tree = self.repo.find_commit(head)?.tree()?;
+        let tree = self.head_tree(head)?;
         let Some(entry) = tree.get_name("threads") else {
             return Ok(Vec::new());
         };
-        let dir = entry.to_object(self.repo)?.peel_to_tree()?;
+        let dir = entry
+            .to_object(self.repo)
+            .and_then(|o| o.peel_to_tree())
+            .with_context(|| format!("threads in the review store {REF} is not a directory"))?;
         let mut out = Vec::new();
         for e in dir.iter() {
-            let blob = e.to_object(self.repo)?.peel_to_blob()?;
-            out.push((
-                e.name().unwrap_or_default().to_string(),
-                blob.content().to_vec(),
-            ));
+            let name = e.name().unwrap_or_default().to_string();
+            let blob = e
+                .to_object(self.repo)
+                .and_then(|o| o.peel_to_blob())
+                .with_context(|| {
+                    format!("threads/{name} in the review store {REF} is not a file")
+                })?;
+            out.push((name, blob.content().to_vec()));
         }
         Ok(out)
     }
