@@ -5,6 +5,7 @@ pub mod address;
 pub mod date;
 pub mod mbox;
 pub mod patch;
+pub mod patch_id;
 pub mod subject;
 pub mod thread;
 pub mod trailers;

@@ -64,6 +64,24 @@ pub fn file_slug(summary: &str, max: usize) -> String {
     out.chars().take(max).collect()
 }
 
+/// A `--- a/x` line followed by `+++ b/x`: a diff in plain form, without
+/// `diff --git` (the mail's own `---` separator is the bare line).
+fn starts_plain_diff(line: &str, next: Option<&&str>) -> bool {
+    line.starts_with("--- ") && next.is_some_and(|n| n.starts_with("+++ "))
+}
+
+/// Whether a mail's text holds a diff, in git's form or plain.
+pub fn holds_diff(text: &str) -> bool {
+    if text.contains("diff --git ") {
+        return true;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
+        .enumerate()
+        .any(|(i, l)| starts_plain_diff(l, lines.get(i + 1)))
+}
+
 /// Parses one patch mail; `what` names it in errors.
 pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
     // An mbox "From " line is not a header: skip it as git mailsplit does.
@@ -125,7 +143,8 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
     let mut diff = String::new();
     let mut in_diff = false;
     let mut past_separator = false;
-    for line in lines {
+    let lines: Vec<&str> = lines.collect();
+    for (i, line) in lines.iter().copied().enumerate() {
         if in_diff {
             // "-- " starts the mail signature after the last hunk.
             if line == "-- " {
@@ -133,7 +152,7 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
             }
             diff.push_str(line);
             diff.push('\n');
-        } else if line.starts_with("diff --git ") {
+        } else if line.starts_with("diff --git ") || starts_plain_diff(line, lines.get(i + 1)) {
             in_diff = true;
             diff.push_str(line);
             diff.push('\n');
@@ -144,7 +163,7 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
         }
     }
     if diff.is_empty() {
-        bail!("{what} holds no diff: expected a \"diff --git\" line");
+        bail!("{what} holds no diff: expected a \"diff --git\" line or a ---/+++ pair");
     }
     while description.first().is_some_and(|l| l.trim().is_empty()) {
         description.remove(0);

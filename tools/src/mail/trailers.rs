@@ -32,6 +32,28 @@ pub struct Trailer {
 
 use crate::mail::address::email_of;
 
+/// Removes the `<mailto:...>` an HTML mail client adds after an address:
+/// `Name <a@b<mailto:a@b>>` is `Name <a@b>`.
+fn without_mailto(value: &str) -> String {
+    let mut out = value.to_string();
+    while let Some(start) = out.find("<mailto:") {
+        let Some(len) = out[start..].find('>') else {
+            break;
+        };
+        out.replace_range(start..start + len + 1, "");
+    }
+    out
+}
+
+/// The person's address: `Name <a@b>`, `<a@b>` or a bare `a@b`.
+fn person_email(value: &str) -> Option<String> {
+    email_of(value).or_else(|| {
+        let bare = value.trim();
+        (bare.contains('@') && !bare.contains(char::is_whitespace) && !bare.contains(['<', '>']))
+            .then(|| bare.to_lowercase())
+    })
+}
+
 /// Unquoted lines of a mail body: quoted text (`>`) and the attribution
 /// line above it are not the sender's words.
 pub fn own_lines(body: &str) -> Vec<&str> {
@@ -46,6 +68,10 @@ pub fn own_lines(body: &str) -> Vec<&str> {
 pub fn parse(body: &str) -> Vec<Trailer> {
     let mut out = Vec::new();
     for line in own_lines(body) {
+        // Below the signature separator nothing is a trailer.
+        if line == "-- " || line == "--" {
+            break;
+        }
         let l = line.trim();
         if l.eq_ignore_ascii_case("nak") || l.eq_ignore_ascii_case("nak.") {
             out.push(Trailer {
@@ -59,7 +85,8 @@ pub fn parse(body: &str) -> Vec<Trailer> {
         let Some((key, value)) = l.split_once(':') else {
             continue;
         };
-        let value = value.trim();
+        let value = without_mailto(value.trim());
+        let value = value.as_str();
         let Some(kind) = KINDS.iter().find(|k| k.eq_ignore_ascii_case(key.trim())) else {
             if key.trim().eq_ignore_ascii_case("nak") && email_of(value).is_some() {
                 out.push(Trailer {
@@ -74,7 +101,7 @@ pub fn parse(body: &str) -> Vec<Trailer> {
         if key != key.trim() || value.is_empty() {
             continue;
         }
-        let email = email_of(value);
+        let email = person_email(value);
         // Person trailers need an address; Closes/Link/Fixes do not.
         if email.is_none() && !matches!(*kind, "Closes" | "Link" | "Fixes") {
             continue;

@@ -13,27 +13,7 @@ use crate::mail::subject;
 use crate::mail::thread::{Mail, Thread};
 use crate::mail::trailers;
 
-/// A stable id for a diff: whitespace, line numbers and index lines do
-/// not change it, so the same change keeps its id across revisions.
-pub fn patch_id(diff: &str) -> Option<String> {
-    let mut normalized = String::new();
-    for line in diff.lines() {
-        if line.starts_with("index ") || line.starts_with("@@") {
-            continue;
-        }
-        let squeezed: String = line.split_whitespace().collect();
-        if !squeezed.is_empty() {
-            normalized.push_str(&squeezed);
-            normalized.push('\n');
-        }
-    }
-    if normalized.is_empty() {
-        return None;
-    }
-    git2::Oid::hash_object(git2::ObjectType::Blob, normalized.as_bytes())
-        .ok()
-        .map(|o| o.to_string())
-}
+pub use crate::mail::patch_id::patch_id;
 
 /// The lines a sender wrote: not quoted, not the attribution above a
 /// quote, not greetings or the signature.
@@ -93,6 +73,14 @@ struct Posting<'a> {
 
 /// Derives the review state of every series in `thread`.
 pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules) -> ReviewState {
+    // Patches: mails with a patch subject and a diff (in git's form or plain).
+    let with_diff: HashSet<&str> = thread
+        .mails
+        .iter()
+        .filter(|m| subject::parse(&m.subject).is_some_and(|s| !s.reply))
+        .filter(|m| patch::holds_diff(&m.body))
+        .map(|m| m.message_id.as_str())
+        .collect();
     let mut postings: Vec<Posting> = Vec::new();
     for mail in &thread.mails {
         let Some(s) = subject::parse(&mail.subject) else {
@@ -101,9 +89,25 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         if s.reply {
             continue;
         }
-        let patch = mail
-            .body
-            .contains("diff --git ")
+        let has_diff = with_diff.contains(mail.message_id.as_str());
+        // A cover letter: marked 0/N, or a root without a diff that
+        // patches reply to. Any other mail without a diff is a reply,
+        // even one that repeats the patch's subject without "Re:".
+        let unmarked_cover = !has_diff
+            && mail.parent.is_none()
+            && thread.mails.iter().any(|m| {
+                m.parent.as_deref() == Some(mail.message_id.as_str())
+                    && with_diff.contains(m.message_id.as_str())
+            });
+        if !has_diff && s.index != Some(0) && !unmarked_cover {
+            continue;
+        }
+        let index = if unmarked_cover {
+            0
+        } else {
+            s.index.unwrap_or(1)
+        };
+        let patch = has_diff
             .then(|| {
                 let raw = format!(
                     "From: {} <{}>\nDate: {}\nSubject: {}\n\n{}",
@@ -119,7 +123,7 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         postings.push(Posting {
             mail,
             version: s.version,
-            index: s.index.unwrap_or(1),
+            index,
             title: s.title,
             patch,
         });
@@ -263,6 +267,18 @@ impl<'a> RevisionView<'a> {
             .collect()
     }
 
+    /// The trailers a patch already carries (kind and address): a reviewer
+    /// who restates them gives nothing new.
+    fn own_trailers(&self, message_id: &str) -> Vec<(String, Option<String>)> {
+        self.posts
+            .iter()
+            .filter(|p| p.mail.message_id == message_id)
+            .filter_map(|p| p.patch.as_ref())
+            .flat_map(|patch| trailers::parse(&patch.message))
+            .map(|t| (t.kind.to_lowercase(), t.email))
+            .collect()
+    }
+
     /// The sender's trailers, given to the patch replied to, or to every
     /// patch when the reply is to the cover letter.
     fn collect_trailers(&self, mail: &Mail, patches: &mut [PatchState]) {
@@ -289,7 +305,11 @@ impl<'a> RevisionView<'a> {
             };
             for p in patches.iter_mut() {
                 let for_this = to_cover || Some(&p.message_id) == target.as_ref();
-                if for_this && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
+                let restated = self.own_trailers(&p.message_id).contains(&(
+                    given.trailer.kind.to_lowercase(),
+                    given.trailer.email.clone(),
+                ));
+                if for_this && !restated && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
                     p.trailers.push(given.clone());
                 }
             }

@@ -308,8 +308,10 @@ impl Maintainers {
     }
 }
 
-/// The files a diff touches (`diff --git a/x b/x`, new side).
+/// The files a diff touches (`diff --git a/x b/x`, new side); a diff in
+/// plain form (`---`/`+++` only) counts too.
 pub fn files_in_diff(text: &str) -> Vec<String> {
+    let text = crate::mail::patch_id::with_git_headers(text);
     let mut out: Vec<String> = text
         .lines()
         .filter_map(|l| l.strip_prefix("diff --git "))

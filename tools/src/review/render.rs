@@ -52,7 +52,6 @@ pub fn render(state: &ReviewState) -> String {
                 let given: Vec<String> = p
                     .trailers
                     .iter()
-                    .filter(|t| t.trailer.kind != "Signed-off-by")
                     .map(|t| {
                         format!(
                             "{}: {}{}",
