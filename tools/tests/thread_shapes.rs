@@ -46,7 +46,7 @@ fn patch(id: &str, parent: Option<&str>, subject: &str, minute: u32) -> String {
     )
 }
 
-/// 1. A follow-up with the patch's own subject, no "Re:", no diff.
+/// Shape 1: A follow-up with the patch's own subject, no "Re:", no diff.
 #[test]
 fn a_follow_up_with_the_patchs_subject_is_a_reply() {
     let mut t = patch("p@x", None, "[PATCH] heap: speed", 0);
@@ -76,7 +76,7 @@ fn a_follow_up_with_the_patchs_subject_is_a_reply() {
     assert_eq!(given, ["Reviewed-by"]);
 }
 
-/// 2. `Name <a@b<mailto:a@b>>` from an HTML mail client.
+/// Shape 2: `Name <a@b<mailto:a@b>>` from an HTML mail client.
 #[test]
 fn html_mangled_trailers_are_cleaned() {
     let mut t = patch("p@x", None, "[PATCH] heap: speed", 0);
@@ -96,7 +96,7 @@ fn html_mangled_trailers_are_cleaned() {
     assert!(!given[0].address_differs);
 }
 
-/// 3. A cover letter without 0/N: the root has no diff, the patches
+/// Shape 3: A cover letter without 0/N: the root has no diff, the patches
 /// reply to it; its trailers are for every patch.
 #[test]
 fn an_unmarked_cover_letter_is_the_cover() {
@@ -138,7 +138,7 @@ fn an_unmarked_cover_letter_is_the_cover() {
     }
 }
 
-/// 4. A patch in plain diff form, trailing whitespace stripped.
+/// Shape 4: A patch in plain diff form, trailing whitespace stripped.
 #[test]
 fn a_plain_diff_gives_files_and_a_patch_id() {
     let plain = format!(
@@ -157,7 +157,7 @@ fn a_plain_diff_gives_files_and_a_patch_id() {
     );
 }
 
-/// 6. A reviewer restating the patch's trailer block gives nothing new,
+/// Shape 6: A reviewer restating the patch's trailer block gives nothing new,
 /// and status and status --json agree.
 #[test]
 fn restated_trailers_are_not_collected_again() {
@@ -187,7 +187,7 @@ fn restated_trailers_are_not_collected_again() {
     );
 }
 
-/// 7. Bare addresses are people; quotes inside a name stay; a signature
+/// Shape 7: Bare addresses are people; quotes inside a name stay; a signature
 /// holds no trailers.
 #[test]
 fn bare_addresses_quoted_names_and_signatures() {
