@@ -241,13 +241,41 @@ fn refusals_leave_nothing_behind() {
 }
 
 /// A Reviewed-by given on v1 is carried into v2, above the submitter's
-/// Signed-off-by, once.
+/// Signed-off-by, once, when the patch is unchanged (the same patch-id as
+/// `git patch-id --stable` gives); one given to a patch whose diff changed
+/// since is not carried, and revise says so.
 #[test]
 fn trailers_from_review_are_carried() {
     let tree = kernel_tree();
     branch(&tree);
     let series = series_dir();
-    let mbox = "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Ann Author <ann@example.org>\nDate: Mon, 01 Jun 2026 10:00:00 +0000\nSubject: [PATCH] dma-buf: system_heap: Note the next slot\nMessage-ID: <v1-id@example.org>\n\nSay what tmp is.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\ndiff --git a/drivers/dma-buf/heaps/system_heap.c b/drivers/dma-buf/heaps/system_heap.c\n--- a/drivers/dma-buf/heaps/system_heap.c\n+++ b/drivers/dma-buf/heaps/system_heap.c\n@@ -1 +1 @@\n-a\n+b\n\nFrom mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Rob Review <rob@example.org>\nDate: Tue, 02 Jun 2026 10:00:00 +0000\nSubject: Re: [PATCH] dma-buf: system_heap: Note the next slot\nMessage-ID: <r@example.org>\nIn-Reply-To: <v1-id@example.org>\n\n> Say what tmp is.\nReviewed-by: Rob Review <rob@example.org>\n";
+    // v1 of patch 1 is the branch's first commit as it stands: unchanged.
+    let unchanged = git(&tree, &["format-patch", "-1", "--stdout", "HEAD~1"]);
+    let unchanged = unchanged.replacen(
+        "Subject: [PATCH]",
+        "Message-ID: <v1-1@example.org>\nSubject: [PATCH 1/2]",
+        1,
+    );
+    // v1 of patch 2 had another diff.
+    let changed = "From: Ann Author <ann@example.org>\nDate: Mon, 01 Jun 2026 10:01:00 +0000\nSubject: [PATCH 2/2] dma-buf: system_heap: Note the vfree\nMessage-ID: <v1-2@example.org>\n\nSay where.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\ndiff --git a/drivers/dma-buf/heaps/system_heap.c b/drivers/dma-buf/heaps/system_heap.c\n--- a/drivers/dma-buf/heaps/system_heap.c\n+++ b/drivers/dma-buf/heaps/system_heap.c\n@@ -1 +1 @@\n-a\n+b\n";
+    let review = |id: &str, parent: &str| {
+        format!("From: Rob Review <rob@example.org>\nDate: Tue, 02 Jun 2026 10:00:00 +0000\nSubject: Re: [PATCH] x\nMessage-ID: <{id}>\nIn-Reply-To: <{parent}>\n\n> Say.\nReviewed-by: Rob Review <rob@example.org>\n")
+    };
+    let mbox: String = [
+        unchanged.as_str(),
+        changed,
+        &review("r1@example.org", "v1-1@example.org"),
+        &review("r2@example.org", "v1-2@example.org"),
+    ]
+    .iter()
+    .map(|m| {
+        let body = m.strip_prefix("From ").map_or(m.to_string(), |_| {
+            m.split_once('\n')
+                .map_or(String::new(), |(_, rest)| rest.to_string())
+        });
+        format!("From mboxrd@z Thu Jan  1 00:00:00 1970\n{body}\n")
+    })
+    .collect();
     let thread = patchctl::mail::thread::Thread::from_mbox(mbox.as_bytes(), "t").unwrap();
     let state = patchctl::review::derive(&thread, None, &patchctl::review::Rules::default_rules());
     let mut opts = options(&tree, &series);
@@ -260,7 +288,13 @@ fn trailers_from_review_are_carried() {
     );
     assert_eq!(p1.matches("Reviewed-by:").count(), 1);
     let p2 = fs::read_to_string(&revised.files[2]).unwrap();
-    assert!(!p2.contains("Reviewed-by:"), "given for patch 1 only");
+    assert!(!p2.contains("Reviewed-by:"), "the patch changed since v1");
+    assert_eq!(revised.notes.len(), 1, "{:?}", revised.notes);
+    assert!(
+        revised.notes[0].contains("Note the vfree: Reviewed-by: Rob Review <rob@example.org> was given to v1; the patch changed since"),
+        "{:?}",
+        revised.notes
+    );
 }
 
 /// get_maintainer.pl and checkpatch.pl get the mail's path as one argument:

@@ -234,3 +234,79 @@ fn bare_addresses_quoted_names_and_signatures() {
     assert_eq!(acked.trailer.value, "Jane \"JD\" Doe <jd@example.org>");
     assert!(!given.iter().any(|g| g.address_differs), "{given:#?}");
 }
+
+/// Trailers follow the patch, not the subject: a Reviewed-by given to v1
+/// carries to v2 when the patch is unchanged, and is shown as "given to
+/// v1; the patch changed since" when it is not.
+#[test]
+fn trailers_follow_the_patch_across_revisions() {
+    let changed = format!(
+        "Make it so.\n\nSigned-off-by: {AUTHOR}\n---\n\ndiff --git a/{FILE} b/{FILE}\n--- a/{FILE}\n+++ b/{FILE}\n@@ -1 +1,2 @@\n x\n+z\n"
+    );
+    let mut t = msg(
+        "c1@x",
+        None,
+        AUTHOR,
+        0,
+        "[PATCH 0/2] heap: speed",
+        "Cover.\n",
+    );
+    t += &patch("a1@x", Some("c1@x"), "[PATCH 1/2] heap: one", 1);
+    t += &patch("b1@x", Some("c1@x"), "[PATCH 2/2] heap: two", 2);
+    for (id, parent) in [("ra@x", "a1@x"), ("rb@x", "b1@x")] {
+        t += &msg(
+            id,
+            Some(parent),
+            "Rob Review <rob@example.org>",
+            5,
+            "Re: [PATCH] heap",
+            "Reviewed-by: Rob Review <rob@example.org>\n",
+        );
+    }
+    t += &msg(
+        "c2@x",
+        None,
+        AUTHOR,
+        10,
+        "[PATCH v2 0/2] heap: speed",
+        "Cover.\n",
+    );
+    t += &patch("a2@x", Some("c2@x"), "[PATCH v2 1/2] heap: one", 11);
+    t += &msg(
+        "b2@x",
+        Some("c2@x"),
+        AUTHOR,
+        12,
+        "[PATCH v2 2/2] heap: two",
+        &changed,
+    );
+    let s = state(&t);
+    assert_eq!(s.series.len(), 1);
+    let v2 = &s.series[0].revisions[1];
+    assert_eq!(v2.version, 2);
+    let one = &v2.patches[1];
+    let two = &v2.patches[2];
+    assert_eq!(
+        one.carried
+            .iter()
+            .map(|e| (e.version, e.given.trailer.kind.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "Reviewed-by")]
+    );
+    assert!(one.changed_since.is_empty());
+    assert!(two.carried.is_empty());
+    assert_eq!(two.changed_since.len(), 1);
+    let text = review::render(&s);
+    assert!(
+        text.contains(
+            "carried from v1: Reviewed-by: Rob Review <rob@example.org> (the patch is unchanged)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "given to v1; the patch changed since: Reviewed-by: Rob Review <rob@example.org>"
+        ),
+        "{text}"
+    );
+}

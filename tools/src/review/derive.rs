@@ -163,7 +163,9 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
                 rules,
             ));
         }
-        series.push(SeriesState { title, revisions });
+        let mut state = SeriesState { title, revisions };
+        carry_trailers(&mut state);
+        series.push(state);
     }
     ReviewState { series }
 }
@@ -396,6 +398,26 @@ struct ReplyVerdicts {
     argues: bool,
 }
 
+/// Each patch's trailers from earlier revisions of the series: carried
+/// when the patch is unchanged (same patch-id), listed as changed since
+/// when only its title is the same.
+fn carry_trailers(series: &mut SeriesState) {
+    let view = ReviewState {
+        series: vec![series.clone()],
+    };
+    for r in &mut series.revisions {
+        for p in r.patches.iter_mut().filter(|p| p.index > 0) {
+            let earlier = view.earlier_trailers(Some(r.version), p.patch_id.as_deref(), &p.title);
+            p.carried = earlier
+                .carried
+                .into_iter()
+                .filter(|e| !p.trailers.iter().any(|g| g.trailer == e.given.trailer))
+                .collect();
+            p.changed_since = earlier.changed_since;
+        }
+    }
+}
+
 /// The files the revision's patches touch.
 fn touched_files(posts: &[&Posting]) -> Vec<String> {
     let mut f: Vec<String> = posts
@@ -462,6 +484,8 @@ fn revision_state(
             message_id: p.mail.message_id.clone(),
             patch_id: p.patch.as_ref().and_then(|x| patch_id(&x.diff)),
             trailers: Vec::new(),
+            carried: Vec::new(),
+            changed_since: Vec::new(),
         })
         .collect();
     patches.sort_by_key(|p| p.index);

@@ -83,6 +83,18 @@ pub fn render(state: &ReviewState) -> String {
                         " (no Reviewed-by or Acked-by)"
                     }
                 ));
+                for e in &p.carried {
+                    out.push_str(&format!(
+                        "      carried from v{}: {}: {} (the patch is unchanged)\n",
+                        e.version, e.given.trailer.kind, e.given.trailer.value
+                    ));
+                }
+                for e in &p.changed_since {
+                    out.push_str(&format!(
+                        "      given to v{}; the patch changed since: {}: {}\n",
+                        e.version, e.given.trailer.kind, e.given.trailer.value
+                    ));
+                }
             }
             for v in r
                 .verdicts

@@ -52,6 +52,84 @@ pub struct PatchState {
     pub patch_id: Option<String>,
     /// Trailers given in review for this patch (or the whole series).
     pub trailers: Vec<GivenTrailer>,
+    /// Trailers given to an earlier revision of the same patch (the same
+    /// patch-id): they carry over.
+    pub carried: Vec<EarlierTrailer>,
+    /// Trailers given to an earlier revision of a patch with this title
+    /// whose diff has changed since: they do not carry over (the rule in
+    /// submitting-patches), and are shown so that the author asks again.
+    pub changed_since: Vec<EarlierTrailer>,
+}
+
+/// A trailer given to an earlier revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EarlierTrailer {
+    /// The revision it was given to.
+    pub version: u32,
+    /// The trailer, with its evidence.
+    pub given: GivenTrailer,
+}
+
+/// What earlier revisions' trailers mean for one patch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EarlierTrailers {
+    /// Given to the same patch: carried.
+    pub carried: Vec<EarlierTrailer>,
+    /// Given to a patch of the same title that has changed since.
+    pub changed_since: Vec<EarlierTrailer>,
+}
+
+impl ReviewState {
+    /// The trailers earlier revisions (before `version`; `None`: all)
+    /// gave a patch: carried when the patch-id is the same, "changed
+    /// since" when only the title is. Without a patch-id, the title
+    /// decides. `revise` and `status` both ask this.
+    pub fn earlier_trailers(
+        &self,
+        before: Option<u32>,
+        patch_id: Option<&str>,
+        title: &str,
+    ) -> EarlierTrailers {
+        let mut out = EarlierTrailers::default();
+        for s in &self.series {
+            for r in s
+                .revisions
+                .iter()
+                .filter(|r| before.is_none_or(|v| r.version < v))
+            {
+                for p in r.patches.iter().filter(|p| p.index > 0) {
+                    let same_patch = match (patch_id, p.patch_id.as_deref()) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => p.title == title,
+                    };
+                    let list = if same_patch {
+                        &mut out.carried
+                    } else if p.title == title {
+                        &mut out.changed_since
+                    } else {
+                        continue;
+                    };
+                    for given in &p.trailers {
+                        if !list.iter().any(|e| e.given.trailer == given.trailer) {
+                            list.push(EarlierTrailer {
+                                version: r.version,
+                                given: given.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // A trailer carried by the same patch is not also "changed since".
+        let carried: Vec<_> = out
+            .carried
+            .iter()
+            .map(|e| e.given.trailer.clone())
+            .collect();
+        out.changed_since
+            .retain(|e| !carried.contains(&e.given.trailer));
+        out
+    }
 }
 
 /// One revision's state.

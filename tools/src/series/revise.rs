@@ -58,6 +58,9 @@ pub struct Revised {
     pub files: Vec<PathBuf>,
     /// checkpatch's summary line per mail.
     pub checkpatch: Vec<(PathBuf, String)>,
+    /// Trailers given to an earlier revision of a patch that changed since,
+    /// and so not carried: the author should ask for them again.
+    pub notes: Vec<String>,
 }
 
 /// git format-patch keeps 52 characters of a subject in a file name.
@@ -120,27 +123,42 @@ fn check_clean(repo: &Repository) -> Result<()> {
     Ok(())
 }
 
-/// Trailers collected in review for a patch with this title.
-fn collected(review: Option<&ReviewState>, title: &str) -> Vec<String> {
+/// Trailers collected in review for this patch: those given to any
+/// revision of the same patch (the same patch-id, or the title when the
+/// diff has no id), as `status` carries them; and, as notes, those given to
+/// a revision of the same title whose diff has changed since, which do not
+/// carry over.
+fn collected(
+    review: Option<&ReviewState>,
+    patch_id: Option<&str>,
+    title: &str,
+) -> (Vec<String>, Vec<String>) {
     let Some(state) = review else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut out = Vec::new();
-    for s in &state.series {
-        for r in &s.revisions {
-            for p in r.patches.iter().filter(|p| p.title == title) {
-                for t in &p.trailers {
-                    if TRAILER_ORDER.contains(&t.trailer.kind.as_str()) && !t.address_differs {
-                        let line = format!("{}: {}", t.trailer.kind, t.trailer.value);
-                        if !out.contains(&line) {
-                            out.push(line);
-                        }
-                    }
-                }
-            }
+    let earlier = state.earlier_trailers(None, patch_id, title);
+    let mut lines = Vec::new();
+    for e in &earlier.carried {
+        let t = &e.given;
+        if TRAILER_ORDER.contains(&t.trailer.kind.as_str()) && !t.address_differs {
+            crate::util::push_unique(
+                &mut lines,
+                format!("{}: {}", t.trailer.kind, t.trailer.value),
+            );
         }
     }
-    out
+    let notes = earlier
+        .changed_since
+        .iter()
+        .filter(|e| TRAILER_ORDER.contains(&e.given.trailer.kind.as_str()))
+        .map(|e| {
+            format!(
+                "{title}: {}: {} was given to v{}; the patch changed since, so it is not carried",
+                e.given.trailer.kind, e.given.trailer.value, e.version
+            )
+        })
+        .collect();
+    (lines, notes)
 }
 
 /// Runs the tree's get_maintainer.pl on a mail: (To, Cc).
@@ -258,7 +276,8 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
     }
     fs::create_dir_all(&partial)?;
     let result = (|| -> Result<Revised> {
-        let mut files = write_patch_mails(&repo, &range, opts, version, &changelog, &partial)?;
+        let (mut files, notes) =
+            write_patch_mails(&repo, &range, opts, version, &changelog, &partial)?;
         let headers = headers(opts, &files)?;
         if let Some((title, text)) = &opts.cover {
             let cover = cover_letter(&repo, &range, opts, version, &changelog, title, text)?;
@@ -276,6 +295,7 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
             dir: dir.clone(),
             files,
             checkpatch: reports,
+            notes,
         })
     })();
     let revised = match result {
@@ -396,9 +416,10 @@ fn write_patch_mails(
     version: u32,
     changelog: &str,
     dir: &Path,
-) -> Result<Vec<PathBuf>> {
+) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let total = range.commits.len();
     let mut files = Vec::new();
+    let mut review_notes = Vec::new();
     for (i, commit) in range.commits.iter().enumerate() {
         let parent = commit
             .parent(0)
@@ -420,7 +441,11 @@ fn write_patch_mails(
             .split_once('\n')
             .map_or("", |(_, b)| b)
             .trim_start_matches('\n');
-        let body = add_trailers(body, &collected(opts.review, &summary));
+        let (trailers, notes) = collected(opts.review, diff_patch_id(&diff)?.as_deref(), &summary);
+        for n in notes {
+            crate::util::push_unique(&mut review_notes, n);
+        }
+        let body = add_trailers(body, &trailers);
         let mut eopts = EmailCreateOptions::new();
         eopts
             .reroll_number(version as usize)
@@ -446,7 +471,20 @@ fn write_patch_mails(
         fs::write(&path, &text)?;
         files.push(path);
     }
-    Ok(files)
+    Ok((files, review_notes))
+}
+
+/// The patch-id of a commit's diff, as `git patch-id --stable` gives it.
+fn diff_patch_id(diff: &git2::Diff) -> Result<Option<String>> {
+    let mut text = String::new();
+    diff.print(git2::DiffFormat::Patch, |_, _, line| {
+        if matches!(line.origin(), '+' | '-' | ' ') {
+            text.push(line.origin());
+        }
+        text.push_str(&String::from_utf8_lossy(line.content()));
+        true
+    })?;
+    Ok(crate::mail::patch_id::patch_id(&text))
 }
 
 /// To and Cc from the tree's own get_maintainer.pl for every patch, plus

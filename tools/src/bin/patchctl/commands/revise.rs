@@ -82,6 +82,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for f in &revised.files {
         println!("{}", f.display());
     }
+    for n in &revised.notes {
+        println!("not carried: {n}");
+    }
     println!(
         "v{} written to {} and recorded in series.toml; add its Message-ID there once posted",
         revised.version,
