@@ -132,6 +132,10 @@ pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
 pub struct Thread {
     /// The mails.
     pub mails: Vec<Mail>,
+    /// Where each Message-ID is in `mails`: lookups stay constant-time, so
+    /// walking a thread of thousands of mails stays linear.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 impl Thread {
@@ -166,22 +170,29 @@ impl Thread {
                 .find(|id| known.contains(*id) && **id != m.message_id)
                 .cloned();
         }
-        // Cut loops: walk up from each mail; a mail met twice loses its parent.
-        let parents: HashMap<String, Option<String>> = mails
+        // Cut loops: walk up from each mail until a mail already judged;
+        // a mail met twice on one walk closes a loop and loses its parent.
+        // Every mail is walked over once, so deep threads stay linear.
+        let parents: HashMap<&str, Option<&str>> = mails
             .iter()
-            .map(|m| (m.message_id.clone(), m.parent.clone()))
+            .map(|m| (m.message_id.as_str(), m.parent.as_deref()))
             .collect();
-        let mut cut = HashSet::new();
+        let mut judged: HashSet<&str> = HashSet::new();
+        let mut cut: HashSet<String> = HashSet::new();
         for m in &mails {
-            let mut on_path = HashSet::new();
-            let mut at = Some(m.message_id.clone());
+            let mut on_path: HashSet<&str> = HashSet::new();
+            let mut at = Some(m.message_id.as_str());
             while let Some(id) = at {
-                if !on_path.insert(id.clone()) {
-                    cut.insert(id);
+                if judged.contains(id) {
                     break;
                 }
-                at = parents.get(&id).cloned().flatten();
+                if !on_path.insert(id) {
+                    cut.insert(id.to_string());
+                    break;
+                }
+                at = parents.get(id).copied().flatten();
             }
+            judged.extend(on_path);
         }
         for m in &mut mails {
             if cut.contains(&m.message_id) {
@@ -193,12 +204,17 @@ impl Thread {
                 .cmp(&b.timestamp)
                 .then(a.message_id.cmp(&b.message_id))
         });
-        Thread { mails }
+        let index = mails
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.message_id.clone(), i))
+            .collect();
+        Thread { mails, index }
     }
 
     /// The mail with this Message-ID.
     pub fn get(&self, id: &str) -> Option<&Mail> {
-        self.mails.iter().find(|m| m.message_id == id)
+        self.index.get(id).map(|&i| &self.mails[i])
     }
 
     /// The chain of ancestors of a mail, nearest first.

@@ -180,6 +180,8 @@ struct RevisionView<'a> {
     /// Canonical addresses of who posted, wrote or signed off the patches.
     author_emails: HashSet<String>,
     roles: HashMap<String, Vec<Role>>,
+    /// For every mail, the nearest of this revision's postings above it.
+    posting_above: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> RevisionView<'a> {
@@ -222,6 +224,7 @@ impl<'a> RevisionView<'a> {
             rules,
             author_emails,
             roles,
+            posting_above: postings_above(thread, posts),
         }
     }
 
@@ -260,12 +263,7 @@ impl<'a> RevisionView<'a> {
             .mails
             .iter()
             .filter(|m| !post_ids.contains(m.message_id.as_str()))
-            .filter(|m| {
-                self.thread
-                    .ancestors(&m.message_id)
-                    .iter()
-                    .any(|a| post_ids.contains(a.message_id.as_str()))
-            })
+            .filter(|m| self.posting_above.contains_key(m.message_id.as_str()))
             .collect()
     }
 
@@ -284,14 +282,11 @@ impl<'a> RevisionView<'a> {
     /// The sender's trailers, given to the patch replied to, or to every
     /// patch when the reply is to the cover letter.
     fn collect_trailers(&self, mail: &Mail, patches: &mut [PatchState]) {
-        let post_ids = self.post_ids();
         let from = canon(self.maintainers, &mail.from_email);
         let target = self
-            .thread
-            .ancestors(&mail.message_id)
-            .into_iter()
-            .find(|a| post_ids.contains(a.message_id.as_str()))
-            .map(|a| a.message_id.clone());
+            .posting_above
+            .get(mail.message_id.as_str())
+            .map(|id| id.to_string());
         let to_cover = patches
             .iter()
             .any(|p| p.index == 0 && Some(&p.message_id) == target.as_ref());
@@ -373,12 +368,18 @@ impl<'a> RevisionView<'a> {
     /// Questions to the author not answered since: a question is answered
     /// once the author side writes below it in the thread.
     fn open_questions(&self, replies: &[&Mail], asked: Vec<(Evidence, &Mail)>) -> Vec<Evidence> {
-        let answered: HashSet<&str> = replies
-            .iter()
-            .filter(|m| self.is_author(m))
-            .flat_map(|m| self.thread.ancestors(&m.message_id))
-            .map(|a| a.message_id.as_str())
-            .collect();
+        // Everything above an author's reply; each walk up stops where an
+        // earlier one passed, so this stays linear in the thread's size.
+        let mut answered: HashSet<&str> = HashSet::new();
+        for m in replies.iter().filter(|m| self.is_author(m)) {
+            let mut at = m.parent.as_deref();
+            while let Some(id) = at {
+                if !answered.insert(id) {
+                    break;
+                }
+                at = self.thread.get(id).and_then(|p| p.parent.as_deref());
+            }
+        }
         asked
             .into_iter()
             .filter(|(_, mail)| !answered.contains(mail.message_id.as_str()))
@@ -416,6 +417,40 @@ fn carry_trailers(series: &mut SeriesState) {
             p.changed_since = earlier.changed_since;
         }
     }
+}
+
+/// For every mail of the thread, the nearest of `posts` strictly above it
+/// (mails with none are left out). Each mail is walked over once: the
+/// answer found for a mail is the answer for every mail below it on the
+/// walk, so deep threads stay linear.
+fn postings_above<'a>(thread: &'a Thread, posts: &[&Posting<'a>]) -> HashMap<&'a str, &'a str> {
+    let posting: HashSet<&str> = posts.iter().map(|p| p.mail.message_id.as_str()).collect();
+    // At or above: the nearest posting that is this mail or above it.
+    let mut at_or_above: HashMap<&'a str, Option<&'a str>> = HashMap::new();
+    let mut above = HashMap::new();
+    for mail in &thread.mails {
+        let mut path: Vec<&'a str> = Vec::new();
+        let mut at = mail.parent.as_deref().and_then(|p| thread.get(p));
+        let found = loop {
+            let Some(m) = at else { break None };
+            let id = m.message_id.as_str();
+            if let Some(known) = at_or_above.get(id) {
+                break *known;
+            }
+            if posting.contains(id) {
+                break Some(id);
+            }
+            path.push(id);
+            at = m.parent.as_deref().and_then(|p| thread.get(p));
+        };
+        for id in path {
+            at_or_above.insert(id, found);
+        }
+        if let Some(p) = found {
+            above.insert(mail.message_id.as_str(), p);
+        }
+    }
+    above
 }
 
 /// The files the revision's patches touch.

@@ -260,10 +260,12 @@ pub fn merge(
     old: Vec<(String, Vec<u8>)>,
     new: Vec<(String, Vec<u8>)>,
 ) -> (Vec<(String, Vec<u8>)>, usize) {
+    let mut known: std::collections::HashSet<String> =
+        old.iter().map(|(id, _)| id.clone()).collect();
     let mut out = old;
     let mut added = 0;
     for (id, raw) in new {
-        if !out.iter().any(|(known, _)| *known == id) {
+        if known.insert(id.clone()) {
             out.push((id, raw));
             added += 1;
         }

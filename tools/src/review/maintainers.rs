@@ -37,42 +37,91 @@ pub struct Section {
 impl Section {
     /// Covers every file (`F: *`): THE REST.
     fn is_catch_all(&self) -> bool {
-        self.files.iter().any(|p| p.regex.as_str() == "^.*")
+        self.files.iter().any(|p| p.glob == "*")
     }
 }
 
+/// An `F:` or `X:` pattern, matched as get_maintainer.pl matches it: a
+/// glob (`*` any characters, `?` one) anchored at the start of the path; a
+/// pattern ending in `/`, or naming a directory of the tree, covers
+/// everything below it; any other covers files at its own depth only.
+///
+/// Matched by hand, not compiled to a regex: MAINTAINERS has over 8,000
+/// of them and a patch touches a handful of files, so compiling them all
+/// cost most of `patchctl status`'s time and memory. Whether a plain
+/// pattern names a directory is asked of the tree only when a file falls
+/// under it, once.
 #[derive(Debug, Clone)]
 struct Pattern {
-    regex: Regex,
-    /// Covers subdirectories too.
-    directory: bool,
+    glob: String,
+    wildcard: bool,
     depth: usize,
+    tree: Option<std::sync::Arc<Path>>,
+    is_dir: std::sync::OnceLock<bool>,
 }
 
 impl Pattern {
-    fn new(pattern: &str, tree: Option<&Path>) -> Result<Pattern> {
-        let mut p = pattern.trim().to_string();
-        let has_wildcard = p.contains(['*', '?']);
-        if !p.ends_with('/') && !has_wildcard && tree.is_some_and(|t| t.join(&p).is_dir()) {
-            p.push('/');
+    fn new(pattern: &str, tree: Option<&std::sync::Arc<Path>>) -> Pattern {
+        let glob = pattern.trim().to_string();
+        Pattern {
+            wildcard: glob.contains(['*', '?']),
+            depth: glob.matches('/').count(),
+            glob,
+            tree: tree.cloned(),
+            is_dir: std::sync::OnceLock::new(),
         }
-        let mut re = String::from("^");
-        for c in p.chars() {
-            match c {
-                '*' => re.push_str(".*"),
-                '?' => re.push('.'),
-                c => re.push_str(&regex::escape(&c.to_string())),
-            }
-        }
-        Ok(Pattern {
-            regex: Regex::new(&re).with_context(|| format!("bad F:/X: pattern {pattern:?}"))?,
-            directory: p.ends_with('/'),
-            depth: p.matches('/').count(),
+    }
+
+    fn names_a_directory(&self) -> bool {
+        *self.is_dir.get_or_init(|| {
+            self.tree
+                .as_ref()
+                .is_some_and(|t| t.join(&self.glob).is_dir())
         })
     }
 
     fn matches(&self, file: &str) -> bool {
-        self.regex.is_match(file) && (self.directory || file.matches('/').count() == self.depth)
+        let depth = || file.matches('/').count();
+        if self.glob.ends_with('/') {
+            return glob_prefix(self.glob.as_bytes(), file.as_bytes());
+        }
+        if !self.wildcard {
+            if !file.starts_with(&self.glob) {
+                return false;
+            }
+            if self.names_a_directory() {
+                return file[self.glob.len()..].starts_with('/');
+            }
+            return depth() == self.depth;
+        }
+        glob_prefix(self.glob.as_bytes(), file.as_bytes()) && depth() == self.depth
+    }
+}
+
+/// Whether some prefix of `text` matches `glob` (`*`: any run, `?`: one).
+fn glob_prefix(glob: &[u8], text: &[u8]) -> bool {
+    let (mut g, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if g == glob.len() {
+            return true;
+        }
+        if glob[g] == b'*' {
+            star = Some((g, t));
+            g += 1;
+        } else if t < text.len() && (glob[g] == b'?' || glob[g] == text[t]) {
+            g += 1;
+            t += 1;
+        } else {
+            match star {
+                Some((sg, st)) if st < text.len() => {
+                    star = Some((sg, st + 1));
+                    g = sg + 1;
+                    t = st + 1;
+                }
+                _ => return false,
+            }
+        }
     }
 }
 
@@ -187,6 +236,7 @@ impl Maintainers {
     /// Parses MAINTAINERS text. Sections start after the introduction:
     /// a title line followed by `X:\tvalue` lines.
     pub fn parse(text: &str, tree: Option<&Path>) -> Result<Maintainers> {
+        let tree: Option<std::sync::Arc<Path>> = tree.map(Into::into);
         let mut sections: Vec<Section> = Vec::new();
         let mut title: Option<String> = None;
         let lines: Vec<&str> = text.lines().collect();
@@ -210,8 +260,8 @@ impl Maintainers {
                             .to_lowercase(),
                     ),
                     b'S' => section.status = value.to_string(),
-                    b'F' => section.files.push(Pattern::new(value, tree)?),
-                    b'X' => section.excludes.push(Pattern::new(value, tree)?),
+                    b'F' => section.files.push(Pattern::new(value, tree.as_ref())),
+                    b'X' => section.excludes.push(Pattern::new(value, tree.as_ref())),
                     b'N' => section
                         .names
                         .push(Regex::new(value).with_context(|| {

@@ -153,22 +153,41 @@ pub fn fetch(
         .map(|m| m.message_id.clone())
         .context("the thread has no messages")?;
     let file = format!("threads/{}", store::thread_file(&root));
-    let old = match store.read(&file)? {
-        Some(bytes) => fetch::decode(&bytes, &file)?.messages,
-        None => Vec::new(),
+    let (old_messages, old_mails) = match store.read(&file)? {
+        Some(bytes) => {
+            let old = fetch::decode(&bytes, &file)?;
+            (old.messages, old.thread.mails)
+        }
+        None => (Vec::new(), Vec::new()),
     };
-    let (merged, added) = fetch::merge(old, fetched.messages);
-    let raw: Vec<Vec<u8>> = merged.iter().map(|(_, r)| r.clone()).collect();
+    let (merged, added) = fetch::merge(old_messages, fetched.messages);
+    let total = merged.len();
+    if added == 0 {
+        // Nothing new: the store already holds this thread and its state.
+        let commit = store
+            .head()?
+            .context("the review store lost its ref while it was read")?;
+        return Ok(Fetched::Stored {
+            root,
+            added,
+            total,
+            commit,
+        });
+    }
+    let raw: Vec<Vec<u8>> = merged.into_iter().map(|(_, r)| r).collect();
     let thread_mbox = mbox::join(&raw);
 
-    // The state as it stands with this thread, in the same commit.
+    // The state as it stands with this thread, in the same commit: the
+    // other stored threads, then this one's mails as already parsed (the
+    // stored ones first, as the merge keeps them).
     let mut all = Vec::new();
     for (name, data) in store.threads()? {
         if format!("threads/{name}") != file {
             all.extend(fetch::decode(&data, &name)?.thread.mails);
         }
     }
-    all.extend(fetch::decode(&thread_mbox, &file)?.thread.mails);
+    all.extend(old_mails);
+    all.extend(fetched.thread.mails);
     let state = setup.derive(&Thread::from_mails(all), progress)?;
     let files = vec![
         (file, thread_mbox),
@@ -176,15 +195,12 @@ pub fn fetch(
     ];
     let commit = store.commit(
         &files,
-        &format!(
-            "fetch {root}: {added} new, {} in all\n\nFrom {what}.\n",
-            merged.len()
-        ),
+        &format!("fetch {root}: {added} new, {total} in all\n\nFrom {what}.\n"),
     )?;
     Ok(Fetched::Stored {
         root,
         added,
-        total: merged.len(),
+        total,
         commit,
     })
 }
