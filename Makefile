@@ -101,8 +101,10 @@ bench:
 	scripts/deps.sh userspace
 	$(CARGO) bench -p rust-heap --bench sgvmap
 	$(CARGO) run --quiet -p patchctl -- bench --output $(RUN_DIR)/bench-userspace.json
-	@echo "== review state of a 1,000-message thread (parse + derive) =="
+	@echo "== review state of a 1,000-message thread (parse + derive), the breakdown =="
 	$(CARGO) bench -p patchctl --bench review
+	@echo "== patchctl fetch and status as whole processes, beside b4 =="
+	$(CARGO) bench -p patchctl --bench review_process
 
 # Charts and the evidence page of the last run, from its results alone.
 report: patchctl
@@ -111,7 +113,7 @@ report: patchctl
 # Runs write to $(RUN_DIR); the committed record changes only here.
 record: patchctl
 	@test -d $(RUN_DIR) || { echo "record: no run in $(RUN_DIR): run make kunit, make fuzz or make bench first" >&2; exit 1; }
-	@n=0; for f in $(RUN_DIR)/results/*.json $(RUN_DIR)/fuzz.json $(RUN_DIR)/bench-userspace.json; do \
+	@n=0; for f in $(RUN_DIR)/results/*.json $(RUN_DIR)/fuzz.json $(RUN_DIR)/bench-userspace.json $(RUN_DIR)/bench-review.json; do \
 		[ -f "$$f" ] || continue; cp "$$f" results/; n=$$((n + 1)); echo "record: $$f -> results/"; \
 	done; echo "record: $$n file(s) copied"
 	$(PATCHCTL) report --results results --out results

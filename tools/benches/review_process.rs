@@ -1,0 +1,195 @@
+//! `patchctl fetch` and `patchctl status` as a user meets them: whole
+//! processes, many runs each, wall time (median and spread) and peak RSS
+//! (from the kernel's accounting of each child), on threads of 100, 1,000
+//! and 3,000 messages and on one 3,000-message chain; b4 reads the same
+//! 1,000- and 3,000-message files in the same run (b4 from PyPI in a
+//! scratch virtual environment; the tool itself never needs it). Writes
+//! target/patchctl/bench-review.json; `make bench` runs it; `make record`
+//! keeps it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use common::{thread, Shape};
+
+/// Runs per figure.
+const RUNS: usize = 15;
+/// The pinned b4 to compare with.
+const B4: &str = "b4==0.16.0";
+
+#[derive(serde::Serialize)]
+struct Figure {
+    what: String,
+    messages: usize,
+    bytes: usize,
+    runs: usize,
+    median_s: f64,
+    min_s: f64,
+    max_s: f64,
+    peak_rss_mib: f64,
+}
+
+/// One run of `cmd`: wall seconds and the child's peak RSS in KiB.
+fn measure(cmd: &mut Command) -> (f64, u64) {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the program starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our child, not yet waited for; the pointers are to
+    // live locals of the right types.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed"
+    );
+    (secs, usage.ru_maxrss as u64)
+}
+
+fn figure(
+    what: &str,
+    messages: usize,
+    bytes: usize,
+    mut one: impl FnMut() -> (f64, u64),
+) -> Figure {
+    let mut times = Vec::new();
+    let mut peak = 0;
+    for _ in 0..RUNS {
+        let (t, rss) = one();
+        times.push(t);
+        peak = peak.max(rss);
+    }
+    times.sort_by(f64::total_cmp);
+    let f = Figure {
+        what: what.into(),
+        messages,
+        bytes,
+        runs: RUNS,
+        median_s: times[RUNS / 2],
+        min_s: times[0],
+        max_s: times[RUNS - 1],
+        peak_rss_mib: peak as f64 / 1024.0,
+    };
+    println!(
+        "{:<34} {:>6} msgs {:>6.1} MB  median {:>7.3} s  ({:.3}-{:.3})  peak {:>6.1} MiB",
+        f.what,
+        f.messages,
+        f.bytes as f64 / 1e6,
+        f.median_s,
+        f.min_s,
+        f.max_s,
+        f.peak_rss_mib
+    );
+    f
+}
+
+fn fresh_repo(dir: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    git2::Repository::init(dir).expect("a scratch repository");
+    dir.to_path_buf()
+}
+
+/// b4 in a scratch virtual environment in the cache, made once.
+fn b4() -> Option<PathBuf> {
+    let venv = patchctl::kernel::tree::cache_dir().ok()?.join("venv-b4");
+    let b4 = venv.join("bin/b4");
+    if !b4.is_file() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .ok()?
+            .success()
+            && Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", B4])
+                .status()
+                .ok()?
+                .success();
+        if !ok {
+            eprintln!("b4 could not be installed: its figures are left out");
+            return None;
+        }
+    }
+    Some(b4)
+}
+
+fn main() {
+    let patchctl = env!("CARGO_BIN_EXE_patchctl");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/patchctl");
+    let work = out.join("bench-review");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut figures = Vec::new();
+    let cases = [
+        ("fan-out", 100, Shape::FanOut),
+        ("fan-out", 1000, Shape::FanOut),
+        ("fan-out", 3000, Shape::FanOut),
+        ("chain", 3000, Shape::Chain),
+    ];
+    let b4 = b4();
+    for (shape_name, n, shape) in cases {
+        let data = thread(n, shape);
+        let file = work.join(format!("{shape_name}-{n}.mbox"));
+        std::fs::write(&file, &data).unwrap();
+        let repo = work.join("store");
+        let what = |cmd: &str| format!("patchctl {cmd} ({shape_name})");
+        figures.push(figure(&what("fetch"), n, data.len(), || {
+            fresh_repo(&repo);
+            measure(
+                Command::new(patchctl)
+                    .arg("fetch")
+                    .arg(&file)
+                    .arg("--repo")
+                    .arg(&repo),
+            )
+        }));
+        figures.push(figure(&what("status"), n, data.len(), || {
+            measure(Command::new(patchctl).args(["status", "--repo"]).arg(&repo))
+        }));
+        figures.push(figure(&what("refetch, nothing new"), n, data.len(), || {
+            measure(
+                Command::new(patchctl)
+                    .arg("fetch")
+                    .arg(&file)
+                    .arg("--repo")
+                    .arg(&repo),
+            )
+        }));
+        // b4 reads the fan-out threads of 1,000 messages and more.
+        if let Some(b4) = b4.as_ref().filter(|_| shape == Shape::FanOut && n >= 1000) {
+            let am = work.join("b4-out");
+            figures.push(figure(
+                &format!("b4 am -m ({shape_name})"),
+                n,
+                data.len(),
+                || {
+                    measure(
+                        Command::new(b4)
+                            .args(["-q", "am", "-m"])
+                            .arg(&file)
+                            .arg("-o")
+                            .arg(&am)
+                            .arg("m0@bench"),
+                    )
+                },
+            ));
+        }
+    }
+    let report = serde_json::json!({
+        "method": format!("whole processes, {RUNS} runs each, wall time and peak RSS (wait4); threads written by tools/benches/common"),
+        "machine": patchctl::machine::Machine::this(),
+        "figures": figures,
+    });
+    let path = out.join("bench-review.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    println!("figures in {}", path.display());
+}
