@@ -521,6 +521,7 @@ fn revision_state(
             trailers: Vec::new(),
             carried: Vec::new(),
             changed_since: Vec::new(),
+            landed: None,
         })
         .collect();
     patches.sort_by_key(|p| p.index);

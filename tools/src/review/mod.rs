@@ -11,6 +11,7 @@ pub mod render;
 pub mod rules;
 pub mod state;
 pub mod store;
+pub mod upstream;
 
 pub use derive::{derive, patch_id};
 pub use render::render;

@@ -206,8 +206,13 @@ pub fn fetch(
 }
 
 /// The review state of every stored thread; an empty store is an error
-/// that says how to fill it.
-pub fn status(setup: &ReviewSetup, progress: &mut dyn Write) -> Result<ReviewState> {
+/// that says how to fill it. With `upstream` (a kernel tree and how many
+/// commits to look at), patches found there are marked landed.
+pub fn status(
+    setup: &ReviewSetup,
+    upstream: Option<(&Path, usize)>,
+    progress: &mut dyn Write,
+) -> Result<ReviewState> {
     let repo = setup.repository()?;
     let thread = stored_thread(&Store::new(&repo))?;
     if thread.mails.is_empty() {
@@ -216,7 +221,11 @@ pub fn status(setup: &ReviewSetup, progress: &mut dyn Write) -> Result<ReviewSta
             setup.repo.display()
         );
     }
-    setup.derive(&thread, progress)
+    let mut state = setup.derive(&thread, progress)?;
+    if let Some((tree, limit)) = upstream {
+        super::upstream::mark_landed(&mut state, tree, limit)?;
+    }
+    Ok(state)
 }
 
 fn read_file(p: &Path) -> Result<Vec<u8>> {

@@ -83,6 +83,23 @@ pub fn render(state: &ReviewState) -> String {
                         " (no Reviewed-by or Acked-by)"
                     }
                 ));
+                if let Some(l) = &p.landed {
+                    out.push_str(&format!(
+                        "      landed: {} (\"{}\"){}{}\n",
+                        &l.commit[..12.min(l.commit.len())],
+                        l.summary,
+                        l.tag
+                            .as_ref()
+                            .map_or(String::from(", in no tag yet"), |t| format!(
+                                ", first in {t}"
+                            )),
+                        match l.matched_by {
+                            super::upstream::MatchedBy::PatchId => "",
+                            super::upstream::MatchedBy::Subject =>
+                                " (found by subject: the diff was changed on the way in)",
+                        }
+                    ));
+                }
                 for e in &p.carried {
                     out.push_str(&format!(
                         "      carried from v{}: {}: {} (the patch is unchanged)\n",

@@ -59,6 +59,8 @@ pub struct PatchState {
     /// whose diff has changed since: they do not carry over (the rule in
     /// submitting-patches), and are shown so that the author asks again.
     pub changed_since: Vec<EarlierTrailer>,
+    /// Where it landed in the tree `status --tree` looked in.
+    pub landed: Option<super::upstream::Landed>,
 }
 
 /// A trailer given to an earlier revision.

@@ -379,7 +379,14 @@ pub struct PickRequest {
     /// The Android tracking bug.
     pub bug: String,
     /// Which kind of pick.
-    pub kind: Kind,
+    pub kind: KindName,
+    /// The upstream commit (upstream, backport); `None`: looked up in
+    /// `upstream_tree`.
+    pub upstream_sha: Option<String>,
+    /// What a backport changed.
+    pub note: Option<String>,
+    /// The kernel tree the patch landed in, to find its commit by patch-id.
+    pub upstream_tree: Option<PathBuf>,
     /// The picker as `Name <address>`; `None`: git's user.name and user.email.
     pub picker: Option<String>,
     /// Leave the picks on this new branch.
@@ -407,6 +414,13 @@ pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<
     let base = tree::base_repository(&source, &cache, &version, progress)?;
     let rev = tree::Revision::resolve(&req.series, &req.revision)?;
     let manifest = Manifest::load(&req.series)?;
+    let sha = match (&req.upstream_sha, &req.upstream_tree, req.kind) {
+        (None, Some(upstream), KindName::Upstream | KindName::Backport) => {
+            Some(landed_commit(upstream, &rev)?)
+        }
+        (sha, _, _) => sha.clone(),
+    };
+    let kind = Kind::from_parts(req.kind, sha, req.note.clone())?;
     // One Message-ID per patch: the manifest's for a single patch.
     let message_ids: Vec<String> = match manifest
         .revision(&req.revision)
@@ -436,7 +450,7 @@ pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<
             message_ids,
             bug: &req.bug,
             picker: (&name, &email),
-            kind: req.kind.clone(),
+            kind,
             out: &req.series.join(manifest::ANDROID),
             branch: req.branch.as_deref(),
             scratch: &cache.join("trees"),
@@ -448,6 +462,41 @@ pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<
     file.set_android_revision(&req.revision);
     file.save()?;
     Ok(files)
+}
+
+/// The commit `upstream` holds the revision's one patch as: found by its
+/// patch-id, as `patchctl status --tree` finds it.
+fn landed_commit(upstream: &Path, rev: &Revision) -> Result<String> {
+    let [path] = rev.patches.as_slice() else {
+        bail!(
+            "{} has {} patches: give --upstream-sha, one pick per patch",
+            rev.name,
+            rev.patches.len()
+        );
+    };
+    let repo = Repository::open(upstream)
+        .with_context(|| format!("{} is not a git repository", upstream.display()))?;
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mail = patch::parse(text.as_bytes(), &path.display().to_string())?;
+    let index = crate::review::upstream::UpstreamIndex::scan(
+        &repo,
+        crate::review::upstream::DEFAULT_LIMIT,
+    )?;
+    match index.find(crate::mail::patch_id::patch_id(&mail.diff).as_deref(), &mail.subject) {
+        Some(l) if l.matched_by == crate::review::upstream::MatchedBy::PatchId => Ok(l.commit),
+        Some(l) => bail!(
+            "{} matches {} only by subject: the change was edited on the way in; pick it as --kind backport with --upstream-sha {} and a --note",
+            rev.name,
+            &l.commit[..12],
+            l.commit
+        ),
+        None => bail!(
+            "{} is not in {} (looked by patch-id and subject): give --upstream-sha",
+            rev.name,
+            upstream.display()
+        ),
+    }
 }
 
 /// Scratch worktrees and branches are named with this and the pid.

@@ -441,7 +441,11 @@ fn write_patch_mails(
             .split_once('\n')
             .map_or("", |(_, b)| b)
             .trim_start_matches('\n');
-        let (trailers, notes) = collected(opts.review, diff_patch_id(&diff)?.as_deref(), &summary);
+        let (trailers, notes) = collected(
+            opts.review,
+            crate::review::upstream::diff_patch_id(&diff)?.as_deref(),
+            &summary,
+        );
         for n in notes {
             crate::util::push_unique(&mut review_notes, n);
         }
@@ -472,19 +476,6 @@ fn write_patch_mails(
         files.push(path);
     }
     Ok((files, review_notes))
-}
-
-/// The patch-id of a commit's diff, as `git patch-id --stable` gives it.
-fn diff_patch_id(diff: &git2::Diff) -> Result<Option<String>> {
-    let mut text = String::new();
-    diff.print(git2::DiffFormat::Patch, |_, _, line| {
-        if matches!(line.origin(), '+' | '-' | ' ') {
-            text.push(line.origin());
-        }
-        text.push_str(&String::from_utf8_lossy(line.content()));
-        true
-    })?;
-    Ok(crate::mail::patch_id::patch_id(&text))
 }
 
 /// To and Cc from the tree's own get_maintainer.pl for every patch, plus

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use patchctl::review::fetch;
-use patchctl::series::ack::{self, Kind, KindName, PickRequest};
+use patchctl::series::ack::{self, KindName, PickRequest};
 
 /// Pick a revision into the Android Common Kernel.
 ///
@@ -27,9 +27,14 @@ pub struct Args {
     /// Which kind of pick.
     #[arg(long, value_enum, default_value = "fromlist")]
     kind: KindName,
-    /// The upstream commit (upstream, backport).
+    /// The upstream commit (upstream, backport). Without it, --tree is
+    /// searched for the patch by its patch-id.
     #[arg(long)]
     upstream_sha: Option<String>,
+    /// The kernel tree the patch landed in (for --kind upstream without
+    /// --upstream-sha).
+    #[arg(long, value_name = "REPO")]
+    tree: Option<PathBuf>,
     /// What a backport changed.
     #[arg(long)]
     note: Option<String>,
@@ -55,7 +60,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let req = PickRequest {
-        kind: Kind::from_parts(args.kind, args.upstream_sha, args.note)?,
+        kind: args.kind,
+        upstream_sha: args.upstream_sha,
+        note: args.note,
+        upstream_tree: args.tree,
         revision: args.revision,
         bug: args.bug,
         picker: args.picker,

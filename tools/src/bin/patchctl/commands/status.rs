@@ -17,12 +17,22 @@ pub struct Args {
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
+    /// A kernel git tree to look for landed patches in: each patch is
+    /// found by its patch-id (the subject as a fallback, said so), with the
+    /// first tag that contains it; a revision whose patches all landed is
+    /// accepted.
+    #[arg(long, value_name = "REPO")]
+    tree: Option<std::path::PathBuf>,
+    /// Commits of --tree to look at, newest first.
+    #[arg(long, default_value_t = patchctl::review::upstream::DEFAULT_LIMIT, requires = "tree")]
+    upstream_limit: usize,
     #[command(flatten)]
     review: ReviewArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let state = ops::status(&args.review.setup(), &mut std::io::stderr())?;
+    let upstream = args.tree.as_deref().map(|t| (t, args.upstream_limit));
+    let state = ops::status(&args.review.setup(), upstream, &mut std::io::stderr())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&state)?);
     } else {
