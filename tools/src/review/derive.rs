@@ -3,7 +3,7 @@
 //! author. Every inferred fact keeps its evidence: the message, who wrote
 //! it in which role, when, and the line.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::maintainers::{files_in_diff, Maintainers, Role, RoleKind};
 use super::rules::{Rules, VerdictKind, WhoMay};
@@ -129,36 +129,21 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         });
     }
 
-    // Series by title of the first patch (or cover letter) of each revision.
-    let mut by_title: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    let series_title = |version: u32| -> String {
-        postings
-            .iter()
-            .filter(|p| p.version == version)
-            .min_by_key(|p| p.index)
-            .map(|p| p.title.clone())
-            .unwrap_or_default()
-    };
-    for p in &postings {
-        let t = series_title(p.version);
-        let versions = by_title.entry(t).or_default();
-        if !versions.contains(&p.version) {
-            versions.push(p.version);
-        }
-    }
-
     let mut series = Vec::new();
-    for (title, mut versions) in by_title {
-        versions.sort();
-        let newest = versions.iter().copied().max().unwrap_or(1);
+    for group in series_of(thread, &postings) {
+        let newest = group.iter().map(|(v, _)| *v).max().unwrap_or(1);
+        let title = group
+            .first()
+            .and_then(|(_, posts)| posts.iter().min_by_key(|p| p.index))
+            .map(|p| p.title.clone())
+            .unwrap_or_default();
         let mut revisions = Vec::new();
-        for &version in &versions {
-            let posts: Vec<&Posting> = postings.iter().filter(|p| p.version == version).collect();
+        for (version, posts) in &group {
             revisions.push(revision_state(
                 thread,
-                &posts,
-                version,
-                version < newest,
+                posts,
+                *version,
+                *version < newest,
                 maintainers,
                 rules,
             ));
@@ -167,7 +152,110 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         carry_trailers(&mut state);
         series.push(state);
     }
+    series.sort_by(|a, b| a.title.cmp(&b.title));
     ReviewState { series }
+}
+
+/// The postings grouped into series, each a list of revisions (version and
+/// postings) oldest first.
+///
+/// A revision is one version's postings in one thread tree: a series sent
+/// again starts a new thread, and two series in one store are two trees.
+/// Revisions belong to one series when their titles are the same, when
+/// one was sent in reply into the other's thread (a partial reroll), when
+/// one's mails name a posting of the other by Message-ID (the link to the
+/// previous revision a cover letter carries), or when they share b4's
+/// `change-id:`.
+fn series_of<'p, 'a>(
+    thread: &Thread,
+    postings: &'p [Posting<'a>],
+) -> Vec<Vec<(u32, Vec<&'p Posting<'a>>)>> {
+    let root_of = |m: &Mail| -> String {
+        let mut at = m;
+        while let Some(p) = at.parent.as_deref().and_then(|p| thread.get(p)) {
+            at = p;
+        }
+        at.message_id.clone()
+    };
+    // Revisions: (version, root) -> postings.
+    let mut units: Vec<((u32, String), Vec<&'p Posting<'a>>)> = Vec::new();
+    for p in postings {
+        let key = (p.version, root_of(p.mail));
+        match units.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, posts)) => posts.push(p),
+            None => units.push((key, vec![p])),
+        }
+    }
+    let title = |posts: &[&Posting]| -> String {
+        posts
+            .iter()
+            .min_by_key(|p| p.index)
+            .map(|p| p.title.clone())
+            .unwrap_or_default()
+    };
+    let change_id = |posts: &[&Posting]| -> Option<String> {
+        posts.iter().find_map(|p| {
+            p.mail
+                .body
+                .lines()
+                .find_map(|l| l.strip_prefix("change-id: "))
+                .map(|id| id.trim().to_string())
+        })
+    };
+    let names = |from: &[&Posting], to: &[&Posting]| -> bool {
+        from.iter().any(|p| {
+            to.iter().any(|q| {
+                q.mail.message_id.contains('@') && p.mail.body.contains(&q.mail.message_id)
+            })
+        })
+    };
+    // Union-find over the revisions.
+    let mut group: Vec<usize> = (0..units.len()).collect();
+    fn find(group: &mut [usize], i: usize) -> usize {
+        let mut i = i;
+        while group[i] != i {
+            group[i] = group[group[i]];
+            i = group[i];
+        }
+        i
+    }
+    for a in 0..units.len() {
+        for b in a + 1..units.len() {
+            let (ka, pa) = &units[a];
+            let (kb, pb) = &units[b];
+            let linked = title(pa) == title(pb)
+                || (ka.1 == kb.1 && ka.0 != kb.0)
+                || names(pa, pb)
+                || names(pb, pa)
+                || change_id(pa).is_some_and(|c| change_id(pb) == Some(c));
+            if linked {
+                let (ra, rb) = (find(&mut group, a), find(&mut group, b));
+                group[rb] = ra;
+            }
+        }
+    }
+    let mut out: Vec<(usize, Vec<(u32, Vec<&'p Posting<'a>>)>)> = Vec::new();
+    for (i, ((version, _), posts)) in units.into_iter().enumerate() {
+        let g = find(&mut group, i);
+        let revisions = match out.iter_mut().find(|(id, _)| *id == g) {
+            Some((_, r)) => r,
+            None => {
+                out.push((g, Vec::new()));
+                &mut out.last_mut().expect("just pushed").1
+            }
+        };
+        // The same version sent twice in one series (a RESEND) is one revision.
+        match revisions.iter_mut().find(|(v, _)| *v == version) {
+            Some((_, existing)) => existing.extend(posts),
+            None => revisions.push((version, posts)),
+        }
+    }
+    out.into_iter()
+        .map(|(_, mut revisions)| {
+            revisions.sort_by_key(|(v, _)| *v);
+            revisions
+        })
+        .collect()
 }
 
 /// One revision's view of the thread: its postings, its author side and
