@@ -156,6 +156,9 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
     ReviewState { series }
 }
 
+/// One revision: its version and its postings.
+type Revision<'p, 'a> = (u32, Vec<&'p Posting<'a>>);
+
 /// The postings grouped into series, each a list of revisions (version and
 /// postings) oldest first.
 ///
@@ -166,10 +169,7 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
 /// one's mails name a posting of the other by Message-ID (the link to the
 /// previous revision a cover letter carries), or when they share b4's
 /// `change-id:`.
-fn series_of<'p, 'a>(
-    thread: &Thread,
-    postings: &'p [Posting<'a>],
-) -> Vec<Vec<(u32, Vec<&'p Posting<'a>>)>> {
+fn series_of<'p, 'a>(thread: &Thread, postings: &'p [Posting<'a>]) -> Vec<Vec<Revision<'p, 'a>>> {
     let root_of = |m: &Mail| -> String {
         let mut at = m;
         while let Some(p) = at.parent.as_deref().and_then(|p| thread.get(p)) {
@@ -234,7 +234,7 @@ fn series_of<'p, 'a>(
             }
         }
     }
-    let mut out: Vec<(usize, Vec<(u32, Vec<&'p Posting<'a>>)>)> = Vec::new();
+    let mut out: Vec<(usize, Vec<Revision<'p, 'a>>)> = Vec::new();
     for (i, ((version, _), posts)) in units.into_iter().enumerate() {
         let g = find(&mut group, i);
         let revisions = match out.iter_mut().find(|(id, _)| *id == g) {
