@@ -62,6 +62,7 @@ fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
         lore: "https://lore.kernel.org",
         allow_checkpatch_errors: false,
         timed_loop: Some("bounded".into()),
+        previous: None,
     }
 }
 
@@ -82,6 +83,16 @@ fn round_trip_through_git_am() {
         cover.contains("um 256M 136.2us 36.1us"),
         "the measured table"
     );
+    // What git format-patch --base and b4 write.
+    let base = git(&tree, &["rev-parse", "base"]);
+    assert!(
+        cover.contains(&format!("\nbase-commit: {}\n-- \n", base.trim())),
+        "{cover}"
+    );
+    assert!(
+        cover.contains("Changes in v2:\n- say more\n- Link to v1: "),
+        "{cover}"
+    );
     let p1 = fs::read_to_string(&revised.files[1]).unwrap();
     assert!(
         p1.contains("Subject: [PATCH v2 1/2] dma-buf: system_heap: Note the next slot"),
@@ -89,7 +100,7 @@ fn round_trip_through_git_am() {
     );
     assert!(p1.contains("From: Ann Author <ann@example.org>"));
     assert!(
-        p1.contains("---\nv2: say more\nv1: https://lore.kernel.org/r/v1-id@example.org\n"),
+        p1.contains("---\nChanges in v2:\n- say more\n- Link to v1: https://lore.kernel.org/r/v1-id@example.org\n"),
         "{p1}"
     );
     // To from the real get_maintainer.pl, Cc with the previous participants.
@@ -295,6 +306,41 @@ fn trailers_from_review_are_carried() {
         "{:?}",
         revised.notes
     );
+}
+
+/// With the previous revision's commits in the tree, the cover letter
+/// carries `git range-diff` against them, as git itself writes it.
+#[test]
+fn range_diff_against_the_previous_revision() {
+    let tree = kernel_tree();
+    git(&tree, &["checkout", "-q", "-b", "old-v1"]);
+    edit(
+        &tree,
+        "\tstruct page **tmp = pages;\n",
+        "\tstruct page **tmp = pages; /* slot */\n",
+    );
+    git(&tree, &["commit", "-q", "-a", "--author=Ann Author <ann@example.org>", "-m",
+        "dma-buf: system_heap: Note the next slot\n\nSay what tmp is.\n\nSigned-off-by: Ann Author <ann@example.org>"]);
+    git(&tree, &["checkout", "-q", "base"]);
+    branch(&tree);
+    let series = series_dir();
+    let mut opts = options(&tree, &series);
+    opts.previous = Some("old-v1".into());
+    let revised = revise::revise(&opts, &mut std::io::stderr()).unwrap();
+    let cover = fs::read_to_string(&revised.files[0]).unwrap();
+    let expected = git(
+        &tree,
+        &["range-diff", "--no-color", "base..old-v1", "base..work"],
+    );
+    assert!(
+        cover.contains(&format!("Range-diff against v1:\n{expected}")),
+        "{cover}"
+    );
+    assert!(expected.contains("Note the next slot"), "{expected}");
+    // A previous revision that is not there is refused, and nothing is left.
+    opts.previous = Some("no-such-branch".into());
+    let err = revise::revise(&opts, &mut std::io::stderr()).unwrap_err();
+    assert!(format!("{err:#}").contains("git range-diff"), "{err:#}");
 }
 
 /// get_maintainer.pl and checkpatch.pl get the mail's path as one argument:

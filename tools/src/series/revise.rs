@@ -45,6 +45,9 @@ pub struct ReviseOptions<'a> {
     pub allow_checkpatch_errors: bool,
     /// The KUnit-timed loop the revision runs, for series.toml.
     pub timed_loop: Option<String>,
+    /// A revision in the tree holding the previous revision's commits on
+    /// the same base: the cover letter gets `git range-diff` against it.
+    pub previous: Option<String>,
 }
 
 /// What `revise` wrote.
@@ -391,20 +394,55 @@ impl<'r> SeriesRange<'r> {
 
 /// The changelog below `---`: this revision's changes, and a link to the
 /// previous revision once it was posted.
+///
+/// In the form maintainers' tools read: "Changes in vN:", one "- " item
+/// per change, then "- Link to vN-1: <lore>/r/<id>".
 fn changelog(opts: &ReviseOptions, previous: Option<&ManifestRevision>, version: u32) -> String {
-    let mut changelog = String::new();
-    for c in &opts.changes {
-        changelog.push_str(&format!("v{version}: {c}\n"));
-    }
+    let mut items: Vec<String> = opts.changes.iter().map(|c| format!("- {c}\n")).collect();
     if let Some(id) = previous.and_then(|p| p.message_id.as_ref()) {
-        changelog.push_str(&format!(
-            "v{}: {}/r/{}\n",
+        items.push(format!(
+            "- Link to v{}: {}/r/{}\n",
             version - 1,
             opts.lore.trim_end_matches('/'),
             id
         ));
     }
-    changelog
+    if items.is_empty() {
+        return String::new();
+    }
+    format!("Changes in v{version}:\n{}", items.concat())
+}
+
+/// `git range-diff` of the previous revision's commits against these, run
+/// in the tree (not imitated), for the cover letter.
+fn range_diff(opts: &ReviseOptions, previous: &str) -> Result<String> {
+    let out = Command::new("git")
+        .args(["range-diff", "--no-color"])
+        .arg(format!("{}..{previous}", opts.base))
+        .arg(format!("{}..{}", opts.base, opts.head))
+        .current_dir(opts.tree)
+        .output()
+        .context("cannot run git range-diff")?;
+    if !out.status.success() {
+        bail!(
+            "git range-diff {}..{previous} {}..{} failed: {}",
+            opts.base,
+            opts.base,
+            opts.head,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `base-commit: <sha>` as `git format-patch --base` writes it, put above
+/// the mail's signature.
+fn with_base_commit(mail: &str, base: git2::Oid) -> String {
+    let line = format!("base-commit: {base}\n");
+    match mail.rfind("\n-- \n").or_else(|| mail.rfind("\n--\n")) {
+        Some(i) => format!("{}\n\n{line}{}", &mail[..i], &mail[i..]),
+        None => format!("{mail}\n{line}"),
+    }
 }
 
 /// One `git format-patch`-form mail per commit, with the review's
@@ -465,7 +503,19 @@ fn write_patch_mails(
             &mut eopts,
         )?;
         let text = String::from_utf8_lossy(email.as_slice()).into_owned();
-        let text = insert_changelog(&text, changelog);
+        let mut text = insert_changelog(&text, changelog);
+        // Without a cover letter, the one patch carries what it would.
+        if opts.cover.is_none() {
+            if let Some(previous) = &opts.previous {
+                let rd = format!(
+                    "Range-diff against v{}:\n{}",
+                    version - 1,
+                    range_diff(opts, previous)?
+                );
+                text = insert_changelog(&text, &rd);
+            }
+            text = with_base_commit(&text, range.base.id());
+        }
         let name = format!(
             "v{version}-{:04}-{}.patch",
             i + 1,
@@ -533,7 +583,7 @@ fn cover_letter(
         body.push_str(&format!("\n{}\n", table.trim_end()));
     }
     if !changelog.is_empty() {
-        body.push_str(&format!("\nChanges:\n{changelog}"));
+        body.push_str(&format!("\n{changelog}"));
     }
     body.push('\n');
     for c in &range.commits {
@@ -542,9 +592,17 @@ fn cover_letter(
             c.summary().ok().flatten().unwrap_or_default()
         ));
     }
+    body.push_str(&format!("\n{}", String::from_utf8_lossy(&diffstat)));
+    if let Some(previous) = &opts.previous {
+        body.push_str(&format!(
+            "\nRange-diff against v{}:\n{}",
+            version - 1,
+            range_diff(opts, previous)?
+        ));
+    }
     body.push_str(&format!(
-        "\n{}\n-- \npatchctl {}\n",
-        String::from_utf8_lossy(&diffstat),
+        "\nbase-commit: {}\n-- \npatchctl {}\n",
+        range.base.id(),
         env!("CARGO_PKG_VERSION")
     ));
     Ok(body)
@@ -659,6 +717,8 @@ pub struct ReviseRequest {
     pub allow_checkpatch_errors: bool,
     /// The timed loop this revision runs.
     pub timed_loop: Option<String>,
+    /// The previous revision's commits in the tree, for a range-diff.
+    pub previous: Option<String>,
     /// The review store to take trailers and participants from.
     pub review: crate::review::ops::ReviewSetup,
 }
@@ -720,6 +780,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             lore: &req.lore,
             allow_checkpatch_errors: req.allow_checkpatch_errors,
             timed_loop: req.timed_loop.clone(),
+            previous: req.previous.clone(),
         },
         progress,
     )

@@ -56,6 +56,11 @@ pub struct Args {
     /// system_heap_do_vmap() runs, recorded in series.toml for the tables.
     #[arg(long = "loop")]
     timed_loop: Option<String>,
+    /// A branch (or revision) of --tree holding the previous revision's
+    /// commits on the same base: the cover letter gets `git range-diff`
+    /// against it, as `git format-patch --range-diff` writes it.
+    #[arg(long, value_name = "REV")]
+    previous: Option<String>,
     #[command(flatten)]
     review: ReviewArgs,
 }
@@ -73,6 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         lore: args.lore,
         allow_checkpatch_errors: args.allow_checkpatch_errors,
         timed_loop: args.timed_loop,
+        previous: args.previous,
         review: args.review.setup(),
     };
     let revised = revise::next_revision(&req, &mut std::io::stderr())?;
