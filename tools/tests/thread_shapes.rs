@@ -310,3 +310,77 @@ fn trailers_follow_the_patch_across_revisions() {
         "{text}"
     );
 }
+
+/// Shape 5: a partial reroll (v3 of patch 2/2 alone, sent in reply to
+/// v2): the series as it stands is v2 1/2 and v3 2/2, the cover's
+/// trailers on both; the author's last word on v2 is what the author wrote
+/// in review, never the rerolled patch's commit message.
+#[test]
+fn a_partial_reroll_makes_the_series_view() {
+    let changed = format!(
+        "Fixed as asked.\n\nSigned-off-by: {AUTHOR}\n---\n\ndiff --git a/{FILE} b/{FILE}\n--- a/{FILE}\n+++ b/{FILE}\n@@ -1 +1,2 @@\n x\n+z\n"
+    );
+    let mut t = msg(
+        "b0@x",
+        None,
+        AUTHOR,
+        0,
+        "[PATCH v2 0/2] heap: faster vmap",
+        "Two patches.\n",
+    );
+    t += &patch("b1@x", Some("b0@x"), "[PATCH v2 1/2] heap: one", 1);
+    t += &patch("b2@x", Some("b0@x"), "[PATCH v2 2/2] heap: two", 2);
+    t += &msg(
+        "r1@x",
+        Some("b0@x"),
+        "Mae Maintainer <mae@example.org>",
+        5,
+        "Re: [PATCH v2 0/2] heap: faster vmap",
+        "Acked-by: Mae Maintainer <mae@example.org>\n",
+    );
+    t += &msg(
+        "r2@x",
+        Some("b2@x"),
+        "Rob Review <rob@example.org>",
+        6,
+        "Re: [PATCH v2 2/2] heap: two",
+        "Why is y needed?\n",
+    );
+    t += &msg(
+        "a1@x",
+        Some("r2@x"),
+        AUTHOR,
+        7,
+        "Re: [PATCH v2 2/2] heap: two",
+        "It keeps the slot; v3 of this patch follows.\n",
+    );
+    t += &msg(
+        "c2@x",
+        Some("b2@x"),
+        AUTHOR,
+        8,
+        "[PATCH v3 2/2] heap: two",
+        &changed,
+    );
+    let s = state(&t);
+    assert_eq!(s.series.len(), 1);
+    let series = &s.series[0];
+    let versions: Vec<u32> = series.revisions.iter().map(|r| r.version).collect();
+    assert_eq!(versions, [2, 3]);
+    assert_eq!(series.revisions[0].state, Standing::Superseded);
+    let current: Vec<(u32, u32)> = series
+        .current
+        .iter()
+        .map(|p| (p.index, p.version))
+        .collect();
+    assert_eq!(current, [(1, 2), (2, 3)]);
+    for p in &series.current {
+        assert!(
+            p.trailers.iter().any(|g| g.trailer.kind == "Acked-by"),
+            "patch {} lacks the cover's Acked-by",
+            p.index
+        );
+    }
+    let last = series.revisions[0].last_author_word.as_ref().unwrap();
+    assert_eq!(last.line, "It keeps the slot; v3 of this patch follows.");
+}

@@ -129,6 +129,10 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         });
     }
 
+    let all_postings: HashSet<&str> = postings
+        .iter()
+        .map(|p| p.mail.message_id.as_str())
+        .collect();
     let mut series = Vec::new();
     for group in series_of(thread, &postings) {
         let newest = group.iter().map(|(v, _)| *v).max().unwrap_or(1);
@@ -142,14 +146,20 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
             revisions.push(revision_state(
                 thread,
                 posts,
+                &all_postings,
                 *version,
                 *version < newest,
                 maintainers,
                 rules,
             ));
         }
-        let mut state = SeriesState { title, revisions };
+        let mut state = SeriesState {
+            title,
+            revisions,
+            current: Vec::new(),
+        };
         carry_trailers(&mut state);
+        state.current = current_patches(&state);
         series.push(state);
     }
     series.sort_by(|a, b| a.title.cmp(&b.title));
@@ -270,6 +280,8 @@ struct RevisionView<'a> {
     roles: HashMap<String, Vec<Role>>,
     /// For every mail, the nearest of this revision's postings above it.
     posting_above: HashMap<&'a str, &'a str>,
+    /// Postings of every revision: never replies.
+    not_replies: HashSet<String>,
 }
 
 impl<'a> RevisionView<'a> {
@@ -313,6 +325,7 @@ impl<'a> RevisionView<'a> {
             author_emails,
             roles,
             posting_above: postings_above(thread, posts),
+            not_replies: HashSet::new(),
         }
     }
 
@@ -351,6 +364,7 @@ impl<'a> RevisionView<'a> {
             .mails
             .iter()
             .filter(|m| !post_ids.contains(m.message_id.as_str()))
+            .filter(|m| !self.not_replies.contains(&m.message_id))
             .filter(|m| self.posting_above.contains_key(m.message_id.as_str()))
             .collect()
     }
@@ -487,6 +501,47 @@ struct ReplyVerdicts {
     argues: bool,
 }
 
+/// Each patch in its newest revision, with the trailers it holds there.
+fn current_patches(series: &SeriesState) -> Vec<CurrentPatch> {
+    let mut newest: Vec<(&RevisionState, &PatchState)> = Vec::new();
+    for r in &series.revisions {
+        for p in r.patches.iter().filter(|p| p.index > 0) {
+            match newest.iter_mut().find(|(_, q)| q.index == p.index) {
+                Some(slot) => *slot = (r, p),
+                None => newest.push((r, p)),
+            }
+        }
+    }
+    newest.sort_by_key(|(_, p)| p.index);
+    newest
+        .into_iter()
+        .map(|(r, p)| {
+            let mut trailers = p.trailers.clone();
+            trailers.extend(p.carried.iter().map(|e| e.given.clone()));
+            // The cover letter it was sent under: its own revision's, or for
+            // a partial reroll without one, the last one before it.
+            let cover = series
+                .revisions
+                .iter()
+                .filter(|c| c.version <= r.version)
+                .filter_map(|c| c.patches.iter().find(|x| x.index == 0))
+                .next_back();
+            for t in cover.iter().flat_map(|c| &c.trailers) {
+                if !trailers.iter().any(|g| g.trailer == t.trailer) {
+                    trailers.push(t.clone());
+                }
+            }
+            CurrentPatch {
+                index: p.index,
+                version: r.version,
+                title: p.title.clone(),
+                message_id: p.message_id.clone(),
+                trailers,
+            }
+        })
+        .collect()
+}
+
 /// Each patch's trailers from earlier revisions of the series: carried
 /// when the patch is unchanged (same patch-id), listed as changed since
 /// when only its title is the same.
@@ -591,13 +646,17 @@ fn standing(superseded: bool, decisive: Option<VerdictKind>, others_replied: boo
 fn revision_state(
     thread: &Thread,
     posts: &[&Posting],
+    all_postings: &HashSet<&str>,
     version: u32,
     superseded: bool,
     maintainers: Option<&Maintainers>,
     rules: &Rules,
 ) -> RevisionState {
     let files = touched_files(posts);
-    let view = RevisionView::new(thread, posts, &files, maintainers, rules);
+    let mut view = RevisionView::new(thread, posts, &files, maintainers, rules);
+    // A later revision's patch sent into this thread (a partial reroll) is
+    // not a reply to this one: not its last word, nor a review.
+    view.not_replies = all_postings.iter().map(|s| s.to_string()).collect();
     let replies = view.replies();
     let mut patches: Vec<PatchState> = posts
         .iter()

@@ -32,6 +32,29 @@ pub fn render(state: &ReviewState) -> String {
     };
     for s in &state.series {
         out.push_str(&format!("series: {}\n", s.title));
+        // The series as it stands, when a later revision resent only some
+        // patches or several revisions exist.
+        if s.revisions.len() > 1 {
+            out.push_str("  as it stands:\n");
+            for p in &s.current {
+                let trailers: Vec<String> = p
+                    .trailers
+                    .iter()
+                    .map(|t| format!("{}: {}", t.trailer.kind, t.trailer.value))
+                    .collect();
+                out.push_str(&format!(
+                    "    patch {} (v{}): {}; trailers: {}\n",
+                    p.index,
+                    p.version,
+                    p.title,
+                    if trailers.is_empty() {
+                        "none".to_string()
+                    } else {
+                        trailers.join("; ")
+                    }
+                ));
+            }
+        }
         for r in &s.revisions {
             out.push_str(&format!(
                 "  v{}: {} (posted {})\n",

@@ -172,6 +172,27 @@ pub struct SeriesState {
     pub title: String,
     /// Oldest first.
     pub revisions: Vec<RevisionState>,
+    /// The series as it stands: each patch in its newest revision (a
+    /// partial reroll replaces only the patches it resends), with the
+    /// trailers it holds there.
+    pub current: Vec<CurrentPatch>,
+}
+
+/// One patch of the series as it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentPatch {
+    /// Its position.
+    pub index: u32,
+    /// The revision it was last sent in.
+    pub version: u32,
+    /// Its title there.
+    pub title: String,
+    /// That posting's Message-ID.
+    pub message_id: String,
+    /// Its trailers: given to it, carried from earlier revisions of the
+    /// same patch, and given to the cover letter it was sent under (for a
+    /// partial reroll, the last cover letter before it).
+    pub trailers: Vec<GivenTrailer>,
 }
 
 /// Everything `patchctl status` shows.
