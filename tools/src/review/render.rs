@@ -1,171 +1,186 @@
-//! The readable summary `patchctl status` prints.
+//! The readable summary `patchctl status` prints: per series, the series
+//! as it stands, then each revision with its patches, verdicts, the
+//! author's last word, open questions and the next step.
 
-use super::state::{Evidence, ReviewState};
+use std::fmt::Write as _;
+
+use super::state::{Evidence, PatchState, ReviewState, RevisionState, SeriesState};
+use super::upstream::{Landed, MatchedBy};
 
 /// The readable summary `patchctl status` prints.
 pub fn render(state: &ReviewState) -> String {
     let mut out = String::new();
-    let who = |e: &Evidence| {
-        if e.roles.is_empty() {
-            e.name.clone()
-        } else {
-            format!(
-                "{} ({})",
-                e.name,
-                e.roles
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    };
-    let day = |d: &str| d.get(..10).unwrap_or(d).to_string();
-    let verdict_line = |e: &Evidence| {
-        format!(
-            "    {} on {} by {}: \"{}\"\n",
-            e.kind,
-            day(&e.date),
-            who(e),
-            e.line
-        )
-    };
     for s in &state.series {
-        out.push_str(&format!("series: {}\n", s.title));
-        // The series as it stands, when a later revision resent only some
-        // patches or several revisions exist.
+        let _ = writeln!(out, "series: {}", s.title);
+        // When several revisions exist, what stands now first.
         if s.revisions.len() > 1 {
-            out.push_str("  as it stands:\n");
-            for p in &s.current {
-                let trailers: Vec<String> = p
-                    .trailers
-                    .iter()
-                    .map(|t| format!("{}: {}", t.trailer.kind, t.trailer.value))
-                    .collect();
-                out.push_str(&format!(
-                    "    patch {} (v{}): {}; trailers: {}\n",
-                    p.index,
-                    p.version,
-                    p.title,
-                    if trailers.is_empty() {
-                        "none".to_string()
-                    } else {
-                        trailers.join("; ")
-                    }
-                ));
-            }
+            as_it_stands(&mut out, s);
         }
         for r in &s.revisions {
-            out.push_str(&format!(
-                "  v{}: {} (posted {})\n",
-                r.version,
-                r.state,
-                day(&r.posted)
-            ));
-            if let Some(e) = &r.state_evidence {
-                out.push_str(&verdict_line(e));
-            }
-            if !r.grounds.is_empty() {
-                out.push_str("    grounds:\n");
-                for g in &r.grounds {
-                    out.push_str(&format!("      | {g}\n"));
-                }
-            }
-            for p in &r.patches {
-                let given: Vec<String> = p
-                    .trailers
-                    .iter()
-                    .map(|t| {
-                        format!(
-                            "{}: {}{}",
-                            t.trailer.kind,
-                            t.trailer.value,
-                            if t.address_differs {
-                                " (address differs from sender)"
-                            } else {
-                                ""
-                            }
-                        )
-                    })
-                    .collect();
-                let review = given
-                    .iter()
-                    .any(|g| g.starts_with("Reviewed-by") || g.starts_with("Acked-by"));
-                out.push_str(&format!(
-                    "    patch {}: {}\n      trailers: {}{}\n",
-                    p.index,
-                    p.title,
-                    if given.is_empty() {
-                        "none".to_string()
-                    } else {
-                        given.join("; ")
-                    },
-                    if review {
-                        ""
-                    } else {
-                        " (no Reviewed-by or Acked-by)"
-                    }
-                ));
-                if let Some(l) = &p.landed {
-                    out.push_str(&format!(
-                        "      landed: {} (\"{}\"){}{}\n",
-                        &l.commit[..12.min(l.commit.len())],
-                        l.summary,
-                        l.tag
-                            .as_ref()
-                            .map_or(String::from(", in no tag yet"), |t| format!(
-                                ", first in {t}"
-                            )),
-                        match l.matched_by {
-                            super::upstream::MatchedBy::PatchId => "",
-                            super::upstream::MatchedBy::Subject =>
-                                " (found by subject: the diff was changed on the way in)",
-                        }
-                    ));
-                }
-                for e in &p.carried {
-                    out.push_str(&format!(
-                        "      carried from v{}: {}: {} (the patch is unchanged)\n",
-                        e.version, e.given.trailer.kind, e.given.trailer.value
-                    ));
-                }
-                for e in &p.changed_since {
-                    out.push_str(&format!(
-                        "      given to v{}; the patch changed since: {}: {}\n",
-                        e.version, e.given.trailer.kind, e.given.trailer.value
-                    ));
-                }
-            }
-            for v in r
-                .verdicts
-                .iter()
-                .filter(|v| Some(*v) != r.state_evidence.as_ref())
-            {
-                out.push_str(&verdict_line(v));
-            }
-            if let Some(w) = &r.last_author_word {
-                out.push_str(&format!(
-                    "    author's last word: {} by {}: \"{}\"\n",
-                    day(&w.date),
-                    w.name,
-                    w.line
-                ));
-            }
-            if r.open_questions.is_empty() {
-                out.push_str("    open questions: none\n");
-            } else {
-                out.push_str("    open questions:\n");
-                for q in &r.open_questions {
-                    out.push_str(&format!(
-                        "      {} by {}: \"{}\"\n",
-                        day(&q.date),
-                        who(q),
-                        q.line
-                    ));
-                }
-            }
-            out.push_str(&format!("    next step: {}\n", r.next_step));
+            revision(&mut out, r);
         }
     }
     out
+}
+
+fn day(date: &str) -> &str {
+    date.get(..10).unwrap_or(date)
+}
+
+/// A sender with their roles: "Name (maintainer of X, ...)".
+fn who(e: &Evidence) -> String {
+    if e.roles.is_empty() {
+        return e.name.clone();
+    }
+    let roles: Vec<String> = e.roles.iter().map(ToString::to_string).collect();
+    format!("{} ({})", e.name, roles.join(", "))
+}
+
+fn verdict_line(out: &mut String, e: &Evidence) {
+    let _ = writeln!(
+        out,
+        "    {} on {} by {}: \"{}\"",
+        e.kind,
+        day(&e.date),
+        who(e),
+        e.line
+    );
+}
+
+fn joined_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join("; ")
+    }
+}
+
+fn as_it_stands(out: &mut String, s: &SeriesState) {
+    out.push_str("  as it stands:\n");
+    for p in &s.current {
+        let trailers: Vec<String> = p
+            .trailers
+            .iter()
+            .map(|t| format!("{}: {}", t.trailer.kind, t.trailer.value))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    patch {} (v{}): {}; trailers: {}",
+            p.index,
+            p.version,
+            p.title,
+            joined_or_none(&trailers)
+        );
+    }
+}
+
+fn revision(out: &mut String, r: &RevisionState) {
+    let _ = writeln!(
+        out,
+        "  v{}: {} (posted {})",
+        r.version,
+        r.state,
+        day(&r.posted)
+    );
+    if let Some(e) = &r.state_evidence {
+        verdict_line(out, e);
+    }
+    if !r.grounds.is_empty() {
+        out.push_str("    grounds:\n");
+        for g in &r.grounds {
+            let _ = writeln!(out, "      | {g}");
+        }
+    }
+    for p in &r.patches {
+        patch(out, p);
+    }
+    for v in r
+        .verdicts
+        .iter()
+        .filter(|v| Some(*v) != r.state_evidence.as_ref())
+    {
+        verdict_line(out, v);
+    }
+    if let Some(w) = &r.last_author_word {
+        let _ = writeln!(
+            out,
+            "    author's last word: {} by {}: \"{}\"",
+            day(&w.date),
+            w.name,
+            w.line
+        );
+    }
+    if r.open_questions.is_empty() {
+        out.push_str("    open questions: none\n");
+    } else {
+        out.push_str("    open questions:\n");
+        for q in &r.open_questions {
+            let _ = writeln!(out, "      {} by {}: \"{}\"", day(&q.date), who(q), q.line);
+        }
+    }
+    let _ = writeln!(out, "    next step: {}", r.next_step);
+}
+
+fn patch(out: &mut String, p: &PatchState) {
+    let given: Vec<String> = p
+        .trailers
+        .iter()
+        .map(|t| {
+            let differs = if t.address_differs {
+                " (address differs from sender)"
+            } else {
+                ""
+            };
+            format!("{}: {}{differs}", t.trailer.kind, t.trailer.value)
+        })
+        .collect();
+    let review = p
+        .trailers
+        .iter()
+        .any(|t| t.trailer.kind == "Reviewed-by" || t.trailer.kind == "Acked-by");
+    let _ = writeln!(
+        out,
+        "    patch {}: {}\n      trailers: {}{}",
+        p.index,
+        p.title,
+        joined_or_none(&given),
+        if review {
+            ""
+        } else {
+            " (no Reviewed-by or Acked-by)"
+        }
+    );
+    if let Some(l) = &p.landed {
+        landed(out, l);
+    }
+    for e in &p.carried {
+        let _ = writeln!(
+            out,
+            "      carried from v{}: {}: {} (the patch is unchanged)",
+            e.version, e.given.trailer.kind, e.given.trailer.value
+        );
+    }
+    for e in &p.changed_since {
+        let _ = writeln!(
+            out,
+            "      given to v{}; the patch changed since: {}: {}",
+            e.version, e.given.trailer.kind, e.given.trailer.value
+        );
+    }
+}
+
+fn landed(out: &mut String, l: &Landed) {
+    let tag = l.tag.as_ref().map_or(String::from(", in no tag yet"), |t| {
+        format!(", first in {t}")
+    });
+    let how = match l.matched_by {
+        MatchedBy::PatchId => "",
+        MatchedBy::Subject => " (found by subject: the diff was changed on the way in)",
+    };
+    let _ = writeln!(
+        out,
+        "      landed: {} (\"{}\"){tag}{how}",
+        &l.commit[..12.min(l.commit.len())],
+        l.summary
+    );
 }
