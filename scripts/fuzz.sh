@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target under fuzz/ for a bounded time with
 # AddressSanitizer (on the Rust code and on the C model) and writes what
-# each run did to results/fuzz.json.
+# each run did to target/patchctl/fuzz.json (make record keeps it in results/).
 #
 # Usage: scripts/fuzz.sh [seconds per target]   (default: $FUZZ_SECONDS or 45)
 #
@@ -115,5 +115,4 @@ machine="$(uname -m), $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpui
 } >"$out/fuzz.json.tmp"
 mv "$out/fuzz.json.tmp" "$out/fuzz.json"
 echo "fuzz: figures in $out/fuzz.json (make record copies them into results/)" >&2
-echo "fuzz: figures in results/fuzz.json" >&2
 exit "$failed"
