@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use patchctl::kernel::compare;
-use patchctl::kernel::record::KunitRecord;
+use patchctl::kernel::record::{self, KunitRecord};
 
 fn committed_results() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../results")
@@ -58,8 +58,7 @@ const MB256: u64 = 256 << 20;
 
 #[test]
 fn every_committed_record_reads_as_a_kunit_record() {
-    let stored =
-        compare::load_stored(&committed_results().to_string_lossy(), Path::new(".")).unwrap();
+    let stored = record::load_run(&committed_results().to_string_lossy(), Path::new(".")).unwrap();
     assert!(stored.len() >= 10, "{}", stored.len());
 }
 
@@ -186,8 +185,7 @@ fn the_stored_run_can_be_a_git_revision() {
 
 #[test]
 fn the_default_threshold_comes_from_the_stored_spread() {
-    let stored =
-        compare::load_stored(&committed_results().to_string_lossy(), Path::new(".")).unwrap();
+    let stored = record::load_run(&committed_results().to_string_lossy(), Path::new(".")).unwrap();
     let spreads = compare::stored_spreads(&stored);
     assert!(
         !spreads.is_empty(),

@@ -76,12 +76,7 @@ fn recorded_runs_make_records_and_the_table() {
         assert_eq!(r.config, Config::C);
         assert!(r.passed > 0 && r.failed.is_empty(), "{r:?}");
         // What was written is what is read back, by the same type.
-        let path = results.join(KunitRecord::file_name(
-            &r.series,
-            &r.revision,
-            r.arch,
-            &Flavor::C,
-        ));
+        let path = results.join(r.file_name());
         let back = KunitRecord::load(&path).unwrap();
         assert_eq!(
             serde_json::to_value(&back).unwrap(),

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use patchctl::kernel::{compare, report};
+use patchctl::kernel::{record, report};
 
 fn chromium() -> PathBuf {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -35,7 +35,7 @@ fn headless(args: &[&str], page: &Path) -> Output {
 fn the_page_loads_and_draws_every_chart() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let results = workspace.join("results");
-    let records = compare::load_stored(&results.to_string_lossy(), &workspace).unwrap();
+    let records = record::load_run(&results.to_string_lossy(), &workspace).unwrap();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
@@ -64,7 +64,7 @@ fn the_page_loads_and_draws_every_chart() {
         "not every chart was laid out ({drawn} missing)"
     );
     for r in &records {
-        let file = patchctl::kernel::record::KunitRecord::file_name_of(r);
+        let file = r.file_name();
         assert!(
             html.contains(&format!("href=\"{json}/{file}\"")),
             "no link to {file}"

@@ -5,9 +5,7 @@
 //! from another machine is not a regression).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::record::KunitRecord;
@@ -111,16 +109,6 @@ fn same_figure(a: &Moved, b: &Moved) -> bool {
     a.run == b.run && a.size == b.size && a.implementation == b.implementation
 }
 
-fn run_key(r: &KunitRecord) -> String {
-    format!(
-        "{} {} {} {}",
-        r.series,
-        r.revision,
-        r.arch.name(),
-        r.config.name()
-    )
-}
-
 /// The spread of the stored run, per figure: the relative difference
 /// between the fastest and slowest of the revisions' measurements of the
 /// same code (the loops, the floor and `vmap()` are the same in every
@@ -210,8 +198,8 @@ pub fn compare(new: &[KunitRecord], stored: &[KunitRecord], threshold: Option<f6
         unmatched: Vec::new(),
     };
     for r in new {
-        let key = run_key(r);
-        let Some(old) = stored.iter().find(|s| run_key(s) == key) else {
+        let key = r.run_name();
+        let Some(old) = stored.iter().find(|s| s.run_name() == key) else {
             c.unmatched.push(key);
             continue;
         };
@@ -251,63 +239,4 @@ pub fn compare(new: &[KunitRecord], stored: &[KunitRecord], threshold: Option<f6
         }
     }
     c
-}
-
-/// The stored run to compare with: a directory of results files, or a git
-/// revision of the workspace whose `results/` holds them (`HEAD`,
-/// `origin/main`, a tag).
-pub fn load_stored(spec: &str, workspace: &Path) -> Result<Vec<KunitRecord>> {
-    let dir = Path::new(spec);
-    if dir.is_dir() {
-        let mut out = Vec::new();
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| is_kunit_record(p.file_name().and_then(|n| n.to_str())))
-            .collect();
-        files.sort();
-        for f in files {
-            out.push(KunitRecord::load(&f)?);
-        }
-        if out.is_empty() {
-            bail!(
-                "{} holds no kunit-*.json results to compare with",
-                dir.display()
-            );
-        }
-        return Ok(out);
-    }
-    let repo = git2::Repository::discover(workspace).with_context(|| {
-        format!(
-            "--compare {spec:?} is neither a directory nor a revision: no git repository at {}",
-            workspace.display()
-        )
-    })?;
-    let tree = repo
-        .revparse_single(&format!("{spec}:results"))
-        .with_context(|| {
-            format!(
-                "--compare {spec:?}: expected a results directory or a git revision with results/"
-            )
-        })?
-        .peel_to_tree()?;
-    let mut out = Vec::new();
-    for entry in tree.iter() {
-        if !is_kunit_record(entry.name().ok()) {
-            continue;
-        }
-        let what = format!("{spec}:results/{}", entry.name().unwrap_or_default());
-        let blob = entry.to_object(&repo)?.peel_to_blob()?;
-        let record: KunitRecord = serde_json::from_slice(blob.content())
-            .with_context(|| format!("{what} is not a patchctl kunit results file"))?;
-        out.push(record);
-    }
-    if out.is_empty() {
-        bail!("{spec}:results holds no kunit-*.json results to compare with");
-    }
-    Ok(out)
-}
-
-fn is_kunit_record(name: Option<&str>) -> bool {
-    name.is_some_and(|n| n.starts_with("kunit-") && n.ends_with(".json"))
 }

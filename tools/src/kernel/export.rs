@@ -17,23 +17,13 @@ pub const ORIGIN: &str = "patchctl";
 /// The KCIDB schema version written.
 pub const KCIDB_VERSION: (u32, u32) = (5, 3);
 
-fn run_name(r: &KunitRecord) -> String {
-    format!(
-        "{} {} {} {}",
-        r.series,
-        r.revision,
-        r.arch.name(),
-        r.config.name()
-    )
-}
-
 /// JUnit XML: a test suite per run, a test case per KUnit case and
 /// parameter, with the failed expectation as the failure's text and the
 /// skip reason as the skip's message; a crash (results missing) is an error.
 pub fn junit(records: &[KunitRecord]) -> Result<String> {
     let mut report = Report::new("patchctl kunit");
     for r in records {
-        let mut suite = TestSuite::new(run_name(r));
+        let mut suite = TestSuite::new(r.run_name());
         if let Some(s) = r.duration_s {
             suite.set_time(Duration::from_secs_f64(s));
         }
@@ -61,7 +51,7 @@ pub fn junit(records: &[KunitRecord]) -> Result<String> {
                 }
             };
             let mut tc = TestCase::new(name, status);
-            tc.set_classname(format!("{}.{classname}", run_name(r)));
+            tc.set_classname(format!("{}.{classname}", r.run_name()));
             suite.add_test_case(tc);
         }
         for m in &r.missing {
@@ -73,7 +63,7 @@ pub fn junit(records: &[KunitRecord]) -> Result<String> {
                 r.log.display()
             ));
             let mut tc = TestCase::new(format!("{} (missing results)", m.parent), s);
-            tc.set_classname(format!("{}.{}", run_name(r), m.parent));
+            tc.set_classname(format!("{}.{}", r.run_name(), m.parent));
             suite.add_test_case(tc);
         }
         report.add_test_suite(suite);

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::kasan;
 use super::ktap::{self, Figure, Missing, Outcome};
-use super::kunitpy::{Arch, Config, Flavor};
+use super::kunitpy::{Arch, Config};
 use super::table::RevisionFigures;
 use crate::machine::Machine;
 use crate::series::Manifest;
@@ -88,24 +88,26 @@ impl CaseRecord {
 }
 
 impl KunitRecord {
-    /// The file name a record of this run is written under.
-    pub fn file_name(series: &str, revision: &str, arch: Arch, flavor: &Flavor) -> String {
+    /// The file name this record is written under.
+    pub fn file_name(&self) -> String {
         format!(
-            "kunit-{series}-{revision}-{}{}.json",
-            arch.name(),
-            flavor.config().suffix()
+            "kunit-{}-{}-{}{}.json",
+            self.series,
+            self.revision,
+            self.arch.name(),
+            self.config.suffix()
         )
     }
 
-    /// The file name this record is written under (the flavour from its
-    /// config).
-    pub fn file_name_of(record: &KunitRecord) -> String {
+    /// `<series> <revision> <arch> <config>`: which run this is, as the
+    /// gate matches runs and CI formats name them.
+    pub fn run_name(&self) -> String {
         format!(
-            "kunit-{}-{}-{}{}.json",
-            record.series,
-            record.revision,
-            record.arch.name(),
-            record.config.suffix()
+            "{} {} {} {}",
+            self.series,
+            self.revision,
+            self.arch.name(),
+            self.config.name()
         )
     }
 
@@ -123,7 +125,7 @@ impl KunitRecord {
 
     /// Writes the record into `dir` under its file name, atomically.
     pub fn save(&self, dir: &Path) -> Result<PathBuf> {
-        let path = dir.join(KunitRecord::file_name_of(self));
+        let path = dir.join(self.file_name());
         let text = serde_json::to_string_pretty(self)?;
         crate::util::write_atomically(&path, text.as_bytes())?;
         Ok(path)
@@ -206,4 +208,63 @@ pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
             .join("\n"),
         super::table::render_table(&runs)
     ))
+}
+
+/// A run's records: a directory of results files, or a git revision of
+/// the workspace whose `results/` holds them (`HEAD`, `origin/main`, a
+/// tag). The gate, the exports and the report all read runs this way.
+pub fn load_run(spec: &str, workspace: &Path) -> Result<Vec<KunitRecord>> {
+    let dir = Path::new(spec);
+    if dir.is_dir() {
+        let mut out = Vec::new();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_kunit_record(p.file_name().and_then(|n| n.to_str())))
+            .collect();
+        files.sort();
+        for f in files {
+            out.push(KunitRecord::load(&f)?);
+        }
+        if out.is_empty() {
+            bail!(
+                "{} holds no kunit-*.json results to compare with",
+                dir.display()
+            );
+        }
+        return Ok(out);
+    }
+    let repo = git2::Repository::discover(workspace).with_context(|| {
+        format!(
+            "--compare {spec:?} is neither a directory nor a revision: no git repository at {}",
+            workspace.display()
+        )
+    })?;
+    let tree = repo
+        .revparse_single(&format!("{spec}:results"))
+        .with_context(|| {
+            format!(
+                "--compare {spec:?}: expected a results directory or a git revision with results/"
+            )
+        })?
+        .peel_to_tree()?;
+    let mut out = Vec::new();
+    for entry in tree.iter() {
+        if !is_kunit_record(entry.name().ok()) {
+            continue;
+        }
+        let what = format!("{spec}:results/{}", entry.name().unwrap_or_default());
+        let blob = entry.to_object(&repo)?.peel_to_blob()?;
+        let record: KunitRecord = serde_json::from_slice(blob.content())
+            .with_context(|| format!("{what} is not a patchctl kunit results file"))?;
+        out.push(record);
+    }
+    if out.is_empty() {
+        bail!("{spec}:results holds no kunit-*.json results to compare with");
+    }
+    Ok(out)
+}
+
+fn is_kunit_record(name: Option<&str>) -> bool {
+    name.is_some_and(|n| n.starts_with("kunit-") && n.ends_with(".json"))
 }

@@ -97,7 +97,7 @@ pub fn html(records: &[KunitRecord], charts: &[Chart], json: Option<&str>) -> St
     }
     body.push_str("<h2>Where each figure came from</h2>\n<table>\n<tr><th>run</th><th>kernel</th><th>how</th><th>machine</th><th>cases</th><th>raw</th></tr>\n");
     for r in records {
-        let file = KunitRecord::file_name_of(r);
+        let file = r.file_name();
         let link = json.map_or_else(
             || escape(&file),
             |dir| {

@@ -14,7 +14,7 @@ use super::compare::{self, Comparison};
 use super::kasan;
 use super::ktap;
 use super::kunitpy::{self, Arch, Flavor, Invocation};
-use super::record::KunitRecord;
+use super::record::{self, KunitRecord};
 use super::suite::{self, Suite};
 use super::tree::{self, Revision};
 use crate::machine::Machine;
@@ -195,7 +195,7 @@ pub struct KunitOptions {
     /// The workspace (its `kunit/` and `rust-heap/`).
     pub workspace: PathBuf,
     /// A stored run to compare the figures with: a results directory or a
-    /// git revision of the workspace (see [`compare::load_stored`]).
+    /// git revision of the workspace (see [`super::record::load_run`]).
     pub compare: Option<String>,
     /// The gate's threshold (a fraction); `None`: from the stored run.
     pub threshold: Option<f64>,
@@ -260,7 +260,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     };
     // Read before hours of builds: a bad --compare fails now.
     let stored = match &opts.compare {
-        Some(spec) => Some(compare::load_stored(spec, &opts.workspace)?),
+        Some(spec) => Some(record::load_run(spec, &opts.workspace)?),
         None => None,
     };
     let series_name = opts

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use patchctl::kernel::compare;
+use patchctl::kernel::{compare, record};
 
 /// Compare a run's KUnit figures with a stored run (the regression gate).
 ///
@@ -34,8 +34,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let workspace = std::env::current_dir()?;
-    let stored = compare::load_stored(&args.stored, &workspace)?;
-    let new = compare::load_stored(&args.results.to_string_lossy(), &workspace)?;
+    let stored = record::load_run(&args.stored, &workspace)?;
+    let new = record::load_run(&args.results.to_string_lossy(), &workspace)?;
     let c = compare::compare(&new, &stored, args.threshold);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&c)?);

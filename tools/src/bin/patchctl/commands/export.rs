@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use patchctl::kernel::{compare, export};
+use patchctl::kernel::{export, record};
 use patchctl::util;
 
 /// Write KUnit results in the formats CI systems read.
@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.junit.is_none() && args.kcidb.is_none() {
         bail!("nothing to write: give --junit FILE, --kcidb FILE or both");
     }
-    let records = compare::load_stored(&args.results, &std::env::current_dir()?)?;
+    let records = record::load_run(&args.results, &std::env::current_dir()?)?;
     write(&records, args.junit.as_ref(), args.kcidb.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use patchctl::kernel::{compare, report};
+use patchctl::kernel::{record, report};
 use patchctl::util;
 
 /// Draw the charts and the evidence page from stored KUnit results.
@@ -32,7 +32,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let records = compare::load_stored(&args.results, &std::env::current_dir()?)?;
+    let records = record::load_run(&args.results, &std::env::current_dir()?)?;
     std::fs::create_dir_all(&args.out)?;
     let results = PathBuf::from(&args.results);
     let json = if results.is_dir() {
