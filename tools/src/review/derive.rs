@@ -282,6 +282,8 @@ struct RevisionView<'a> {
     posting_above: HashMap<&'a str, &'a str>,
     /// Postings of every revision: never replies.
     not_replies: HashSet<String>,
+    /// The trailers each posting already carries (kind, address).
+    own: HashMap<&'a str, Vec<(String, Option<String>)>>,
 }
 
 impl<'a> RevisionView<'a> {
@@ -326,6 +328,18 @@ impl<'a> RevisionView<'a> {
             roles,
             posting_above: postings_above(thread, posts),
             not_replies: HashSet::new(),
+            own: posts
+                .iter()
+                .map(|p| {
+                    let own = p.patch.as_ref().map_or_else(Vec::new, |patch| {
+                        trailers::parse(&patch.message)
+                            .into_iter()
+                            .map(|t| (t.kind.to_lowercase(), t.email))
+                            .collect()
+                    });
+                    (p.mail.message_id.as_str(), own)
+                })
+                .collect(),
         }
     }
 
@@ -371,14 +385,8 @@ impl<'a> RevisionView<'a> {
 
     /// The trailers a patch already carries (kind and address): a reviewer
     /// who restates them gives nothing new.
-    fn own_trailers(&self, message_id: &str) -> Vec<(String, Option<String>)> {
-        self.posts
-            .iter()
-            .filter(|p| p.mail.message_id == message_id)
-            .filter_map(|p| p.patch.as_ref())
-            .flat_map(|patch| trailers::parse(&patch.message))
-            .map(|t| (t.kind.to_lowercase(), t.email))
-            .collect()
+    fn own_trailers(&self, message_id: &str) -> &[(String, Option<String>)] {
+        self.own.get(message_id).map_or(&[], Vec::as_slice)
     }
 
     /// The sender's trailers, given to the patch replied to, or to every
@@ -546,12 +554,28 @@ fn current_patches(series: &SeriesState) -> Vec<CurrentPatch> {
 /// when the patch is unchanged (same patch-id), listed as changed since
 /// when only its title is the same.
 fn carry_trailers(series: &mut SeriesState) {
-    let view = ReviewState {
-        series: vec![series.clone()],
-    };
-    for r in &mut series.revisions {
-        for p in r.patches.iter_mut().filter(|p| p.index > 0) {
-            let earlier = view.earlier_trailers(Some(r.version), p.patch_id.as_deref(), &p.title);
+    // Asked of the revisions as they are, then written in.
+    let answers: Vec<Vec<EarlierTrailers>> = series
+        .revisions
+        .iter()
+        .map(|r| {
+            r.patches
+                .iter()
+                .filter(|p| p.index > 0)
+                .map(|p| {
+                    earlier_trailers(
+                        series.revisions.iter(),
+                        Some(r.version),
+                        p.patch_id.as_deref(),
+                        &p.title,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    for (r, answers) in series.revisions.iter_mut().zip(answers) {
+        let patches = r.patches.iter_mut().filter(|p| p.index > 0);
+        for (p, earlier) in patches.zip(answers) {
             p.carried = earlier
                 .carried
                 .into_iter()

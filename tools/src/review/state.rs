@@ -92,46 +92,51 @@ impl ReviewState {
         patch_id: Option<&str>,
         title: &str,
     ) -> EarlierTrailers {
-        let mut out = EarlierTrailers::default();
-        for s in &self.series {
-            for r in s
-                .revisions
-                .iter()
-                .filter(|r| before.is_none_or(|v| r.version < v))
-            {
-                for p in r.patches.iter().filter(|p| p.index > 0) {
-                    let same_patch = match (patch_id, p.patch_id.as_deref()) {
-                        (Some(a), Some(b)) => a == b,
-                        _ => p.title == title,
-                    };
-                    let list = if same_patch {
-                        &mut out.carried
-                    } else if p.title == title {
-                        &mut out.changed_since
-                    } else {
-                        continue;
-                    };
-                    for given in &p.trailers {
-                        if !list.iter().any(|e| e.given.trailer == given.trailer) {
-                            list.push(EarlierTrailer {
-                                version: r.version,
-                                given: given.clone(),
-                            });
-                        }
-                    }
+        let revisions = self.series.iter().flat_map(|s| &s.revisions);
+        earlier_trailers(revisions, before, patch_id, title)
+    }
+}
+
+/// [`ReviewState::earlier_trailers`] over the given revisions.
+pub fn earlier_trailers<'r>(
+    revisions: impl Iterator<Item = &'r RevisionState>,
+    before: Option<u32>,
+    patch_id: Option<&str>,
+    title: &str,
+) -> EarlierTrailers {
+    let mut out = EarlierTrailers::default();
+    for r in revisions.filter(|r| before.is_none_or(|v| r.version < v)) {
+        for p in r.patches.iter().filter(|p| p.index > 0) {
+            let same_patch = match (patch_id, p.patch_id.as_deref()) {
+                (Some(a), Some(b)) => a == b,
+                _ => p.title == title,
+            };
+            let list = if same_patch {
+                &mut out.carried
+            } else if p.title == title {
+                &mut out.changed_since
+            } else {
+                continue;
+            };
+            for given in &p.trailers {
+                if !list.iter().any(|e| e.given.trailer == given.trailer) {
+                    list.push(EarlierTrailer {
+                        version: r.version,
+                        given: given.clone(),
+                    });
                 }
             }
         }
-        // A trailer carried by the same patch is not also "changed since".
-        let carried: Vec<_> = out
-            .carried
-            .iter()
-            .map(|e| e.given.trailer.clone())
-            .collect();
-        out.changed_since
-            .retain(|e| !carried.contains(&e.given.trailer));
-        out
     }
+    // A trailer carried by the same patch is not also "changed since".
+    let carried: Vec<_> = out
+        .carried
+        .iter()
+        .map(|e| e.given.trailer.clone())
+        .collect();
+    out.changed_since
+        .retain(|e| !carried.contains(&e.given.trailer));
+    out
 }
 
 /// One revision's state.
