@@ -8,12 +8,14 @@ CARGO ?= cargo
 LAYOUT_ARM64 := --features c-heap/dma-length,rust-heap/dma-length
 # C files written in kernel style; kcompat.h is the userspace shim that
 # stands in for kernel headers, so it is not held to kernel style.
-KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/convert.c \
+KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/heap.c c-heap/src/convert.c \
 	c-heap/include/sgvmap.h c-heap/include/sg_internal.h \
-	kunit/system_heap_test.c kunit/system_heap_rust.h
+	kunit/system_heap_test.c kunit/system_heap_rust.h rust-heap/dropin/driver.c
 # Where KUnit runs: UML, and arm64 under QEMU.
 KUNIT_ARCHES ?= um,arm64
-KUNIT_REVISIONS ?= baseline,v1,v2,android
+# Every series in patches/, each with the revisions its series.toml's
+# [kunit] section lists (patchctl kunit --help).
+KUNIT_SERIES ?= patches
 PATCHCTL := target/release/patchctl
 # Where a run's figures go (ignored by git); `make record` copies them into
 # the committed record, results/, only when asked.
@@ -25,9 +27,9 @@ all: test
 
 help:
 	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
-	@echo "make kunit  - the main job: every revision on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
+	@echo "make kunit  - the main job: every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
 	@echo "make kunit-rust - the suite with CONFIG_RUST: the Rust core in the kernel beside C"
-	@echo "make kunit-kasan - the C suite under KASAN on UML: clean code, the v1 overflow reported"
+	@echo "make kunit-kasan - the C suite under KASAN on UML, each series' distinct code: clean code, the v1 overflow reported"
 	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
@@ -64,7 +66,7 @@ patchctl:
 # fails; then the CONFIG_RUST build, Rust beside C.
 kunit: patchctl
 	scripts/deps.sh kunit
-	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --revision $(KUNIT_REVISIONS) \
+	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-c.xml --kcidb $(RUN_DIR)/kcidb-c.json
 	$(MAKE) --no-print-directory kunit-rust
 	$(MAKE) --no-print-directory report
@@ -74,17 +76,16 @@ kunit: patchctl
 kunit-rust: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
-	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --revision v1 \
+	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --series patches/system-heap-vmap --revision v1 \
 		--junit $(RUN_DIR)/junit-rust.xml --kcidb $(RUN_DIR)/kcidb-rust.json
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
-# pre-patch code and each distinct revision's code must be clean, and the
-# suite's deliberate v1 overflow must be reported by KASAN. The android
-# pick is v1's code, so v1 speaks for it.
-KASAN_REVISIONS ?= baseline,v1,v2
+# pre-patch code and each distinct revision's code of every series (each
+# series.toml's [kunit] kasan list) must be clean, and the suite's
+# deliberate v1 overflow must be reported by KASAN.
 kunit-kasan: patchctl
 	scripts/deps.sh kunit
-	$(PATCHCTL) kunit --kasan --arch um --revision $(KASAN_REVISIONS) \
+	$(PATCHCTL) kunit --kasan --arch um --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-kasan.xml --kcidb $(RUN_DIR)/kcidb-kasan.json
 
 # Every fuzz target for a bounded time; figures in $(RUN_DIR)/fuzz.json.

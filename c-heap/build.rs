@@ -6,7 +6,7 @@
 use std::env;
 use std::path::PathBuf;
 
-const SOURCES: [&str; 3] = ["src/sg.c", "src/memmap.c", "src/convert.c"];
+const SOURCES: [&str; 4] = ["src/sg.c", "src/memmap.c", "src/heap.c", "src/convert.c"];
 const HEADERS: [&str; 3] = [
     "include/sgvmap.h",
     "include/sg_internal.h",
@@ -73,7 +73,7 @@ fn main() {
         .allowlist_type("page|scatterlist|sg_table|sgvmap_report|sgm_layout")
         .allowlist_type("sgvmap_convert_fn")
         .allowlist_function("sgm_.*|sgvmap_.*")
-        .allowlist_var("SG_.*|SGM_.*")
+        .allowlist_var("SG_.*|SGM_.*|sgm_heap_orders")
         .layout_tests(true)
         .derive_default(true)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));

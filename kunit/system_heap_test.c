@@ -9,7 +9,9 @@
  *
  * Every timing is one diagnostic line of the form
  *   # sgvmap_timing: arch=<arch> size=<bytes> impl=<name> ns=<min> runs=<n>
- * with impl one of before, v1, bounded, floor, vmap, whole.
+ * with impl one of before, v1, bounded, floor, vmap, whole (the tree's
+ * system_heap_do_vmap() on a heap buffer) and whole-order0 (the same on a
+ * buffer of order-0 pages only).
  *
  * Under CONFIG_KASAN a second suite drives the v1 loop past an array of
  * exactly npages slots: KASAN must report it, and that report fails the
@@ -25,6 +27,8 @@
 /* A deliberately inconsistent buffer: its table holds more pages than this. */
 #define SGVMAP_ODD_LEN		(2 * SZ_1M + 3 * SZ_64K + 5 * PAGE_SIZE)
 #define SGVMAP_SHORT_BY		5
+/* The largest order-0 buffer with scattered pages UML's host can map. */
+#define SGVMAP_UML_MAX_SCATTERED	SZ_64M
 /* Guard slots after the array, and the value no conversion stores. */
 #define SGVMAP_GUARD		8
 #define SGVMAP_POISON		((struct page *)0x5a5a5a50UL)
@@ -83,6 +87,13 @@ static const struct sgvmap_size sgvmap_timing_sizes[] = {
 	{ "2G", SZ_2G },
 };
 
+/* Named by size alone: the figures' table reads the size from the name. */
+static const struct sgvmap_size sgvmap_order0_sizes[] = {
+	{ "16M", SZ_16M },
+	{ "64M", SZ_64M },
+	{ "256M", SZ_256M },
+};
+
 static void sgvmap_size_desc(const struct sgvmap_size *size, char *desc)
 {
 	strscpy(desc, size->name, KUNIT_PARAM_DESC_SIZE);
@@ -90,6 +101,7 @@ static void sgvmap_size_desc(const struct sgvmap_size *size, char *desc)
 
 KUNIT_ARRAY_PARAM(sgvmap_check, sgvmap_check_sizes, sgvmap_size_desc);
 KUNIT_ARRAY_PARAM(sgvmap_timing, sgvmap_timing_sizes, sgvmap_size_desc);
+KUNIT_ARRAY_PARAM(sgvmap_order0, sgvmap_order0_sizes, sgvmap_size_desc);
 
 KUNIT_DEFINE_ACTION_WRAPPER(sgvmap_put_dmabuf, dma_buf_put, struct dma_buf *);
 KUNIT_DEFINE_ACTION_WRAPPER(sgvmap_vfree, vfree, const void *);
@@ -136,23 +148,18 @@ static struct page **sgvmap_page_array(struct kunit *test, unsigned int npages)
 }
 
 /*
- * The tree's system_heap_do_vmap() maps page i of the buffer where the
- * kernel's own page iterator says page i is, and data written through
- * the mapping is in those pages.
+ * Page i of the mapping at vaddr is the page the kernel's own iterator
+ * gives for index i, and data written through the mapping is in that
+ * page: one word per page, read back through kmap_local_page().
  */
-static void sgvmap_whole_vmap_is_right(struct kunit *test)
+static void sgvmap_expect_mapped(struct kunit *test,
+				 const struct sg_table *table,
+				 unsigned int npages, void *vaddr)
 {
-	const struct sgvmap_size *size = test->param_value;
-	struct system_heap_buffer *buffer = sgvmap_alloc(test, size->len);
-	unsigned int npages = size->len >> PAGE_SHIFT;
 	unsigned long i = 0, wrong = 0, first_wrong = ULONG_MAX;
 	struct sg_page_iter piter;
-	void *vaddr;
 
-	vaddr = system_heap_do_vmap(buffer);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vaddr);
-
-	for_each_sgtable_page(&buffer->sg_table, &piter, 0) {
+	for_each_sgtable_page(table, &piter, 0) {
 		struct page *expected = sg_page_iter_page(&piter);
 		u32 *word = vaddr + i * PAGE_SIZE;
 		u32 *seen;
@@ -171,13 +178,32 @@ static void sgvmap_whole_vmap_is_right(struct kunit *test)
 			kunmap_local(seen);
 		}
 		i++;
+		if (!(i % 4096))
+			cond_resched();
 	}
-	vunmap(vaddr);
 
 	KUNIT_EXPECT_EQ(test, i, (unsigned long)npages);
 	KUNIT_EXPECT_EQ_MSG(test, wrong, 0UL,
 			    "%lu of %u pages mapped wrong, first at index %lu",
 			    wrong, npages, first_wrong);
+}
+
+/*
+ * The tree's system_heap_do_vmap() maps page i of the buffer where the
+ * kernel's own page iterator says page i is, and data written through
+ * the mapping is in those pages.
+ */
+static void sgvmap_whole_vmap_is_right(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	struct system_heap_buffer *buffer = sgvmap_alloc(test, size->len);
+	void *vaddr;
+
+	vaddr = system_heap_do_vmap(buffer);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vaddr);
+	sgvmap_expect_mapped(test, &buffer->sg_table, size->len >> PAGE_SHIFT,
+			     vaddr);
+	vunmap(vaddr);
 }
 
 /* The three loops on the same real table: arrays equal, element by element. */
@@ -336,6 +362,37 @@ static u64 sgvmap_time_convert(sgvmap_convert_fn convert,
 }
 
 /*
+ * The tree's whole system_heap_do_vmap(), minimum over repeated runs
+ * (each mapping is undone at once: the heap's vmap count would otherwise
+ * hand back the cached one), then one more mapping checked page by page,
+ * so that every timed size is also a checked one.
+ */
+static u64 sgvmap_time_whole(struct kunit *test,
+			     struct system_heap_buffer *buffer, size_t len)
+{
+	u64 best = U64_MAX;
+	void *vaddr;
+	int run;
+
+	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
+		u64 start = ktime_get_ns();
+
+		vaddr = system_heap_do_vmap(buffer);
+		best = min(best, ktime_get_ns() - start);
+		if (IS_ERR(vaddr))
+			kunit_skip(test, "size=%zu: system_heap_do_vmap() failed (%ld)",
+				   len, PTR_ERR(vaddr));
+		vunmap(vaddr);
+		cond_resched();
+	}
+	vaddr = system_heap_do_vmap(buffer);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vaddr);
+	sgvmap_expect_mapped(test, &buffer->sg_table, len >> PAGE_SHIFT, vaddr);
+	vunmap(vaddr);
+	return best;
+}
+
+/*
  * Each loop, the store-loop floor, vmap() of a prepared array alone, and
  * the tree's whole system_heap_do_vmap(): the minimum over repeated runs.
  */
@@ -375,19 +432,95 @@ static void sgvmap_timings(struct kunit *test)
 	}
 	sgvmap_report_timing(test, size->len, "vmap", best);
 
-	best = U64_MAX;
-	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
-		u64 start = ktime_get_ns();
-		void *vaddr = system_heap_do_vmap(buffer);
+	sgvmap_report_timing(test, size->len, "whole",
+			     sgvmap_time_whole(test, buffer, size->len));
+}
 
-		best = min(best, ktime_get_ns() - start);
-		if (IS_ERR(vaddr))
-			kunit_skip(test, "size=%zu: system_heap_do_vmap() failed (%ld)",
-				   size->len, PTR_ERR(vaddr));
-		vunmap(vaddr);
-		cond_resched();
+/* A buffer of order-0 pages only: its table has one entry per page. */
+static void sgvmap_free_order0(void *arg)
+{
+	struct system_heap_buffer *buffer = arg;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buffer->sg_table, sg, i)
+		if (sg_page(sg))
+			__free_page(sg_page(sg));
+	sg_free_table(&buffer->sg_table);
+}
+
+/*
+ * Order-0 pages taken one after another are often physically adjacent (the
+ * page allocator splits larger blocks to refill its lists), so a table of
+ * them in allocation order is not the worst case for a mapping that merges
+ * adjacent entries. Entry i takes the pages in the order 0, 2, 4, ..., 1,
+ * 3, 5, ...: no two neighbours in the table are neighbours in memory.
+ */
+static unsigned int sgvmap_interleaved(unsigned int i, unsigned int npages)
+{
+	return i < (npages + 1) / 2 ? 2 * i : 2 * (i - (npages + 1) / 2) + 1;
+}
+
+static struct system_heap_buffer *sgvmap_alloc_order0(struct kunit *test,
+						      size_t len)
+{
+	unsigned int npages = len >> PAGE_SHIFT;
+	struct system_heap_buffer *buffer;
+	struct page **pages;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (len + SZ_128M > ((u64)si_mem_available() << PAGE_SHIFT))
+		kunit_skip(test, "size=%zu: only %lu MB available", len,
+			   si_mem_available() >> (20 - PAGE_SHIFT));
+	/*
+	 * UML backs each run of adjacent pages of a kernel mapping with one
+	 * host mmap; 65536 pages that are nobody's neighbours need more
+	 * mappings than the host's vm.max_map_count (65530) allows.
+	 */
+	if (IS_ENABLED(CONFIG_UML) && len > SGVMAP_UML_MAX_SCATTERED)
+		kunit_skip(test, "size=%zu: UML would need a host mapping per page, past vm.max_map_count",
+			   len);
+	buffer = kunit_kzalloc(test, sizeof(*buffer), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buffer);
+	KUNIT_ASSERT_EQ(test, 0, sg_alloc_table(&buffer->sg_table, npages,
+						GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, sgvmap_free_order0,
+						  buffer));
+	pages = sgvmap_page_array(test, npages);
+	for (i = 0; i < npages; i++) {
+		pages[i] = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!pages[i])
+			break;
 	}
-	sgvmap_report_timing(test, size->len, "whole", best);
+	/* Every page allocated goes into the table, so the cleanup frees it. */
+	for_each_sgtable_sg(&buffer->sg_table, sg, i) {
+		struct page *page = pages[sgvmap_interleaved(i, npages)];
+
+		if (page)
+			sg_set_page(sg, page, PAGE_SIZE, 0);
+	}
+	for (i = 0; i < npages; i++)
+		if (!pages[i])
+			kunit_skip(test, "size=%zu: out of order-0 pages", len);
+	buffer->len = len;
+	return buffer;
+}
+
+/*
+ * The worst layout for a mapping that merges contiguous entries: every
+ * entry a single page, no two neighbours adjacent in memory. A change
+ * that speeds up the heap's layout must not slow this one down.
+ */
+static void sgvmap_order0_timings(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	struct system_heap_buffer *buffer = sgvmap_alloc_order0(test,
+								size->len);
+
+	sgvmap_report_timing(test, size->len, "whole-order0",
+			     sgvmap_time_whole(test, buffer, size->len));
 }
 
 static struct kunit_case sgvmap_test_cases[] = {
@@ -395,6 +528,8 @@ static struct kunit_case sgvmap_test_cases[] = {
 	KUNIT_CASE_PARAM(sgvmap_whole_vmap_is_right, sgvmap_check_gen_params),
 	KUNIT_CASE_PARAM(sgvmap_loops_agree, sgvmap_check_gen_params),
 	KUNIT_CASE_PARAM_ATTR(sgvmap_timings, sgvmap_timing_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM_ATTR(sgvmap_order0_timings, sgvmap_order0_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE(sgvmap_v1_overflow_is_caught),
 	{}

@@ -122,13 +122,58 @@ unsigned long sgm_memmap_pages(const struct sgm_memmap *mm);
 void sgm_memmap_reset(struct sgm_memmap *mm);
 /* One naturally aligned chunk of 1 << order pages, or NULL. */
 struct page *sgm_memmap_take(struct sgm_memmap *mm, unsigned int order);
+/*
+ * Gives back a chunk sgm_memmap_take() handed out. A chunk given back
+ * twice, or with another order than it was taken with, is counted, not
+ * trusted (see sgm_memmap_bad_frees()).
+ */
+void sgm_memmap_give(struct sgm_memmap *mm, struct page *page,
+		     unsigned int order);
+/* Pages handed out and not given back. */
+unsigned long sgm_memmap_outstanding(const struct sgm_memmap *mm);
+/* Chunks given back that were not out, or not with that order. */
+unsigned long sgm_memmap_bad_frees(const struct sgm_memmap *mm);
 
 /*
- * Fills @table for a buffer of @len bytes (a page multiple) with chunks of
- * order 8, 4 and 0, largest that fits first, as the system heap does.
- * Returns 0, -EINVAL for a bad length or -ENOMEM.
+ * The states a real machine reaches, for driving the heap's allocation
+ * policy through them. SGM_UNLIMITED lifts a limit; sgm_memmap_reset()
+ * lifts them all.
+ */
+#define SGM_UNLIMITED	(~0UL)
+/* At most @chunks more chunks of @order are handed out. */
+void sgm_memmap_limit_order(struct sgm_memmap *mm, unsigned int order,
+			    unsigned long chunks);
+/*
+ * The next @attempts attempts at @order fail, then it can be had again, as
+ * when the buddy allocator has none for a moment and compaction or reclaim
+ * makes one later.
+ */
+void sgm_memmap_fail_next(struct sgm_memmap *mm, unsigned int order,
+			  unsigned long attempts);
+/* At most @pages more pages in all. */
+void sgm_memmap_limit_pages(struct sgm_memmap *mm, unsigned long pages);
+/* The allocating task takes a fatal signal once @chunks more are out. */
+void sgm_memmap_kill_after(struct sgm_memmap *mm, unsigned long chunks);
+/* fatal_signal_pending(current), as the model has it. */
+int sgm_memmap_fatal_signal_pending(const struct sgm_memmap *mm);
+
+/* The orders the system heap allocates in, largest first. */
+#define SGM_HEAP_NUM_ORDERS	3
+extern const unsigned int sgm_heap_orders[SGM_HEAP_NUM_ORDERS];
+
+/*
+ * system_heap_allocate()'s policy on the model: for what is left of
+ * @len, the largest of orders 8, 4 and 0 that fits, is not above the
+ * order of the chunk before (the largest order only drops) and can be
+ * had; a fatal signal between chunks stops it. Fills @table with one
+ * entry per chunk. Returns 0, -EINVAL for a length that is zero or not a
+ * page multiple, -ENOMEM when the memmap cannot give a chunk or the table
+ * cannot be allocated, -EINTR on a fatal signal. On any error every chunk
+ * taken is given back and @table is left empty.
  */
 int sgm_heap_alloc(struct sgm_memmap *mm, size_t len, struct sg_table *table);
+/* Gives back every chunk of a table sgm_heap_alloc() filled, and the table. */
+void sgm_heap_free(struct sgm_memmap *mm, struct sg_table *table);
 
 /*
  * The conversions. All share one signature so that the C and the Rust

@@ -231,6 +231,56 @@ impl Memmap {
         (!page.is_null()).then_some(page)
     }
 
+    /// The C memmap, for code that drives it through the C API itself.
+    pub fn as_ptr(&self) -> *mut bindings::sgm_memmap {
+        self.raw.as_ptr()
+    }
+
+    /// At most `chunks` more chunks of `order` (`u64::MAX`: no limit).
+    pub fn limit_order(&mut self, order: u32, chunks: u64) {
+        // SAFETY: self.raw is live.
+        unsafe { bindings::sgm_memmap_limit_order(self.raw.as_ptr(), order, chunks) }
+    }
+
+    /// The next `attempts` attempts at `order` fail; later ones may not.
+    pub fn fail_next(&mut self, order: u32, attempts: u64) {
+        // SAFETY: self.raw is live.
+        unsafe { bindings::sgm_memmap_fail_next(self.raw.as_ptr(), order, attempts) }
+    }
+
+    /// At most `pages` more pages in all (`u64::MAX`: no limit).
+    pub fn limit_pages(&mut self, pages: u64) {
+        // SAFETY: self.raw is live.
+        unsafe { bindings::sgm_memmap_limit_pages(self.raw.as_ptr(), pages) }
+    }
+
+    /// A fatal signal once `chunks` more chunks are out.
+    pub fn kill_after(&mut self, chunks: u64) {
+        // SAFETY: self.raw is live.
+        unsafe { bindings::sgm_memmap_kill_after(self.raw.as_ptr(), chunks) }
+    }
+
+    /// Pages handed out and not given back.
+    pub fn outstanding(&self) -> u64 {
+        // SAFETY: self.raw is live.
+        unsafe { bindings::sgm_memmap_outstanding(self.raw.as_ptr()) }
+    }
+
+    /// Chunks given back that were not out, or not with that order.
+    pub fn bad_frees(&self) -> u64 {
+        // SAFETY: self.raw is live.
+        unsafe { bindings::sgm_memmap_bad_frees(self.raw.as_ptr()) }
+    }
+
+    /// Gives back every chunk of a table [`Memmap::heap_alloc`] filled.
+    pub fn heap_free(&mut self, table: Table) {
+        let mut raw = table.raw;
+        // The C call frees the entries too: the Table must not again.
+        std::mem::forget(table);
+        // SAFETY: self.raw is live; raw was filled by sgm_heap_alloc.
+        unsafe { bindings::sgm_heap_free(self.raw.as_ptr(), &mut raw) }
+    }
+
     /// A table for a buffer of `len` bytes, laid out as the system heap does.
     pub fn heap_alloc(&mut self, len: usize) -> Result<Table, ModelError> {
         let mut table = sg_table::default();

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A simulated memmap and the system heap's allocation pattern on top of
- * it: chunks of order 8, 4 and 0, the largest that still fits first.
+ * A simulated memmap for the heap model: naturally aligned chunks of up
+ * to order 8 carved from 1 MB blocks in a shuffled order, with the
+ * accounting and the limits that let tests drive the heap's allocation
+ * policy through exhaustion, fragmentation and fatal signals.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +15,9 @@
 #define SGM_BLOCK_ORDER	8
 #define SGM_BLOCK_PAGES	BIT(SGM_BLOCK_ORDER)
 
-static const unsigned int heap_orders[] = { 8, 4, 0 };
+/* Marks the head page of a chunk that is out; the order sits above it. */
+#define SGM_PAGE_OUT		0x1UL
+#define SGM_PAGE_ORDER_SHIFT	1
 
 struct sgm_memmap {
 	struct page *pages;
@@ -28,7 +32,27 @@ struct sgm_memmap {
 	int have_partial;
 	u64 seed;
 	u64 generation;
+	/* Accounting: pages out, bad frees. */
+	unsigned long outstanding;
+	unsigned long bad_frees;
+	/* Limits: chunks per order, pages in all, chunks until a kill. */
+	unsigned long order_left[SGM_BLOCK_ORDER + 1];
+	unsigned long order_fails[SGM_BLOCK_ORDER + 1];
+	unsigned long pages_left;
+	unsigned long kill_left;
 };
+
+static void lift_limits(struct sgm_memmap *mm)
+{
+	unsigned int order;
+
+	for (order = 0; order <= SGM_BLOCK_ORDER; order++) {
+		mm->order_left[order] = SGM_UNLIMITED;
+		mm->order_fails[order] = 0;
+	}
+	mm->pages_left = SGM_UNLIMITED;
+	mm->kill_left = SGM_UNLIMITED;
+}
 
 /* splitmix64: a small, well-mixed generator; reproducible per seed. */
 static u64 next_random(u64 *state)
@@ -82,6 +106,7 @@ struct sgm_memmap *sgm_memmap_create(unsigned long npages, u64 seed)
 	memset(mm->pages, 0, npages * sizeof(struct page));
 	for (i = 0; i < npages; i++)
 		mm->pages[i].pfn = i;
+	lift_limits(mm);
 	shuffle_blocks(mm);
 	return mm;
 }
@@ -107,8 +132,74 @@ unsigned long sgm_memmap_pages(const struct sgm_memmap *mm)
 
 void sgm_memmap_reset(struct sgm_memmap *mm)
 {
+	unsigned long i;
+
+	for (i = 0; i < mm->npages; i++)
+		mm->pages[i].flags = 0;
+	mm->outstanding = 0;
+	mm->bad_frees = 0;
+	lift_limits(mm);
 	mm->generation++;
 	shuffle_blocks(mm);
+}
+
+void sgm_memmap_limit_order(struct sgm_memmap *mm, unsigned int order,
+			    unsigned long chunks)
+{
+	if (order <= SGM_BLOCK_ORDER)
+		mm->order_left[order] = chunks;
+}
+
+void sgm_memmap_fail_next(struct sgm_memmap *mm, unsigned int order,
+			  unsigned long attempts)
+{
+	if (order <= SGM_BLOCK_ORDER)
+		mm->order_fails[order] = attempts;
+}
+
+void sgm_memmap_limit_pages(struct sgm_memmap *mm, unsigned long pages)
+{
+	mm->pages_left = pages;
+}
+
+void sgm_memmap_kill_after(struct sgm_memmap *mm, unsigned long chunks)
+{
+	mm->kill_left = chunks;
+}
+
+int sgm_memmap_fatal_signal_pending(const struct sgm_memmap *mm)
+{
+	return mm->kill_left == 0;
+}
+
+unsigned long sgm_memmap_outstanding(const struct sgm_memmap *mm)
+{
+	return mm->outstanding;
+}
+
+unsigned long sgm_memmap_bad_frees(const struct sgm_memmap *mm)
+{
+	return mm->bad_frees;
+}
+
+static void count_down(unsigned long *left, unsigned long by)
+{
+	if (*left != SGM_UNLIMITED)
+		*left -= by;
+}
+
+void sgm_memmap_give(struct sgm_memmap *mm, struct page *page,
+		     unsigned int order)
+{
+	unsigned long want = SGM_PAGE_OUT | (order << SGM_PAGE_ORDER_SHIFT);
+
+	if (page < mm->pages || page >= mm->pages + mm->npages ||
+	    page->flags != want) {
+		mm->bad_frees++;
+		return;
+	}
+	page->flags = 0;
+	mm->outstanding -= 1UL << order;
 }
 
 static struct page *take_block(struct sgm_memmap *mm)
@@ -118,13 +209,11 @@ static struct page *take_block(struct sgm_memmap *mm)
 	return &mm->pages[mm->block_order[mm->next_block++] * SGM_BLOCK_PAGES];
 }
 
-struct page *sgm_memmap_take(struct sgm_memmap *mm, unsigned int order)
+static struct page *carve(struct sgm_memmap *mm, unsigned int order)
 {
 	unsigned long want, start;
 	struct page *block;
 
-	if (order > SGM_BLOCK_ORDER)
-		return NULL;
 	if (order == SGM_BLOCK_ORDER)
 		return take_block(mm);
 
@@ -143,45 +232,24 @@ struct page *sgm_memmap_take(struct sgm_memmap *mm, unsigned int order)
 	return &mm->pages[mm->partial_block + start];
 }
 
-static unsigned int order_for(size_t remaining)
+struct page *sgm_memmap_take(struct sgm_memmap *mm, unsigned int order)
 {
-	unsigned int i;
+	struct page *page;
 
-	for (i = 0; i < ARRAY_SIZE(heap_orders); i++)
-		if (remaining >= (SGM_PAGE_SIZE << heap_orders[i]))
-			return heap_orders[i];
-	return 0;
-}
-
-int sgm_heap_alloc(struct sgm_memmap *mm, size_t len, struct sg_table *table)
-{
-	unsigned int nents = 0;
-	struct scatterlist *sg;
-	size_t remaining;
-	int ret;
-
-	memset(table, 0, sizeof(*table));
-	if (!len || len % SGM_PAGE_SIZE || len / SGM_PAGE_SIZE > mm->npages)
-		return -EINVAL;
-
-	for (remaining = len; remaining; nents++)
-		remaining -= SGM_PAGE_SIZE << order_for(remaining);
-
-	ret = sgm_table_alloc(table, nents, 0);
-	if (ret)
-		return ret;
-
-	remaining = len;
-	for (sg = table->sgl; sg && remaining; sg = sgm_next(sg)) {
-		unsigned int order = order_for(remaining);
-		struct page *page = sgm_memmap_take(mm, order);
-
-		if (!page) {
-			sgm_table_free(table, 0);
-			return -ENOMEM;
-		}
-		sgm_set_page(sg, page, SGM_PAGE_SIZE << order, 0);
-		remaining -= SGM_PAGE_SIZE << order;
+	if (order > SGM_BLOCK_ORDER || !mm->order_left[order] ||
+	    mm->pages_left < (1UL << order))
+		return NULL;
+	if (mm->order_fails[order]) {
+		mm->order_fails[order]--;
+		return NULL;
 	}
-	return 0;
+	page = carve(mm, order);
+	if (!page)
+		return NULL;
+	page->flags = SGM_PAGE_OUT | (order << SGM_PAGE_ORDER_SHIFT);
+	mm->outstanding += 1UL << order;
+	count_down(&mm->order_left[order], 1);
+	count_down(&mm->pages_left, 1UL << order);
+	count_down(&mm->kill_left, 1);
+	return page;
 }

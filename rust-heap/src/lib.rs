@@ -7,6 +7,7 @@
 #![no_std]
 #![warn(missing_docs)]
 
+pub mod alloc;
 pub mod convert;
 pub mod ffi;
 pub mod layout;

@@ -197,7 +197,9 @@ fn the_default_threshold_comes_from_the_stored_spread() {
     // A loop slowed by just more than its own spread fails; by less, not.
     let key = spreads
         .iter()
-        .find(|(k, _)| k.0 == "arm64" && k.3 == "v1" && k.2 == 256 << 20)
+        .find(|(k, _)| {
+            k.0 == "system-heap-vmap" && k.1 == "arm64" && k.4 == "v1" && k.3 == 256 << 20
+        })
         .map(|(k, v)| (k.clone(), *v))
         .unwrap();
     let allowed = key.1.max(compare::MIN_THRESHOLD);
@@ -209,7 +211,12 @@ fn the_default_threshold_comes_from_the_stored_spread() {
         {
             let old = stored
                 .iter()
-                .find(|s| s.revision == r.revision && s.arch == r.arch && s.config == r.config)
+                .find(|s| {
+                    s.series == r.series
+                        && s.revision == r.revision
+                        && s.arch == r.arch
+                        && s.config == r.config
+                })
                 .unwrap();
             for f in r
                 .figures

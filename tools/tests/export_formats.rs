@@ -24,7 +24,10 @@ fn series() -> PathBuf {
 
 /// A passing run on each arch, a run with a failed case and a crashed run.
 fn records() -> Vec<KunitRecord> {
-    let manifest = Manifest::load(&series()).unwrap();
+    let manifests = vec![(
+        "system-heap-vmap".to_string(),
+        Manifest::load(&series()).unwrap(),
+    )];
     let mut out = Vec::new();
     for (rev, arch, log) in [
         ("v1", Arch::Um, "um-v1.log"),
@@ -37,8 +40,7 @@ fn records() -> Vec<KunitRecord> {
         let outcome = run_matrix(
             &mut replay,
             &Matrix {
-                series_name: "system-heap-vmap",
-                manifest: Some(&manifest),
+                manifests: &manifests,
                 revisions: &revs,
                 arches: &[arch],
                 flavor: &Flavor::C,

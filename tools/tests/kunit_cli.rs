@@ -88,3 +88,46 @@ fn help_teaches_the_flow() {
         assert!(help.contains(needle), "{needle} not in:\n{help}");
     }
 }
+
+#[test]
+fn revisions_named_for_several_series() {
+    let kdir = kernel_like_dir();
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--kdir",
+        kdir.to_str().unwrap(),
+        "--series",
+        "patches",
+        "--revision",
+        "v1",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--revision names revisions of one series, but 2 series were given"),
+        "{err}"
+    );
+    assert!(err.contains("patches/vmap-sg"), "{err}");
+}
+
+#[test]
+fn a_series_naming_an_unknown_suite() {
+    let kdir = kernel_like_dir();
+    let series = tempdir("series-suite");
+    std::fs::write(
+        series.join("series.toml"),
+        "name = \"x\"\nsubject = \"x: y\"\n\n[kunit]\nsuite = \"net-core\"\n",
+    )
+    .unwrap();
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--kdir",
+        kdir.to_str().unwrap(),
+        "--series",
+        series.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no KUnit suite \"net-core\": expected one of system-heap"),
+        "{err}"
+    );
+}

@@ -30,15 +30,14 @@ fn revisions(names: &[&str]) -> Vec<Revision> {
 }
 
 fn matrix<'a>(
-    manifest: &'a Manifest,
+    manifests: &'a [(String, Manifest)],
     revisions: &'a [Revision],
     arches: &'a [Arch],
     flavor: &'a Flavor,
     results: &'a Path,
 ) -> Matrix<'a> {
     Matrix {
-        series_name: "system-heap-vmap",
-        manifest: Some(manifest),
+        manifests,
         revisions,
         arches,
         flavor,
@@ -49,7 +48,10 @@ fn matrix<'a>(
 
 #[test]
 fn recorded_runs_make_records_and_the_table() {
-    let manifest = Manifest::load(&series()).unwrap();
+    let manifest = vec![(
+        "system-heap-vmap".to_string(),
+        Manifest::load(&series()).unwrap(),
+    )];
     let revs = revisions(&["baseline", "v1"]);
     let arches = [Arch::Um, Arch::Arm64];
     let results = common::tempdir("matrix");
@@ -109,7 +111,7 @@ fn recorded_runs_make_records_and_the_table() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    let cover = record::cover_table(&files, &manifest).unwrap();
+    let cover = record::cover_table(&files, &manifest[0].1).unwrap();
     let runs = record::runs_per_figure(&outcome.records).unwrap();
     assert!(
         cover.starts_with(&format!(
@@ -125,7 +127,10 @@ fn recorded_runs_make_records_and_the_table() {
 
 #[test]
 fn a_failed_case_fails_the_matrix_and_is_named() {
-    let manifest = Manifest::load(&series()).unwrap();
+    let manifest = vec![(
+        "system-heap-vmap".to_string(),
+        Manifest::load(&series()).unwrap(),
+    )];
     let revs = revisions(&["v1"]);
     let results = common::tempdir("matrix-fail");
     let mut replay = Replay::new(&[("v1", Arch::Um, "um-broken-one-page-off.log")]);
@@ -147,7 +152,10 @@ fn a_failed_case_fails_the_matrix_and_is_named() {
 
 #[test]
 fn a_crash_is_missing_results_and_fails() {
-    let manifest = Manifest::load(&series()).unwrap();
+    let manifest = vec![(
+        "system-heap-vmap".to_string(),
+        Manifest::load(&series()).unwrap(),
+    )];
     let revs = revisions(&["baseline"]);
     let results = common::tempdir("matrix-crash");
     let mut replay = Replay::new(&[("baseline", Arch::Um, "um-baseline-oom-panic.log")]);
@@ -167,7 +175,10 @@ fn a_crash_is_missing_results_and_fails() {
 
 #[test]
 fn a_kasan_run_is_judged_by_its_verdict() {
-    let manifest = Manifest::load(&series()).unwrap();
+    let manifest = vec![(
+        "system-heap-vmap".to_string(),
+        Manifest::load(&series()).unwrap(),
+    )];
     let revs = revisions(&["v1"]);
     let results = common::tempdir("matrix-kasan");
     let mut replay = Replay::new(&[("v1", Arch::Um, "um-v1-kasan.log")]);
@@ -199,7 +210,10 @@ fn a_kasan_run_is_judged_by_its_verdict() {
 
 #[test]
 fn a_revision_without_a_recorded_log_stops_the_matrix_with_its_name() {
-    let manifest = Manifest::load(&series()).unwrap();
+    let manifest = vec![(
+        "system-heap-vmap".to_string(),
+        Manifest::load(&series()).unwrap(),
+    )];
     let revs = revisions(&["v2"]);
     let results = common::tempdir("matrix-none");
     let mut replay = Replay::new(&[]);

@@ -63,6 +63,7 @@ fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
         allow_checkpatch_errors: false,
         timed_loop: Some("bounded".into()),
         previous: None,
+        rfc: false,
     }
 }
 

@@ -47,26 +47,23 @@ pub fn charts(records: &[KunitRecord]) -> Result<Vec<Chart>> {
     Ok(out)
 }
 
-/// The C runs of `arch`, in revision order: the baseline, v1, v2, ...,
-/// then the Android picks and anything else by name.
+/// The C runs of `arch`, series by series in revision order (see
+/// [`KunitRecord::order_key`]).
 fn c_runs<'a>(records: &'a [KunitRecord], arch: &str) -> Vec<&'a KunitRecord> {
     let mut runs: Vec<&KunitRecord> = records
         .iter()
         .filter(|r| r.arch.name() == arch && r.config == Config::C && !r.figures.is_empty())
         .collect();
-    runs.sort_by_key(|r| revision_rank(&r.revision));
+    runs.sort_by_key(|r| r.order_key());
     runs
 }
 
-fn revision_rank(revision: &str) -> (u32, u32, String) {
-    let version = revision
-        .strip_prefix('v')
-        .and_then(|v| v.parse::<u32>().ok());
-    match (revision, version) {
-        ("baseline", _) => (0, 0, String::new()),
-        (_, Some(n)) => (1, n, String::new()),
-        ("android", _) => (2, 0, String::new()),
-        (other, None) => (3, 0, other.to_string()),
+/// A run's name in a legend: its revision, prefixed with its series when
+/// that is not the first series charted (two series may both have a v1).
+fn run_label(r: &KunitRecord, runs: &[&KunitRecord]) -> String {
+    match runs.first() {
+        Some(first) if first.series != r.series => format!("{}:{}", r.series, r.revision),
+        _ => r.revision.clone(),
     }
 }
 
@@ -113,7 +110,10 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
         .map(|l| (loop_label(l).to_string(), points(loops, l)))
         .collect();
     for r in &runs {
-        series.push((format!("whole path, {}", r.revision), points(r, "whole")));
+        series.push((
+            format!("whole path, {}", run_label(r, &runs)),
+            points(r, "whole"),
+        ));
     }
     if let Some(rust) = records
         .iter()
@@ -235,7 +235,7 @@ fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>>
                 .and_then(|l| figure(loops, size, l))
                 .map_or(0.0, |l| l as f64)
                 .min(whole);
-            Some((r.revision.clone(), own / 1e6, (whole - own) / 1e6))
+            Some((run_label(r, &runs), own / 1e6, (whole - own) / 1e6))
         })
         .collect();
     if bars.is_empty() {

@@ -109,12 +109,17 @@ fn same_figure(a: &Moved, b: &Moved) -> bool {
     a.run == b.run && a.size == b.size && a.implementation == b.implementation
 }
 
+/// A figure across the revisions of one series: series, arch, config,
+/// size, implementation.
+pub type FigureKey = (String, String, String, u64, String);
+
 /// The spread of the stored run, per figure: the relative difference
 /// between the fastest and slowest of the revisions' measurements of the
 /// same code (the loops, the floor and `vmap()` are the same in every
-/// build), keyed by arch, config, size and implementation.
-pub fn stored_spreads(stored: &[KunitRecord]) -> BTreeMap<(String, String, u64, String), f64> {
-    let mut by_figure: BTreeMap<(String, String, u64, String), Vec<u64>> = BTreeMap::new();
+/// build of a series; another series may change `vmap()` itself), keyed by
+/// series, arch, config, size and implementation.
+pub fn stored_spreads(stored: &[KunitRecord]) -> BTreeMap<FigureKey, f64> {
+    let mut by_figure: BTreeMap<FigureKey, Vec<u64>> = BTreeMap::new();
     for r in stored {
         for f in &r.figures {
             if SAME_CODE_IN_EVERY_REVISION.contains(&f.implementation.as_str()) {
@@ -135,8 +140,9 @@ pub fn stored_spreads(stored: &[KunitRecord]) -> BTreeMap<(String, String, u64, 
         .collect()
 }
 
-fn figure_key(r: &KunitRecord, size: u64, implementation: &str) -> (String, String, u64, String) {
+fn figure_key(r: &KunitRecord, size: u64, implementation: &str) -> FigureKey {
     (
+        r.series.clone(),
         r.arch.name().to_string(),
         r.config.name().to_string(),
         size,
@@ -150,7 +156,7 @@ fn figure_key(r: &KunitRecord, size: u64, implementation: &str) -> (String, Stri
 /// the whole path), never less than [`MIN_THRESHOLD`].
 struct Allowance {
     given: Option<f64>,
-    spreads: BTreeMap<(String, String, u64, String), f64>,
+    spreads: BTreeMap<FigureKey, f64>,
 }
 
 impl Allowance {
@@ -164,7 +170,7 @@ impl Allowance {
             let mut same: Vec<f64> = self
                 .spreads
                 .iter()
-                .filter(|(k, _)| k.0 == key.0 && k.1 == key.1)
+                .filter(|(k, _)| k.0 == key.0 && k.1 == key.1 && k.2 == key.2)
                 .map(|(_, v)| *v)
                 .collect();
             same.sort_by(f64::total_cmp);

@@ -257,6 +257,8 @@ pub struct Invocation<'a> {
     pub tree: &'a Path,
     /// The suite (for its kunitconfig).
     pub suite: &'a Suite,
+    /// Lines the series adds to the suite's kunitconfig.
+    pub extra_config: &'a [String],
     /// The arch to build and boot.
     pub arch: Arch,
     /// The build directory (kept between runs: kbuild is incremental).
@@ -276,6 +278,7 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
     let Invocation {
         tree,
         suite,
+        extra_config,
         arch,
         build_dir,
         log,
@@ -288,6 +291,10 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
     let kunitconfig = build_dir.join("patchctl.kunitconfig");
     let mut config = fs::read_to_string(&suite.kunitconfig)
         .with_context(|| format!("cannot read {}", suite.kunitconfig.display()))?;
+    for line in extra_config {
+        config.push_str(line);
+        config.push('\n');
+    }
     config.push_str(flavor.kconfig());
     fs::write(&kunitconfig, config)
         .with_context(|| format!("cannot write {}", kunitconfig.display()))?;
@@ -334,6 +341,8 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
             || body.starts_with("ok ")
             || body.starts_with("not ok ")
             || body.starts_with("# sgvmap_timing")
+            // How vmap_sg() mapped each layout (PMD blocks, contiguous ptes).
+            || body.contains("vmap_sg_layout:")
             || body.contains("BUG: KASAN: ")
             || body.starts_with("$ make")
         {

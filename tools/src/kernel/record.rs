@@ -88,6 +88,33 @@ impl CaseRecord {
 }
 
 impl KunitRecord {
+    /// Where the record goes in tables read back from files: series by
+    /// name, then the baseline, the posted revisions in order (a variant
+    /// `vN-...`, which leaves patches of vN out, just before vN), other
+    /// names, the Android picks last; then arch and config.
+    pub fn order_key(&self) -> (String, u64, String, &'static str, &'static str) {
+        let rev = self.revision.as_str();
+        let version = |v: &str| v.strip_prefix('v').and_then(|n| n.parse::<u64>().ok());
+        let rank = if rev == crate::series::manifest::BASELINE {
+            0
+        } else if rev == crate::series::manifest::ANDROID {
+            u64::MAX
+        } else if let Some(n) = version(rev) {
+            n * 10
+        } else if let Some(n) = rev.split_once('-').and_then(|(v, _)| version(v)) {
+            n * 10 - 5
+        } else {
+            u64::MAX - 1
+        };
+        (
+            self.series.clone(),
+            rank,
+            self.revision.clone(),
+            self.arch.name(),
+            self.config.name(),
+        )
+    }
+
     /// The file name this record is written under.
     pub fn file_name(&self) -> String {
         format!(
@@ -143,11 +170,27 @@ impl KunitRecord {
 
     /// The figures as the table takes them.
     pub fn table_figures(&self) -> RevisionFigures {
+        // A timing case that passed checked every page of what it timed.
+        let checked = self
+            .cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Pass)
+            .filter_map(|c| {
+                super::table::CHECKED_BY
+                    .iter()
+                    .find_map(|(prefix, figure)| {
+                        let size = super::table::parse_size(c.path.strip_prefix(prefix)?)?;
+                        Some((figure.to_string(), size))
+                    })
+            })
+            .collect();
         RevisionFigures {
+            series: self.series.clone(),
             revision: self.revision.clone(),
             arch: self.arch.name().into(),
             figures: self.figures.clone(),
             own_loop: self.own_loop.clone(),
+            checked,
         }
     }
 
@@ -188,11 +231,12 @@ pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
     let mut records = Vec::new();
     for f in files {
         let mut record = KunitRecord::load(f)?;
-        if record.own_loop.is_none() {
+        if record.own_loop.is_none() && record.series == manifest.name {
             record.own_loop = manifest.own_loop(&record.revision);
         }
         records.push(record);
     }
+    records.sort_by_key(KunitRecord::order_key);
     let mut sources: Vec<String> = Vec::new();
     for r in &records {
         crate::util::push_unique(&mut sources, r.source());
@@ -232,6 +276,7 @@ pub fn load_run(spec: &str, workspace: &Path) -> Result<Vec<KunitRecord>> {
                 dir.display()
             );
         }
+        out.sort_by_key(KunitRecord::order_key);
         return Ok(out);
     }
     let repo = git2::Repository::discover(workspace).with_context(|| {
@@ -262,6 +307,7 @@ pub fn load_run(spec: &str, workspace: &Path) -> Result<Vec<KunitRecord>> {
     if out.is_empty() {
         bail!("{spec}:results holds no kunit-*.json results to compare with");
     }
+    out.sort_by_key(KunitRecord::order_key);
     Ok(out)
 }
 

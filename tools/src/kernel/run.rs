@@ -52,11 +52,11 @@ pub trait KernelRunner {
 
 /// The matrix to run.
 pub struct Matrix<'a> {
-    /// The series directory's name, for records.
-    pub series_name: &'a str,
-    /// The series' manifest (which loop each revision runs).
-    pub manifest: Option<&'a Manifest>,
-    /// Revisions, in order.
+    /// The manifests of the series the revisions come from, by series
+    /// name (which loop each revision runs); a series without one is
+    /// absent.
+    pub manifests: &'a [(String, Manifest)],
+    /// Revisions, in order (of one series or several).
     pub revisions: &'a [Revision],
     /// Arches, in order.
     pub arches: &'a [Arch],
@@ -115,7 +115,7 @@ fn judge(m: &Matrix, kernel: &str, revision: &Revision, arch: Arch, run: KernelR
     let kasan =
         matches!(m.flavor, Flavor::Kasan).then(|| kasan::Verdict::of(&run.run, &run.log_text));
     KunitRecord {
-        series: m.series_name.to_string(),
+        series: revision.series.clone(),
         revision: revision.name.clone(),
         kernel: kernel.to_string(),
         arch,
@@ -126,7 +126,11 @@ fn judge(m: &Matrix, kernel: &str, revision: &Revision, arch: Arch, run: KernelR
         missing: run.run.missing.clone(),
         skipped: run.run.skips(),
         figures: run.run.figures.clone(),
-        own_loop: m.manifest.and_then(|mf| mf.own_loop(&revision.name)),
+        own_loop: m
+            .manifests
+            .iter()
+            .find(|(name, _)| *name == revision.series)
+            .and_then(|(_, mf)| mf.own_loop(&revision.name)),
         cases: super::record::CaseRecord::of_run(&run.run),
         duration_s: run.duration_s,
         log: run.log,
@@ -178,10 +182,12 @@ fn report(record: &KunitRecord, run: &KernelRun, progress: &mut dyn Write) {
 pub struct KunitOptions {
     /// Arches, in order.
     pub arches: Vec<Arch>,
-    /// Revision names (`baseline`, `v1`, ...).
+    /// Revision names (`baseline`, `v1`, ...); empty: each series' own
+    /// list, its series.toml's `[kunit] revisions` (`kasan` with KASAN).
     pub revisions: Vec<String>,
-    /// The series directory.
-    pub series: PathBuf,
+    /// The series directories, in order. A directory that holds series
+    /// directories (patches/) stands for all of them.
+    pub series: Vec<PathBuf>,
     /// Pristine kernel source; `None`: the cached one.
     pub kdir: Option<PathBuf>,
     /// Parallel make jobs.
@@ -246,42 +252,28 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         }
         kunitpy::check_tools(arch)?;
     }
-    let revisions = opts
-        .revisions
-        .iter()
-        .map(|r| Revision::resolve(&opts.series, r))
-        .collect::<Result<Vec<_>>>()?;
-    // A series without a manifest (the runner's own test data) has no
-    // timed loops to name; a manifest that is there must read.
-    let manifest = if opts.series.join(crate::series::manifest::FILE).exists() {
-        Some(Manifest::load(&opts.series)?)
-    } else {
-        None
-    };
+    let Plan {
+        manifests,
+        revisions,
+    } = plan(opts)?;
     // Read before hours of builds: a bad --compare fails now.
     let stored = match &opts.compare {
         Some(spec) => Some(record::load_run(spec, &opts.workspace)?),
         None => None,
     };
-    let series_name = opts
-        .series
-        .file_name()
-        .map_or("series".into(), |n| n.to_string_lossy().to_string());
     let mut runner = KunitPy::open(
         KunitPySetup {
             source: &source,
             cache: &cache,
             version: &version,
-            series_name: &series_name,
-            suite: Suite::in_workspace(&opts.workspace),
+            workspace: &opts.workspace,
             jobs: opts.jobs,
             flavor: flavor.clone(),
         },
         progress,
     )?;
     let matrix = Matrix {
-        series_name: &series_name,
-        manifest: manifest.as_ref(),
+        manifests: &manifests,
         revisions: &revisions,
         arches: &opts.arches,
         flavor: &flavor,
@@ -298,18 +290,121 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     })
 }
 
+/// The series directories `opts.series` stands for, in order: each one
+/// with a series.toml, or the series under a directory of them.
+pub fn series_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for path in paths {
+        if path.join(crate::series::manifest::FILE).exists() {
+            dirs.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).with_context(|| {
+            format!(
+                "no series {}: expected a directory of revisions, or one of series with a series.toml each",
+                path.display()
+            )
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(crate::series::manifest::FILE).is_file())
+            .collect();
+        found.sort();
+        // A directory of revisions without a manifest (the runner's own
+        // test data) is a series by itself.
+        dirs.extend(if found.is_empty() {
+            vec![path.clone()]
+        } else {
+            found
+        });
+    }
+    Ok(dirs)
+}
+
+/// What a `patchctl kunit` run will build, before it builds anything.
+#[derive(Debug)]
+pub struct Plan {
+    /// The manifests of the series, by series name.
+    pub manifests: Vec<(String, Manifest)>,
+    /// The revisions, series by series, in order.
+    pub revisions: Vec<Revision>,
+}
+
+/// The manifests and the revisions to run, series by series: the named
+/// revisions of the one series given, or each series' own list.
+pub fn plan(opts: &KunitOptions) -> Result<Plan> {
+    let dirs = series_dirs(&opts.series)?;
+    if dirs.len() > 1 && !opts.revisions.is_empty() {
+        bail!(
+            "--revision names revisions of one series, but {} series were given ({}): \
+             give one --series, or leave --revision out to run each series.toml's [kunit] revisions",
+            dirs.len(),
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let mut manifests = Vec::new();
+    let mut revisions = Vec::new();
+    for dir in &dirs {
+        // A series without a manifest (the runner's own test data) has no
+        // timed loops to name; a manifest that is there must read.
+        let manifest = if dir.join(crate::series::manifest::FILE).exists() {
+            Some(Manifest::load(dir)?)
+        } else {
+            None
+        };
+        let names = if !opts.revisions.is_empty() {
+            opts.revisions.clone()
+        } else {
+            match &manifest {
+                Some(m) if opts.kasan => m.kunit.kasan.clone(),
+                Some(m) => m.kunit.revisions.clone(),
+                None => bail!(
+                    "{} has no series.toml to say which revisions to run: name them with --revision",
+                    dir.display()
+                ),
+            }
+        };
+        for name in &names {
+            let revision = Revision::resolve(dir, name)?;
+            // An unknown suite fails now, not after the first build.
+            Suite::named(&opts.workspace, &revision.suite)
+                .with_context(|| format!("series {}", dir.display()))?;
+            revisions.push(revision);
+        }
+        if let Some(m) = manifest {
+            let name = dir
+                .file_name()
+                .map_or("series".into(), |n| n.to_string_lossy().into_owned());
+            manifests.push((name, m));
+        }
+    }
+    if revisions.is_empty() {
+        bail!(
+            "no revisions to run: the series' [kunit] lists are empty; name them with --revision"
+        );
+    }
+    Ok(Plan {
+        manifests,
+        revisions,
+    })
+}
+
 /// The real kernel side: one worktree of the source's base commit,
 /// switched in place from revision to revision, and one build directory
 /// per arch and flavour, so that kbuild recompiles only what a revision
 /// changes instead of building a kernel per revision.
 pub struct KunitPy {
     cache: PathBuf,
-    series_name: String,
+    workspace: PathBuf,
     version: String,
     tree_name: String,
     tree_dir: PathBuf,
     base: Repository,
-    suite: Suite,
+    // The suite placed by the last switch.
+    suite: Option<Suite>,
     jobs: usize,
     flavor: Flavor,
     // Held for the whole run: every build reads the tree.
@@ -324,10 +419,8 @@ pub struct KunitPySetup<'a> {
     pub cache: &'a Path,
     /// The source's kernel version.
     pub version: &'a str,
-    /// The series, for log names.
-    pub series_name: &'a str,
-    /// The suite to place.
-    pub suite: Suite,
+    /// The workspace (its `kunit/` and `rust-heap/`).
+    pub workspace: &'a Path,
     /// Parallel make jobs.
     pub jobs: usize,
     /// What every kernel is built with.
@@ -341,8 +434,7 @@ impl KunitPy {
             source,
             cache,
             version,
-            series_name,
-            suite,
+            workspace,
             jobs,
             flavor,
         } = setup;
@@ -352,12 +444,12 @@ impl KunitPy {
         let base = tree::base_repository(source, cache, version, progress)?;
         Ok(KunitPy {
             cache: cache.to_path_buf(),
-            series_name: series_name.to_string(),
+            workspace: workspace.to_path_buf(),
             version: version.to_string(),
             tree_name,
             tree_dir,
             base,
-            suite,
+            suite: None,
             jobs,
             flavor,
             _lock: lock,
@@ -378,8 +470,11 @@ impl KernelRunner for KunitPy {
             self.version,
             self.tree_dir.display()
         );
+        let suite = Suite::named(&self.workspace, &revision.suite)?;
         tree::prepare(&self.base, revision, &self.tree_name, &self.tree_dir)?;
-        suite::place_suite(&self.tree_dir, &self.suite)
+        suite::place_suite(&self.tree_dir, &suite)?;
+        self.suite = Some(suite);
+        Ok(())
     }
 
     fn run(
@@ -394,7 +489,11 @@ impl KernelRunner for KunitPy {
             arch.name(),
             self.flavor.name()
         ));
-        let log_rel = build_rel.join(format!("kunit-{}-{}.log", self.series_name, revision.name));
+        let log_rel = build_rel.join(format!("kunit-{}-{}.log", revision.series, revision.name));
+        let suite = self
+            .suite
+            .as_ref()
+            .context("kunit.py asked to run before the tree was switched to a revision")?;
         let build = self.cache.join(&build_rel);
         let log = self.cache.join(&log_rel);
         let _ = writeln!(progress, "patchctl: building in {}", build.display());
@@ -402,7 +501,8 @@ impl KernelRunner for KunitPy {
         let result = kunitpy::run_kunit(
             &Invocation {
                 tree: &self.tree_dir,
-                suite: &self.suite,
+                suite,
+                extra_config: &revision.kunit_config,
                 arch,
                 build_dir: &build,
                 log: &log,

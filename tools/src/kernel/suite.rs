@@ -30,8 +30,23 @@ pub struct Suite {
     pub makefile: PathBuf,
 }
 
+/// The suites the runner knows, by the name a series.toml gives them.
+pub const SUITES: &[&str] = &["system-heap"];
+
 impl Suite {
-    /// The suite under `workspace/kunit`.
+    /// The suite a series names in its `[kunit] suite`.
+    pub fn named(workspace: &Path, name: &str) -> Result<Suite> {
+        match name {
+            "system-heap" => Ok(Suite::in_workspace(workspace)),
+            other => anyhow::bail!(
+                "no KUnit suite {other:?}: expected one of {} (series.toml's [kunit] suite)",
+                SUITES.join(", ")
+            ),
+        }
+    }
+
+    /// The system heap's suite, under `workspace/kunit`: the conversions,
+    /// the whole `system_heap_do_vmap()` and `vmap()` alone.
     pub fn in_workspace(workspace: &Path) -> Suite {
         let dir = workspace.join("kunit");
         Suite {

@@ -1,6 +1,7 @@
 //! The comparison tables `patchctl kunit` prints and the cover letter
 //! carries: per arch and size, each loop, the floor, `vmap()` alone and the
-//! whole path per revision.
+//! whole path per revision; then the whole map of every revision of every
+//! series in the run side by side, with ratios and the page check.
 
 use serde::Serialize;
 
@@ -9,6 +10,8 @@ use super::ktap::Figure;
 /// The figures of one (revision, arch) run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RevisionFigures {
+    /// The series the revision belongs to.
+    pub series: String,
     /// `baseline`, `v1`, ...
     pub revision: String,
     /// Arch.
@@ -18,6 +21,30 @@ pub struct RevisionFigures {
     /// Which of the timed loops this revision's system_heap_do_vmap() runs
     /// (`before` for the baseline; from series.toml for the others).
     pub own_loop: Option<String>,
+    /// The (figure, size) pairs whose mapping was checked page by page in
+    /// the same case that timed it, and passed.
+    pub checked: Vec<(String, u64)>,
+}
+
+/// The timing cases of the system heap's suite that also check every page
+/// of the mapping they time, and the figure each one gives; their
+/// parameters are named by size (`16M`, `2G`).
+pub const CHECKED_BY: &[(&str, &str)] = &[
+    ("system_heap_vmap.sgvmap_timings.", "whole"),
+    ("system_heap_vmap.sgvmap_order0_timings.", "whole-order0"),
+];
+
+/// `16M`, `2G`, `512K` as bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    let shift = match unit {
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return None,
+    };
+    n.checked_mul(1 << shift)
 }
 
 fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
@@ -37,6 +64,7 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
     let mut out = loops_table(&view);
     out.push_str(&rust_table(&view));
     out.push_str(&whole_table(&view));
+    out.push_str(&whole_map_table(runs));
     out
 }
 
@@ -49,9 +77,16 @@ struct View<'a> {
 
 impl<'a> View<'a> {
     fn of(runs: &'a [RevisionFigures]) -> View<'a> {
+        // Sizes the loops were timed at; the order-0 buffer's sizes are
+        // the whole-map table's alone.
         let mut keys: Vec<(String, u64)> = runs
             .iter()
-            .flat_map(|r| r.figures.iter().map(|f| (f.arch.clone(), f.size)))
+            .flat_map(|r| {
+                r.figures
+                    .iter()
+                    .filter(|f| f.implementation != "whole-order0")
+                    .map(|f| (f.arch.clone(), f.size))
+            })
             .collect();
         keys.sort();
         keys.dedup();
@@ -166,8 +201,20 @@ fn whole_table(view: &View) -> String {
     let mut out = String::from(
         "\nwhole path: vmap() alone, and system_heap_do_vmap() as each revision has it:\n",
     );
+    // Only revisions that build a page array have a loop share to show;
+    // the others are in the whole-map table below.
+    let with_loop: Vec<&str> = view
+        .revisions
+        .iter()
+        .copied()
+        .filter(|rev| {
+            view.runs
+                .iter()
+                .any(|r| r.revision == *rev && r.own_loop.is_some())
+        })
+        .collect();
     let mut header = format!("{:<6} {:>5} {:>11}", "arch", "size", "vmap()");
-    for rev in &view.revisions {
+    for rev in &with_loop {
         header.push_str(&format!(" {:>13} {:>7}", format!("whole {rev}"), "loop%"));
     }
     out.push_str(&header);
@@ -180,7 +227,7 @@ fn whole_table(view: &View) -> String {
             human_size(*size),
             cell(fig(f, *size, "vmap"))
         );
-        for rev in &view.revisions {
+        for rev in &with_loop {
             let run = view.run(arch, rev);
             let whole = run.and_then(|r| fig(&r.figures, *size, "whole"));
             let own_loop = run.and_then(|r| r.own_loop.as_deref());
@@ -190,6 +237,121 @@ fn whole_table(view: &View) -> String {
             };
             line.push_str(&format!(" {:>13} {:>7}", cell(whole), share));
         }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Every revision of every series side by side: the whole map of a heap
+/// buffer (and of an order-0-only one where it was timed), per arch and
+/// size, the ratios of each revision to the baseline and to the newest
+/// revision of the first series, and how many of the runs checked every
+/// page of the mapping they timed.
+fn whole_map_table(runs: &[RevisionFigures]) -> String {
+    let Some(first_series) = runs.first().map(|r| r.series.as_str()) else {
+        return String::new();
+    };
+    // Columns: (series, revision) in run order.
+    let mut columns: Vec<(&str, &str)> = Vec::new();
+    for r in runs {
+        if !columns.contains(&(r.series.as_str(), r.revision.as_str())) {
+            columns.push((&r.series, &r.revision));
+        }
+    }
+    let label = |(series, rev): (&str, &str)| {
+        if series == first_series {
+            rev.to_string()
+        } else {
+            format!("{series}:{rev}")
+        }
+    };
+    let baseline = columns
+        .iter()
+        .copied()
+        .find(|(_, rev)| *rev == crate::series::manifest::BASELINE);
+    // The newest revision of the first series: the last of its runs that
+    // is neither the baseline nor a pick of another revision.
+    let newest = columns.iter().copied().rev().find(|(series, rev)| {
+        *series == first_series
+            && *rev != crate::series::manifest::BASELINE
+            && *rev != crate::series::manifest::ANDROID
+    });
+    let mut rows: Vec<(String, u64, &str)> = Vec::new();
+    for r in runs {
+        for f in &r.figures {
+            for layout in ["whole", "whole-order0"] {
+                if f.implementation == layout && !rows.contains(&(r.arch.clone(), f.size, layout)) {
+                    rows.push((r.arch.clone(), f.size, layout));
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort();
+    let get = |arch: &str, col: (&str, &str), size: u64, layout: &str| {
+        runs.iter()
+            .find(|r| r.arch == arch && r.series == col.0 && r.revision == col.1)
+            .and_then(|r| fig(&r.figures, size, layout))
+    };
+    let checked = |arch: &str, col: (&str, &str), size: u64, layout: &str| {
+        runs.iter()
+            .find(|r| r.arch == arch && r.series == col.0 && r.revision == col.1)
+            .is_some_and(|r| r.checked.iter().any(|(l, s)| l == layout && *s == size))
+    };
+    // Ratios for the revisions after the first series' newest.
+    let compared: Vec<(&str, &str)> = columns
+        .iter()
+        .copied()
+        .filter(|c| c.0 != first_series)
+        .collect();
+    let mut out = String::from(
+        "\nwhole map: system_heap_do_vmap() as each revision has it, minimum of runs; \
+         x = how many times faster than the revision named; checked = runs whose mapping was checked page by page:\n",
+    );
+    let mut header = format!("{:<6} {:>5} {:<7}", "arch", "size", "layout");
+    for &c in &columns {
+        header.push_str(&format!(" {:>w$}", label(c), w = label(c).len().max(10)));
+    }
+    for &c in &compared {
+        for reference in [baseline, newest].into_iter().flatten() {
+            let name = format!("{} x {}", label(c), label(reference));
+            header.push_str(&format!(" {name:>w$}", w = name.len()));
+        }
+    }
+    header.push_str(" checked");
+    out.push_str(&header);
+    out.push('\n');
+    for (arch, size, layout) in &rows {
+        let short = if *layout == "whole" {
+            "heap"
+        } else {
+            "order-0"
+        };
+        let mut line = format!("{:<6} {:>5} {:<7}", arch, human_size(*size), short);
+        let mut timed = 0;
+        let mut ok = 0;
+        for &c in &columns {
+            let v = get(arch, c, *size, layout);
+            timed += usize::from(v.is_some());
+            ok += usize::from(v.is_some() && checked(arch, c, *size, layout));
+            line.push_str(&format!(" {:>w$}", cell(v), w = label(c).len().max(10)));
+        }
+        for &c in &compared {
+            for reference in [baseline, newest].into_iter().flatten() {
+                let name_len = format!("{} x {}", label(c), label(reference)).len();
+                line.push_str(&format!(
+                    " {:>name_len$}",
+                    ratio(
+                        get(arch, reference, *size, layout),
+                        get(arch, c, *size, layout)
+                    )
+                ));
+            }
+        }
+        line.push_str(&format!(" {ok}/{timed}"));
         out.push_str(&line);
         out.push('\n');
     }
@@ -217,11 +379,19 @@ pub fn human_size(bytes: u64) -> String {
 /// The KASAN runs, one verdict line each (no timings under KASAN).
 pub fn render_kasan(records: &[super::record::KunitRecord], kernel: &str) -> String {
     let mut out = format!("KUnit under KASAN on Linux {kernel}:\n");
+    let first_series = records.first().map(|r| r.series.as_str());
     for r in records {
         let Some(v) = &r.kasan else { continue };
+        // Revisions of a later series carry its name: two series may both
+        // have a v1.
+        let revision = if Some(r.series.as_str()) == first_series {
+            r.revision.clone()
+        } else {
+            format!("{}:{}", r.series, r.revision)
+        };
         out.push_str(&format!(
             "  {:<10} {:<5} {} cases passed, {} unexpected report(s) or failure(s); the deliberate v1 overflow reported {} time(s) in {}\n",
-            r.revision,
+            revision,
             r.arch.name(),
             r.passed,
             v.unexpected_reports.len() + v.unexpected_failures.len(),

@@ -32,52 +32,105 @@ pub fn cache_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".cache/patchctl"))
 }
 
-/// A revision to test: the base alone, or a directory of patch files.
+/// A revision to test: the base alone, a directory of patch files, or a
+/// variant of one (some of its patches left out), with what its series
+/// asks of the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
+    /// The series directory's name (`system-heap-vmap`, ...).
+    pub series: String,
     /// `baseline`, `v1`, ...
     pub name: String,
     /// The patch files, in order (empty for the baseline).
     pub patches: Vec<PathBuf>,
+    /// The suite the series places into the tree.
+    pub suite: String,
+    /// Lines the series adds to the suite's kunitconfig.
+    pub kunit_config: Vec<String>,
 }
 
 impl Revision {
-    /// `baseline`, or a revision directory under `series_dir` holding
-    /// `*.patch` files.
-    pub fn resolve(series_dir: &Path, name: &str) -> Result<Revision> {
-        if name == "baseline" {
-            return Ok(Revision {
-                name: name.into(),
-                patches: Vec::new(),
-            });
-        }
-        // Absolute, because patches are applied from inside the tree.
-        let dir = std::path::absolute(series_dir.join(name))
-            .with_context(|| format!("cannot resolve {}", series_dir.join(name).display()))?;
-        let entries = fs::read_dir(&dir).with_context(|| {
-            format!(
-                "no revision {name:?}: expected \"baseline\" or a directory {} with *.patch files",
-                dir.display()
-            )
-        })?;
-        let mut patches: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "patch"))
-            // A cover letter carries no diff: nothing to apply.
-            .filter(|p| fs::read_to_string(p).map_or(true, |t| t.contains("\ndiff --git ")))
-            .collect();
-        patches.sort();
-        if patches.is_empty() {
-            bail!(
-                "revision directory {} holds no *.patch files",
-                dir.display()
-            );
-        }
-        Ok(Revision {
+    /// A revision of no series in particular, with the default suite.
+    pub fn new(name: &str, patches: Vec<PathBuf>) -> Revision {
+        let kunit = crate::series::manifest::KunitSection::default();
+        Revision {
+            series: "series".into(),
             name: name.into(),
             patches,
-        })
+            suite: kunit.suite,
+            kunit_config: kunit.config,
+        }
     }
+
+    /// `baseline`, a revision directory under `series_dir` holding
+    /// `*.patch` files, or a `[[variant]]` its series.toml names.
+    pub fn resolve(series_dir: &Path, name: &str) -> Result<Revision> {
+        let manifest = if series_dir.join(crate::series::manifest::FILE).exists() {
+            Some(crate::series::Manifest::load(series_dir)?)
+        } else {
+            None
+        };
+        let mut revision = Revision::new(name, Vec::new());
+        revision.series = series_dir
+            .file_name()
+            .map_or("series".into(), |n| n.to_string_lossy().into_owned());
+        if let Some(m) = &manifest {
+            revision.suite = m.kunit.suite.clone();
+            revision.kunit_config = m.kunit.config.clone();
+        }
+        if name == crate::series::manifest::BASELINE {
+            return Ok(revision);
+        }
+        let variant = manifest.as_ref().and_then(|m| m.variant(name));
+        let directory = variant.map_or(name, |v| v.revision.as_str());
+        let all = patches_in(series_dir, directory)?;
+        revision.patches = match variant {
+            None => all,
+            Some(v) => {
+                if let Some(bad) = v.omit.iter().find(|&&n| n == 0 || n > all.len()) {
+                    bail!(
+                        "variant {name:?} in {}: omit = {bad} is not a patch of {directory}/ (it holds patches 1 to {})",
+                        series_dir.join(crate::series::manifest::FILE).display(),
+                        all.len()
+                    );
+                }
+                all.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !v.omit.contains(&(i + 1)))
+                    .map(|(_, p)| p)
+                    .collect()
+            }
+        };
+        Ok(revision)
+    }
+}
+
+/// The `*.patch` files of `series_dir/directory` that carry a diff, in
+/// order.
+fn patches_in(series_dir: &Path, directory: &str) -> Result<Vec<PathBuf>> {
+    // Absolute, because patches are applied from inside the tree.
+    let dir = std::path::absolute(series_dir.join(directory))
+        .with_context(|| format!("cannot resolve {}", series_dir.join(directory).display()))?;
+    let entries = fs::read_dir(&dir).with_context(|| {
+        format!(
+            "no revision {directory:?}: expected \"baseline\", a directory {} with *.patch files, or a [[variant]] in series.toml",
+            dir.display()
+        )
+    })?;
+    let mut patches: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+        // A cover letter carries no diff: nothing to apply.
+        .filter(|p| fs::read_to_string(p).map_or(true, |t| t.contains("\ndiff --git ")))
+        .collect();
+    patches.sort();
+    if patches.is_empty() {
+        bail!(
+            "revision directory {} holds no *.patch files",
+            dir.display()
+        );
+    }
+    Ok(patches)
 }
 
 /// Checks that `source` looks like a kernel tree and says which version.

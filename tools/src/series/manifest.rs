@@ -34,6 +34,87 @@ pub struct Manifest {
     /// What `android/` holds.
     #[serde(default)]
     pub android: Option<ManifestAndroid>,
+    /// How `patchctl kunit` runs the series.
+    #[serde(default)]
+    pub kunit: KunitSection,
+    /// Measured revisions that were never posted: a revision with some of
+    /// its patches left out, to show what those patches give.
+    #[serde(default)]
+    pub variant: Vec<ManifestVariant>,
+}
+
+/// `[kunit]`: which suite the runner places into the tree, what the
+/// series adds to its kunitconfig, what `make kunit` runs and what the
+/// series' table compares.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KunitSection {
+    /// The suite placed into every tree of the series (see
+    /// `kernel::suite::Suite::named`).
+    #[serde(default = "default_suite")]
+    pub suite: String,
+    /// Lines added to the suite's kunitconfig, e.g. the series' own test.
+    #[serde(default)]
+    pub config: Vec<String>,
+    /// The revisions `patchctl kunit` runs when none are named.
+    #[serde(default = "default_revisions")]
+    pub revisions: Vec<String>,
+    /// The revisions `patchctl kunit --kasan` runs when none are named:
+    /// each distinct code once.
+    #[serde(default)]
+    pub kasan: Vec<String>,
+    /// The figures the series' table compares.
+    #[serde(default)]
+    pub table: TableKind,
+}
+
+impl Default for KunitSection {
+    fn default() -> Self {
+        KunitSection {
+            suite: default_suite(),
+            config: Vec::new(),
+            revisions: default_revisions(),
+            kasan: Vec::new(),
+            table: TableKind::default(),
+        }
+    }
+}
+
+fn default_suite() -> String {
+    "system-heap".into()
+}
+
+fn default_revisions() -> Vec<String> {
+    vec![BASELINE.into()]
+}
+
+/// What a series' runs are compared by.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TableKind {
+    /// The page-array loops, the floor, `vmap()` alone and the whole path
+    /// (a series that changes the conversion loop).
+    #[default]
+    Loops,
+    /// The whole map only, beside the other series' revisions (a series
+    /// that changes how the buffer is mapped, not the loop).
+    WholeMap,
+}
+
+/// One `[[variant]]`: `revision`'s patches without those numbered in
+/// `omit` (1 is the first patch after the cover letter).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestVariant {
+    /// Its name in runs and tables.
+    pub name: String,
+    /// The revision directory it comes from.
+    pub revision: String,
+    /// The patch numbers left out.
+    pub omit: Vec<usize>,
+    /// Why it is measured.
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// `[android]`: the picks in `android/`.
@@ -99,6 +180,11 @@ impl Manifest {
     /// The newest revision.
     pub fn latest(&self) -> Option<&ManifestRevision> {
         self.revision.iter().max_by_key(|r| r.version)
+    }
+
+    /// The variant named `name`.
+    pub fn variant(&self, name: &str) -> Option<&ManifestVariant> {
+        self.variant.iter().find(|v| v.name == name)
     }
 
     /// The revision whose directory is `directory`.
@@ -237,7 +323,27 @@ mod tests {
         assert_eq!(m.own_loop("v2").as_deref(), Some("bounded"));
         assert_eq!(m.own_loop("android").as_deref(), Some("v1"));
         assert_eq!(m.own_loop("baseline").as_deref(), Some("before"));
+        assert_eq!(m.kunit, KunitSection::default());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_kunit_section_and_variants_read() {
+        let text = format!(
+            "{TEXT}\n[kunit]\nsuite = \"system-heap\"\nconfig = [\"CONFIG_X=y\"]\n\
+             revisions = [\"v1\", \"v1-less\"]\ntable = \"whole-map\"\n\n\
+             [[variant]]\nname = \"v1-less\"\nrevision = \"v1\"\nomit = [2]\n"
+        );
+        let m = Manifest::parse(&text, Path::new("series.toml")).unwrap();
+        assert_eq!(m.kunit.table, TableKind::WholeMap);
+        assert_eq!(m.kunit.config, ["CONFIG_X=y"]);
+        assert_eq!(m.variant("v1-less").unwrap().omit, [2]);
+        let bad = format!("{TEXT}\n[kunit]\ntable = \"charts\"\n");
+        let err = format!(
+            "{:#}",
+            Manifest::parse(&bad, Path::new("series.toml")).unwrap_err()
+        );
+        assert!(err.contains("charts"), "{err}");
     }
 
     #[test]

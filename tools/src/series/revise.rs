@@ -48,6 +48,25 @@ pub struct ReviseOptions<'a> {
     /// A revision in the tree holding the previous revision's commits on
     /// the same base: the cover letter gets `git range-diff` against it.
     pub previous: Option<String>,
+    /// A request for comments: `[RFC PATCH ...]`, and no `v1` on a first
+    /// posting.
+    pub rfc: bool,
+}
+
+impl ReviseOptions<'_> {
+    /// `PATCH` or `RFC PATCH`.
+    fn subject_prefix(&self) -> &'static str {
+        if self.rfc {
+            "RFC PATCH"
+        } else {
+            "PATCH"
+        }
+    }
+
+    /// The version subjects carry: none for an RFC's first posting.
+    fn subject_version(&self, version: u32) -> Option<u32> {
+        (!(self.rfc && version == 1)).then_some(version)
+    }
 }
 
 /// What `revise` wrote.
@@ -168,7 +187,15 @@ fn collected(
 fn recipients(tree: &Path, mail: &Path) -> Result<(Vec<String>, Vec<String>)> {
     let out = Command::new("perl")
         .arg("scripts/get_maintainer.pl")
-        .args(["--no-git", "--no-multiline", "--separator", "\n"])
+        // Maintainers, reviewers and lists only: not whoever touched the
+        // files last in the tree's history (the git fallback).
+        .args([
+            "--no-git",
+            "--no-git-fallback",
+            "--no-multiline",
+            "--separator",
+            "\n",
+        ])
         .arg(mail)
         .current_dir(tree)
         .output()
@@ -183,10 +210,7 @@ fn recipients(tree: &Path, mail: &Path) -> Result<(Vec<String>, Vec<String>)> {
     let mut to = Vec::new();
     let mut cc = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let (who, role) = match line.rfind(" (") {
-            Some(i) => (line[..i].trim(), &line[i..]),
-            None => (line.trim(), ""),
-        };
+        let (who, role) = split_role(line);
         if who.is_empty() {
             continue;
         }
@@ -197,6 +221,17 @@ fn recipients(tree: &Path, mail: &Path) -> Result<(Vec<String>, Vec<String>)> {
         }
     }
     Ok((to, cc))
+}
+
+/// A get_maintainer.pl line as (who, role): the role is the parenthesis
+/// after the address, which may hold parentheses itself
+/// ("(maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))").
+fn split_role(line: &str) -> (&str, &str) {
+    let after_address = line.find('>').map_or(0, |i| i + 1);
+    match line[after_address..].find(" (") {
+        Some(i) => (line[..after_address + i].trim(), &line[after_address + i..]),
+        None => (line.trim(), ""),
+    }
 }
 
 /// Runs `checkpatch.pl --strict` on a mail: (errors, summary line, output).
@@ -490,7 +525,8 @@ fn write_patch_mails(
         let body = add_trailers(body, &trailers);
         let mut eopts = EmailCreateOptions::new();
         eopts
-            .reroll_number(version as usize)
+            .subject_prefix(opts.subject_prefix())
+            .reroll_number(opts.subject_version(version).unwrap_or(0) as usize)
             .always_number(total > 1);
         let email = git2::Email::from_diff(
             &diff,
@@ -573,8 +609,12 @@ fn cover_letter(
         .diff_tree_to_tree(Some(&range.base.tree()?), Some(&range.head.tree()?), None)?
         .stats()?;
     let diffstat = stats.to_buf(git2::DiffStatsFormat::FULL, 72)?;
+    let tag = match opts.subject_version(version) {
+        Some(v) => format!("{} v{v} 0/{total}", opts.subject_prefix()),
+        None => format!("{} 0/{total}", opts.subject_prefix()),
+    };
     let mut body = format!(
-        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [PATCH v{version} 0/{total}] {title}\n\n{}\n",
+        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [{tag}] {title}\n\n{}\n",
         range.head.committer(),
         crate::mail::date::rfc2822_now(),
         text.trim_end()
@@ -719,6 +759,8 @@ pub struct ReviseRequest {
     pub timed_loop: Option<String>,
     /// The previous revision's commits in the tree, for a range-diff.
     pub previous: Option<String>,
+    /// A request for comments (`[RFC PATCH ...]`).
+    pub rfc: bool,
     /// The review store to take trailers and participants from.
     pub review: crate::review::ops::ReviewSetup,
 }
@@ -781,6 +823,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             allow_checkpatch_errors: req.allow_checkpatch_errors,
             timed_loop: req.timed_loop.clone(),
             previous: req.previous.clone(),
+            rfc: req.rfc,
         },
         progress,
     )
@@ -789,6 +832,29 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_with_parentheses_stays_out_of_the_address() {
+        assert_eq!(
+            split_role(
+                "Will Deacon <will@kernel.org> (maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))"
+            ),
+            (
+                "Will Deacon <will@kernel.org>",
+                " (maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))"
+            )
+        );
+        assert_eq!(
+            split_role(
+                "linux-arm-kernel@lists.infradead.org (moderated list:ARM64 PORT (AARCH64))"
+            ),
+            (
+                "linux-arm-kernel@lists.infradead.org",
+                " (moderated list:ARM64 PORT (AARCH64))"
+            )
+        );
+        assert_eq!(split_role("a@b.c"), ("a@b.c", ""));
+    }
 
     #[test]
     fn trailers_go_above_the_submitters_signoff_in_order() {

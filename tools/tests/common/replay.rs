@@ -11,7 +11,8 @@ use patchctl::kernel::run::{KernelRun, KernelRunner};
 use patchctl::kernel::tree::Revision;
 use patchctl::kernel::{ktap, Arch};
 
-/// Replays a recorded log per (revision, arch), as kunit.py printed it.
+/// Replays a recorded log per (revision, arch), as kunit.py printed it;
+/// a revision may be named `series:revision`.
 pub struct Replay {
     logs: HashMap<(String, Arch), &'static str>,
     /// The revisions switched to, in order.
@@ -47,9 +48,13 @@ impl KernelRunner for Replay {
         arch: Arch,
         _progress: &mut dyn Write,
     ) -> Result<KernelRun> {
+        // "series:revision" names one series' revision where two series
+        // share revision names; a bare name serves any series.
+        let qualified = format!("{}:{}", revision.series, revision.name);
         let file = self
             .logs
-            .get(&(revision.name.clone(), arch))
+            .get(&(qualified, arch))
+            .or_else(|| self.logs.get(&(revision.name.clone(), arch)))
             .with_context(|| format!("no recorded log for {} on {}", revision.name, arch.name()))?;
         let path = fixtures().join(file);
         let log_text = std::fs::read_to_string(&path)?;

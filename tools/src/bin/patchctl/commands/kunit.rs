@@ -7,10 +7,13 @@ use anyhow::Result;
 use patchctl::kernel::run::{self, KunitOptions};
 use patchctl::kernel::{table, Arch, Flavor};
 
-/// Build real kernels and run the KUnit suite on them, for each revision and arch.
+/// Build real kernels and run the KUnit suite on them, for each series, revision and arch.
 ///
-/// For every revision (`baseline`, or a directory under the series such
-/// as `v1`), one cached worktree of the kernel source is switched to the
+/// Each series directory's series.toml says, under [kunit], which suite
+/// goes into the tree, what it adds to the suite's kunitconfig, which
+/// revisions run by default and what its table compares. For every
+/// revision (`baseline`, a directory under the series such as `v1`, or a
+/// [[variant]] that leaves some of a revision's patches out), one cached worktree of the kernel source is switched to the
 /// revision's patches and gets the suite from kunit/, then the tree's own
 /// tools/testing/kunit/kunit.py builds and boots it (UML, or arm64 under
 /// QEMU) in a build directory per arch and flavour, so a revision costs
@@ -25,16 +28,16 @@ pub struct Args {
     /// Architectures. Repeat or separate with commas.
     #[arg(long = "arch", value_enum, value_delimiter = ',', default_value = "um")]
     arches: Vec<Arch>,
-    /// Revisions: baseline, v1, ... Repeat or separate with commas.
-    #[arg(
-        long = "revision",
-        value_delimiter = ',',
-        default_value = "baseline,v1"
-    )]
+    /// Revisions of the one --series: baseline, v1, a variant's name...
+    /// Repeat or separate with commas. Default: the series.toml's
+    /// [kunit] revisions (kasan = [...] with --kasan).
+    #[arg(long = "revision", value_delimiter = ',')]
     revisions: Vec<String>,
-    /// The series directory holding the revision directories.
+    /// Series directories, in order (repeat for several). A directory of
+    /// series, such as patches, stands for every series in it; the whole
+    /// map of every revision of every series then goes into one table.
     #[arg(long, default_value = "patches/system-heap-vmap")]
-    series: PathBuf,
+    series: Vec<PathBuf>,
     /// Pristine kernel source (never written to). Default: the cached
     /// Debian linux-source-6.12 that `scripts/deps.sh kernel-source` extracts.
     #[arg(long, env = "KDIR")]

@@ -61,6 +61,10 @@ pub struct Args {
     /// against it, as `git format-patch --range-diff` writes it.
     #[arg(long, value_name = "REV")]
     previous: Option<String>,
+    /// A request for comments: subjects read [RFC PATCH i/N] (with vN from
+    /// the second revision on).
+    #[arg(long)]
+    rfc: bool,
     #[command(flatten)]
     review: ReviewArgs,
 }
@@ -79,6 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         allow_checkpatch_errors: args.allow_checkpatch_errors,
         timed_loop: args.timed_loop,
         previous: args.previous,
+        rfc: args.rfc,
         review: args.review.setup(),
     };
     let revised = revise::next_revision(&req, &mut std::io::stderr())?;

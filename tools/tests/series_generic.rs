@@ -1,0 +1,193 @@
+//! The runner knows series by their series.toml, not by name: each says
+//! which suite goes into the tree, what it adds to the kunitconfig, which
+//! revisions run, and which variants leave patches out. Read from the
+//! workspace's own series.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::replay::Replay;
+use patchctl::kernel::run::{plan, run_matrix, series_dirs, KunitOptions, Matrix};
+use patchctl::kernel::table;
+use patchctl::kernel::tree::Revision;
+use patchctl::kernel::Arch;
+use patchctl::kernel::Flavor;
+use patchctl::machine::Machine;
+use patchctl::series::manifest::TableKind;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .into()
+}
+
+fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
+    KunitOptions {
+        arches: vec![Arch::Um],
+        revisions: revisions.iter().map(|r| r.to_string()).collect(),
+        series: series.iter().map(|s| workspace().join(s)).collect(),
+        kdir: None,
+        jobs: 1,
+        results: std::env::temp_dir(),
+        rust: false,
+        kasan,
+        workspace: workspace(),
+        compare: None,
+        threshold: None,
+    }
+}
+
+fn names(revisions: &[Revision]) -> Vec<String> {
+    revisions
+        .iter()
+        .map(|r| format!("{}:{}", r.series, r.name))
+        .collect()
+}
+
+#[test]
+fn patches_stands_for_every_series_in_it() {
+    let dirs = series_dirs(&[workspace().join("patches")]).unwrap();
+    let found: Vec<_> = dirs
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(found, ["system-heap-vmap", "vmap-sg"]);
+}
+
+#[test]
+fn each_series_runs_its_own_revisions() {
+    let plan_c = plan(&options(&["patches"], &[], false)).unwrap();
+    let (manifests, revisions) = (plan_c.manifests, plan_c.revisions);
+    assert_eq!(
+        names(&revisions),
+        [
+            "system-heap-vmap:baseline",
+            "system-heap-vmap:v1",
+            "system-heap-vmap:v2",
+            "system-heap-vmap:android",
+            "vmap-sg:v1-generic",
+            "vmap-sg:v1",
+        ]
+    );
+    let table = |name: &str| {
+        manifests
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| m.kunit.table)
+    };
+    assert_eq!(table("system-heap-vmap"), Some(TableKind::Loops));
+    assert_eq!(table("vmap-sg"), Some(TableKind::WholeMap));
+
+    let kasan = plan(&options(&["patches"], &[], true)).unwrap().revisions;
+    assert_eq!(
+        names(&kasan),
+        [
+            "system-heap-vmap:baseline",
+            "system-heap-vmap:v1",
+            "system-heap-vmap:v2",
+            "vmap-sg:v1",
+        ]
+    );
+}
+
+#[test]
+fn a_variant_leaves_out_the_patches_it_names() {
+    let series = workspace().join("patches/vmap-sg");
+    let all = Revision::resolve(&series, "v1").unwrap();
+    let generic = Revision::resolve(&series, "v1-generic").unwrap();
+    let file = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(all.patches.len(), 4, "the cover letter carries no diff");
+    let kept: Vec<_> = generic.patches.iter().map(file).collect();
+    assert_eq!(kept.len(), 3);
+    assert!(kept.iter().all(|f| !f.starts_with("v1-0002-")), "{kept:?}");
+    assert!(all.patches[1].to_string_lossy().contains("arm64"));
+    // The series' own test goes into the kunitconfig of both.
+    for r in [&all, &generic] {
+        assert_eq!(r.kunit_config, ["CONFIG_VMAP_SG_KUNIT_TEST=y"]);
+        assert_eq!(r.suite, "system-heap");
+        assert_eq!(r.series, "vmap-sg");
+    }
+}
+
+#[test]
+fn a_variant_omitting_a_patch_that_is_not_there_is_refused() {
+    let dir = std::env::temp_dir().join(format!("patchctl-variant-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("v1")).unwrap();
+    std::fs::copy(
+        workspace()
+            .join("patches/vmap-sg/v1/v1-0003-dma-buf-system-heap-map-buffers-with-vmap-sg.patch"),
+        dir.join("v1/0001.patch"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("series.toml"),
+        "name = \"x\"\nsubject = \"x: y\"\n\n[[variant]]\nname = \"less\"\nrevision = \"v1\"\nomit = [3]\n",
+    )
+    .unwrap();
+    let err = format!("{:#}", Revision::resolve(&dir, "less").unwrap_err());
+    assert!(
+        err.contains("variant \"less\"")
+            && err.contains("omit = 3 is not a patch of v1/ (it holds patches 1 to 1)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Recorded runs of both series in one matrix: the whole-map table puts
+/// vmap-sg's revisions beside the system heap's, with ratios to the
+/// baseline and to v2, and counts the runs that checked every page.
+#[test]
+fn both_series_in_one_matrix_make_one_whole_map_table() {
+    let manifests = plan(&options(&["patches"], &[], false)).unwrap().manifests;
+    let a = workspace().join("patches/system-heap-vmap");
+    let b = workspace().join("patches/vmap-sg");
+    let revisions = vec![
+        Revision::resolve(&a, "baseline").unwrap(),
+        Revision::resolve(&a, "v2").unwrap(),
+        Revision::resolve(&b, "v1").unwrap(),
+    ];
+    let mut replay = Replay::new(&[
+        (
+            "system-heap-vmap:baseline",
+            Arch::Arm64,
+            "arm64-baseline-order0.log",
+        ),
+        ("system-heap-vmap:v2", Arch::Arm64, "arm64-v2.log"),
+        ("vmap-sg:v1", Arch::Arm64, "arm64-vmap-sg-v1.log"),
+    ]);
+    let outcome = run_matrix(
+        &mut replay,
+        &Matrix {
+            manifests: &manifests,
+            revisions: &revisions,
+            arches: &[Arch::Arm64],
+            flavor: &Flavor::C,
+            results: None,
+            machine: Machine::this(),
+        },
+        &mut std::io::sink(),
+    )
+    .unwrap();
+    assert!(!outcome.failed);
+    let series: Vec<_> = outcome.records.iter().map(|r| r.series.as_str()).collect();
+    assert_eq!(series, ["system-heap-vmap", "system-heap-vmap", "vmap-sg"]);
+    // vmap-sg builds no page array: no loop of its own to name.
+    assert_eq!(outcome.records[2].own_loop, None);
+    let figures: Vec<_> = outcome.records.iter().map(|r| r.table_figures()).collect();
+    let text = table::render_table(&figures);
+    let whole_map = &text[text.find("whole map:").expect(&text)..];
+    for want in ["vmap-sg:v1 x baseline", "vmap-sg:v1 x v2", "order-0"] {
+        assert!(whole_map.contains(want), "{want:?} not in\n{whole_map}");
+    }
+    let row = whole_map
+        .lines()
+        .find(|l| l.split_whitespace().take(3).eq(["arm64", "256M", "heap"]))
+        .expect(whole_map);
+    // Three runs timed the 256M heap buffer and checked every page of it.
+    assert!(row.ends_with(" 3/3"), "{row}");
+    // The loop table's whole-path columns keep to revisions with a loop.
+    let whole_path = &text[text.find("whole path:").unwrap()..text.find("whole map:").unwrap()];
+    assert!(!whole_path.contains("vmap-sg"), "{whole_path}");
+}
