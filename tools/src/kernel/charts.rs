@@ -58,13 +58,10 @@ fn c_runs<'a>(records: &'a [KunitRecord], arch: &str) -> Vec<&'a KunitRecord> {
     runs
 }
 
-/// A run's name in a legend: its revision, prefixed with its series when
-/// that is not the first series charted (two series may both have a v1).
+/// A run's name in a legend (see [`super::table::run_label`]).
 fn run_label(r: &KunitRecord, runs: &[&KunitRecord]) -> String {
-    match runs.first() {
-        Some(first) if first.series != r.series => format!("{}:{}", r.series, r.revision),
-        _ => r.revision.clone(),
-    }
+    let first = runs.first().map_or("", |f| f.series.as_str());
+    super::table::run_label(&r.series, &r.revision, first)
 }
 
 fn figure(r: &KunitRecord, size: u64, implementation: &str) -> Option<u64> {

@@ -368,7 +368,7 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
             }
         };
         for name in &names {
-            let revision = Revision::resolve(dir, name)?;
+            let revision = Revision::in_series(dir, manifest.as_ref(), name)?;
             // An unknown suite fails now, not after the first build.
             Suite::named(&opts.workspace, &revision.suite)
                 .with_context(|| format!("series {}", dir.display()))?;

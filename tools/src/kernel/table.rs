@@ -243,6 +243,17 @@ fn whole_table(view: &View) -> String {
     out
 }
 
+/// A run's name in tables and charts: its revision, prefixed with its
+/// series when that is not the first series shown (two series may both
+/// have a v1).
+pub fn run_label(series: &str, revision: &str, first_series: &str) -> String {
+    if series == first_series {
+        revision.to_string()
+    } else {
+        format!("{series}:{revision}")
+    }
+}
+
 /// Every revision of every series side by side: the whole map of a heap
 /// buffer (and of an order-0-only one where it was timed), per arch and
 /// size, the ratios of each revision to the baseline and to the newest
@@ -259,13 +270,7 @@ fn whole_map_table(runs: &[RevisionFigures]) -> String {
             columns.push((&r.series, &r.revision));
         }
     }
-    let label = |(series, rev): (&str, &str)| {
-        if series == first_series {
-            rev.to_string()
-        } else {
-            format!("{series}:{rev}")
-        }
-    };
+    let label = |(series, rev): (&str, &str)| run_label(series, rev, first_series);
     let baseline = columns
         .iter()
         .copied()
@@ -379,16 +384,10 @@ pub fn human_size(bytes: u64) -> String {
 /// The KASAN runs, one verdict line each (no timings under KASAN).
 pub fn render_kasan(records: &[super::record::KunitRecord], kernel: &str) -> String {
     let mut out = format!("KUnit under KASAN on Linux {kernel}:\n");
-    let first_series = records.first().map(|r| r.series.as_str());
+    let first_series = records.first().map_or("", |r| r.series.as_str());
     for r in records {
         let Some(v) = &r.kasan else { continue };
-        // Revisions of a later series carry its name: two series may both
-        // have a v1.
-        let revision = if Some(r.series.as_str()) == first_series {
-            r.revision.clone()
-        } else {
-            format!("{}:{}", r.series, r.revision)
-        };
+        let revision = run_label(&r.series, &r.revision, first_series);
         out.push_str(&format!(
             "  {:<10} {:<5} {} cases passed, {} unexpected report(s) or failure(s); the deliberate v1 overflow reported {} time(s) in {}\n",
             revision,

@@ -70,18 +70,28 @@ impl Revision {
         } else {
             None
         };
+        Revision::in_series(series_dir, manifest.as_ref(), name)
+    }
+
+    /// As [`Revision::resolve`], with the series' manifest already read
+    /// (`None`: the series has none).
+    pub fn in_series(
+        series_dir: &Path,
+        manifest: Option<&crate::series::Manifest>,
+        name: &str,
+    ) -> Result<Revision> {
         let mut revision = Revision::new(name, Vec::new());
         revision.series = series_dir
             .file_name()
             .map_or("series".into(), |n| n.to_string_lossy().into_owned());
-        if let Some(m) = &manifest {
+        if let Some(m) = manifest {
             revision.suite = m.kunit.suite.clone();
             revision.kunit_config = m.kunit.config.clone();
         }
         if name == crate::series::manifest::BASELINE {
             return Ok(revision);
         }
-        let variant = manifest.as_ref().and_then(|m| m.variant(name));
+        let variant = manifest.and_then(|m| m.variant(name));
         let directory = variant.map_or(name, |v| v.revision.as_str());
         let all = patches_in(series_dir, directory)?;
         revision.patches = match variant {
