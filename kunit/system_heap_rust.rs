@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rust-heap's conversion core, built into the kernel as it is: the same
-//! source files, placed beside this one by the workspace's runner, and
-//! exported with the C signatures the KUnit suite calls
-//! (`rust_sgvmap_before`, `rust_sgvmap_v1`, `rust_sgvmap_bounded`,
-//! `rust_sgvmap_floor`, `rust_sgvmap_layout`).
+//! rust-heap built into the kernel as it is: the same source files,
+//! placed beside this one by the workspace's runner.
+//!
+//! - The conversion core, exported with the C signatures the KUnit suite
+//!   calls (`rust_sgvmap_before`, `rust_sgvmap_v1`, `rust_sgvmap_bounded`,
+//!   `rust_sgvmap_floor`, `rust_sgvmap_layout`).
+//! - The "system-rust" dma-buf heap (`system_rust_heap.rs`): the shared
+//!   allocation policy (`alloc.rs`) over the page allocator, the table, the
+//!   buffer and the dma-buf ops, called from `system_heap_rust_shim.c`.
 //!
 //! The layout of `struct scatterlist` follows the configuration:
 //! `dma-length` is set by the Makefile when `CONFIG_NEED_SG_DMA_LENGTH=y`,
@@ -21,3 +25,9 @@ pub mod convert;
 
 #[path = "rust_heap/ffi.rs"]
 pub mod ffi;
+
+#[path = "rust_heap/alloc.rs"]
+pub mod alloc;
+
+#[path = "system_rust_heap.rs"]
+pub mod system_rust_heap;

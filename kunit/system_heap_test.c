@@ -523,6 +523,11 @@ static void sgvmap_order0_timings(struct kunit *test)
 			     sgvmap_time_whole(test, buffer, size->len));
 }
 
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST
+/* The Rust heap beside this one: its own suite, on the helpers above. */
+#include "system_heap_rust_test.c"
+#endif
+
 static struct kunit_case sgvmap_test_cases[] = {
 	KUNIT_CASE(sgvmap_rust_layout_is_c_layout),
 	KUNIT_CASE_PARAM(sgvmap_whole_vmap_is_right, sgvmap_check_gen_params),

@@ -28,8 +28,9 @@ need_debs() {
 userspace() {
 	# libclang for bindgen; a C compiler for cc; perl for checkpatch.pl;
 	# python3 with venv for the KCIDB check (kcidb-io from PyPI, tests only);
-	# chromium to load the evidence page as a reader would (tests only).
-	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv chromium
+	# chromium to load the evidence page as a reader would, and GNU cpio
+	# to read back the initramfs patchctl writes (tests only).
+	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv chromium cpio
 	command -v cargo >/dev/null || {
 		echo "deps: cargo is not on PATH; install a Rust toolchain first" >&2
 		exit 1
@@ -66,9 +67,11 @@ kunit_tools() {
 }
 
 # Rust in the kernel: Debian's rustc-web (/usr/bin/rustc) with its
-# library source, and bindgen-cli at a pinned version in the cache.
+# library source, and bindgen-cli at a pinned version in the cache. The
+# Rust builds also boot a static /dev/dma_heap program, built with the
+# host's and the arm64 cross compiler's C libraries.
 rust_tools() {
-	need_debs rustc-web rust-web-src libclang-dev
+	need_debs rustc-web rust-web-src libclang-dev libc6-dev libc6-dev-arm64-cross
 	local root="$cache/cargo"
 	if [ ! -x "$root/bin/bindgen" ]; then
 		echo "deps: installing bindgen-cli 0.69.5 into $root (once; a few minutes)" >&2

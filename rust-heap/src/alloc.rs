@@ -220,17 +220,29 @@ pub fn alloc_largest_available<S: PageSource + ?Sized>(
         })
 }
 
-/// `system_heap_allocate()`'s loop: chunks for `len` bytes, the largest
-/// order only ever dropping, a fatal signal checked before each chunk. On
-/// an error every chunk taken so far is given back (the list is dropped).
+/// What a heap allocation sees from userspace: `dma_heap_buffer_alloc()`
+/// refuses a zero or unaligned length (the ioctl page-aligns first), then
+/// the heap's own loop, [`allocate_chunks`].
 pub fn allocate<S: PageSource + ?Sized>(
     source: &S,
     len: usize,
 ) -> Result<ChunkList<'_, S>, AllocError> {
-    // dma_heap_buffer_alloc() page-aligns and refuses zero first.
     if len == 0 || !len.is_multiple_of(PAGE_SIZE) {
         return Err(AllocError::Invalid);
     }
+    allocate_chunks(source, len)
+}
+
+/// `system_heap_allocate()`'s loop: chunks for `len` bytes, the largest
+/// order only ever dropping, a fatal signal checked before each chunk. On
+/// an error every chunk taken so far is given back (the list is dropped).
+/// It checks nothing about `len` (the kernel heap's op does not either): a
+/// zero length gives an empty list, and a tail shorter than a page finds
+/// no order that fits, so it fails with [`AllocError::NoMemory`].
+pub fn allocate_chunks<S: PageSource + ?Sized>(
+    source: &S,
+    len: usize,
+) -> Result<ChunkList<'_, S>, AllocError> {
     let mut chunks = ChunkList::new(source);
     let mut remaining = len;
     let mut max_order = HEAP_ORDERS[0];

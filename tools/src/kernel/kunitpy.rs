@@ -218,7 +218,12 @@ impl Flavor {
     fn kconfig(&self) -> &'static str {
         match self {
             Flavor::C => "",
-            Flavor::Rust(_) => "CONFIG_RUST=y\n",
+            // The Rust heap beside the C one; an initramfs and devtmpfs for
+            // the second boot that drives both through /dev/dma_heap.
+            Flavor::Rust(_) => {
+                "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
+                 CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n"
+            }
             Flavor::Kasan => "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n",
         }
     }

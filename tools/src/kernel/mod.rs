@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod compare;
 pub mod export;
+pub mod initramfs;
 pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;

@@ -22,7 +22,8 @@ pub struct Suite {
     pub tail: PathBuf,
     /// `kunit/kunitconfig`.
     pub kunitconfig: PathBuf,
-    /// `kunit/system_heap_rust.rs` and `.h`: the Rust core's kernel wrapper.
+    /// `kunit/system_heap_rust.rs` and `.h`, the Rust heap
+    /// (`system_rust_heap.rs`) and its C shim: placed beside `system_heap.c`.
     pub rust_wrapper: Vec<PathBuf>,
     /// rust-heap's core sources, placed in `rust_heap/` as they are.
     pub rust_core: Vec<PathBuf>,
@@ -58,8 +59,11 @@ impl Suite {
             rust_wrapper: vec![
                 dir.join("system_heap_rust.rs"),
                 dir.join("system_heap_rust.h"),
+                dir.join("system_rust_heap.rs"),
+                dir.join("system_heap_rust_shim.c"),
+                dir.join("system_heap_rust_test.c"),
             ],
-            rust_core: ["layout.rs", "sg.rs", "convert.rs", "ffi.rs"]
+            rust_core: ["layout.rs", "sg.rs", "convert.rs", "ffi.rs", "alloc.rs"]
                 .iter()
                 .map(|f| workspace.join("rust-heap/src").join(f))
                 .collect(),

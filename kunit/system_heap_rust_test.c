@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the "system-rust" heap beside the system heap, in one kernel.
+ *
+ * Included by system_heap_test.c when CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_RUST
+ * is set, after system_heap_rust_shim.c, so that both heaps' allocate ops
+ * are called the way the dma-heap core calls them (6.12 has no heap
+ * lookup, and the core's allocation path is static). Physical pages
+ * differ between two allocations, so the heaps are held to the same
+ * rules, not to the same pages; each heap's order histogram is reported.
+ *
+ * Timings are sgvmap_timing lines with impl heap-<step>-<heap>: alloc
+ * (the allocate op), vmap (dma_buf_vmap_unlocked() on a buffer nobody has
+ * mapped) and vunmap (dma_buf_vunmap_unlocked() of the last mapping).
+ */
+#include <kunit/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/string.h>
+
+struct srh_heap {
+	const char *name;
+	struct dma_buf *(*allocate)(struct dma_heap *heap, unsigned long len,
+				    u32 fd_flags, u64 heap_flags);
+	struct dma_heap **heap;
+	const struct sg_table *(*table)(struct dma_buf *dmabuf);
+};
+
+static const struct sg_table *srh_c_table(struct dma_buf *dmabuf)
+{
+	struct system_heap_buffer *buffer = dmabuf->priv;
+
+	return &buffer->sg_table;
+}
+
+static const struct sg_table *srh_rust_table(struct dma_buf *dmabuf)
+{
+	return rust_heap_table(dmabuf->priv);
+}
+
+static const struct srh_heap srh_heaps[] = {
+	{ "c", system_heap_allocate, &sys_heap, srh_c_table },
+	{ "rust", system_rust_heap_allocate, &sys_rust_heap, srh_rust_table },
+};
+
+static const struct sgvmap_size srh_sizes[] = {
+	{ "one page", PAGE_SIZE },
+	{ "odd: 2x1M + 3x64K + 5 pages", SGVMAP_ODD_LEN },
+	{ "16M", SZ_16M },
+	{ "256M", SZ_256M },
+	{ "1G", SZ_1G },
+};
+
+static const struct sgvmap_size srh_timing_sizes[] = {
+	{ "16M", SZ_16M },
+	{ "256M", SZ_256M },
+	{ "1G", SZ_1G },
+};
+
+KUNIT_ARRAY_PARAM(srh_size, srh_sizes, sgvmap_size_desc);
+KUNIT_ARRAY_PARAM(srh_timing, srh_timing_sizes, sgvmap_size_desc);
+
+static bool srh_fits(size_t len)
+{
+	return len + SZ_128M <= ((u64)si_mem_available() << PAGE_SHIFT);
+}
+
+/* A buffer from `heap`, put when the case ends; skipped when memory is short. */
+static struct dma_buf *srh_alloc(struct kunit *test, const struct srh_heap *heap,
+				 size_t len)
+{
+	struct dma_buf *dmabuf;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *heap->heap);
+	if (!srh_fits(len))
+		kunit_skip(test, "size=%zu: only %lu MB available; raise UML mem= or QEMU -m",
+			   len, si_mem_available() >> (20 - PAGE_SHIFT));
+	dmabuf = heap->allocate(*heap->heap, len, O_RDWR | O_CLOEXEC, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, dmabuf, "heap %s, size %zu",
+					 heap->name, len);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, sgvmap_put_dmabuf,
+						  dmabuf));
+	return dmabuf;
+}
+
+/* The Rust heap allocates in the C heap's orders, read from C. */
+static void srh_orders_are_c_orders(struct kunit *test)
+{
+	struct srh_rust_consts consts;
+	unsigned int i;
+
+	rust_heap_consts(&consts);
+	KUNIT_ASSERT_EQ(test, consts.num_orders, (unsigned int)NUM_ORDERS);
+	KUNIT_ASSERT_EQ(test, consts.num_orders, srh_num_orders());
+	for (i = 0; i < NUM_ORDERS; i++)
+		KUNIT_EXPECT_EQ(test, consts.orders[i], orders[i]);
+	KUNIT_EXPECT_EQ(test, srh_order(NUM_ORDERS), UINT_MAX);
+	KUNIT_EXPECT_NULL(test, srh_alloc_chunk(NUM_ORDERS));
+}
+
+/*
+ * A table as the system heap builds it: entries of whole chunks in the
+ * heap's orders, never growing, adding up to the length, every byte zero.
+ * Fills hist with the chunks per order (indexes of orders[]).
+ */
+static void srh_expect_heap_table(struct kunit *test, const char *heap,
+				  const struct sg_table *table, size_t len,
+				  unsigned int hist[NUM_ORDERS])
+{
+	unsigned int prev_order = UINT_MAX, i, k;
+	unsigned long total = 0, bad_len = 0, grew = 0, dirty = 0;
+	struct scatterlist *sg;
+
+	for_each_sgtable_sg(table, sg, i) {
+		struct page *page = sg_page(sg);
+		unsigned int order = compound_order(page);
+		unsigned long p;
+
+		for (k = 0; k < NUM_ORDERS && orders[k] != order; k++)
+			;
+		if (k == NUM_ORDERS || sg->length != PAGE_SIZE << order ||
+		    sg->offset)
+			bad_len++;
+		else
+			hist[k]++;
+		if (order > prev_order)
+			grew++;
+		prev_order = order;
+		total += sg->length;
+		for (p = 0; p < (sg->length >> PAGE_SHIFT); p++) {
+			void *data = kmap_local_page(page + p);
+
+			if (memchr_inv(data, 0, PAGE_SIZE))
+				dirty++;
+			kunmap_local(data);
+		}
+		cond_resched();
+	}
+	KUNIT_EXPECT_EQ_MSG(test, total, (unsigned long)len, "heap %s", heap);
+	KUNIT_EXPECT_EQ_MSG(test, bad_len, 0UL,
+			    "heap %s: entries that are not one whole chunk of a heap order",
+			    heap);
+	KUNIT_EXPECT_EQ_MSG(test, grew, 0UL,
+			    "heap %s: an order larger than the one before", heap);
+	KUNIT_EXPECT_EQ_MSG(test, dirty, 0UL, "heap %s: pages not zeroed",
+			    heap);
+}
+
+/*
+ * Both heaps give a buffer of the asked size laid out by the system
+ * heap's rules; the order histograms are reported side by side.
+ */
+static void srh_allocations_agree(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	unsigned int h;
+
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		const struct srh_heap *heap = &srh_heaps[h];
+		unsigned int hist[NUM_ORDERS] = { 0 };
+		struct dma_buf *dmabuf = srh_alloc(test, heap, size->len);
+
+		KUNIT_EXPECT_EQ(test, dmabuf->size, size->len);
+		srh_expect_heap_table(test, heap->name, heap->table(dmabuf),
+				      size->len, hist);
+		kunit_info(test, "heap_orders: arch=%s heap=%s size=%zu order8=%u order4=%u order0=%u\n",
+			   SGVMAP_ARCH, heap->name, size->len, hist[0],
+			   hist[1], hist[2]);
+		/* One buffer at a time: the next heap gets the same memory. */
+		kunit_release_action(test, sgvmap_put_dmabuf, dmabuf);
+	}
+}
+
+/*
+ * dma_buf_vmap_unlocked() of each heap's buffer maps that heap's pages in
+ * table order; a second vmap shares the mapping, and after the last
+ * vunmap a new mapping is made and is right too.
+ */
+static void srh_vmaps_agree(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	unsigned int npages = size->len >> PAGE_SHIFT;
+	unsigned int h;
+
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		const struct srh_heap *heap = &srh_heaps[h];
+		struct dma_buf *dmabuf = srh_alloc(test, heap, size->len);
+		struct iosys_map map, again;
+
+		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+		sgvmap_expect_mapped(test, heap->table(dmabuf), npages,
+				     map.vaddr);
+		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &again));
+		KUNIT_EXPECT_PTR_EQ(test, again.vaddr, map.vaddr);
+		dma_buf_vunmap_unlocked(dmabuf, &again);
+		dma_buf_vunmap_unlocked(dmabuf, &map);
+
+		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+		sgvmap_expect_mapped(test, heap->table(dmabuf), npages,
+				     map.vaddr);
+		dma_buf_vunmap_unlocked(dmabuf, &map);
+		kunit_release_action(test, sgvmap_put_dmabuf, dmabuf);
+	}
+}
+
+/* What attaching a device and mapping the buffer for it gave. */
+struct srh_attach_result {
+	int map;
+	int begin;
+	int end;
+	unsigned int mapped_nents;
+};
+
+static void srh_attach_one(struct kunit *test, const struct srh_heap *heap,
+			   struct device *dev, struct srh_attach_result *res)
+{
+	struct dma_buf *dmabuf = srh_alloc(test, heap, SZ_1M + SZ_64K);
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	res->map = IS_ERR(sgt) ? PTR_ERR(sgt) : 0;
+	if (!IS_ERR(sgt)) {
+		res->mapped_nents = sgt->nents;
+		res->begin = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		res->end = dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	}
+	dma_buf_detach(dmabuf, attach);
+	kunit_release_action(test, sgvmap_put_dmabuf, dmabuf);
+}
+
+/*
+ * A KUnit device attached to each heap's buffer and mapped: the same
+ * answer from both (a kernel without DMA refuses; UML and arm64 map, UML
+ * through its direct mapping), and the CPU-access syncs over a mapped
+ * attachment succeed.
+ */
+static void srh_attach_map_agree(struct kunit *test)
+{
+	struct srh_attach_result res[ARRAY_SIZE(srh_heaps)] = { 0 };
+	struct device *dev = kunit_device_register(test, "srh-dma");
+	unsigned int h;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	/* Refused where there is no DMA; the map below says the same. */
+	(void)dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		srh_attach_one(test, &srh_heaps[h], dev, &res[h]);
+		kunit_info(test, "heap_attach: arch=%s heap=%s map=%d nents=%u begin=%d end=%d\n",
+			   SGVMAP_ARCH, srh_heaps[h].name, res[h].map,
+			   res[h].mapped_nents, res[h].begin, res[h].end);
+	}
+	KUNIT_EXPECT_EQ(test, res[1].map, res[0].map);
+	KUNIT_EXPECT_EQ(test, res[1].begin, res[0].begin);
+	KUNIT_EXPECT_EQ(test, res[1].end, res[0].end);
+	if (IS_ENABLED(CONFIG_NO_DMA))
+		KUNIT_EXPECT_NE(test, res[0].map, 0);
+	else
+		KUNIT_EXPECT_EQ(test, res[0].map, 0);
+}
+
+/*
+ * What the allocate op answers to input the dma-heap core would not pass
+ * on: the same from both heaps. The core refuses a zero length and heap
+ * flags itself and page-aligns the length; the /dev/dma_heap program
+ * checks that path.
+ */
+static void srh_bad_input_agrees(struct kunit *test)
+{
+	static const struct {
+		const char *what;
+		unsigned long len;
+		u64 heap_flags;
+	} inputs[] = {
+		{ "zero length", 0, 0 },
+		{ "a page and a byte", PAGE_SIZE + 1, 0 },
+		{ "every heap flag", PAGE_SIZE, ~0ULL },
+	};
+	unsigned int i, h;
+
+	for (i = 0; i < ARRAY_SIZE(inputs); i++) {
+		long answer[ARRAY_SIZE(srh_heaps)];
+
+		for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+			struct dma_buf *dmabuf;
+
+			dmabuf = srh_heaps[h].allocate(*srh_heaps[h].heap,
+						       inputs[i].len, O_RDWR,
+						       inputs[i].heap_flags);
+			answer[h] = IS_ERR(dmabuf) ? PTR_ERR(dmabuf) : 0;
+			if (!IS_ERR(dmabuf))
+				dma_buf_put(dmabuf);
+		}
+		kunit_info(test, "heap_bad_input: %s: c=%ld rust=%ld\n",
+			   inputs[i].what, answer[0], answer[1]);
+		KUNIT_EXPECT_EQ_MSG(test, answer[1], answer[0], "%s",
+				    inputs[i].what);
+	}
+}
+
+static u64 srh_since(u64 start)
+{
+	return ktime_get_ns() - start;
+}
+
+/*
+ * Allocation, vmap and vunmap of each heap, minimum over repeated runs;
+ * every run allocates a new buffer, so vmap never finds a cached mapping.
+ */
+static void srh_timings(struct kunit *test)
+{
+	const struct sgvmap_size *size = test->param_value;
+	static const char * const steps[] = { "alloc", "vmap", "vunmap" };
+	unsigned int h, s;
+
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		const struct srh_heap *heap = &srh_heaps[h];
+		u64 best[ARRAY_SIZE(steps)] = { U64_MAX, U64_MAX, U64_MAX };
+		int run;
+
+		if (!srh_fits(size->len))
+			kunit_skip(test, "size=%zu: only %lu MB available",
+				   size->len,
+				   si_mem_available() >> (20 - PAGE_SHIFT));
+		for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
+			struct dma_buf *dmabuf;
+			struct iosys_map map;
+			u64 start = ktime_get_ns();
+			int ret;
+
+			dmabuf = heap->allocate(*heap->heap, size->len,
+						O_RDWR | O_CLOEXEC, 0);
+			best[0] = min(best[0], srh_since(start));
+			if (IS_ERR(dmabuf))
+				kunit_skip(test, "size=%zu: heap %s: allocation failed (%ld)",
+					   size->len, heap->name,
+					   PTR_ERR(dmabuf));
+			start = ktime_get_ns();
+			ret = dma_buf_vmap_unlocked(dmabuf, &map);
+			best[1] = min(best[1], srh_since(start));
+			if (ret) {
+				dma_buf_put(dmabuf);
+				KUNIT_FAIL(test, "heap %s: vmap failed (%d)",
+					   heap->name, ret);
+				return;
+			}
+			start = ktime_get_ns();
+			dma_buf_vunmap_unlocked(dmabuf, &map);
+			best[2] = min(best[2], srh_since(start));
+			dma_buf_put(dmabuf);
+			cond_resched();
+		}
+		for (s = 0; s < ARRAY_SIZE(steps); s++) {
+			char impl[32];
+
+			snprintf(impl, sizeof(impl), "heap-%s-%s", steps[s],
+				 heap->name);
+			sgvmap_report_timing(test, size->len, impl, best[s]);
+		}
+	}
+}
+
+static struct kunit_case srh_test_cases[] = {
+	KUNIT_CASE(srh_orders_are_c_orders),
+	KUNIT_CASE_PARAM(srh_allocations_agree, srh_size_gen_params),
+	KUNIT_CASE_PARAM(srh_vmaps_agree, srh_size_gen_params),
+	KUNIT_CASE(srh_attach_map_agree),
+	KUNIT_CASE(srh_bad_input_agrees),
+	KUNIT_CASE_PARAM_ATTR(srh_timings, srh_timing_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite srh_test_suite = {
+	.name = "system_heap_rust",
+	.test_cases = srh_test_cases,
+};
+
+kunit_test_suite(srh_test_suite);

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The "system-rust" dma-buf heap: the system heap's logic in Rust.
+//!
+//! Rust owns the allocation policy (rust-heap's `alloc.rs`, the same
+//! source the userspace tests run), the pages (a chunk frees itself when
+//! dropped, a table frees its pages when dropped), the sg_table, the
+//! buffer's state under a kernel `Mutex`, and what every dma-buf op does.
+//! `system_heap_rust_shim.c` holds the ops tables, `dma_buf_export()`,
+//! `dma_heap_add()` and one-line wrappers for C inlines and macros; every
+//! op there forwards here.
+//!
+//! This heap exists to evaluate an equivalent Rust implementation beside
+//! the C one. It calls C through its own `extern "C"` declarations, which
+//! Rust-for-Linux asks drivers not to do: an upstream Rust heap would need
+//! safe `rust/kernel` abstractions for dma-buf, dma-heap, scatterlists and
+//! higher-order pages, which 6.12 does not have.
+//!
+//! Nothing here may panic: kernel Rust aborts on a panic, so there is no
+//! `unwrap`, no indexing and no allocation that panics on failure.
+
+use core::ffi::{c_int, c_uint, c_ulong, c_void};
+use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+use crate::alloc::{self as policy, ChunkList, PageSource, HEAP_ORDERS};
+use crate::convert;
+use crate::layout::{Page, Scatterlist, SgTable, PAGE_SIZE};
+use crate::sg;
+
+/// Opaque C objects the heap only passes back to C.
+type Device = c_void;
+type VmArea = c_void;
+type DmaBuf = c_void;
+
+extern "C" {
+    fn srh_alloc_chunk(index: c_uint) -> *mut Page;
+    fn srh_free_chunk(page: *mut Page, order: c_uint);
+    fn srh_fatal_signal_pending() -> bool;
+    fn srh_set_next(page: *mut Page, next: *mut Page);
+    fn srh_next(page: *mut Page) -> *mut Page;
+    fn srh_compound_order(page: *mut Page) -> c_uint;
+    fn srh_sg_alloc_table(table: *mut SgTable, nents: c_uint) -> c_int;
+    fn srh_sg_free_table(table: *mut SgTable);
+    fn srh_sg_set_page(sg: *mut Scatterlist, page: *mut Page, len: c_uint, offset: c_uint);
+    fn srh_vmap(pages: *mut *mut Page, count: c_uint) -> *mut c_void;
+    fn srh_vunmap(vaddr: *const c_void);
+    fn srh_dma_map(dev: *mut Device, table: *mut SgTable, direction: c_int) -> c_int;
+    fn srh_dma_unmap(dev: *mut Device, table: *mut SgTable, direction: c_int);
+    fn srh_dma_sync_for_cpu(dev: *mut Device, table: *mut SgTable, direction: c_int);
+    fn srh_dma_sync_for_device(dev: *mut Device, table: *mut SgTable, direction: c_int);
+    fn srh_invalidate_vmap(vaddr: *mut c_void, len: c_ulong);
+    fn srh_flush_vmap(vaddr: *mut c_void, len: c_ulong);
+    fn srh_remap_page(vma: *mut VmArea, addr: c_ulong, page: *mut Page) -> c_int;
+    fn srh_export(buffer: *mut c_void, len: c_ulong, fd_flags: u32) -> *mut DmaBuf;
+    fn srh_err(ptr: *const c_void) -> core::ffi::c_long;
+}
+
+const ENOMEM: c_int = -12;
+const EINVAL: c_int = -22;
+
+/// The page allocator, through the shim: the C heap's own `orders[]` and
+/// `order_flags[]` pick the order and the GFP flags for each index.
+struct KernelPages;
+
+// SAFETY: alloc_pages() hands out chunks nothing else uses until
+// __free_pages(); the link is kept in the chunk's head page's `lru`,
+// which the page allocator leaves to the owner of an allocated page.
+unsafe impl PageSource for KernelPages {
+    fn alloc(&self, index: usize) -> Option<NonNull<Page>> {
+        let index = c_uint::try_from(index).ok()?;
+        // SAFETY: srh_alloc_chunk() takes any index and returns NULL for
+        // one the C heap has no order for.
+        NonNull::new(unsafe { srh_alloc_chunk(index) })
+    }
+
+    unsafe fn free(&self, page: NonNull<Page>, order: u32) {
+        // SAFETY: by this method's contract the chunk came from alloc()
+        // with this order and is given back once.
+        unsafe { srh_free_chunk(page.as_ptr(), order) }
+    }
+
+    fn fatal_signal_pending(&self) -> bool {
+        // SAFETY: reads the current task's signal state; no precondition.
+        unsafe { srh_fatal_signal_pending() }
+    }
+
+    unsafe fn set_link(&self, page: NonNull<Page>, next: Option<NonNull<Page>>, _order: u32) {
+        let next = next.map_or(ptr::null_mut(), NonNull::as_ptr);
+        // SAFETY: the caller guarantees `page` heads a chunk that is out,
+        // so its lru belongs to us.
+        unsafe { srh_set_next(page.as_ptr(), next) }
+    }
+
+    unsafe fn link(&self, page: NonNull<Page>) -> (Option<NonNull<Page>>, u32) {
+        // SAFETY: the caller guarantees `page` heads a chunk that is out
+        // and whose link was stored by set_link(). The order is the
+        // page's own: high orders are allocated with __GFP_COMP.
+        unsafe {
+            (
+                NonNull::new(srh_next(page.as_ptr())),
+                srh_compound_order(page.as_ptr()),
+            )
+        }
+    }
+}
+
+/// A table whose entries own their pages: dropping it frees every chunk,
+/// then the table.
+struct OwnedTable(SgTable);
+
+impl OwnedTable {
+    /// The table for `chunks`, one entry per chunk in allocation order;
+    /// the chunks move into it. On failure `chunks` is dropped, which
+    /// frees them.
+    fn from_chunks(mut chunks: ChunkList<'_, KernelPages>) -> Result<OwnedTable, c_int> {
+        let nents = c_uint::try_from(chunks.len()).map_err(|_| ENOMEM)?;
+        let mut table = SgTable {
+            sgl: ptr::null_mut(),
+            nents: 0,
+            orig_nents: 0,
+        };
+        // SAFETY: `table` is a writable sg_table (the layout case checks
+        // that the mirror is C's); sg_alloc_table() fills it or fails
+        // leaving nothing allocated.
+        if unsafe { srh_sg_alloc_table(&mut table, nents) } != 0 {
+            // As the C heap: any failure to get the table is -ENOMEM.
+            return Err(ENOMEM);
+        }
+        let mut sg = table.sgl;
+        while let Some(chunk) = chunks.pop_front() {
+            if sg.is_null() {
+                // Cannot happen (nents entries for nents chunks); if it
+                // did, the chunk frees itself here and the table below.
+                drop(chunk);
+                break;
+            }
+            let len = c_uint::try_from(chunk.len()).unwrap_or(0);
+            let (page, _) = chunk.into_raw();
+            // SAFETY: `sg` is an entry of the table just allocated (it is
+            // non-null and reached by sg_next() from sgl); the entry now
+            // owns the chunk, which OwnedTable's Drop frees.
+            unsafe {
+                srh_sg_set_page(sg, page.as_ptr(), len, 0);
+                sg = sg::sg_next(sg);
+            }
+        }
+        Ok(OwnedTable(table))
+    }
+
+    /// An entry-for-entry copy pointing at the same pages (`dup_sg_table`),
+    /// for one attachment; it does not own the pages.
+    fn borrowed_copy(&self) -> Result<CopiedTable, c_int> {
+        let mut copy = SgTable {
+            sgl: ptr::null_mut(),
+            nents: 0,
+            orig_nents: 0,
+        };
+        // SAFETY: as in from_chunks().
+        if unsafe { srh_sg_alloc_table(&mut copy, self.0.orig_nents) } != 0 {
+            return Err(ENOMEM);
+        }
+        let (mut from, mut to) = (self.0.sgl, copy.sgl);
+        while !from.is_null() && !to.is_null() {
+            // SAFETY: both walks stay inside their tables, which have the
+            // same number of entries; sg_next() returns null after the last.
+            unsafe {
+                srh_sg_set_page(to, sg::sg_page(from), (*from).length, (*from).offset);
+                from = sg::sg_next(from);
+                to = sg::sg_next(to);
+            }
+        }
+        Ok(CopiedTable(copy))
+    }
+
+    fn pages(&self) -> usize {
+        let mut pages = 0usize;
+        let mut sg = self.0.sgl;
+        while !sg.is_null() {
+            // SAFETY: `sg` is an entry of this table.
+            unsafe {
+                pages = pages.saturating_add(sg::entry_pages(sg));
+                sg = sg::sg_next(sg);
+            }
+        }
+        pages
+    }
+}
+
+impl Drop for OwnedTable {
+    fn drop(&mut self) {
+        let mut sg = self.0.sgl;
+        while !sg.is_null() {
+            // SAFETY: every entry holds a chunk from srh_alloc_chunk() that
+            // only this table owns; its order is the page's compound order.
+            unsafe {
+                let page = sg::sg_page(sg);
+                srh_free_chunk(page, srh_compound_order(page));
+                sg = sg::sg_next(sg);
+            }
+        }
+        // SAFETY: the table came from srh_sg_alloc_table() (or is empty,
+        // which sg_free_table() accepts) and is freed once.
+        unsafe { srh_sg_free_table(&mut self.0) }
+    }
+}
+
+/// An attachment's copy of the table: frees the table, not the pages.
+struct CopiedTable(SgTable);
+
+impl Drop for CopiedTable {
+    fn drop(&mut self) {
+        // SAFETY: allocated by srh_sg_alloc_table() and freed once.
+        unsafe { srh_sg_free_table(&mut self.0) }
+    }
+}
+
+/// One device's attachment (`struct dma_heap_attachment`).
+struct Attachment {
+    dev: *mut Device,
+    table: CopiedTable,
+    /// Set between map and unmap; read by the CPU-access syncs under the
+    /// buffer's lock, while map/unmap run without it (as in C).
+    mapped: AtomicBool,
+}
+
+/// What the buffer's lock protects.
+struct State {
+    /// Every attachment, for the CPU-access syncs.
+    attachments: KVec<*mut Attachment>,
+    /// How many vmap() calls the current mapping serves.
+    vmap_count: u32,
+    vaddr: *mut c_void,
+}
+
+/// One buffer (`struct system_heap_buffer`).
+#[pin_data]
+struct Buffer {
+    len: usize,
+    table: OwnedTable,
+    #[pin]
+    state: Mutex<State>,
+}
+
+/// The buffer behind a dma-buf's `priv`.
+///
+/// # Safety
+///
+/// `buffer` is a `priv` that rust_heap_allocate() exported and that has
+/// not been released.
+unsafe fn buffer<'a>(buffer: *mut c_void) -> &'a Buffer {
+    // SAFETY: by the caller, a live Buffer made by KBox::into_raw().
+    unsafe { &*buffer.cast::<Buffer>() }
+}
+
+/// `system_heap_allocate()`: chunks by the shared policy, a table that
+/// owns them, a buffer, and its dma-buf. Every error path frees what was
+/// taken by dropping it.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_allocate(
+    len: c_ulong,
+    fd_flags: u32,
+    _heap_flags: u64,
+    out: *mut *mut DmaBuf,
+) -> c_int {
+    let Ok(len) = usize::try_from(len) else {
+        return EINVAL;
+    };
+    // The op runs the heap's loop only: the dma-heap core has already
+    // refused a zero length and page-aligned the rest, as for the C heap.
+    let chunks = match policy::allocate_chunks(&KernelPages, len) {
+        Ok(chunks) => chunks,
+        Err(err) => return err.errno(),
+    };
+    let table = match OwnedTable::from_chunks(chunks) {
+        Ok(table) => table,
+        Err(err) => return err,
+    };
+    let init = pin_init!(Buffer {
+        len,
+        table,
+        state <- kernel::new_mutex!(State {
+            attachments: KVec::new(),
+            vmap_count: 0,
+            vaddr: ptr::null_mut(),
+        }),
+    });
+    let Ok(pinned) = KBox::pin_init(init, GFP_KERNEL) else {
+        return ENOMEM;
+    };
+    // SAFETY: the buffer is never moved out of its box: C holds the
+    // pointer until release, which rebuilds the box to drop it in place.
+    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(pinned) });
+    // SAFETY: `raw` is a live buffer; the shim exports it with this
+    // heap's ops, which are the only users of `priv`.
+    let dmabuf = unsafe { srh_export(raw.cast(), len as c_ulong, fd_flags) };
+    // SAFETY: srh_err() only tests the pointer value.
+    let err = unsafe { srh_err(dmabuf) };
+    if err != 0 {
+        // SAFETY: export failed, so nothing else holds `raw`.
+        drop(unsafe { KBox::from_raw(raw) });
+        return err as c_int;
+    }
+    // SAFETY: the shim passes a writable slot.
+    unsafe { *out = dmabuf };
+    0
+}
+
+/// The `release` op: the buffer, its table and its pages go.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_release(buffer: *mut c_void) {
+    // SAFETY: dma-buf calls release once, after every other op, with the
+    // priv rust_heap_allocate() made by KBox::into_raw().
+    drop(unsafe { KBox::from_raw(buffer.cast::<Buffer>()) });
+}
+
+/// The `attach` op: a copy of the table for the device, on the buffer's
+/// list.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_attach(
+    buffer_ptr: *mut c_void,
+    dev: *mut Device,
+    out: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: the shim passes the dma-buf's live priv.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    let table = match buffer.table.borrowed_copy() {
+        Ok(table) => table,
+        Err(err) => return err,
+    };
+    let attachment = Attachment {
+        dev,
+        table,
+        mapped: AtomicBool::new(false),
+    };
+    let Ok(boxed) = KBox::new(attachment, GFP_KERNEL) else {
+        return ENOMEM;
+    };
+    let raw = KBox::into_raw(boxed);
+    if buffer.state.lock().attachments.push(raw, GFP_KERNEL).is_err() {
+        // SAFETY: `raw` was made just above and given to no one.
+        drop(unsafe { KBox::from_raw(raw) });
+        return ENOMEM;
+    }
+    // SAFETY: the shim passes `&attachment->priv`, which is writable.
+    unsafe { *out = raw.cast() };
+    0
+}
+
+/// The `detach` op: off the list, then the copy of the table goes.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_detach(buffer_ptr: *mut c_void, attachment: *mut c_void) {
+    // SAFETY: the shim passes the dma-buf's live priv.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    let attachment = attachment.cast::<Attachment>();
+    {
+        let mut state = buffer.state.lock();
+        let list = &mut state.attachments;
+        if let Some(at) = list.iter().position(|&a| a == attachment) {
+            let last = list.len() - 1;
+            list.as_mut_slice().swap(at, last);
+            // SAFETY: `last` < len, and the element given up is a raw
+            // pointer, which has no destructor.
+            unsafe { list.set_len(last) };
+        }
+    }
+    // SAFETY: attach() made `attachment` by KBox::into_raw() and detach
+    // is called once per attach, after the last unmap.
+    drop(unsafe { KBox::from_raw(attachment) });
+}
+
+/// The `map_dma_buf` op: the attachment's table, mapped for its device.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_map(
+    attachment: *mut c_void,
+    direction: c_int,
+    out: *mut *mut SgTable,
+) -> c_int {
+    // SAFETY: the shim passes the attachment's priv, made by attach().
+    let attachment = unsafe { &mut *attachment.cast::<Attachment>() };
+    // SAFETY: the table is the attachment's own, the device is the one it
+    // was attached with.
+    let ret = unsafe { srh_dma_map(attachment.dev, &mut attachment.table.0, direction) };
+    if ret != 0 {
+        return ret;
+    }
+    attachment.mapped.store(true, Ordering::Relaxed);
+    // SAFETY: the shim passes a writable slot.
+    unsafe { *out = &mut attachment.table.0 };
+    0
+}
+
+/// The `unmap_dma_buf` op.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_unmap(attachment: *mut c_void, direction: c_int) {
+    // SAFETY: as in rust_heap_map().
+    let attachment = unsafe { &mut *attachment.cast::<Attachment>() };
+    attachment.mapped.store(false, Ordering::Relaxed);
+    // SAFETY: the table was mapped by rust_heap_map() for this device.
+    unsafe { srh_dma_unmap(attachment.dev, &mut attachment.table.0, direction) };
+}
+
+/// The CPU-access syncs: the kernel mapping, then every mapped attachment.
+unsafe fn cpu_access(buffer_ptr: *mut c_void, direction: c_int, for_cpu: bool) -> c_int {
+    // SAFETY: the shim passes the dma-buf's live priv.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    let state = buffer.state.lock();
+    let len = buffer.len as c_ulong;
+    if state.vmap_count > 0 {
+        // SAFETY: vaddr maps the buffer's len bytes while vmap_count > 0.
+        unsafe {
+            if for_cpu {
+                srh_invalidate_vmap(state.vaddr, len);
+            } else {
+                srh_flush_vmap(state.vaddr, len);
+            }
+        }
+    }
+    for &attachment in state.attachments.iter() {
+        // SAFETY: every pointer on the list is a live attachment: detach
+        // takes it off under this lock before freeing it.
+        let attachment = unsafe { &mut *attachment };
+        if !attachment.mapped.load(Ordering::Relaxed) {
+            continue;
+        }
+        // SAFETY: a mapped attachment's table is mapped for its device.
+        unsafe {
+            if for_cpu {
+                srh_dma_sync_for_cpu(attachment.dev, &mut attachment.table.0, direction);
+            } else {
+                srh_dma_sync_for_device(attachment.dev, &mut attachment.table.0, direction);
+            }
+        }
+    }
+    0
+}
+
+/// The `begin_cpu_access` op.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_begin_cpu_access(buffer: *mut c_void, direction: c_int) -> c_int {
+    // SAFETY: forwarded from the shim, which passes the live priv.
+    unsafe { cpu_access(buffer, direction, true) }
+}
+
+/// The `end_cpu_access` op.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_end_cpu_access(buffer: *mut c_void, direction: c_int) -> c_int {
+    // SAFETY: forwarded from the shim, which passes the live priv.
+    unsafe { cpu_access(buffer, direction, false) }
+}
+
+/// The `mmap` op: the buffer's pages from `pgoff` on, one at a time, until
+/// the area is full, as `system_heap_mmap()` does.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_mmap(
+    buffer_ptr: *mut c_void,
+    vma: *mut VmArea,
+    start: c_ulong,
+    end: c_ulong,
+    pgoff: c_ulong,
+) -> c_int {
+    // SAFETY: the shim passes the dma-buf's live priv.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    let table = &buffer.table.0;
+    let mut pages = sg::PageIter::new(table.sgl, table.orig_nents, pgoff as usize);
+    let mut addr = start;
+    // SAFETY: the walk stays inside the buffer's own table.
+    while unsafe { pages.step() } {
+        // SAFETY: step() returned true, so the iterator is on a page of
+        // the buffer; the vma is the one dma-buf is setting up.
+        let ret = unsafe { srh_remap_page(vma, addr, pages.page()) };
+        if ret != 0 {
+            return ret;
+        }
+        addr += PAGE_SIZE as c_ulong;
+        if addr >= end {
+            return 0;
+        }
+    }
+    0
+}
+
+/// `system_heap_do_vmap()`: the page array by rust-heap's conversion core,
+/// then vmap().
+fn do_vmap(buffer: &Buffer) -> Result<*mut c_void, c_int> {
+    let npages = buffer.len / PAGE_SIZE;
+    let count = c_uint::try_from(npages).map_err(|_| ENOMEM)?;
+    let mut pages: VVec<*mut Page> = VVec::with_capacity(npages, GFP_KERNEL).map_err(|_| ENOMEM)?;
+    // SAFETY: the table is the buffer's own, and `pages` has room for
+    // npages pointers; bounded() never writes past npages.
+    let (_, converted) = unsafe { convert::bounded(&buffer.table.0, pages.as_mut_ptr(), npages) };
+    converted.map_err(|err| err.errno())?;
+    // SAFETY: bounded() filled all npages slots with the buffer's pages.
+    let vaddr = unsafe { srh_vmap(pages.as_mut_ptr(), count) };
+    if vaddr.is_null() {
+        return Err(ENOMEM);
+    }
+    Ok(vaddr)
+}
+
+/// The `vmap` op: one mapping, counted.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_vmap(buffer_ptr: *mut c_void, out: *mut *mut c_void) -> c_int {
+    // SAFETY: the shim passes the dma-buf's live priv.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    let mut state = buffer.state.lock();
+    if state.vmap_count == 0 {
+        match do_vmap(buffer) {
+            Ok(vaddr) => state.vaddr = vaddr,
+            Err(err) => return err,
+        }
+    }
+    state.vmap_count = state.vmap_count.saturating_add(1);
+    // SAFETY: the shim passes a writable slot.
+    unsafe { *out = state.vaddr };
+    0
+}
+
+/// The `vunmap` op: the mapping goes with its last user.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_vunmap(buffer_ptr: *mut c_void) {
+    // SAFETY: the shim passes the dma-buf's live priv.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    let mut state = buffer.state.lock();
+    if state.vmap_count == 0 {
+        return;
+    }
+    state.vmap_count -= 1;
+    if state.vmap_count == 0 {
+        // SAFETY: vaddr came from srh_vmap() and its last user is gone.
+        unsafe { srh_vunmap(state.vaddr) };
+        state.vaddr = ptr::null_mut();
+    }
+}
+
+/// The buffer's table, for the KUnit suite's page checks.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_table(buffer_ptr: *mut c_void) -> *const SgTable {
+    // SAFETY: the suite passes the priv of a buffer it holds.
+    let buffer = unsafe { buffer(buffer_ptr) };
+    &buffer.table.0
+}
+
+/// The pages the buffer's table holds (for the suite's checks).
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_pages(buffer_ptr: *mut c_void) -> c_ulong {
+    // SAFETY: the suite passes the priv of a buffer it holds.
+    unsafe { buffer(buffer_ptr) }.table.pages() as c_ulong
+}
+
+/// `struct srh_rust_consts`: the orders the shared policy allocates in.
+#[repr(C)]
+pub struct Consts {
+    num_orders: c_uint,
+    orders: [c_uint; 3],
+}
+
+/// Writes the policy's orders, for the layout case to compare with C's.
+#[no_mangle]
+pub unsafe extern "C" fn rust_heap_consts(out: *mut Consts) {
+    let consts = Consts {
+        num_orders: HEAP_ORDERS.len() as c_uint,
+        orders: HEAP_ORDERS,
+    };
+    // SAFETY: the suite passes a writable struct.
+    unsafe { *out = consts };
+}
