@@ -10,7 +10,8 @@ LAYOUT_ARM64 := --features c-heap/dma-length,rust-heap/dma-length
 # stands in for kernel headers, so it is not held to kernel style.
 KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/heap.c c-heap/src/convert.c \
 	c-heap/include/sgvmap.h c-heap/include/sg_internal.h \
-	kunit/system_heap_test.c kunit/system_heap_rust.h rust-heap/dropin/driver.c
+	kunit/system_heap_test.c kunit/system_heap_rust.h rust-heap/dropin/driver.c \
+	kunit/system_heap_rust_shim.c kunit/system_heap_rust_test.c kunit/dma_heap_abi.c
 # Where KUnit runs: UML, and arm64 under QEMU.
 KUNIT_ARCHES ?= um,arm64
 # Every series in patches/, each with the revisions its series.toml's
@@ -28,7 +29,7 @@ all: test
 help:
 	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
 	@echo "make kunit  - the main job: every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
-	@echo "make kunit-rust - the suite with CONFIG_RUST: the Rust core in the kernel beside C"
+	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
 	@echo "make kunit-kasan - the C suite under KASAN on UML, each series' distinct code: clean code, the v1 overflow reported"
 	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
@@ -71,8 +72,10 @@ kunit: patchctl
 	$(MAKE) --no-print-directory kunit-rust
 	$(MAKE) --no-print-directory report
 
-# The same suite with CONFIG_RUST: rust-heap's core in the kernel beside C,
-# one Rust build per arch (it runs the C cases too).
+# The same suite with CONFIG_RUST: rust-heap's core in the kernel beside C
+# and the system-rust heap beside the C heap, one Rust build per arch (it
+# runs the C cases too); each kernel then boots again with the
+# /dev/dma_heap program as init (kunit/dma_heap_abi.c).
 kunit-rust: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust

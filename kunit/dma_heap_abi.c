@@ -97,10 +97,10 @@ static const char *err_name(int err)
 static void say_alloc(struct answer *a, const char *what, int fd)
 {
 	if (fd < 0) {
-		say(a, "%s: %s;", what, err_name(-fd));
+		say(a, "%s: %s; ", what, err_name(-fd));
 		return;
 	}
-	say(a, "%s: size %lld;", what, (long long)lseek(fd, 0, SEEK_END));
+	say(a, "%s: size %lld; ", what, (long long)lseek(fd, 0, SEEK_END));
 }
 
 static void case_alloc_sizes(int heap, struct answer *a)
@@ -251,12 +251,12 @@ static void case_mmap_refused(int heap, struct answer *a)
 				 bad[i].offset);
 		int err = map == MAP_FAILED ? errno : 0;
 
-		say(a, "%s: %s;", bad[i].what, err ? err_name(err) : "mapped");
+		say(a, "%s: %s; ", bad[i].what, err ? err_name(err) : "mapped");
 		expect(a, err == EINVAL, "EINVAL");
 		if (!err)
 			munmap(map, bad[i].len);
 	}
-	say(a, " bad sync flags: %s;",
+	say(a, "bad sync flags: %s;",
 	    err_name(-buf_sync(fd, 0x100)));
 	expect(a, buf_sync(fd, 0x100) == -EINVAL, "EINVAL for bad sync flags");
 	close(fd);

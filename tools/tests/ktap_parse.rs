@@ -276,3 +276,73 @@ fn recorded_kasan_run_is_judged() {
         "{problems:?}"
     );
 }
+
+/// A CONFIG_RUST run on UML as recorded: the heap comparison suite passes
+/// with its figures, and the table gains the heaps section, Rust beside C.
+#[test]
+fn recorded_rust_heaps_make_the_heap_table() {
+    use patchctl::kernel::table::{render_table, RevisionFigures};
+    let run = ktap::parse(&fixture("um-rust-heaps.log")).unwrap();
+    assert!(run.failures().is_empty() && run.missing.is_empty());
+    let heaps = run
+        .suites
+        .iter()
+        .find(|s| s.name == "system_heap_rust")
+        .expect("the heap comparison suite");
+    assert_eq!(heaps.subtests.len(), 6, "{:?}", heaps.subtests);
+    for step in ["alloc", "vmap", "vunmap"] {
+        for heap in ["c", "rust"] {
+            let imp = format!("heap-{step}-{heap}");
+            assert!(
+                run.figures
+                    .iter()
+                    .any(|f| f.implementation == imp && f.size == 256 << 20),
+                "{imp} at 256M"
+            );
+        }
+    }
+    let table = render_table(&[RevisionFigures {
+        series: "system-heap-vmap".into(),
+        revision: "v1".into(),
+        arch: "um".into(),
+        figures: run.figures,
+        own_loop: Some("v1".into()),
+        checked: Vec::new(),
+    }]);
+    let section = table
+        .split("\n\n")
+        .find(|part| part.starts_with("heaps:"))
+        .unwrap_or_else(|| panic!("no heaps section: {table}"));
+    let rows: Vec<&str> = section.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "16M and 256M (1G does not fit UML): {section}");
+    // Three steps, each C and Rust (a number and its unit) and a ratio.
+    let cells: Vec<&str> = rows[1].split_whitespace().collect();
+    assert_eq!(cells.len(), 2 + 3 * 5, "{section}");
+    assert!(cells.iter().filter(|c| c.ends_with('x')).count() == 3, "{section}");
+}
+
+/// The second boot's /dev/dma_heap program as recorded on UML: its own KTAP
+/// suite, every case passed, each heap's answer in the diagnostics.
+#[test]
+fn recorded_dma_heap_program_parses_as_a_suite() {
+    let text = fixture("um-dma-heap-abi.log");
+    let run = ktap::parse(&text).unwrap();
+    assert!(run.failures().is_empty() && run.missing.is_empty());
+    let suite = &run.suites[0];
+    assert_eq!(suite.name, "dma_heap_abi");
+    assert_eq!(suite.subtests.len(), 6);
+    let refused = &suite.subtests[2];
+    assert_eq!(refused.name, "alloc_refused");
+    assert!(refused
+        .diagnostics
+        .iter()
+        .any(|d| d.contains("system-rust:") && d.contains("zero length: EINVAL")));
+
+    // The same output with the heaps disagreeing: the program says so and
+    // the case fails.
+    let broken = text.replace("    ok 6 nothing_leaked", "    not ok 6 nothing_leaked");
+    let broken = broken.replace("ok 1 dma_heap_abi", "not ok 1 dma_heap_abi");
+    let run = ktap::parse(&broken).unwrap();
+    let failed: Vec<String> = run.failures().into_iter().map(|(n, _)| n).collect();
+    assert!(failed.iter().any(|n| n.contains("nothing_leaked")), "{failed:?}");
+}

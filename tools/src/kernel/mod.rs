@@ -2,8 +2,11 @@
 //! (`suite`), kunit.py driven (`kunitpy`), its KTAP parsed (`ktap`),
 //! KASAN reports judged (`kasan`), each run written as a typed record
 //! (`record`), printed as tables (`table`), and the matrix of revisions x
-//! arches orchestrated over a seam that tests can replay (`run`).
+//! arches orchestrated over a seam that tests can replay (`run`); a Rust
+//! build's second boot through `/dev/dma_heap` (`abi_boot`, with the
+//! `initramfs` it boots).
 
+pub mod abi_boot;
 pub mod charts;
 pub mod compare;
 pub mod export;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
 
+use super::abi_boot;
 use super::compare::{self, Comparison};
 use super::kasan;
 use super::ktap;
@@ -511,10 +512,23 @@ impl KernelRunner for KunitPy {
             },
             progress,
         )?;
-        let log_text = std::fs::read_to_string(&log)
+        let mut log_text = std::fs::read_to_string(&log)
             .with_context(|| format!("cannot read kunit.py's log {}", log.display()))?;
+        let mut run = result.run;
+        // A Rust build also boots the same kernel again, with the
+        // /dev/dma_heap program as init: its suite joins the KUnit suites.
+        if matches!(self.flavor, Flavor::Rust(_)) {
+            let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
+            let boot = abi_boot::run(&self.workspace, arch, &build, &abi_log, progress)?;
+            run.suites.extend(boot.run.suites);
+            run.missing.extend(boot.run.missing);
+            log_text.push_str("\n# second boot: ");
+            log_text.push_str(abi_boot::PROGRAM);
+            log_text.push_str(" as /init\n");
+            log_text.push_str(&boot.output);
+        }
         Ok(KernelRun {
-            run: result.run,
+            run,
             exit_code: result.exit_code,
             log_text,
             log: log_rel,

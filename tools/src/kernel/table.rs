@@ -63,6 +63,7 @@ pub fn render_table(runs: &[RevisionFigures]) -> String {
     let view = View::of(runs);
     let mut out = loops_table(&view);
     out.push_str(&rust_table(&view));
+    out.push_str(&heap_table(runs));
     out.push_str(&whole_table(&view));
     out.push_str(&whole_map_table(runs));
     out
@@ -84,7 +85,9 @@ impl<'a> View<'a> {
             .flat_map(|r| {
                 r.figures
                     .iter()
-                    .filter(|f| f.implementation != "whole-order0")
+                    .filter(|f| {
+                        f.implementation != "whole-order0" && !f.implementation.starts_with("heap-")
+                    })
                     .map(|f| (f.arch.clone(), f.size))
             })
             .collect();
@@ -193,6 +196,56 @@ fn rust_table(view: &View) -> String {
             ratio(get("rust"), get("v1")),
             ratio(get("rust"), get("bounded")),
         ));
+    }
+    out
+}
+
+/// The steps the heap comparison times, as `heap-<step>-<heap>` figures.
+pub const HEAP_STEPS: &[&str] = &["alloc", "vmap", "vunmap"];
+
+/// The C system heap beside the "system-rust" heap, where a CONFIG_RUST
+/// run timed them: each step's time per heap and Rust's time over C's.
+fn heap_table(runs: &[RevisionFigures]) -> String {
+    let mut rows: Vec<(&str, u64, &[Figure])> = Vec::new();
+    for run in runs {
+        for f in run.figures.iter().filter(|f| f.implementation == "heap-alloc-c") {
+            if !rows.iter().any(|(a, s, _)| *a == f.arch && *s == f.size) {
+                rows.push((&f.arch, f.size, &run.figures));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut out = String::from(
+        "\nheaps: the C system heap and the Rust \"system-rust\" heap, allocate op and dma_buf_vmap/vunmap, minimum of runs:\n",
+    );
+    let mut header = format!("{:<6} {:>5}", "arch", "size");
+    for step in HEAP_STEPS {
+        header.push_str(&format!(
+            " {:>11} {:>11} {:>7}",
+            format!("{step} C"),
+            format!("{step} Rust"),
+            "Rust/C"
+        ));
+    }
+    out.push_str(&header);
+    out.push('\n');
+    for (arch, size, figures) in rows {
+        let mut line = format!("{:<6} {:>5}", arch, human_size(size));
+        for step in HEAP_STEPS {
+            let c = fig(figures, size, &format!("heap-{step}-c"));
+            let rust = fig(figures, size, &format!("heap-{step}-rust"));
+            line.push_str(&format!(
+                " {:>11} {:>11} {:>7}",
+                cell(c),
+                cell(rust),
+                ratio(rust, c)
+            ));
+        }
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
