@@ -22,7 +22,7 @@ PATCHCTL := target/release/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-selftest fuzz patchctl report record clean help
+.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz patchctl report record clean help
 
 all: test
 
@@ -31,6 +31,7 @@ help:
 	@echo "make kunit  - the main job: every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
 	@echo "make kunit-kasan - the C suite under KASAN on UML, each series' distinct code: clean code, the v1 overflow reported"
+	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN: the Rust heap checked byte by byte beside C"
 	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps   - install the Debian packages and the kernel source the targets need"
@@ -90,6 +91,15 @@ kunit-kasan: patchctl
 	scripts/deps.sh kunit
 	$(PATCHCTL) kunit --kasan --arch um --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-kasan.xml --kcidb $(RUN_DIR)/kcidb-kasan.json
+
+# Rust with KASAN: 6.12 allows the two together only when clang builds the
+# C side, so this is an LLVM=1 UML build of v1 with the Rust heap, its
+# KUnit comparison and its second boot, all under KASAN.
+kunit-rust-kasan: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	$(PATCHCTL) kunit --rust --kasan --arch um --series patches/system-heap-vmap --revision v1 \
+		--junit $(RUN_DIR)/junit-rust-kasan.xml --kcidb $(RUN_DIR)/kcidb-rust-kasan.json
 
 # Every fuzz target for a bounded time; figures in $(RUN_DIR)/fuzz.json.
 FUZZ_SECONDS ?= 45

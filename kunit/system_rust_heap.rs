@@ -259,6 +259,10 @@ unsafe fn buffer<'a>(buffer: *mut c_void) -> &'a Buffer {
 /// `system_heap_allocate()`: chunks by the shared policy, a table that
 /// owns them, a buffer, and its dma-buf. Every error path frees what was
 /// taken by dropping it.
+///
+/// # Safety
+///
+/// `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_allocate(
     len: c_ulong,
@@ -310,6 +314,10 @@ pub unsafe extern "C" fn rust_heap_allocate(
 }
 
 /// The `release` op: the buffer, its table and its pages go.
+///
+/// # Safety
+///
+/// `buffer` is a dma-buf's priv made by rust_heap_allocate(), released once, after its last op.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_release(buffer: *mut c_void) {
     // SAFETY: dma-buf calls release once, after every other op, with the
@@ -319,6 +327,10 @@ pub unsafe extern "C" fn rust_heap_release(buffer: *mut c_void) {
 
 /// The `attach` op: a copy of the table for the device, on the buffer's
 /// list.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv, `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_attach(
     buffer_ptr: *mut c_void,
@@ -351,6 +363,10 @@ pub unsafe extern "C" fn rust_heap_attach(
 }
 
 /// The `detach` op: off the list, then the copy of the table goes.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv and `attachment` the priv attach() made for it, detached once.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_detach(buffer_ptr: *mut c_void, attachment: *mut c_void) {
     // SAFETY: the shim passes the dma-buf's live priv.
@@ -373,6 +389,10 @@ pub unsafe extern "C" fn rust_heap_detach(buffer_ptr: *mut c_void, attachment: *
 }
 
 /// The `map_dma_buf` op: the attachment's table, mapped for its device.
+///
+/// # Safety
+///
+/// `attachment` is a priv attach() made, `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_map(
     attachment: *mut c_void,
@@ -394,6 +414,10 @@ pub unsafe extern "C" fn rust_heap_map(
 }
 
 /// The `unmap_dma_buf` op.
+///
+/// # Safety
+///
+/// `attachment` is a priv attach() made, mapped by rust_heap_map().
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_unmap(attachment: *mut c_void, direction: c_int) {
     // SAFETY: as in rust_heap_map().
@@ -439,6 +463,10 @@ unsafe fn cpu_access(buffer_ptr: *mut c_void, direction: c_int, for_cpu: bool) -
 }
 
 /// The `begin_cpu_access` op.
+///
+/// # Safety
+///
+/// `buffer` is a live buffer's priv.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_begin_cpu_access(buffer: *mut c_void, direction: c_int) -> c_int {
     // SAFETY: forwarded from the shim, which passes the live priv.
@@ -446,6 +474,10 @@ pub unsafe extern "C" fn rust_heap_begin_cpu_access(buffer: *mut c_void, directi
 }
 
 /// The `end_cpu_access` op.
+///
+/// # Safety
+///
+/// `buffer` is a live buffer's priv.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_end_cpu_access(buffer: *mut c_void, direction: c_int) -> c_int {
     // SAFETY: forwarded from the shim, which passes the live priv.
@@ -454,6 +486,10 @@ pub unsafe extern "C" fn rust_heap_end_cpu_access(buffer: *mut c_void, direction
 
 /// The `mmap` op: the buffer's pages from `pgoff` on, one at a time, until
 /// the area is full, as `system_heap_mmap()` does.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv and `vma` the area dma-buf is setting up.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_mmap(
     buffer_ptr: *mut c_void,
@@ -502,6 +538,10 @@ fn do_vmap(buffer: &Buffer) -> Result<*mut c_void, c_int> {
 }
 
 /// The `vmap` op: one mapping, counted.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv, `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_vmap(buffer_ptr: *mut c_void, out: *mut *mut c_void) -> c_int {
     // SAFETY: the shim passes the dma-buf's live priv.
@@ -520,6 +560,10 @@ pub unsafe extern "C" fn rust_heap_vmap(buffer_ptr: *mut c_void, out: *mut *mut 
 }
 
 /// The `vunmap` op: the mapping goes with its last user.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_vunmap(buffer_ptr: *mut c_void) {
     // SAFETY: the shim passes the dma-buf's live priv.
@@ -537,6 +581,10 @@ pub unsafe extern "C" fn rust_heap_vunmap(buffer_ptr: *mut c_void) {
 }
 
 /// The buffer's table, for the KUnit suite's page checks.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_table(buffer_ptr: *mut c_void) -> *const SgTable {
     // SAFETY: the suite passes the priv of a buffer it holds.
@@ -545,6 +593,10 @@ pub unsafe extern "C" fn rust_heap_table(buffer_ptr: *mut c_void) -> *const SgTa
 }
 
 /// The pages the buffer's table holds (for the suite's checks).
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_pages(buffer_ptr: *mut c_void) -> c_ulong {
     // SAFETY: the suite passes the priv of a buffer it holds.
@@ -559,6 +611,10 @@ pub struct Consts {
 }
 
 /// Writes the policy's orders, for the layout case to compare with C's.
+///
+/// # Safety
+///
+/// `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_consts(out: *mut Consts) {
     let consts = Consts {

@@ -69,9 +69,11 @@ kunit_tools() {
 # Rust in the kernel: Debian's rustc-web (/usr/bin/rustc) with its
 # library source, and bindgen-cli at a pinned version in the cache. The
 # Rust builds also boot a static /dev/dma_heap program, built with the
-# host's and the arm64 cross compiler's C libraries.
+# host's and the arm64 cross compiler's C libraries. Rust with KASAN
+# needs the C side built by clang (LLVM=1: clang, lld, llvm).
 rust_tools() {
-	need_debs rustc-web rust-web-src libclang-dev libc6-dev libc6-dev-arm64-cross
+	need_debs rustc-web rust-web-src libclang-dev libc6-dev libc6-dev-arm64-cross \
+		clang lld llvm
 	local root="$cache/cargo"
 	if [ ! -x "$root/bin/bindgen" ]; then
 		echo "deps: installing bindgen-cli 0.69.5 into $root (once; a few minutes)" >&2

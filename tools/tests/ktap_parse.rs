@@ -314,11 +314,18 @@ fn recorded_rust_heaps_make_the_heap_table() {
         .find(|part| part.starts_with("heaps:"))
         .unwrap_or_else(|| panic!("no heaps section: {table}"));
     let rows: Vec<&str> = section.lines().skip(2).collect();
-    assert_eq!(rows.len(), 2, "16M and 256M (1G does not fit UML): {section}");
+    assert_eq!(
+        rows.len(),
+        2,
+        "16M and 256M (1G does not fit UML): {section}"
+    );
     // Three steps, each C and Rust (a number and its unit) and a ratio.
     let cells: Vec<&str> = rows[1].split_whitespace().collect();
     assert_eq!(cells.len(), 2 + 3 * 5, "{section}");
-    assert!(cells.iter().filter(|c| c.ends_with('x')).count() == 3, "{section}");
+    assert!(
+        cells.iter().filter(|c| c.ends_with('x')).count() == 3,
+        "{section}"
+    );
 }
 
 /// The second boot's /dev/dma_heap program as recorded on UML: its own KTAP
@@ -344,5 +351,8 @@ fn recorded_dma_heap_program_parses_as_a_suite() {
     let broken = broken.replace("ok 1 dma_heap_abi", "not ok 1 dma_heap_abi");
     let run = ktap::parse(&broken).unwrap();
     let failed: Vec<String> = run.failures().into_iter().map(|(n, _)| n).collect();
-    assert!(failed.iter().any(|n| n.contains("nothing_leaked")), "{failed:?}");
+    assert!(
+        failed.iter().any(|n| n.contains("nothing_leaked")),
+        "{failed:?}"
+    );
 }

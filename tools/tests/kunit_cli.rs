@@ -131,3 +131,26 @@ fn a_series_naming_an_unknown_suite() {
         "{err}"
     );
 }
+
+/// KASAN runs on UML only, with or without Rust; the arch is named before
+/// any toolchain is looked for or tree made.
+#[test]
+fn kasan_on_arm64_is_refused_with_or_without_rust() {
+    let kdir = kernel_like_dir();
+    for extra in [&["--kasan"][..], &["--rust", "--kasan"][..]] {
+        let mut args = vec![
+            "kunit",
+            "--kdir",
+            kdir.to_str().unwrap(),
+            "--arch",
+            "um,arm64",
+        ];
+        args.extend_from_slice(extra);
+        let (code, err) = patchctl(&args);
+        assert_eq!(code, Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains("--kasan runs on UML only") && err.contains("drop --arch arm64"),
+            "{extra:?}: {err}"
+        );
+    }
+}

@@ -68,8 +68,7 @@ pub fn build_initramfs(workspace: &Path, arch: Arch, dir: &Path) -> Result<PathB
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let program =
-        fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;
+    let program = fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;
     let archive = dir.join("initramfs.cpio");
     initramfs::write(
         &archive,

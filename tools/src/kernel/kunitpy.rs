@@ -160,27 +160,45 @@ pub enum Config {
     /// CONFIG_KASAN.
     #[serde(rename = "C+KASAN")]
     CKasan,
+    /// CONFIG_RUST and CONFIG_KASAN, built with LLVM.
+    #[serde(rename = "C+Rust+KASAN")]
+    CRustKasan,
 }
 
 impl Config {
-    /// The suffix of results files: ``, `-rust`, `-kasan`.
+    /// The suffix of results files: ``, `-rust`, `-kasan`, `-rust-kasan`.
     pub fn suffix(self) -> &'static str {
         match self {
             Config::C => "",
             Config::CRust => "-rust",
             Config::CKasan => "-kasan",
+            Config::CRustKasan => "-rust-kasan",
         }
     }
 
-    /// As records write it: `C`, `C+Rust`, `C+KASAN`.
+    /// As records write it: `C`, `C+Rust`, `C+KASAN`, `C+Rust+KASAN`.
     pub fn name(self) -> &'static str {
         match self {
             Config::C => "C",
             Config::CRust => "C+Rust",
             Config::CKasan => "C+KASAN",
+            Config::CRustKasan => "C+Rust+KASAN",
         }
     }
 }
+
+/// The Rust heap beside the C one; an initramfs and devtmpfs for the
+/// second boot that drives both through /dev/dma_heap.
+const RUST_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
+                            CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n";
+
+/// Generic KASAN, vmalloc included.
+const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
+
+/// Both.
+const RUST_KASAN_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
+                                  CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n\
+                                  CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
 
 /// What kind of kernel a run builds, besides the suite itself.
 #[derive(Debug, Clone)]
@@ -193,16 +211,32 @@ pub enum Flavor {
     /// byte. UML only here, and C only: KASAN and Rust do not mix with GCC
     /// in 6.12.
     Kasan,
+    /// CONFIG_RUST and CONFIG_KASAN together, which 6.12 allows only with
+    /// clang (`RUST depends on !KASAN || CC_IS_CLANG`): an `LLVM=1` build,
+    /// UML only, so that the Rust heap runs checked byte by byte too.
+    RustKasan(RustTools),
 }
 
 impl Flavor {
-    /// Its name in build directories: `c`, `rust`, `kasan`.
+    /// Its name in build directories: `c`, `rust`, `kasan`, `rust-kasan`.
     pub fn name(&self) -> &'static str {
         match self {
             Flavor::C => "c",
             Flavor::Rust(_) => "rust",
             Flavor::Kasan => "kasan",
+            Flavor::RustKasan(_) => "rust-kasan",
         }
+    }
+
+    /// Whether the build has the Rust heap (and so boots a second time
+    /// through /dev/dma_heap).
+    pub fn has_rust(&self) -> bool {
+        matches!(self, Flavor::Rust(_) | Flavor::RustKasan(_))
+    }
+
+    /// Whether the build has KASAN (and so is judged by its reports).
+    pub fn has_kasan(&self) -> bool {
+        matches!(self, Flavor::Kasan | Flavor::RustKasan(_))
     }
 
     /// The `config` of results files.
@@ -211,6 +245,7 @@ impl Flavor {
             Flavor::C => Config::C,
             Flavor::Rust(_) => Config::CRust,
             Flavor::Kasan => Config::CKasan,
+            Flavor::RustKasan(_) => Config::CRustKasan,
         }
     }
 
@@ -218,25 +253,33 @@ impl Flavor {
     fn kconfig(&self) -> &'static str {
         match self {
             Flavor::C => "",
-            // The Rust heap beside the C one; an initramfs and devtmpfs for
-            // the second boot that drives both through /dev/dma_heap.
-            Flavor::Rust(_) => {
-                "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
-                 CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n"
-            }
-            Flavor::Kasan => "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n",
+            Flavor::Rust(_) => RUST_KCONFIG,
+            Flavor::Kasan => KASAN_KCONFIG,
+            Flavor::RustKasan(_) => RUST_KASAN_KCONFIG,
         }
     }
 
     /// kunit.py arguments for this flavour on `arch`.
     fn kunit_args(&self, arch: Arch) -> Vec<String> {
+        let rust = |tools: &RustTools| {
+            vec![
+                format!("--make_options=RUSTC={}", tools.rustc.display()),
+                format!("--make_options=BINDGEN={}", tools.bindgen.display()),
+            ]
+        };
+        let kasan = || {
+            vec![
+                // Every report, not only the first: the expected one comes
+                // last, and no earlier one may hide behind it.
+                "--kernel_args=kasan_multi_shot".to_string(),
+                // Timings under KASAN measure KASAN; the checks are what count.
+                "--filter=speed>slow".to_string(),
+            ]
+        };
         match self {
             Flavor::C => Vec::new(),
             Flavor::Rust(tools) => {
-                let mut args = vec![
-                    format!("--make_options=RUSTC={}", tools.rustc.display()),
-                    format!("--make_options=BINDGEN={}", tools.bindgen.display()),
-                ];
+                let mut args = rust(tools);
                 if arch == Arch::Um {
                     // 6.12 leaves bindgen's target empty for UML built with
                     // GCC, and bindgen then guesses wrong: name it.
@@ -244,13 +287,15 @@ impl Flavor {
                 }
                 args
             }
-            Flavor::Kasan => vec![
-                // Every report, not only the first: the expected one comes
-                // last, and no earlier one may hide behind it.
-                "--kernel_args=kasan_multi_shot".into(),
-                // Timings under KASAN measure KASAN; the checks are what count.
-                "--filter=speed>slow".into(),
-            ],
+            Flavor::Kasan => kasan(),
+            Flavor::RustKasan(tools) => {
+                let mut args = rust(tools);
+                // clang, lld and LLVM's binutils for C: Rust and KASAN need
+                // the C side built by clang in 6.12.
+                args.push("--make_options=LLVM=1".into());
+                args.extend(kasan());
+                args
+            }
         }
     }
 }

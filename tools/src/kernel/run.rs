@@ -113,8 +113,10 @@ pub fn run_matrix(
 
 /// The record of one run.
 fn judge(m: &Matrix, kernel: &str, revision: &Revision, arch: Arch, run: KernelRun) -> KunitRecord {
-    let kasan =
-        matches!(m.flavor, Flavor::Kasan).then(|| kasan::Verdict::of(&run.run, &run.log_text));
+    let kasan = m
+        .flavor
+        .has_kasan()
+        .then(|| kasan::Verdict::of(&run.run, &run.log_text));
     KunitRecord {
         series: revision.series.clone(),
         revision: revision.name.clone(),
@@ -230,7 +232,17 @@ impl KunitReport {
 /// Checks the request, then runs the matrix on real kernels.
 pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitReport> {
     let cache = tree::cache_dir()?;
-    let flavor = if opts.rust {
+    if opts.kasan {
+        if let Some(arch) = opts.arches.iter().find(|&&a| a != Arch::Um) {
+            bail!(
+                "--kasan runs on UML only: KASAN under QEMU's emulation of arm64 would take hours; drop --arch {}",
+                arch.name()
+            );
+        }
+    }
+    let flavor = if opts.rust && opts.kasan {
+        Flavor::RustKasan(kunitpy::RustTools::discover(&cache)?)
+    } else if opts.rust {
         Flavor::Rust(kunitpy::RustTools::discover(&cache)?)
     } else if opts.kasan {
         Flavor::Kasan
@@ -245,12 +257,6 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         "no kernel source: run `scripts/deps.sh kernel-source` (or `make deps`), or pass --kdir"
     })?;
     for &arch in &opts.arches {
-        if opts.kasan && arch != Arch::Um {
-            bail!(
-                "--kasan runs on UML only: KASAN under QEMU's emulation of arm64 would take hours; drop --arch {}",
-                arch.name()
-            );
-        }
         kunitpy::check_tools(arch)?;
     }
     let Plan {
@@ -517,7 +523,7 @@ impl KernelRunner for KunitPy {
         let mut run = result.run;
         // A Rust build also boots the same kernel again, with the
         // /dev/dma_heap program as init: its suite joins the KUnit suites.
-        if matches!(self.flavor, Flavor::Rust(_)) {
+        if self.flavor.has_rust() {
             let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
             let boot = abi_boot::run(&self.workspace, arch, &build, &abi_log, progress)?;
             run.suites.extend(boot.run.suites);

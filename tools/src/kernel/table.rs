@@ -208,7 +208,11 @@ pub const HEAP_STEPS: &[&str] = &["alloc", "vmap", "vunmap"];
 fn heap_table(runs: &[RevisionFigures]) -> String {
     let mut rows: Vec<(&str, u64, &[Figure])> = Vec::new();
     for run in runs {
-        for f in run.figures.iter().filter(|f| f.implementation == "heap-alloc-c") {
+        for f in run
+            .figures
+            .iter()
+            .filter(|f| f.implementation == "heap-alloc-c")
+        {
             if !rows.iter().any(|(a, s, _)| *a == f.arch && *s == f.size) {
                 rows.push((&f.arch, f.size, &run.figures));
             }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use patchctl::kernel::run::{self, KunitOptions};
-use patchctl::kernel::{table, Arch, Flavor};
+use patchctl::kernel::{table, Arch};
 
 /// Build real kernels and run the KUnit suite on them, for each series, revision and arch.
 ///
@@ -53,12 +53,19 @@ pub struct Args {
     /// Print the results as JSON instead of the table.
     #[arg(long)]
     json: bool,
-    /// Build with CONFIG_RUST and compare the Rust conversion too
-    /// (Debian's rustc-web and bindgen-cli, from `scripts/deps.sh rust`;
-    /// KERNEL_RUSTC and KERNEL_BINDGEN name others).
-    #[arg(long, conflicts_with = "kasan")]
+    /// Build with CONFIG_RUST: the Rust conversion beside the C loops and
+    /// the "system-rust" heap beside the C system heap (suite
+    /// system_heap_rust), then boot the same kernel again with KUnit off
+    /// and kunit/dma_heap_abi.c, built static, as /init: it drives both
+    /// heaps through /dev/dma_heap and its KTAP joins the results as the
+    /// suite dma_heap_abi (Debian's rustc-web and bindgen-cli, from
+    /// `scripts/deps.sh rust`; KERNEL_RUSTC and KERNEL_BINDGEN name others).
+    /// With --kasan: one LLVM=1 build with both (UML only; 6.12 lets Rust
+    /// and KASAN meet only under clang), the Rust heap checked too.
+    #[arg(long)]
     rust: bool,
-    /// Build with KASAN (generic, vmalloc too; UML only, C only) and
+    /// Build with KASAN (generic, vmalloc too; UML only; with --rust an
+    /// LLVM=1 build, else C only) and
     /// check byte by byte: no report may come from any revision's code,
     /// and the suite's deliberate v1 overflow must be reported by KASAN
     /// in sgvmap_v1 (that one case fails, as it must). Timing cases are
@@ -104,7 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     super::export::write(records, args.junit.as_ref(), args.kcidb.as_ref())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(records)?);
-    } else if matches!(report.flavor, Flavor::Kasan) {
+    } else if report.flavor.has_kasan() {
         print!("{}", table::render_kasan(records, &report.kernel));
     } else {
         let figures: Vec<_> = records.iter().map(|r| r.table_figures()).collect();
