@@ -41,7 +41,7 @@ help:
 deps:
 	scripts/deps.sh all
 
-test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kunit-kasan report
+test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kunit-kasan kunit-rust-kasan report
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

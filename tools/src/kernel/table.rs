@@ -446,9 +446,10 @@ pub fn render_kasan(records: &[super::record::KunitRecord], kernel: &str) -> Str
         let Some(v) = &r.kasan else { continue };
         let revision = run_label(&r.series, &r.revision, first_series);
         out.push_str(&format!(
-            "  {:<10} {:<5} {} cases passed, {} unexpected report(s) or failure(s); the deliberate v1 overflow reported {} time(s) in {}\n",
+            "  {:<10} {:<5} {:<12} {} cases passed, {} unexpected report(s) or failure(s); the deliberate v1 overflow reported {} time(s) in {}\n",
             revision,
             r.arch.name(),
+            r.config.name(),
             r.passed,
             v.unexpected_reports.len() + v.unexpected_failures.len(),
             v.expected_reports.len(),
