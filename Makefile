@@ -45,6 +45,8 @@ test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kuni
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+	@# The kernel heap is built by kbuild, not cargo: checked on its own.
+	rustfmt --edition 2021 --check kunit/system_rust_heap.rs
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -19,6 +19,7 @@
 //! Nothing here may panic: kernel Rust aborts on a panic, so there is no
 //! `unwrap`, no indexing and no allocation that panics on failure.
 
+use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_uint, c_ulong, c_void};
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -173,7 +174,7 @@ impl OwnedTable {
                 to = sg::sg_next(to);
             }
         }
-        Ok(CopiedTable(copy))
+        Ok(CopiedTable(UnsafeCell::new(copy)))
     }
 
     fn pages(&self) -> usize {
@@ -209,12 +210,23 @@ impl Drop for OwnedTable {
 }
 
 /// An attachment's copy of the table: frees the table, not the pages.
-struct CopiedTable(SgTable);
+///
+/// C writes it while Rust holds only shared references (the DMA calls set
+/// `nents` and the entries' DMA addresses, and the CPU-access syncs read
+/// it under the buffer's lock while map/unmap run without it, as in the C
+/// heap), so it lives in an `UnsafeCell` and is handed to C as a pointer.
+struct CopiedTable(UnsafeCell<SgTable>);
+
+impl CopiedTable {
+    fn as_ptr(&self) -> *mut SgTable {
+        self.0.get()
+    }
+}
 
 impl Drop for CopiedTable {
     fn drop(&mut self) {
         // SAFETY: allocated by srh_sg_alloc_table() and freed once.
-        unsafe { srh_sg_free_table(&mut self.0) }
+        unsafe { srh_sg_free_table(self.0.get_mut()) }
     }
 }
 
@@ -352,7 +364,8 @@ pub unsafe extern "C" fn rust_heap_attach(
         return ENOMEM;
     };
     let raw = KBox::into_raw(boxed);
-    if buffer.state.lock().attachments.push(raw, GFP_KERNEL).is_err() {
+    let listed = buffer.state.lock().attachments.push(raw, GFP_KERNEL);
+    if listed.is_err() {
         // SAFETY: `raw` was made just above and given to no one.
         drop(unsafe { KBox::from_raw(raw) });
         return ENOMEM;
@@ -400,16 +413,16 @@ pub unsafe extern "C" fn rust_heap_map(
     out: *mut *mut SgTable,
 ) -> c_int {
     // SAFETY: the shim passes the attachment's priv, made by attach().
-    let attachment = unsafe { &mut *attachment.cast::<Attachment>() };
+    let attachment = unsafe { &*attachment.cast::<Attachment>() };
     // SAFETY: the table is the attachment's own, the device is the one it
     // was attached with.
-    let ret = unsafe { srh_dma_map(attachment.dev, &mut attachment.table.0, direction) };
+    let ret = unsafe { srh_dma_map(attachment.dev, attachment.table.as_ptr(), direction) };
     if ret != 0 {
         return ret;
     }
     attachment.mapped.store(true, Ordering::Relaxed);
     // SAFETY: the shim passes a writable slot.
-    unsafe { *out = &mut attachment.table.0 };
+    unsafe { *out = attachment.table.as_ptr() };
     0
 }
 
@@ -421,10 +434,10 @@ pub unsafe extern "C" fn rust_heap_map(
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_unmap(attachment: *mut c_void, direction: c_int) {
     // SAFETY: as in rust_heap_map().
-    let attachment = unsafe { &mut *attachment.cast::<Attachment>() };
+    let attachment = unsafe { &*attachment.cast::<Attachment>() };
     attachment.mapped.store(false, Ordering::Relaxed);
     // SAFETY: the table was mapped by rust_heap_map() for this device.
-    unsafe { srh_dma_unmap(attachment.dev, &mut attachment.table.0, direction) };
+    unsafe { srh_dma_unmap(attachment.dev, attachment.table.as_ptr(), direction) };
 }
 
 /// The CPU-access syncs: the kernel mapping, then every mapped attachment.
@@ -446,16 +459,16 @@ unsafe fn cpu_access(buffer_ptr: *mut c_void, direction: c_int, for_cpu: bool) -
     for &attachment in state.attachments.iter() {
         // SAFETY: every pointer on the list is a live attachment: detach
         // takes it off under this lock before freeing it.
-        let attachment = unsafe { &mut *attachment };
+        let attachment = unsafe { &*attachment };
         if !attachment.mapped.load(Ordering::Relaxed) {
             continue;
         }
         // SAFETY: a mapped attachment's table is mapped for its device.
         unsafe {
             if for_cpu {
-                srh_dma_sync_for_cpu(attachment.dev, &mut attachment.table.0, direction);
+                srh_dma_sync_for_cpu(attachment.dev, attachment.table.as_ptr(), direction);
             } else {
-                srh_dma_sync_for_device(attachment.dev, &mut attachment.table.0, direction);
+                srh_dma_sync_for_device(attachment.dev, attachment.table.as_ptr(), direction);
             }
         }
     }
@@ -468,7 +481,10 @@ unsafe fn cpu_access(buffer_ptr: *mut c_void, direction: c_int, for_cpu: bool) -
 ///
 /// `buffer` is a live buffer's priv.
 #[no_mangle]
-pub unsafe extern "C" fn rust_heap_begin_cpu_access(buffer: *mut c_void, direction: c_int) -> c_int {
+pub unsafe extern "C" fn rust_heap_begin_cpu_access(
+    buffer: *mut c_void,
+    direction: c_int,
+) -> c_int {
     // SAFETY: forwarded from the shim, which passes the live priv.
     unsafe { cpu_access(buffer, direction, true) }
 }
