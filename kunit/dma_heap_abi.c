@@ -19,9 +19,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
@@ -262,25 +265,72 @@ static void case_mmap_refused(int heap, struct answer *a)
 	close(fd);
 }
 
-static long mem_free_kb(void)
+static long meminfo_kb(const char *key)
 {
-	char line[128];
-	long kb = -1;
+	char line[128], name[64];
+	long kb;
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %ld kB", name, &kb) == 2 &&
+		    !strcmp(name, key)) {
+			fclose(f);
+			return kb;
+		}
+	}
 	fclose(f);
-	return kb;
+	return -1;
+}
+
+/*
+ * Twice the machine's memory: the heap allocates until the page allocator
+ * calls the OOM killer, which can only pick the allocating process (init
+ * is never picked), and the heap must then stop at its fatal-signal check
+ * and give every page back. A child asks, so that init survives it.
+ */
+static void case_alloc_past_memory(int heap, struct answer *a)
+{
+	long before = meminfo_kb("MemFree");
+	uint64_t len = (uint64_t)meminfo_kb("MemTotal") * 1024 * 2;
+	int status = 0;
+	pid_t child;
+
+	child = fork();
+	if (child == 0) {
+		int fd;
+
+		prctl(PR_SET_NAME, "heap-past-mem");
+		fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC, 0);
+		_exit(fd >= 0 ? 0 : 100 + (-fd & 0x7f));
+	}
+	if (child < 0 || waitpid(child, &status, 0) != child) {
+		say(a, "cannot run a child: %s; ", strerror(errno));
+		expect(a, 0, "a child to allocate");
+		return;
+	}
+	if (WIFSIGNALED(status))
+		say(a, "twice MemTotal: the allocating process was killed by %s; ",
+		    WTERMSIG(status) == SIGKILL ? "SIGKILL" : "another signal");
+	else if (WEXITSTATUS(status) >= 100)
+		say(a, "twice MemTotal: %s; ",
+		    err_name(WEXITSTATUS(status) - 100));
+	else
+		say(a, "twice MemTotal: allocated; ");
+	expect(a, (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+		  (WIFEXITED(status) && WEXITSTATUS(status) >= 100),
+	       "refused, or the allocating process killed");
+	say(a, "%s;", before - meminfo_kb("MemFree") < ABI_LEAK_SLACK_KB ?
+		      "memory given back" : "memory kept");
+	expect(a, before - meminfo_kb("MemFree") < ABI_LEAK_SLACK_KB,
+	       "MemFree back within 8 MB");
 }
 
 /* Buffers allocated, touched and closed give every page back. */
 static void case_nothing_leaked(int heap, struct answer *a)
 {
-	long before = mem_free_kb(), after;
+	long before = meminfo_kb("MemFree"), after;
 	int round;
 
 	for (round = 0; round < ABI_LEAK_ROUNDS; round++) {
@@ -300,7 +350,7 @@ static void case_nothing_leaked(int heap, struct answer *a)
 		}
 		close(fd);
 	}
-	after = mem_free_kb();
+	after = meminfo_kb("MemFree");
 	say(a, "%d x %lu MB allocated, mapped, written and closed: %s;",
 	    ABI_LEAK_ROUNDS, ABI_LEAK_LEN >> 20,
 	    before - after < ABI_LEAK_SLACK_KB ? "memory given back" :
@@ -321,6 +371,7 @@ static const struct abi_case cases[] = {
 	{ "mmap_sync_data", case_mmap_data },
 	{ "mmap_refused", case_mmap_refused },
 	{ "nothing_leaked", case_nothing_leaked },
+	{ "alloc_past_memory", case_alloc_past_memory },
 };
 
 #define NUM_HEAPS	ARRAY_SIZE(heaps)
