@@ -18,6 +18,8 @@ struct vm_area_struct;
 
 int rust_sgvmap_bounded(const struct sg_table *table, struct page **pages,
 			unsigned int npages, struct sgvmap_report *report);
+int rust_sgvmap_v1(const struct sg_table *table, struct page **pages,
+		   unsigned int npages, struct sgvmap_report *report);
 
 /* Field for field rust-heap's AbiLayout. */
 struct sgvmap_rust_layout {

@@ -18,6 +18,21 @@ pub const EXPECTED_CASE: &str = "system_heap_vmap_kasan.sgvmap_v1_overflow_under
 /// itself if the compiler inlined the loop into it).
 pub const EXPECTED_FUNCTION: &str = "sgvmap_v1";
 
+/// The Rust twin of the expected case, in a build with the Rust core:
+/// rust-heap's v1 conversion driven past the same array. KASAN must see
+/// the store in Rust code too, or the Rust side is not really checked.
+pub const RUST_EXPECTED_CASE: &str =
+    "system_heap_rust_kasan.srh_rust_v1_overflow_under_kasan";
+
+/// The suite that holds [`RUST_EXPECTED_CASE`].
+const RUST_EXPECTED_SUITE: &str = "system_heap_rust_kasan";
+
+/// Whether a report is in rust-heap's v1 conversion: the exported
+/// function, or the core's `convert::v1` under its v0-mangled name.
+fn in_rust_v1(function: &str) -> bool {
+    function.starts_with("rust_sgvmap_v1") || function.contains("convert2v1")
+}
+
 /// The marker every KASAN report's first line carries.
 const MARKER: &str = "BUG: KASAN: ";
 
@@ -63,22 +78,33 @@ pub struct Verdict {
     pub unexpected_failures: Vec<String>,
     /// The expected case failed, as its KASAN report makes it.
     pub expected_case_failed: bool,
+    /// Reports in rust-heap's v1 conversion, from the Rust twin.
+    #[serde(default)]
+    pub rust_expected_reports: Vec<Report>,
+    /// Whether the Rust twin failed; `None` when the build has no Rust.
+    #[serde(default)]
+    pub rust_case_failed: Option<bool>,
 }
 
 impl Verdict {
     /// Judges a run from its parsed KTAP and its raw log.
     pub fn of(run: &ktap::Run, log: &str) -> Verdict {
-        let (expected_reports, unexpected_reports) = reports(log)
+        let (expected_reports, others): (Vec<Report>, Vec<Report>) = reports(log)
             .into_iter()
             .partition(|r| r.function.starts_with(EXPECTED_FUNCTION));
+        let (rust_expected_reports, unexpected_reports) =
+            others.into_iter().partition(|r| in_rust_v1(&r.function));
         let failures: Vec<String> = run.failures().into_iter().map(|(p, _)| p).collect();
+        let has_rust = run.suites.iter().any(|s| s.name == RUST_EXPECTED_SUITE);
         Verdict {
             expected_reports,
             unexpected_reports,
             expected_case_failed: failures.iter().any(|p| p == EXPECTED_CASE),
+            rust_case_failed: has_rust.then(|| failures.iter().any(|p| p == RUST_EXPECTED_CASE)),
+            rust_expected_reports,
             unexpected_failures: failures
                 .into_iter()
-                .filter(|p| p != EXPECTED_CASE)
+                .filter(|p| p != EXPECTED_CASE && p != RUST_EXPECTED_CASE)
                 .collect(),
         }
     }
@@ -106,6 +132,30 @@ impl Verdict {
                 "{EXPECTED_CASE} did not fail: KUnit should fail a case in which KASAN reports"
             ));
         }
+        match self.rust_case_failed {
+            None => {
+                // Without the Rust core a report in it cannot be expected.
+                for r in &self.rust_expected_reports {
+                    out.push(format!(
+                        "KASAN reported a bug in Rust code in a build without the Rust case: {}",
+                        r.line
+                    ));
+                }
+            }
+            Some(failed) => {
+                if self.rust_expected_reports.is_empty() {
+                    out.push(format!(
+                        "KASAN did not report the Rust v1 conversion's store past the array \
+                         ({RUST_EXPECTED_CASE}): is the Rust code instrumented?"
+                    ));
+                }
+                if !failed {
+                    out.push(format!(
+                        "{RUST_EXPECTED_CASE} did not fail: KUnit should fail a case in which KASAN reports"
+                    ));
+                }
+            }
+        }
         out
     }
 }
@@ -128,5 +178,51 @@ mod tests {
         );
         assert_eq!(r[1].function, "system_heap_do_vmap.isra.0");
         assert!(r[1].line.starts_with("BUG: KASAN: use-after-free"));
+    }
+
+    /// A KTAP run with the given failed cases under their suites.
+    fn run_with(suites: &[(&str, &str)]) -> ktap::Run {
+        let mut text = format!("KTAP version 1\n1..{}\n", suites.len());
+        for (n, (suite, case)) in suites.iter().enumerate() {
+            text.push_str(&format!(
+                "    KTAP version 1\n    # Subtest: {suite}\n    1..1\n    not ok 1 {case}\nnot ok {} {suite}\n",
+                n + 1
+            ));
+        }
+        ktap::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn the_rust_twin_is_judged_only_where_it_runs() {
+        let c_only = run_with(&[("system_heap_vmap_kasan", "sgvmap_v1_overflow_under_kasan")]);
+        let both = run_with(&[
+            ("system_heap_vmap_kasan", "sgvmap_v1_overflow_under_kasan"),
+            ("system_heap_rust_kasan", "srh_rust_v1_overflow_under_kasan"),
+        ]);
+        let c_report = "BUG: KASAN: slab-out-of-bounds in sgvmap_v1_overflow_under_kasan+0x4d6/0x690\n";
+        let rust_report = "BUG: KASAN: slab-out-of-bounds in rust_sgvmap_v1+0x358/0x430\n";
+
+        // A C build: the C case alone, nothing asked of Rust.
+        let v = Verdict::of(&c_only, c_report);
+        assert_eq!(v.rust_case_failed, None);
+        assert!(v.problems().is_empty(), "{:?}", v.problems());
+
+        // A Rust build whose Rust store KASAN reported: clean.
+        let v = Verdict::of(&both, &format!("{c_report}{rust_report}"));
+        assert_eq!(v.rust_case_failed, Some(true));
+        assert_eq!(v.rust_expected_reports.len(), 1);
+        assert!(v.problems().is_empty(), "{:?}", v.problems());
+
+        // A Rust build in which KASAN saw nothing in Rust: a problem.
+        let v = Verdict::of(&both, c_report);
+        assert!(
+            v.problems().iter().any(|p| p.contains("is the Rust code instrumented?")),
+            "{:?}",
+            v.problems()
+        );
+
+        // The mangled name of the core's v1 counts as the Rust twin too.
+        assert!(in_rust_v1("_RNvNtCs1a2b_16system_heap_rust7convert2v1"));
+        assert!(!in_rust_v1("system_heap_do_vmap"));
     }
 }

@@ -145,7 +145,9 @@ fn judge(m: &Matrix, kernel: &str, revision: &Revision, arch: Arch, run: KernelR
 fn report(record: &KunitRecord, run: &KernelRun, progress: &mut dyn Write) {
     for (path, test) in run.run.failures() {
         // Under KASAN the expected case fails on purpose: judged below.
-        if record.kasan.is_some() && path == kasan::EXPECTED_CASE {
+        if record.kasan.is_some()
+            && (path == kasan::EXPECTED_CASE || path == kasan::RUST_EXPECTED_CASE)
+        {
             continue;
         }
         let _ = writeln!(
@@ -172,6 +174,13 @@ fn report(record: &KunitRecord, run: &KernelRun, progress: &mut dyn Write) {
             let _ = writeln!(
                 progress,
                 "patchctl: KASAN caught the deliberate v1 overflow: {}",
+                r.line
+            );
+        }
+        for r in &v.rust_expected_reports {
+            let _ = writeln!(
+                progress,
+                "patchctl: KASAN caught the deliberate overflow in Rust: {}",
                 r.line
             );
         }

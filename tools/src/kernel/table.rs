@@ -455,6 +455,15 @@ pub fn render_kasan(records: &[super::record::KunitRecord], kernel: &str) -> Str
             v.expected_reports.len(),
             super::kasan::EXPECTED_FUNCTION
         ));
+        if v.rust_case_failed.is_some() {
+            out.push_str(&format!(
+                "  {:<10} {:<5} {:<12} the same overflow in Rust (rust_sgvmap_v1) reported {} time(s)\n",
+                "",
+                "",
+                "",
+                v.rust_expected_reports.len()
+            ));
+        }
     }
     out
 }
