@@ -21,8 +21,7 @@ pub const EXPECTED_FUNCTION: &str = "sgvmap_v1";
 /// The Rust twin of the expected case, in a build with the Rust core:
 /// rust-heap's v1 conversion driven past the same array. KASAN must see
 /// the store in Rust code too, or the Rust side is not really checked.
-pub const RUST_EXPECTED_CASE: &str =
-    "system_heap_rust_kasan.srh_rust_v1_overflow_under_kasan";
+pub const RUST_EXPECTED_CASE: &str = "system_heap_rust_kasan.srh_rust_v1_overflow_under_kasan";
 
 /// The suite that holds [`RUST_EXPECTED_CASE`].
 const RUST_EXPECTED_SUITE: &str = "system_heap_rust_kasan";
@@ -199,7 +198,8 @@ mod tests {
             ("system_heap_vmap_kasan", "sgvmap_v1_overflow_under_kasan"),
             ("system_heap_rust_kasan", "srh_rust_v1_overflow_under_kasan"),
         ]);
-        let c_report = "BUG: KASAN: slab-out-of-bounds in sgvmap_v1_overflow_under_kasan+0x4d6/0x690\n";
+        let c_report =
+            "BUG: KASAN: slab-out-of-bounds in sgvmap_v1_overflow_under_kasan+0x4d6/0x690\n";
         let rust_report = "BUG: KASAN: slab-out-of-bounds in rust_sgvmap_v1+0x358/0x430\n";
 
         // A C build: the C case alone, nothing asked of Rust.
@@ -216,7 +216,9 @@ mod tests {
         // A Rust build in which KASAN saw nothing in Rust: a problem.
         let v = Verdict::of(&both, c_report);
         assert!(
-            v.problems().iter().any(|p| p.contains("is the Rust code instrumented?")),
+            v.problems()
+                .iter()
+                .any(|p| p.contains("is the Rust code instrumented?")),
             "{:?}",
             v.problems()
         );
