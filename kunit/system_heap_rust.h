@@ -69,7 +69,6 @@ int rust_heap_vmap(void *buffer, void **vaddr);
 void rust_heap_vunmap(void *buffer);
 /* The buffer's table, for the KUnit suite's checks. */
 const struct sg_table *rust_heap_table(void *buffer);
-unsigned long rust_heap_pages(void *buffer);
 
 /* Implemented in C (system_heap_rust_shim.c), called by Rust. */
 unsigned int srh_num_orders(void);

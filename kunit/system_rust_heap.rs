@@ -176,19 +176,6 @@ impl OwnedTable {
         }
         Ok(CopiedTable(UnsafeCell::new(copy)))
     }
-
-    fn pages(&self) -> usize {
-        let mut pages = 0usize;
-        let mut sg = self.0.sgl;
-        while !sg.is_null() {
-            // SAFETY: `sg` is an entry of this table.
-            unsafe {
-                pages = pages.saturating_add(sg::entry_pages(sg));
-                sg = sg::sg_next(sg);
-            }
-        }
-        pages
-    }
 }
 
 impl Drop for OwnedTable {
@@ -606,17 +593,6 @@ pub unsafe extern "C" fn rust_heap_table(buffer_ptr: *mut c_void) -> *const SgTa
     // SAFETY: the suite passes the priv of a buffer it holds.
     let buffer = unsafe { buffer(buffer_ptr) };
     &buffer.table.0
-}
-
-/// The pages the buffer's table holds (for the suite's checks).
-///
-/// # Safety
-///
-/// `buffer_ptr` is a live buffer's priv.
-#[no_mangle]
-pub unsafe extern "C" fn rust_heap_pages(buffer_ptr: *mut c_void) -> c_ulong {
-    // SAFETY: the suite passes the priv of a buffer it holds.
-    unsafe { buffer(buffer_ptr) }.table.pages() as c_ulong
 }
 
 /// `struct srh_rust_consts`: the orders the shared policy allocates in.
