@@ -425,23 +425,13 @@ static struct kunit_suite srh_test_suite = {
 #ifdef CONFIG_KASAN
 /*
  * The Rust twin of sgvmap_v1_overflow_under_kasan: rust-heap's v1
- * conversion, which stores past the array as C's v1 does, driven into an
- * array of exactly npages slots from kmalloc. KASAN must report the store
- * in the Rust code (an LLVM build instruments it), which fails this case
- * on purpose; patchctl kunit --rust --kasan expects exactly that.
+ * conversion, which stores past the array as C's v1 does. KASAN must
+ * report the store in the Rust code (an LLVM build instruments it), which
+ * fails this case on purpose; patchctl kunit --rust --kasan expects that.
  */
 static void srh_rust_v1_overflow_under_kasan(struct kunit *test)
 {
-	struct system_heap_buffer *buffer = sgvmap_alloc(test, SGVMAP_ODD_LEN);
-	unsigned int npages = (SGVMAP_ODD_LEN >> PAGE_SHIFT) - SGVMAP_SHORT_BY;
-	struct sgvmap_report report;
-	struct page **pages;
-
-	pages = kunit_kmalloc_array(test, npages, sizeof(*pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pages);
-	rust_sgvmap_v1(&buffer->sg_table, pages, npages, &report);
-	kunit_info(test, "sgvmap_overflow: impl=rust-v1 npages=%u stored=%lu under KASAN\n",
-		   npages, report.written);
+	sgvmap_v1_overflow_into_kmalloc(test, rust_sgvmap_v1, "rust-v1");
 }
 
 static struct kunit_case srh_kasan_cases[] = {

@@ -14,8 +14,9 @@ use crate::kernel::ktap;
 /// The case whose failure is the expected KASAN report.
 pub const EXPECTED_CASE: &str = "system_heap_vmap_kasan.sgvmap_v1_overflow_under_kasan";
 
-/// The function KASAN's expected report is in (the v1 loop, or the case
-/// itself if the compiler inlined the loop into it).
+/// The function KASAN's expected report is in: the v1 loop, or the case
+/// or its `sgvmap_v1_overflow_into_kmalloc` helper if the compiler inlined
+/// the loop into them.
 pub const EXPECTED_FUNCTION: &str = "sgvmap_v1";
 
 /// The Rust twin of the expected case, in a build with the Rust core:

@@ -195,11 +195,6 @@ const RUST_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
 /// Generic KASAN, vmalloc included.
 const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
 
-/// Both.
-const RUST_KASAN_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
-                                  CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n\
-                                  CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
-
 /// What kind of kernel a run builds, besides the suite itself.
 #[derive(Debug, Clone)]
 pub enum Flavor {
@@ -250,13 +245,15 @@ impl Flavor {
     }
 
     /// Options added to the suite's kunitconfig.
-    fn kconfig(&self) -> &'static str {
-        match self {
-            Flavor::C => "",
-            Flavor::Rust(_) => RUST_KCONFIG,
-            Flavor::Kasan => KASAN_KCONFIG,
-            Flavor::RustKasan(_) => RUST_KASAN_KCONFIG,
+    fn kconfig(&self) -> String {
+        let mut lines = String::new();
+        if self.has_rust() {
+            lines.push_str(RUST_KCONFIG);
         }
+        if self.has_kasan() {
+            lines.push_str(KASAN_KCONFIG);
+        }
+        lines
     }
 
     /// kunit.py arguments for this flavour on `arch`.
@@ -345,7 +342,7 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         config.push_str(line);
         config.push('\n');
     }
-    config.push_str(flavor.kconfig());
+    config.push_str(&flavor.kconfig());
     fs::write(&kunitconfig, config)
         .with_context(|| format!("cannot write {}", kunitconfig.display()))?;
     let mut cmd = Command::new("python3");
