@@ -17,31 +17,53 @@ KUNIT_ARCHES ?= um,arm64
 # Every series in patches/, each with the revisions its series.toml's
 # [kunit] section lists (patchctl kunit --help).
 KUNIT_SERIES ?= patches
-PATCHCTL := target/release/patchctl
+# The debug build: `cargo test` has built it already (a release build
+# would compile every dependency a second time).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # Where a run's figures go (ignored by git); `make record` copies them into
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps test fmt-check clippy unit-tests checkpatch bench kunit kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz patchctl report record clean help
+.PHONY: all deps test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
 
 all: test
 
 help:
-	@echo "make test   - formatting, clippy -D warnings, checkpatch, all tests on both layouts"
-	@echo "make kunit  - the main job: every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
+	@echo "make test       - what CI runs: fmt, clippy -D warnings and unit tests on both layouts, checkpatch,"
+	@echo "                  short fuzzing, the runner's self-test, C and Rust KUnit on UML and arm64 and"
+	@echo "                  KASAN (C and Rust) on UML, each series' distinct code once; phase times at the end"
+	@echo "make test-full  - make test's checks with every matrix in full: make fuzz, make kunit-full"
+	@echo "make kunit-full - make kunit, make kunit-kasan and make kunit-rust-kasan, one after another"
+	@echo "make kunit      - every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
+	@echo "make kunit-test - one CONFIG_RUST build per arch (it runs the C suite too), each series' distinct code"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
-	@echo "make kunit-kasan - the C suite under KASAN on UML, each series' distinct code: clean code, the v1 overflow reported"
-	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN: the Rust heap checked byte by byte beside C"
-	@echo "make fuzz   - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
-	@echo "make bench  - the 2 GB conversion benchmark in userspace and its table; review-state speed"
-	@echo "make deps   - install the Debian packages and the kernel source the targets need"
-	@echo "make report - charts and the evidence page of the last run ($(RUN_DIR)/report/index.html)"
-	@echo "make record - copy the last run's figures ($(RUN_DIR)) into the committed record, results/, and redraw its charts"
+	@echo "make kunit-kasan - the C suite under KASAN on UML (GCC), each series' distinct code: clean code, the v1 overflow reported"
+	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN, each series' distinct code: C and Rust checked byte by byte"
+	@echo "make fuzz       - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
+	@echo "make bench      - the 2 GB conversion benchmark in userspace and its table; review-state speed"
+	@echo "make deps       - install the Debian packages and the kernel source the targets need"
+	@echo "make report     - charts and the evidence page of the last run ($(RUN_DIR)/report/index.html)"
+	@echo "make record     - copy the last run's figures ($(RUN_DIR)) into the committed record, results/, and redraw its charts"
 
 deps:
 	scripts/deps.sh all
 
-test: deps fmt-check clippy checkpatch unit-tests fuzz kunit-selftest kunit kunit-kasan kunit-rust-kasan report
+# What CI runs (.ci/run), as timed phases: every check on every arch and
+# flavour the README promises, each distinct revision's code once. The
+# phase table is printed at the end, also on failure.
+TEST_PHASES := deps fmt-check clippy checkpatch unit-tests fuzz-short kunit-selftest \
+	kunit-test kunit-rust-kasan report
+test:
+	@MAKE="$(MAKE)" scripts/phases.sh test $(TEST_PHASES)
+
+# The same checks with the full matrices and the longer fuzzing.
+test-full:
+	@MAKE="$(MAKE)" scripts/phases.sh test-full deps fmt-check clippy checkpatch unit-tests fuzz \
+		kunit-selftest kunit kunit-kasan kunit-rust-kasan report
+
+kunit-full:
+	@MAKE="$(MAKE)" scripts/phases.sh kunit-full kunit kunit-kasan kunit-rust-kasan report
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -64,7 +86,7 @@ checkpatch:
 	echo "checkpatch: $(words $(KERNEL_STYLE_C)) C files clean (no errors, no warnings)"
 
 patchctl:
-	$(CARGO) build --release -p patchctl
+	$(CARGO) build -p patchctl
 
 # The main job: every revision on every arch, a failed or missing case
 # fails; then the CONFIG_RUST build, Rust beside C.
@@ -85,6 +107,15 @@ kunit-rust: patchctl
 	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --series patches/system-heap-vmap --revision v1 \
 		--junit $(RUN_DIR)/junit-rust.xml --kcidb $(RUN_DIR)/kcidb-rust.json
 
+# make test's kernels: one CONFIG_RUST build per arch, which runs the C
+# suite beside the Rust one, each series' distinct code (its series.toml's
+# [kunit] kasan list); each kernel boots a second time through /dev/dma_heap.
+kunit-test: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	$(PATCHCTL) kunit --rust --distinct --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
+		--junit $(RUN_DIR)/junit-test.xml --kcidb $(RUN_DIR)/kcidb-test.json
+
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code of every series (each
 # series.toml's [kunit] kasan list) must be clean, and the suite's
@@ -95,12 +126,14 @@ kunit-kasan: patchctl
 		--junit $(RUN_DIR)/junit-kasan.xml --kcidb $(RUN_DIR)/kcidb-kasan.json
 
 # Rust with KASAN: 6.12 allows the two together only when clang builds the
-# C side, so this is an LLVM=1 UML build of v1 with the Rust heap, its
-# KUnit comparison and its second boot, all under KASAN.
+# C side, so this is an LLVM=1 UML build with the Rust heap, its KUnit
+# comparison and its second boot, all under KASAN, for each series'
+# distinct code (the [kunit] kasan list): the C suite is checked here too,
+# the deliberate v1 overflow reported in C and in Rust.
 kunit-rust-kasan: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
-	$(PATCHCTL) kunit --rust --kasan --arch um --series patches/system-heap-vmap --revision v1 \
+	$(PATCHCTL) kunit --rust --kasan --arch um --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-rust-kasan.xml --kcidb $(RUN_DIR)/kcidb-rust-kasan.json
 
 # Every fuzz target for a bounded time; figures in $(RUN_DIR)/fuzz.json.
@@ -108,10 +141,20 @@ FUZZ_SECONDS ?= 45
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# The runner must see a conversion that is one page off.
+# make test's fuzzing: short, but long enough that the v1 overflow is
+# found (it takes well under a second) and every parser runs many
+# thousands of inputs.
+FUZZ_SHORT_SECONDS ?= 15
+fuzz-short:
+	scripts/fuzz.sh $(FUZZ_SHORT_SECONDS)
+
+# The runner must see a conversion that is one page off. It builds in the
+# CONFIG_RUST UML build directory that make kunit-test uses next, so that
+# build costs once.
 kunit-selftest:
 	scripts/deps.sh kunit
-	$(CARGO) test --release -p patchctl --test kunit_selftest -- --ignored --nocapture
+	scripts/deps.sh rust
+	$(CARGO) test -p patchctl --test kunit_selftest -- --ignored --nocapture
 
 bench:
 	scripts/deps.sh userspace

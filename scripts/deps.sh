@@ -6,14 +6,22 @@ set -euo pipefail
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
 apt_updated=""
 
-# Debian packages by name; apt-get runs only when one is missing.
+# Debian packages by name. The groups below only collect what they need;
+# install_debs then installs every missing one in a single apt-get call
+# (one index update, one dependency resolution, one unpack pass).
+wanted=()
 need_debs() {
+	wanted+=("$@")
+}
+
+install_debs() {
 	local missing=()
 	local pkg
-	for pkg in "$@"; do
+	for pkg in $(printf '%s\n' "${wanted[@]}" | sort -u); do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$pkg")
 	done
+	wanted=()
 	[ ${#missing[@]} -eq 0 ] && return 0
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -25,12 +33,17 @@ need_debs() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-userspace() {
+# Each group is two steps: <group>_debs names its packages, <group>
+# does what comes after the packages are in.
+userspace_debs() {
 	# libclang for bindgen; a C compiler for cc; perl for checkpatch.pl;
 	# python3 with venv for the KCIDB check (kcidb-io from PyPI, tests only);
 	# chromium to load the evidence page as a reader would, and GNU cpio
 	# to read back the initramfs patchctl writes (tests only).
 	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv chromium cpio
+}
+
+userspace() {
 	command -v cargo >/dev/null || {
 		echo "deps: cargo is not on PATH; install a Rust toolchain first" >&2
 		exit 1
@@ -41,8 +54,11 @@ userspace() {
 
 # Debian's linux-source-6.12, extracted once into the cache. The tree is
 # read-only input: revisions are applied in copies made from it.
-kernel_source() {
+kernel_source_debs() {
 	need_debs linux-source-6.12 xz-utils
+}
+
+kernel_source() {
 	local tarball=/usr/src/linux-source-6.12.tar.xz
 	local dest="$cache/linux-source-6.12"
 	if [ -f "$dest/.extracted" ] && [ "$dest/.extracted" -nt "$tarball" ]; then
@@ -60,10 +76,11 @@ kernel_source() {
 }
 
 # What kunit.py needs to build and boot: UML with the host compiler, arm64
-# with Debian's cross compiler under QEMU.
-kunit_tools() {
+# with Debian's cross compiler under QEMU; ccache, so that a kernel object
+# built once (for another revision, flavour or run) is not compiled again.
+kunit_tools_debs() {
 	need_debs flex bison bc python3 libc6-dev gcc make perl git \
-		gcc-aarch64-linux-gnu qemu-system-arm
+		gcc-aarch64-linux-gnu qemu-system-arm ccache
 }
 
 # Rust in the kernel: Debian's rustc-web (/usr/bin/rustc) with its
@@ -71,9 +88,12 @@ kunit_tools() {
 # Rust builds also boot a static /dev/dma_heap program, built with the
 # host's and the arm64 cross compiler's C libraries. Rust with KASAN
 # needs the C side built by clang (LLVM=1: clang, lld, llvm).
-rust_tools() {
+rust_tools_debs() {
 	need_debs rustc-web rust-web-src libclang-dev libc6-dev libc6-dev-arm64-cross \
 		clang lld llvm
+}
+
+rust_tools() {
 	local root="$cache/cargo"
 	if [ ! -x "$root/bin/bindgen" ]; then
 		echo "deps: installing bindgen-cli 0.69.5 into $root (once; a few minutes)" >&2
@@ -83,8 +103,11 @@ rust_tools() {
 
 # Fuzzing: cargo-fuzz at a pinned version in the cache; libFuzzer, which
 # libfuzzer-sys builds, is C++.
-fuzz_tools() {
+fuzz_tools_debs() {
 	need_debs g++ libclang-dev
+}
+
+fuzz_tools() {
 	local root="$cache/cargo"
 	if [ ! -x "$root/bin/cargo-fuzz" ]; then
 		echo "deps: installing cargo-fuzz 0.13.2 into $root (once; a few minutes)" >&2
@@ -93,25 +116,49 @@ fuzz_tools() {
 }
 
 case "${1:-all}" in
-userspace) userspace ;;
-kernel-source) kernel_source ;;
+userspace)
+	userspace_debs
+	install_debs
+	userspace
+	;;
+kernel-source)
+	kernel_source_debs
+	install_debs
+	kernel_source
+	;;
 kunit)
-	kunit_tools
+	kunit_tools_debs
+	kernel_source_debs
+	install_debs
 	kernel_source >/dev/null
 	;;
 rust)
+	rust_tools_debs
+	install_debs
 	rust_tools
 	;;
 fuzz)
+	userspace_debs
+	fuzz_tools_debs
+	install_debs
 	userspace
 	fuzz_tools
 	;;
 all)
+	userspace_debs
+	kunit_tools_debs
+	rust_tools_debs
+	fuzz_tools_debs
+	kernel_source_debs
+	install_debs
 	userspace
-	kunit_tools
+	# xz unpacks on one core while cargo builds the two tools on the
+	# others: the extraction costs no wall time of its own.
+	kernel_source >/dev/null &
+	extracting=$!
 	rust_tools
 	fuzz_tools
-	kernel_source >/dev/null
+	wait "$extracting"
 	;;
 *)
 	echo "usage: $0 [userspace|kernel-source|kunit|rust|fuzz|all]" >&2

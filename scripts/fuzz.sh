@@ -28,6 +28,8 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
 scripts/deps.sh fuzz
 export PATH="$cache/cargo/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
+# The workspace's own target directory (the seed writer builds there).
+workspace_target="${CARGO_TARGET_DIR:-$PWD/target}"
 export CARGO_TARGET_DIR="$cache/fuzz-target"
 # cargo fuzz builds for the host: its triple names the output directory.
 host=$(rustc -vV | sed -n "s/^host: //p")
@@ -63,7 +65,7 @@ for target in conversions mbox ktap subject v1_overflow; do
 	rm -rf "$artifacts"
 	mkdir -p "$corpus" "$artifacts"
 	# The seed writer needs no sanitizer: the workspace's own build does.
-	env -u CARGO_TARGET_DIR -u RUSTC_BOOTSTRAP \
+	env -u RUSTC_BOOTSTRAP CARGO_TARGET_DIR="$workspace_target" \
 		cargo run --quiet -p fuzz-checks --bin fuzz-seeds -- "$target" "$corpus" >&2
 	max_len=()
 	case "$target" in mbox | ktap) max_len=(-max_len=65536) ;; esac

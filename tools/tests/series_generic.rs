@@ -33,6 +33,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         results: std::env::temp_dir(),
         rust: false,
         kasan,
+        distinct: false,
         workspace: workspace(),
         compare: None,
         threshold: None,
@@ -90,6 +91,11 @@ fn each_series_runs_its_own_revisions() {
             "vmap-sg:v1",
         ]
     );
+
+    // make test's Rust build runs the same distinct code, without KASAN.
+    let mut distinct = options(&["patches"], &[], false);
+    distinct.distinct = true;
+    assert_eq!(names(&plan(&distinct).unwrap().revisions), names(&kasan));
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use super::ccache::CompilerCache;
 use super::ktap;
 use super::suite::Suite;
 
@@ -91,6 +92,41 @@ pub struct RunResult {
     pub exit_code: Option<i32>,
     /// Where the raw log is.
     pub log: PathBuf,
+    /// Where kunit.py's time went, as it reports it.
+    pub elapsed: Option<Elapsed>,
+}
+
+/// kunit.py's own account of a run's time (its "Elapsed time:" line).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Elapsed {
+    /// Writing and checking the .config.
+    pub configuring_s: f64,
+    /// make.
+    pub building_s: f64,
+    /// Booting and running the suites.
+    pub running_s: f64,
+}
+
+impl Elapsed {
+    /// Reads the last "Elapsed time: Ts total, Cs configuring, Bs
+    /// building, Rs running" line of kunit.py's output.
+    pub fn parse(output: &str) -> Option<Elapsed> {
+        let line = output.lines().rev().find(|l| l.contains("Elapsed time:"))?;
+        let figure = |what: &str| -> Option<f64> {
+            line.split(',')
+                .find(|part| part.trim_end().ends_with(what))?
+                .trim()
+                .split('s')
+                .next()?
+                .parse()
+                .ok()
+        };
+        Some(Elapsed {
+            configuring_s: figure("configuring")?,
+            building_s: figure("building")?,
+            running_s: figure("running")?,
+        })
+    }
 }
 
 /// The Rust toolchain for a CONFIG_RUST build.
@@ -229,6 +265,11 @@ impl Flavor {
         matches!(self, Flavor::Rust(_) | Flavor::RustKasan(_))
     }
 
+    /// Whether the C side is built by clang (`LLVM=1`).
+    pub fn is_llvm(&self) -> bool {
+        matches!(self, Flavor::RustKasan(_))
+    }
+
     /// Whether the build has KASAN (and so is judged by its reports).
     pub fn has_kasan(&self) -> bool {
         matches!(self, Flavor::Kasan | Flavor::RustKasan(_))
@@ -316,6 +357,8 @@ pub struct Invocation<'a> {
     pub jobs: usize,
     /// What the kernel is built with besides the suite.
     pub flavor: &'a Flavor,
+    /// The compiler cache, when there is one.
+    pub ccache: Option<&'a CompilerCache>,
 }
 
 /// Runs kunit.py in `tree` for `arch`, building in `build_dir`, streaming
@@ -331,6 +374,7 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         log,
         jobs,
         flavor,
+        ccache,
     } = *inv;
     fs::create_dir_all(build_dir)
         .with_context(|| format!("cannot create {}", build_dir.display()))?;
@@ -356,8 +400,15 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         // kunit.py gives a run 300 s by default; the 2 GB timings under
         // QEMU's emulation need more.
         .arg("--timeout=1800")
-        .args(arch.kunit_args())
-        .current_dir(tree)
+        .args(arch.kunit_args());
+    if let Some(cc) = ccache {
+        cmd.arg(format!(
+            "--make_options={}",
+            cc.make_option(arch, flavor.is_llvm())
+        ));
+        cc.configure(&mut cmd);
+    }
+    cmd.current_dir(tree)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd
@@ -422,5 +473,29 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         run,
         exit_code: status.code(),
         log: log.to_path_buf(),
+        elapsed: Elapsed::parse(&output),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kunit_py_s_own_account_of_its_time() {
+        let output = "[07:01:02] Building KUnit Kernel ...\n\
+                      [07:05:40] Elapsed time: 301.250s total, 2.004s configuring, 280.500s building, 18.746s running\n";
+        assert_eq!(
+            Elapsed::parse(output),
+            Some(Elapsed {
+                configuring_s: 2.004,
+                building_s: 280.5,
+                running_s: 18.746
+            })
+        );
+        assert_eq!(
+            Elapsed::parse("[07:01:02] no summary: the build failed\n"),
+            None
+        );
+    }
 }

@@ -4,9 +4,10 @@
 //! (`record`), printed as tables (`table`), and the matrix of revisions x
 //! arches orchestrated over a seam that tests can replay (`run`); a Rust
 //! build's second boot through `/dev/dma_heap` (`abi_boot`, with the
-//! `initramfs` it boots).
+//! `initramfs` it boots); kernel objects kept across builds (`ccache`).
 
 pub mod abi_boot;
+pub mod ccache;
 pub mod charts;
 pub mod compare;
 pub mod export;

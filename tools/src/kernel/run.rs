@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use git2::Repository;
 
 use super::abi_boot;
+use super::ccache::CompilerCache;
 use super::compare::{self, Comparison};
 use super::kasan;
 use super::ktap;
@@ -34,6 +35,19 @@ pub struct KernelRun {
     pub log: PathBuf,
     /// How long the build and boot took, in seconds (unknown on replay).
     pub duration_s: Option<f64>,
+    /// Where that time went (unknown on replay).
+    pub timing: Option<RunTiming>,
+}
+
+/// Where one run's time went, for the summary `patchctl kunit` ends with.
+#[derive(Debug, Clone, Default)]
+pub struct RunTiming {
+    /// kunit.py's own account: configuring, building, running.
+    pub kunit: Option<kunitpy::Elapsed>,
+    /// The second boot through /dev/dma_heap (Rust flavours).
+    pub abi_boot_s: Option<f64>,
+    /// Compiles the build took from ccache, and those it ran.
+    pub ccache: Option<super::ccache::Hits>,
 }
 
 /// The kernel side of the matrix.
@@ -89,9 +103,12 @@ pub fn run_matrix(
     let kernel = runner.kernel_version().to_string();
     let mut records = Vec::new();
     let mut failed = false;
+    let mut times = Vec::new();
     for revision in m.revisions {
+        let switching = std::time::Instant::now();
         runner.switch_to(revision, progress)?;
-        for &arch in m.arches {
+        let switch_s = switching.elapsed().as_secs_f64();
+        for (i, &arch) in m.arches.iter().enumerate() {
             let _ = writeln!(
                 progress,
                 "patchctl: {} / {}: kunit.py",
@@ -99,6 +116,9 @@ pub fn run_matrix(
                 arch.name()
             );
             let run = runner.run(revision, arch, progress)?;
+            // The switch serves every arch of the revision: counted once.
+            let switched = if i == 0 { Some(switch_s) } else { None };
+            times.push(time_line(revision, arch, switched, &run));
             let record = judge(m, &kernel, revision, arch, run.clone());
             report(&record, &run, progress);
             failed |= record.failed_run(run.exit_code);
@@ -108,7 +128,49 @@ pub fn run_matrix(
             records.push(record);
         }
     }
+    if times.iter().any(|t| !t.is_empty()) {
+        let _ = writeln!(progress, "patchctl: where the time went");
+        for line in times.iter().filter(|t| !t.is_empty()) {
+            let _ = writeln!(progress, "  {line}");
+        }
+    }
     Ok(MatrixOutcome { records, failed })
+}
+
+/// One line of the time summary: the switch, kunit.py's configure, build
+/// and boot, the second boot and what ccache gave; empty on replay.
+fn time_line(revision: &Revision, arch: Arch, switch_s: Option<f64>, run: &KernelRun) -> String {
+    let Some(total) = run.duration_s else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if let Some(s) = switch_s {
+        parts.push(format!("switch {s:.0}s"));
+    }
+    let timing = run.timing.clone().unwrap_or_default();
+    if let Some(k) = timing.kunit {
+        parts.push(format!(
+            "configure {:.0}s, build {:.0}s, boot+run {:.0}s",
+            k.configuring_s, k.building_s, k.running_s
+        ));
+    }
+    if let Some(s) = timing.abi_boot_s {
+        parts.push(format!("second boot {s:.0}s"));
+    }
+    if let Some(h) = timing.ccache {
+        parts.push(format!(
+            "ccache {} of {} compiles",
+            h.hits,
+            h.hits + h.misses
+        ));
+    }
+    format!(
+        "{} {} {}: {total:.0}s ({})",
+        revision.series,
+        revision.name,
+        arch.name(),
+        parts.join(", ")
+    )
 }
 
 /// The record of one run.
@@ -210,6 +272,9 @@ pub struct KunitOptions {
     pub rust: bool,
     /// Build with KASAN.
     pub kasan: bool,
+    /// Each series' distinct code only: its `[kunit] kasan` list instead
+    /// of its `revisions` list (when no revision is named).
+    pub distinct: bool,
     /// The workspace (its `kunit/` and `rust-heap/`).
     pub workspace: PathBuf,
     /// A stored run to compare the figures with: a results directory or a
@@ -375,7 +440,7 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
             opts.revisions.clone()
         } else {
             match &manifest {
-                Some(m) if opts.kasan => m.kunit.kasan.clone(),
+                Some(m) if opts.kasan || opts.distinct => m.kunit.kasan.clone(),
                 Some(m) => m.kunit.revisions.clone(),
                 None => bail!(
                     "{} has no series.toml to say which revisions to run: name them with --revision",
@@ -423,6 +488,7 @@ pub struct KunitPy {
     suite: Option<Suite>,
     jobs: usize,
     flavor: Flavor,
+    ccache: Option<CompilerCache>,
     // Held for the whole run: every build reads the tree.
     _lock: std::fs::File,
 }
@@ -468,6 +534,7 @@ impl KunitPy {
             suite: None,
             jobs,
             flavor,
+            ccache: CompilerCache::discover(cache),
             _lock: lock,
         })
     }
@@ -514,6 +581,9 @@ impl KernelRunner for KunitPy {
         let log = self.cache.join(&log_rel);
         let _ = writeln!(progress, "patchctl: building in {}", build.display());
         let started = std::time::Instant::now();
+        if let Some(cc) = &self.ccache {
+            cc.zero_stats();
+        }
         let result = kunitpy::run_kunit(
             &Invocation {
                 tree: &self.tree_dir,
@@ -524,9 +594,15 @@ impl KernelRunner for KunitPy {
                 log: &log,
                 jobs: self.jobs,
                 flavor: &self.flavor,
+                ccache: self.ccache.as_ref(),
             },
             progress,
         )?;
+        let mut timing = RunTiming {
+            kunit: result.elapsed,
+            abi_boot_s: None,
+            ccache: self.ccache.as_ref().and_then(CompilerCache::hits),
+        };
         let mut log_text = std::fs::read_to_string(&log)
             .with_context(|| format!("cannot read kunit.py's log {}", log.display()))?;
         let mut run = result.run;
@@ -534,7 +610,9 @@ impl KernelRunner for KunitPy {
         // /dev/dma_heap program as init: its suite joins the KUnit suites.
         if self.flavor.has_rust() {
             let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
+            let booting = std::time::Instant::now();
             let boot = abi_boot::run(&self.workspace, arch, &build, &abi_log, progress)?;
+            timing.abi_boot_s = Some(booting.elapsed().as_secs_f64());
             run.suites.extend(boot.run.suites);
             run.missing.extend(boot.run.missing);
             log_text.push_str("\n# second boot: ");
@@ -548,6 +626,7 @@ impl KernelRunner for KunitPy {
             log_text,
             log: log_rel,
             duration_s: Some(started.elapsed().as_secs_f64()),
+            timing: Some(timing),
         })
     }
 }

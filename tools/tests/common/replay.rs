@@ -67,6 +67,7 @@ impl KernelRunner for Replay {
             log_text,
             log: PathBuf::from("recorded").join(file),
             duration_s: None,
+            timing: None,
         })
     }
 }

@@ -72,6 +72,12 @@ pub struct Args {
     /// filtered out. Results go to ...-<arch>-kasan.json.
     #[arg(long)]
     kasan: bool,
+    /// Run each series' distinct code once: its series.toml's [kunit]
+    /// kasan list (a revision whose code another one already runs, such
+    /// as an Android pick of v1, is left out) instead of its revisions
+    /// list. What `make test` runs; `make kunit-full` runs every revision.
+    #[arg(long, conflicts_with = "revisions")]
+    distinct: bool,
     /// Compare the figures with a stored run of the same series, revision,
     /// arch and config: a results directory, or a git revision whose
     /// results/ holds the record (HEAD, a tag). Each figure that moved is
@@ -102,6 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         results: args.results,
         rust: args.rust,
         kasan: args.kasan,
+        distinct: args.distinct,
         workspace: std::env::current_dir()?,
         compare: args.compare,
         threshold: args.threshold,
