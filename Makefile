@@ -25,7 +25,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
 
 all: test
 
@@ -33,6 +33,7 @@ help:
 	@echo "make test       - what CI runs: fmt, clippy -D warnings and unit tests on both layouts, checkpatch,"
 	@echo "                  short fuzzing, the runner's self-test, C and Rust KUnit on UML and arm64 and"
 	@echo "                  KASAN (C and Rust) on UML, each series' distinct code once; phase times at the end"
+	@echo "make check      - the edit-compile loop: fmt, clippy, unit tests on both layouts, checkpatch; no kernels"
 	@echo "make test-full  - make test's checks with every matrix in full: make fuzz, make kunit-full"
 	@echo "make kunit-full - make kunit, make kunit-kasan and make kunit-rust-kasan, one after another"
 	@echo "make kunit      - every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
@@ -61,6 +62,14 @@ test:
 test-full:
 	@MAKE="$(MAKE)" scripts/phases.sh test-full deps fmt-check clippy checkpatch unit-tests fuzz \
 		kunit-selftest kunit kunit-kasan kunit-rust-kasan report
+
+# The edit-compile loop: formatting, clippy and the unit tests on both
+# layouts, checkpatch; no fuzzing, no kernel builds.
+check:
+	@MAKE="$(MAKE)" scripts/phases.sh check deps-userspace fmt-check clippy checkpatch unit-tests
+
+deps-userspace:
+	scripts/deps.sh userspace
 
 kunit-full:
 	@MAKE="$(MAKE)" scripts/phases.sh kunit-full kunit kunit-kasan kunit-rust-kasan report
