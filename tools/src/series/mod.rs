@@ -1,7 +1,11 @@
-//! The series: its manifest (`series.toml`), the next revision (`revise`)
-//! and the Android picks (`ack`).
+//! The series: its manifest (`series.toml`), the next revision (`revise`),
+//! the Android picks (`ack`) and the gate before sending (`check`), with
+//! the kernel tree's own scripts they run (`kernel_scripts`).
 
 pub mod ack;
+pub mod check;
+pub mod identity;
+pub mod kernel_scripts;
 pub mod manifest;
 pub mod revise;
 

@@ -14,6 +14,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use git2::{DiffOptions, EmailCreateOptions, Repository, Sort, StatusOptions};
 
+use super::kernel_scripts;
 use super::manifest::{Manifest, ManifestFile, ManifestRevision, NewRevision};
 use crate::review::ReviewState;
 
@@ -181,80 +182,6 @@ fn collected(
         })
         .collect();
     (lines, notes)
-}
-
-/// Runs the tree's get_maintainer.pl on a mail: (To, Cc).
-fn recipients(tree: &Path, mail: &Path) -> Result<(Vec<String>, Vec<String>)> {
-    let out = Command::new("perl")
-        .arg("scripts/get_maintainer.pl")
-        // Maintainers, reviewers and lists only: not whoever touched the
-        // files last in the tree's history (the git fallback).
-        .args([
-            "--no-git",
-            "--no-git-fallback",
-            "--no-multiline",
-            "--separator",
-            "\n",
-        ])
-        .arg(mail)
-        .current_dir(tree)
-        .output()
-        .context("cannot run scripts/get_maintainer.pl")?;
-    if !out.status.success() {
-        bail!(
-            "scripts/get_maintainer.pl failed on {}: {}",
-            mail.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let mut to = Vec::new();
-    let mut cc = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let (who, role) = split_role(line);
-        if who.is_empty() {
-            continue;
-        }
-        if role.contains("maintainer:") {
-            to.push(who.to_string());
-        } else {
-            cc.push(who.to_string());
-        }
-    }
-    Ok((to, cc))
-}
-
-/// A get_maintainer.pl line as (who, role): the role is the parenthesis
-/// after the address, which may hold parentheses itself
-/// ("(maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))").
-fn split_role(line: &str) -> (&str, &str) {
-    let after_address = line.find('>').map_or(0, |i| i + 1);
-    match line[after_address..].find(" (") {
-        Some(i) => (line[..after_address + i].trim(), &line[after_address + i..]),
-        None => (line.trim(), ""),
-    }
-}
-
-/// Runs `checkpatch.pl --strict` on a mail: (errors, summary line, output).
-fn checkpatch(tree: &Path, mail: &Path) -> Result<(u32, String, String)> {
-    let out = Command::new("perl")
-        .arg("scripts/checkpatch.pl")
-        .args(["--strict", "--no-signoff"])
-        .arg(mail)
-        .current_dir(tree)
-        .output()
-        .context("cannot run scripts/checkpatch.pl")?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let summary = text
-        .lines()
-        .find(|l| l.starts_with("total:"))
-        .unwrap_or("total: ? (checkpatch printed no summary)")
-        .to_string();
-    let errors = summary
-        .strip_prefix("total: ")
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(if out.status.success() { 0 } else { 1 });
-    Ok((errors, summary, text))
 }
 
 fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
@@ -571,7 +498,7 @@ fn headers(opts: &ReviseOptions, files: &[PathBuf]) -> Result<Vec<(String, Vec<S
     let mut to = Vec::new();
     let mut cc = Vec::new();
     for f in files {
-        let (t, c) = recipients(opts.tree, f)?;
+        let (t, c) = kernel_scripts::recipients(opts.tree, f)?;
         for x in t {
             crate::util::push_unique(&mut to, x);
         }
@@ -661,7 +588,7 @@ fn check_patches(
         .iter()
         .filter(|f| !f.ends_with(format!("v{version}-0000-cover-letter.patch")))
     {
-        let (errors, summary, text) = checkpatch(opts.tree, f)?;
+        let (errors, summary, text) = kernel_scripts::checkpatch(opts.tree, f)?;
         if errors > 0 {
             failed.push(format!("{}:\n{text}", f.display()));
         }
@@ -832,29 +759,6 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_role_with_parentheses_stays_out_of_the_address() {
-        assert_eq!(
-            split_role(
-                "Will Deacon <will@kernel.org> (maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))"
-            ),
-            (
-                "Will Deacon <will@kernel.org>",
-                " (maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))"
-            )
-        );
-        assert_eq!(
-            split_role(
-                "linux-arm-kernel@lists.infradead.org (moderated list:ARM64 PORT (AARCH64))"
-            ),
-            (
-                "linux-arm-kernel@lists.infradead.org",
-                " (moderated list:ARM64 PORT (AARCH64))"
-            )
-        );
-        assert_eq!(split_role("a@b.c"), ("a@b.c", ""));
-    }
 
     #[test]
     fn trailers_go_above_the_submitters_signoff_in_order() {

@@ -35,6 +35,7 @@ enum Command {
     Status(commands::status::Args),
     Revise(commands::revise::Args),
     Ack(commands::ack::Args),
+    Check(commands::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::run(args),
         Command::Revise(args) => commands::revise::run(args),
         Command::Ack(args) => commands::ack::run(args),
+        Command::Check(args) => commands::check::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 
 pub mod ack;
 pub mod bench;
+pub mod check;
 pub mod compare;
 pub mod export;
 pub mod fetch;

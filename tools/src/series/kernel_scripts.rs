@@ -1,0 +1,146 @@
+//! The kernel tree's own scripts, run on a mail: `get_maintainer.pl` for
+//! who must receive it and `checkpatch.pl --strict` for its style. Both
+//! run from the tree's top directory, which they require.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+/// Runs the tree's get_maintainer.pl on a mail: (To, Cc).
+pub fn recipients(tree: &Path, mail: &Path) -> Result<(Vec<String>, Vec<String>)> {
+    let out = Command::new("perl")
+        .arg("scripts/get_maintainer.pl")
+        // Maintainers, reviewers and lists only: not whoever touched the
+        // files last in the tree's history (the git fallback).
+        .args([
+            "--no-git",
+            "--no-git-fallback",
+            "--no-multiline",
+            "--separator",
+            "\n",
+        ])
+        .arg(mail)
+        .current_dir(tree)
+        .output()
+        .context("cannot run scripts/get_maintainer.pl")?;
+    if !out.status.success() {
+        bail!(
+            "scripts/get_maintainer.pl failed on {}: {}",
+            mail.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let mut to = Vec::new();
+    let mut cc = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let (who, role) = split_role(line);
+        if who.is_empty() {
+            continue;
+        }
+        if role.contains("maintainer:") {
+            to.push(who.to_string());
+        } else {
+            cc.push(who.to_string());
+        }
+    }
+    Ok((to, cc))
+}
+
+/// A get_maintainer.pl line as (who, role): the role is the parenthesis
+/// after the address, which may hold parentheses itself
+/// ("(maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))").
+pub fn split_role(line: &str) -> (&str, &str) {
+    let after_address = line.find('>').map_or(0, |i| i + 1);
+    match line[after_address..].find(" (") {
+        Some(i) => (line[..after_address + i].trim(), &line[after_address + i..]),
+        None => (line.trim(), ""),
+    }
+}
+
+/// Runs `checkpatch.pl --strict` on a mail: (errors, summary line, output).
+pub fn checkpatch(tree: &Path, mail: &Path) -> Result<(u32, String, String)> {
+    let out = Command::new("perl")
+        .arg("scripts/checkpatch.pl")
+        .args(["--strict", "--no-signoff"])
+        .arg(mail)
+        .current_dir(tree)
+        .output()
+        .context("cannot run scripts/checkpatch.pl")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let summary = text
+        .lines()
+        .find(|l| l.starts_with("total:"))
+        .unwrap_or("total: ? (checkpatch printed no summary)")
+        .to_string();
+    let errors = summary
+        .strip_prefix("total: ")
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if out.status.success() { 0 } else { 1 });
+    Ok((errors, summary, text))
+}
+
+/// checkpatch.pl's findings in its output, one line each: the ERROR,
+/// WARNING or CHECK line, with the `#N: FILE: path:line` under it when
+/// there is one.
+pub fn checkpatch_findings(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !["ERROR:", "WARNING:", "CHECK:"]
+            .iter()
+            .any(|k| line.starts_with(k))
+        {
+            continue;
+        }
+        match lines.get(i + 1).map(|l| l.trim_end().trim_end_matches(':')) {
+            Some(at) if at.starts_with('#') && at.len() > 1 => out.push(format!("{line} ({at})")),
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_with_parentheses_stays_out_of_the_address() {
+        assert_eq!(
+            split_role(
+                "Will Deacon <will@kernel.org> (maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))"
+            ),
+            (
+                "Will Deacon <will@kernel.org>",
+                " (maintainer:ARM64 PORT (AARCH64 ARCHITECTURE))"
+            )
+        );
+        assert_eq!(
+            split_role(
+                "linux-arm-kernel@lists.infradead.org (moderated list:ARM64 PORT (AARCH64))"
+            ),
+            (
+                "linux-arm-kernel@lists.infradead.org",
+                " (moderated list:ARM64 PORT (AARCH64))"
+            )
+        );
+        assert_eq!(split_role("a@b.c"), ("a@b.c", ""));
+    }
+
+    #[test]
+    fn each_finding_keeps_where_it_is() {
+        let out = "WARNING: Prefer a maximum 75 chars per line\n#10: \nA long line.\n\n\
+                   CHECK: Alignment should match open parenthesis\n#25: FILE: mm/vmalloc.c:30:\n+\tx,\n\n\
+                   total: 0 errors, 1 warnings, 1 checks, 40 lines checked\n";
+        assert_eq!(
+            checkpatch_findings(out),
+            [
+                "WARNING: Prefer a maximum 75 chars per line (#10)",
+                "CHECK: Alignment should match open parenthesis (#25: FILE: mm/vmalloc.c:30)"
+            ]
+        );
+        assert!(checkpatch_findings("total: 0 errors, 0 warnings, 0 checks\n").is_empty());
+    }
+}
