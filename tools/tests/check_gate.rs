@@ -92,6 +92,10 @@ fn regenerated(tag: &str, edit: impl Fn(&str, &str) -> String) -> PathBuf {
     series
 }
 
+/// A fault put back into the first patch: its name, the edit, and the
+/// problem line the gate must print.
+type Fault = (&'static str, fn(&str) -> String, &'static str);
+
 #[test]
 fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
     let clean = regenerated("check-clean", |_, t| t.to_string());
@@ -107,7 +111,7 @@ fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
             }
         }
     };
-    let faults: [(&str, fn(&str) -> String, &str); 4] = [
+    let faults: [Fault; 4] = [
         (
             "no-author-signoff",
             |t| {
