@@ -68,8 +68,12 @@ test-full:
 check:
 	@MAKE="$(MAKE)" scripts/phases.sh check deps-userspace fmt-check clippy checkpatch unit-tests
 
+# What the unit tests need: the userspace tools and both kernel trees
+# (their MAINTAINERS and scripts are test inputs).
 deps-userspace:
 	scripts/deps.sh userspace
+	scripts/deps.sh kernel-source >/dev/null
+	scripts/deps.sh kernel-source-mainline >/dev/null
 
 kunit-full:
 	@MAKE="$(MAKE)" scripts/phases.sh kunit-full kunit kunit-kasan kunit-rust-kasan report

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the workspace needs, only what is missing, so that a second
-# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kunit|rust|fuzz|all]
+# run costs nothing. Usage: scripts/deps.sh [userspace|kernel-source|kernel-source-mainline|kunit|rust|fuzz|all]
 set -euo pipefail
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/patchctl"
@@ -75,6 +75,73 @@ kernel_source() {
 	echo "$dest"
 }
 
+# Mainline: Debian's unstable suite carries linux-source-7.2. Only that
+# one .deb is fetched, through a private apt configuration under the
+# cache (its own sources list, package lists and archive), from the same
+# Debian mirror the system already uses: nothing is installed from
+# unstable, and the system's apt state is not touched.
+MAINLINE_PACKAGE=linux-source-7.2
+
+# The Debian archive this system installs from: the first deb source
+# whose suite is a release (not -security, -updates or -backports).
+debian_mirror() {
+	{
+		# deb822 stanzas: URIs and Suites of each, one stanza per line.
+		cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+			awk 'BEGIN { RS = ""; FS = "\n" }
+				{ uri = ""; suites = ""; deb = 0
+				  for (i = 1; i <= NF; i++) {
+					if ($i ~ /^Types:.*(^|[ \t])deb([ \t]|$)/) deb = 1
+					if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); split($i, u, /[ \t]+/); uri = u[1] }
+					if ($i ~ /^Suites:/) { sub(/^Suites:[ \t]*/, "", $i); suites = $i }
+				  }
+				  if (deb && uri != "") print uri, suites }'
+		# One-line entries: deb [options] URI suite components.
+		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			sed -n 's/^deb[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+\([^ \t]\+\).*/\2 \3/p'
+	} | awk '{ for (i = 2; i <= NF; i++) if ($i !~ /-/) { print $1; exit } }'
+}
+
+kernel_source_mainline() {
+	local dest="$cache/$MAINLINE_PACKAGE"
+	if [ -f "$dest/.extracted" ]; then
+		echo "$dest"
+		return 0
+	fi
+	local mirror
+	# A missing sources file fails its cat: only the answer counts.
+	mirror=$(debian_mirror || true)
+	if [ -z "$mirror" ]; then
+		echo "deps: no Debian archive in /etc/apt/sources.list{,.d}: cannot fetch $MAINLINE_PACKAGE from unstable" >&2
+		exit 1
+	fi
+	local apt="$cache/apt-unstable"
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror unstable main" \
+		>"$apt/sources.list"
+	local opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt")
+	# As root, apt hands downloads to its _apt user, which cannot enter
+	# a home directory's cache: download as root, as apt would anyway.
+	[ "$(id -u)" -ne 0 ] || opts+=(-o APT::Sandbox::User=root)
+	echo "deps: fetching $MAINLINE_PACKAGE from Debian unstable (that .deb only; once)" >&2
+	apt-get "${opts[@]}" update >&2
+	rm -rf "$apt/deb"
+	mkdir -p "$apt/deb"
+	(cd "$apt/deb" && apt-get "${opts[@]}" download "$MAINLINE_PACKAGE" >&2)
+	local deb
+	deb=$(ls "$apt/deb"/"$MAINLINE_PACKAGE"_*.deb)
+	echo "deps: extracting $(basename "$deb") into $dest (once; about a minute)" >&2
+	rm -rf "$apt/unpacked" "$dest.partial"
+	dpkg-deb -x "$deb" "$apt/unpacked"
+	mkdir -p "$dest.partial"
+	tar -xJf "$apt/unpacked/usr/src/$MAINLINE_PACKAGE.tar.xz" -C "$dest.partial" --strip-components=1
+	rm -rf "$dest" "$apt/unpacked" "$apt/deb"
+	mv "$dest.partial" "$dest"
+	touch "$dest/.extracted"
+	echo "$dest"
+}
+
 # What kunit.py needs to build and boot: UML with the host compiler, arm64
 # with Debian's cross compiler under QEMU; ccache, so that a kernel object
 # built once (for another revision, flavour or run) is not compiled again.
@@ -126,6 +193,11 @@ kernel-source)
 	install_debs
 	kernel_source
 	;;
+kernel-source-mainline)
+	need_debs xz-utils
+	install_debs
+	kernel_source_mainline
+	;;
 kunit)
 	kunit_tools_debs
 	kernel_source_debs
@@ -152,16 +224,19 @@ all)
 	kernel_source_debs
 	install_debs
 	userspace
-	# xz unpacks on one core while cargo builds the two tools on the
-	# others: the extraction costs no wall time of its own.
-	kernel_source >/dev/null &
+	# xz unpacks both kernels on one core while cargo builds the two
+	# tools on the others: the extraction costs little wall time of its own.
+	{
+		kernel_source >/dev/null
+		kernel_source_mainline >/dev/null
+	} &
 	extracting=$!
 	rust_tools
 	fuzz_tools
 	wait "$extracting"
 	;;
 *)
-	echo "usage: $0 [userspace|kernel-source|kunit|rust|fuzz|all]" >&2
+	echo "usage: $0 [userspace|kernel-source|kernel-source-mainline|kunit|rust|fuzz|all]" >&2
 	exit 2
 	;;
 esac

@@ -111,7 +111,7 @@ fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
             }
         }
     };
-    let faults: [Fault; 4] = [
+    let faults: [Fault; 5] = [
         (
             "no-author-signoff",
             |t| {
@@ -133,6 +133,11 @@ fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
             "checkpatch: ERROR: trailing whitespace",
         ),
         (
+            "stale-context",
+            |t| t.replace(" \tvoid *vaddr;\n", " \tvoid *vaddr = NULL;\n"),
+            "applies: does not apply to ",
+        ),
+        (
             "fake-link",
             |t| t.replace(REAL_LINK, "https://lists.example.org/thread"),
             "placeholder-link: https://lists.example.org/thread is an example domain",
@@ -144,5 +149,43 @@ fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
         assert_eq!(code, 1, "{tag}: the fault passed");
         let line = format!("{patch1}: {expected}");
         assert!(out.contains(&line), "{tag}: no {line:?} in {out}");
+    }
+}
+
+#[test]
+fn neither_series_applies_to_mainline() {
+    let tree = patchctl::kernel::tree::cached_mainline_source().unwrap();
+    for (series, revision, patch, file) in [
+        (
+            "patches/system-heap-vmap",
+            "v2",
+            "v2-0001-",
+            "drivers/dma-buf/heaps/system_heap.c",
+        ),
+        (
+            "patches/vmap-sg",
+            "v1",
+            "v1-0002-",
+            "arch/arm64/include/asm/vmalloc.h",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+            .current_dir(workspace())
+            .args(["check", series, revision, "--sender", SENDER, "--kdir"])
+            .arg(&tree)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1));
+        let applies: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains(": applies: "))
+            .collect();
+        assert_eq!(applies.len(), 1, "{stdout}");
+        assert!(
+            applies[0].contains(patch) && applies[0].contains(file),
+            "{}",
+            applies[0]
+        );
     }
 }

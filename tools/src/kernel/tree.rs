@@ -23,6 +23,23 @@ pub fn cached_source() -> Result<PathBuf> {
     Ok(cache_dir()?.join(KERNEL_SOURCE))
 }
 
+/// Mainline: Debian unstable's package of 7.2, extracted into the cache
+/// under this name by `scripts/deps.sh kernel-source-mainline`.
+pub const MAINLINE_SOURCE: &str = "linux-source-7.2";
+
+/// The cached mainline source (see [`MAINLINE_SOURCE`]); an error that
+/// says how to fetch it when it is not there.
+pub fn cached_mainline_source() -> Result<PathBuf> {
+    let dir = cache_dir()?.join(MAINLINE_SOURCE);
+    if !dir.join(".extracted").exists() {
+        anyhow::bail!(
+            "no mainline source in {}: run `scripts/deps.sh kernel-source-mainline` (it fetches {MAINLINE_SOURCE} from Debian unstable)",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
 /// The cache root: `${XDG_CACHE_HOME:-$HOME/.cache}/patchctl`.
 pub fn cache_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {

@@ -7,6 +7,8 @@
 //! - a patch the sender has not signed off;
 //! - an identity (From, To, Cc, a trailer) at a placeholder address;
 //! - a link to a placeholder host, or to a Message-ID that was never sent;
+//! - a patch that does not apply, after the ones before it, to the base
+//!   tree (`git apply --check`);
 //! - anything `scripts/checkpatch.pl --strict` reports;
 //! - a maintainer, reviewer or list that `scripts/get_maintainer.pl`
 //!   names for the patch but that is in neither its To nor its Cc (for
@@ -48,6 +50,8 @@ pub enum Rule {
     Dco,
     /// The sender has not signed the patch off.
     SenderSignoff,
+    /// The patch does not apply to the base tree.
+    Applies,
     /// An identity at a placeholder address.
     Placeholder,
     /// A link to a placeholder.
@@ -64,6 +68,7 @@ impl Rule {
         match self {
             Rule::Dco => "dco",
             Rule::SenderSignoff => "sender-signoff",
+            Rule::Applies => "applies",
             Rule::Placeholder => "placeholder",
             Rule::PlaceholderLink => "placeholder-link",
             Rule::Checkpatch => "checkpatch",
@@ -212,6 +217,16 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport> {
             );
         }
     }
+    if let Some((mail, error)) = first_not_applying(&req.tree, &mails)? {
+        problems.push(Problem {
+            mail,
+            rule: Rule::Applies,
+            detail: format!(
+                "does not apply to {} after the patches before it: {error}",
+                req.tree.display()
+            ),
+        });
+    }
     problems.sort_by(|a, b| (&a.mail, a.rule).cmp(&(&b.mail, b.rule)));
     Ok(CheckReport {
         mails: mails.len(),
@@ -337,6 +352,39 @@ fn placeholders(mail: &SentMail) -> Vec<String> {
         .into_iter()
         .map(|(email, why, places)| format!("<{email}> ({}) is {why}", places.join(", ")))
         .collect()
+}
+
+/// The first patch that does not apply to `tree` once the ones before it
+/// are applied, with git's first error; `None` when the whole series does.
+/// Nothing is written: each prefix is checked with `git apply --check`.
+fn first_not_applying(tree: &Path, mails: &[SentMail]) -> Result<Option<(PathBuf, String)>> {
+    let mut prefix = Vec::new();
+    for mail in mails.iter().filter(|m| m.patch.is_some()) {
+        prefix.push(
+            fs::canonicalize(&mail.path)
+                .with_context(|| format!("cannot resolve {}", mail.path.display()))?,
+        );
+        let out = std::process::Command::new("git")
+            .args(["apply", "--check"])
+            .args(&prefix)
+            .current_dir(tree)
+            // The tree is a plain directory: git must not find a repository above it.
+            .env(
+                "GIT_CEILING_DIRECTORIES",
+                tree.parent().unwrap_or(Path::new("/")),
+            )
+            .output()
+            .context("cannot run git apply --check")?;
+        if !out.status.success() {
+            let error = String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("git apply --check failed")
+                .to_string();
+            return Ok(Some((mail.path.clone(), error)));
+        }
+    }
+    Ok(None)
 }
 
 /// What the tree's scripts say about one mail.

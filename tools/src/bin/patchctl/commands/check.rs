@@ -15,6 +15,8 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    Co-developed-by not followed by that person's sign-off
 ///   sender-signoff   a patch the sender (--sender, else git config
 ///                    user.name/user.email) has not signed off
+///   applies          a patch that does not apply to the base tree after
+///                    the ones before it (git apply --check)
 ///   placeholder      an identity at an example, .invalid, .test or
 ///                    no-reply address (From, To, Cc, trailers)
 ///   placeholder-link a link to such a host, or to a Message-ID at one
@@ -23,8 +25,9 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    scripts/get_maintainer.pl names for the patch, missing
 ///                    from its To/Cc (the cover letter: for any patch)
 ///
-/// The scripts are the base tree's own (--kdir; default the cached
-/// linux-source-6.12). Exit status: 0 when the series may be sent, 1 when
+/// The base tree gives the scripts and takes the patches: --kdir, or
+/// --mainline for the cached linux-source-7.2 (`scripts/deps.sh
+/// kernel-source-mainline`), default the cached linux-source-6.12. Exit status: 0 when the series may be sent, 1 when
 /// a problem was found, 2 when the check itself could not run.
 ///
 /// Example: patchctl check patches/system-heap-vmap v2
@@ -39,9 +42,13 @@ pub struct Args {
     /// Who will send it, as "Name <address>".
     #[arg(long)]
     sender: Option<String>,
-    /// The base kernel tree whose checkpatch.pl and get_maintainer.pl judge.
-    #[arg(long, env = "KDIR")]
+    /// The base kernel tree: its checkpatch.pl and get_maintainer.pl
+    /// judge, and the patches must apply to it.
+    #[arg(long, env = "KDIR", conflicts_with = "mainline")]
     kdir: Option<PathBuf>,
+    /// Judge against mainline: the cached linux-source-7.2.
+    #[arg(long)]
+    mainline: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -53,9 +60,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => newest_revision(&args.series)?,
     };
     let dir = args.series.join(&revision);
-    let tree = match args.kdir {
-        Some(k) => k,
-        None => patchctl::kernel::tree::cached_source()?,
+    let tree = match (args.kdir, args.mainline) {
+        (Some(k), _) => k,
+        (None, true) => patchctl::kernel::tree::cached_mainline_source()?,
+        (None, false) => patchctl::kernel::tree::cached_source()?,
     };
     let sender = args.sender.or_else(git_identity);
     let report = check::check(&CheckRequest {
