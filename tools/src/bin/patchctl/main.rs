@@ -14,10 +14,13 @@ mod commands;
     name = "patchctl",
     version,
     about = "Kernel patch maintenance workspace: series, review state, KUnit figures, revisions",
-    long_about = "patchctl keeps a kernel patch series from its first posting through review to \
-the next revision and into vendor kernels.\n\nThe series this workspace carries is \
-\"dma-buf: system_heap: Optimize sg_table-to-pages conversion in vmap\"; its revisions live \
-under patches/."
+    long_about = "patchctl keeps kernel patch series from their first posting through review to \
+the next revision and into vendor kernels: each series lives under patches/<series>/ as mails \
+git am applies, with a series.toml.\n\nThe usual path: fetch/status (the thread's review \
+state), kunit (the series on real kernels, UML and arm64), revise (the next revision), check \
+(the gate before git send-email), ack (the pick into the Android Common Kernel). The worked \
+example is patches/system-heap-vmap, \"dma-buf: system_heap: Optimize sg_table-to-pages \
+conversion in vmap\"."
 )]
 struct Cli {
     #[command(subcommand)]
