@@ -121,8 +121,10 @@ kunit-rust: patchctl
 		--junit $(RUN_DIR)/junit-rust.xml --kcidb $(RUN_DIR)/kcidb-rust.json
 
 # make test's kernels: one CONFIG_RUST build per arch, which runs the C
-# suite beside the Rust one, each series' distinct code (its series.toml's
-# [kunit] kasan list); each kernel boots a second time through /dev/dma_heap.
+# suite beside the Rust one, for each series' [kunit] kasan list (one
+# revision per distinct code on UML: vmap-sg's v1-generic, which differs
+# from v1 on arm64 only, and the android pick run in make kunit); each
+# kernel boots a second time through /dev/dma_heap.
 kunit-test: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust

@@ -82,24 +82,13 @@ kernel_source() {
 # unstable, and the system's apt state is not touched.
 MAINLINE_PACKAGE=linux-source-7.2
 
-# The Debian archive this system installs from: the first deb source
-# whose suite is a release (not -security, -updates or -backports).
+# The Debian archive this system installs from, as apt itself reports
+# it: the URI of the first index whose Release file says o=Debian and
+# l=Debian (not Debian-Security, not a third-party archive).
 debian_mirror() {
-	{
-		# deb822 stanzas: URIs and Suites of each, one stanza per line.
-		cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-			awk 'BEGIN { RS = ""; FS = "\n" }
-				{ uri = ""; suites = ""; deb = 0
-				  for (i = 1; i <= NF; i++) {
-					if ($i ~ /^Types:.*(^|[ \t])deb([ \t]|$)/) deb = 1
-					if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); split($i, u, /[ \t]+/); uri = u[1] }
-					if ($i ~ /^Suites:/) { sub(/^Suites:[ \t]*/, "", $i); suites = $i }
-				  }
-				  if (deb && uri != "") print uri, suites }'
-		# One-line entries: deb [options] URI suite components.
-		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			sed -n 's/^deb[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+\([^ \t]\+\).*/\2 \3/p'
-	} | awk '{ for (i = 2; i <= NF; i++) if ($i !~ /-/) { print $1; exit } }'
+	apt-cache policy 2>/dev/null | awk '
+		/^ *[0-9]+ [a-z]+:\/\// { uri = $2; next }
+		/^ *release / && /o=Debian,/ && /l=Debian,/ && uri != "" { print uri; exit }'
 }
 
 kernel_source_mainline() {
@@ -108,6 +97,11 @@ kernel_source_mainline() {
 		echo "$dest"
 		return 0
 	fi
+	apt-get --version >/dev/null 2>&1 || {
+		echo "deps: $MAINLINE_PACKAGE comes from Debian unstable through apt-get, which this system lacks;" \
+			"unpack a mainline tree yourself and pass it to patchctl with --kdir" >&2
+		exit 1
+	}
 	local mirror
 	# A missing sources file fails its cat: only the answer counts.
 	mirror=$(debian_mirror || true)
@@ -120,7 +114,7 @@ kernel_source_mainline() {
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror unstable main" \
 		>"$apt/sources.list"
 	local opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
-		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt")
+		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt" -o Acquire::Languages=none)
 	# As root, apt hands downloads to its _apt user, which cannot enter
 	# a home directory's cache: download as root, as apt would anyway.
 	[ "$(id -u)" -ne 0 ] || opts+=(-o APT::Sandbox::User=root)
@@ -128,7 +122,11 @@ kernel_source_mainline() {
 	apt-get "${opts[@]}" update >&2
 	rm -rf "$apt/deb"
 	mkdir -p "$apt/deb"
-	(cd "$apt/deb" && apt-get "${opts[@]}" download "$MAINLINE_PACKAGE" >&2)
+	(cd "$apt/deb" && apt-get "${opts[@]}" download "$MAINLINE_PACKAGE" >&2) || {
+		echo "deps: Debian unstable has no $MAINLINE_PACKAGE any more (mainline moved on?):" \
+			"update MAINLINE_PACKAGE in scripts/deps.sh and patchctl's MAINLINE_SOURCE together" >&2
+		exit 1
+	}
 	local deb
 	deb=$(ls "$apt/deb"/"$MAINLINE_PACKAGE"_*.deb)
 	echo "deps: extracting $(basename "$deb") into $dest (once; about a minute)" >&2
@@ -138,7 +136,9 @@ kernel_source_mainline() {
 	tar -xJf "$apt/unpacked/usr/src/$MAINLINE_PACKAGE.tar.xz" -C "$dest.partial" --strip-components=1
 	rm -rf "$dest" "$apt/unpacked" "$apt/deb"
 	mv "$dest.partial" "$dest"
-	touch "$dest/.extracted"
+	# Which upload it is: unstable moves, and the tests read this tree.
+	basename "$deb" .deb >"$dest/.extracted"
+	echo "deps: $(cat "$dest/.extracted") in $dest" >&2
 	echo "$dest"
 }
 
@@ -231,9 +231,13 @@ all)
 		kernel_source_mainline >/dev/null
 	} &
 	extracting=$!
+	# Should a tool's build fail, the extraction must not go on writing
+	# into a directory the next run removes.
+	trap 'kill "$extracting" 2>/dev/null || true' EXIT
 	rust_tools
 	fuzz_tools
 	wait "$extracting"
+	trap - EXIT
 	;;
 *)
 	echo "usage: $0 [userspace|kernel-source|kernel-source-mainline|kunit|rust|fuzz|all]" >&2

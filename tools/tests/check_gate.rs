@@ -29,18 +29,33 @@ fn check(series: &Path, revision: &str) -> (i32, String) {
         tree.join("scripts/checkpatch.pl").exists(),
         "run scripts/deps.sh kernel-source first"
     );
+    let mut kdir = vec!["--kdir".into(), tree.display().to_string()];
+    let (code, out, _) = check_in(&workspace(), series, revision, &mut kdir);
+    (code, out)
+}
+
+/// Runs `patchctl check` in `dir` with `extra` arguments: exit code,
+/// stdout, stderr.
+fn check_in(
+    dir: &Path,
+    series: &Path,
+    revision: &str,
+    extra: &mut Vec<String>,
+) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
-        .current_dir(workspace())
+        .current_dir(dir)
+        .env_remove("KDIR")
         .arg("check")
         .arg(series)
         .arg(revision)
-        .args(["--sender", SENDER, "--kdir"])
-        .arg(&tree)
+        .args(["--sender", SENDER])
+        .args(extra.drain(..))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap(), stdout)
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("{stdout}{stderr}");
+    (out.status.code().unwrap(), stdout, stderr)
 }
 
 #[test]
@@ -125,7 +140,7 @@ fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
         (
             "no-maintainer",
             |t| t.replace("To: Sumit Semwal <sumit.semwal@linaro.org>,\n\t", "To: "),
-            "recipients: sumit.semwal@linaro.org is named by get_maintainer.pl",
+            "recipients: sumit.semwal@linaro.org is named by get_maintainer.pl but the mail does not reach them",
         ),
         (
             "style",
@@ -154,7 +169,6 @@ fn the_series_under_a_real_identity_passes_and_each_fault_fails_it() {
 
 #[test]
 fn neither_series_applies_to_mainline() {
-    let tree = patchctl::kernel::tree::cached_mainline_source().unwrap();
     for (series, revision, patch, file) in [
         (
             "patches/system-heap-vmap",
@@ -169,23 +183,171 @@ fn neither_series_applies_to_mainline() {
             "arch/arm64/include/asm/vmalloc.h",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
-            .current_dir(workspace())
-            .args(["check", series, revision, "--sender", SENDER, "--kdir"])
-            .arg(&tree)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(1));
+        let (code, stdout, _) = check_in(
+            &workspace(),
+            Path::new(series),
+            revision,
+            &mut vec!["--mainline".into()],
+        );
+        assert_eq!(code, 1);
         let applies: Vec<&str> = stdout
             .lines()
             .filter(|l| l.contains(": applies: "))
             .collect();
-        assert_eq!(applies.len(), 1, "{stdout}");
         assert!(
-            applies[0].contains(patch) && applies[0].contains(file),
-            "{}",
-            applies[0]
+            applies
+                .iter()
+                .any(|l| l.contains(patch) && l.contains(file) && l.contains("linux-source-7.2")),
+            "{stdout}"
         );
     }
+}
+
+const HEAP: &str = "drivers/dma-buf/heaps/system_heap.c";
+
+/// Commits `edit` of the heap file in `tree` on a new branch from the
+/// base, as the sender; returns the branch's patch.
+fn commit_patch(tree: &Path, branch: &str, from: &str, to: &str, out: &Path) -> PathBuf {
+    let sh = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Jane Developer",
+                "-c",
+                "user.email=jane@developer.dev",
+            ])
+            .args(args)
+            .current_dir(tree)
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        String::from_utf8_lossy(&ok.stdout).into_owned()
+    };
+    sh(&["checkout", "-q", "-B", branch]);
+    let file = tree.join(HEAP);
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains(from), "{from:?} not in the heap file");
+    fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    sh(&[
+        "commit",
+        "-q",
+        "-s",
+        "-a",
+        "-m",
+        &format!("dma-buf: system_heap: {branch}\n\nWhy: a test."),
+    ]);
+    let out = out.display().to_string();
+    let name = sh(&["format-patch", "-1", "-o", &out]);
+    PathBuf::from(name.trim())
+}
+
+#[test]
+fn each_patch_applies_on_top_of_the_ones_before_it() {
+    let tree = common::kernel_tree();
+    let series = common::tempdir("check-apply");
+    let made = common::tempdir("check-apply-made");
+    // Patch 1 renames a line; patch 2 edits the line patch 1 wrote (it
+    // applies only on top of patch 1); patch 2' edits the old line (it
+    // applies to the base, but not on top of patch 1).
+    let first = commit_patch(
+        &tree,
+        "rename",
+        "static struct dma_heap *sys_heap;",
+        "static struct dma_heap *system_heap_heap;",
+        &made,
+    );
+    let second = commit_patch(
+        &tree,
+        "on-top",
+        "static struct dma_heap *system_heap_heap;",
+        "static struct dma_heap *system_heap_dma_heap;",
+        &made,
+    );
+    common::git(&tree, &["checkout", "-q", "-B", "beside", "base"]);
+    let beside = commit_patch(
+        &tree,
+        "beside",
+        "static struct dma_heap *sys_heap;",
+        "static struct dma_heap *the_heap;",
+        &made,
+    );
+    common::git(&tree, &["checkout", "-q", "master"]);
+    // The tree's scripts and files stay as the base has them; its own
+    // .git goes, and an outer repository takes its place, so that a
+    // relative --kdir is resolved where the user stands.
+    fs::remove_dir_all(tree.join(".git")).unwrap();
+    let outer = common::tempdir("check-outer");
+    common::git(&outer, &["init", "-q"]);
+    fs::rename(&tree, outer.join("linux")).unwrap();
+    for (revision, patches, failing) in [
+        ("v1", [&first, &second], None),
+        ("v2", [&first, &beside], Some("0002-")),
+    ] {
+        let dir = series.join(revision);
+        fs::create_dir_all(&dir).unwrap();
+        for (i, p) in patches.iter().enumerate() {
+            fs::copy(p, dir.join(format!("{:04}-{revision}.patch", i + 1))).unwrap();
+        }
+        let (_, out, _) = check_in(
+            &outer,
+            &series,
+            revision,
+            &mut vec!["--kdir".into(), "linux".into()],
+        );
+        let applies: Vec<&str> = out.lines().filter(|l| l.contains(": applies: ")).collect();
+        match failing {
+            None => assert!(applies.is_empty(), "{revision}: {applies:?}"),
+            Some(patch) => assert!(
+                applies.len() == 1 && applies[0].contains(patch),
+                "{revision}: {applies:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_cover_letter_with_an_interdiff_is_still_the_cover_letter() {
+    let series = regenerated("check-interdiff", |name, text| {
+        if name.starts_with("v2-0000-") {
+            text.replacen(
+                "\n-- \n",
+                "\nInterdiff against v1:\ndiff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n-- \n",
+                1,
+            )
+        } else {
+            text.to_string()
+        }
+    });
+    assert!(
+        fs::read_to_string(series.join("v2/v2-0000-cover-letter.patch"))
+            .unwrap()
+            .contains("Interdiff against v1:")
+    );
+    assert_eq!(check(&series, "v2"), (0, String::new()));
+}
+
+#[test]
+fn a_checkpatch_that_does_not_finish_is_an_error_not_a_pass() {
+    let tree = common::kernel_tree();
+    fs::write(
+        tree.join("scripts/checkpatch.pl"),
+        "die \"broken checkpatch\\n\";\n",
+    )
+    .unwrap();
+    let series = regenerated("check-broken-script", |_, t| t.to_string());
+    let (code, _, stderr) = check_in(
+        &workspace(),
+        &series,
+        "v2",
+        &mut vec!["--kdir".into(), tree.display().to_string()],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("checkpatch.pl printed no summary") && stderr.contains("broken checkpatch"),
+        "{stderr}"
+    );
 }

@@ -64,7 +64,12 @@ fn one_page_off_fails_the_run() {
         .filter(|f| f.starts_with("system_heap_vmap."))
         .count();
     assert_eq!(c_suite, 8, "{json}");
-    // Beyond the C suite, only the Rust suite's cases that map the C
+    // The Rust suite ran (it is what makes this the CONFIG_RUST build)...
+    assert!(
+        json.contains("system_heap_rust."),
+        "no system_heap_rust case in the record: {json}"
+    );
+    // ...and beyond the C suite, only the Rust suite's cases that map the C
     // heap's buffers may fail: the Rust heap and the conversions are sound.
     let other: Vec<_> = failed
         .iter()

@@ -7,8 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::kunitpy::Arch;
-
 /// Where the objects go, and how kbuild is told to use it.
 #[derive(Debug, Clone)]
 pub struct CompilerCache {
@@ -41,14 +39,15 @@ impl CompilerCache {
     }
 
     /// The `CC=` kbuild gets: ccache in front of the compiler the build
-    /// would use anyway (LLVM=1 builds use clang; arm64 builds the cross gcc).
-    pub fn make_option(&self, arch: Arch, llvm: bool) -> String {
-        let compiler = match (llvm, arch) {
-            (true, _) => "clang",
-            (false, Arch::Um) => "gcc",
-            (false, Arch::Arm64) => "aarch64-linux-gnu-gcc",
-        };
-        format!("CC=ccache {compiler}")
+    /// would use anyway. LLVM=1 builds use clang; GCC builds
+    /// `$(CROSS_COMPILE)gcc`, which make expands from the CROSS_COMPILE
+    /// kunit.py passes, so the compiler follows the arch's own setting.
+    pub fn make_option(&self, llvm: bool) -> String {
+        if llvm {
+            "CC=ccache clang".to_string()
+        } else {
+            "CC=ccache $(CROSS_COMPILE)gcc".to_string()
+        }
     }
 
     /// Points `cmd` (kunit.py, and the makes it starts) at this cache.
@@ -58,15 +57,17 @@ impl CompilerCache {
             .env("CCACHE_MAXSIZE", "6G")
             // kbuild regenerates headers (and git rewrites them on a
             // switch) just before compiling: their mtimes say nothing, their
-            // contents, which ccache hashes, do. __DATE__ in a few files is
-            // cosmetic.
+            // contents, which ccache hashes, do. That holds because no
+            // header changes during a build: the tree's lock serialises
+            // switches and builds. __DATE__ in a few files is cosmetic.
             .env(
                 "CCACHE_SLOPPINESS",
                 "include_file_mtime,include_file_ctime,time_macros",
             );
     }
 
-    /// Zeroes the statistics, so that [`CompilerCache::hits`] counts one build.
+    /// Zeroes the statistics, so that [`CompilerCache::hits`] counts one
+    /// build (approximately, if another run shares the cache at once).
     pub fn zero_stats(&self) {
         let mut cmd = Command::new("ccache");
         self.configure(&mut cmd);
@@ -125,15 +126,11 @@ mod tests {
     }
 
     #[test]
-    fn the_compiler_follows_the_arch_and_llvm() {
+    fn the_compiler_is_the_one_the_build_would_use() {
         let cc = CompilerCache {
             dir: PathBuf::from("/c"),
         };
-        assert_eq!(cc.make_option(Arch::Um, false), "CC=ccache gcc");
-        assert_eq!(
-            cc.make_option(Arch::Arm64, false),
-            "CC=ccache aarch64-linux-gnu-gcc"
-        );
-        assert_eq!(cc.make_option(Arch::Um, true), "CC=ccache clang");
+        assert_eq!(cc.make_option(false), "CC=ccache $(CROSS_COMPILE)gcc");
+        assert_eq!(cc.make_option(true), "CC=ccache clang");
     }
 }

@@ -404,7 +404,7 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
     if let Some(cc) = ccache {
         cmd.arg(format!(
             "--make_options={}",
-            cc.make_option(arch, flavor.is_llvm())
+            cc.make_option(flavor.is_llvm())
         ));
         cc.configure(&mut cmd);
     }

@@ -68,11 +68,17 @@ pub fn checkpatch(tree: &Path, mail: &Path) -> Result<(u32, String, String)> {
         .output()
         .context("cannot run scripts/checkpatch.pl")?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let summary = text
-        .lines()
-        .find(|l| l.starts_with("total:"))
-        .unwrap_or("total: ? (checkpatch printed no summary)")
-        .to_string();
+    // No summary: checkpatch did not get through the mail (a crash, a
+    // tree without its data files). That is not a clean patch.
+    let Some(summary) = text.lines().find(|l| l.starts_with("total:")) else {
+        bail!(
+            "scripts/checkpatch.pl printed no summary for {} (exit {}): {}",
+            mail.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    };
+    let summary = summary.to_string();
     let errors = summary
         .strip_prefix("total: ")
         .and_then(|s| s.split_whitespace().next())

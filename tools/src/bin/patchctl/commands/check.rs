@@ -9,44 +9,62 @@ use patchctl::series::check::{self, CheckRequest};
 /// Check a revision's mails before they are sent, as their maintainer would.
 ///
 /// Reads every *.patch mail of SERIES/REVISION and prints one line per
-/// problem, `<mail>: <rule>: <what>`, for:
+/// problem, `<mail>: <rule>: <what>`:
 ///
-///   dco              a patch without a Signed-off-by from its author, or a
-///                    Co-developed-by not followed by that person's sign-off
-///   sender-signoff   a patch the sender (--sender, else git config
-///                    user.name/user.email) has not signed off
-///   applies          a patch that does not apply to the base tree after
-///                    the ones before it (git apply --check)
-///   placeholder      an identity at an example, .invalid, .test or
-///                    no-reply address (From, To, Cc, trailers)
-///   placeholder-link a link to such a host, or to a Message-ID at one
-///   checkpatch       anything scripts/checkpatch.pl --strict reports
-///   recipients       a maintainer, reviewer or list that
-///                    scripts/get_maintainer.pl names for the patch, missing
-///                    from its To/Cc (the cover letter: for any patch)
+///   dco              a patch without a Signed-off-by from its author (the
+///                    Developer's Certificate of Origin), or a
+///                    Co-developed-by not followed at once by that person's
+///                    Signed-off-by. Fix: the author signs off.
+///   sender-signoff   the sender has not signed a patch off, or signed before
+///                    someone else. Fix: git commit -s when you carry it.
+///   placeholder      an identity (From, To, Cc, any `Key: Name <address>`
+///                    line of a message) at an example, .invalid, .test or
+///                    no-reply address. Fix: the person's real address.
+///   placeholder-link a link in the prose to such a host, or to a Message-ID
+///                    at one. Fix: the lore link of the mail that was sent.
+///   applies          a patch that does not apply to the base tree on top of
+///                    the ones before it (git apply --check). Fix: rebase.
+///   checkpatch       anything the base tree's scripts/checkpatch.pl --strict
+///                    reports.
+///   recipients       someone the base tree's scripts/get_maintainer.pl names
+///                    for a patch whom the mail does not reach (the cover
+///                    letter: for any patch). A mail reaches its To and Cc
+///                    headers, its From, the sender, and the Cc: and -by:
+///                    lines of its message, which git send-email copies by
+///                    default; --cc-cmd is not counted, so put them in the
+///                    headers.
 ///
-/// The base tree gives the scripts and takes the patches: --kdir, or
-/// --mainline for the cached linux-source-7.2 (`scripts/deps.sh
-/// kernel-source-mainline`), default the cached linux-source-6.12. Exit status: 0 when the series may be sent, 1 when
-/// a problem was found, 2 when the check itself could not run.
+/// The sender is --sender, else git's user.name and user.email (the
+/// repository's own configuration first). The base tree gives the scripts
+/// and takes the patches: --kdir (or KDIR), --mainline for the cached
+/// linux-source-7.2 (scripts/deps.sh kernel-source-mainline), else the
+/// cached linux-source-6.12. A vendor pick (android/) is judged as a
+/// series for that tree: its list recipients will be missing, by design.
 ///
-/// Example: patchctl check patches/system-heap-vmap v2
+/// Exit status: 0 when the series may be sent, 1 when a problem was found,
+/// 2 when the check itself could not run (no tree, no sender, a mail that
+/// does not read).
+///
+/// Examples:
+///   patchctl check patches/system-heap-vmap v2
+///   patchctl check patches/vmap-sg v1 --mainline --json
 #[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The series directory.
     #[arg(default_value = "patches/system-heap-vmap")]
     series: PathBuf,
-    /// The revision: a directory of the series (v1, v2, android...).
-    /// Default: its newest vN.
+    /// The revision: a directory of the series (v1, v2...). Default: its
+    /// newest vN.
     revision: Option<String>,
     /// Who will send it, as "Name <address>".
     #[arg(long)]
     sender: Option<String>,
     /// The base kernel tree: its checkpatch.pl and get_maintainer.pl
     /// judge, and the patches must apply to it.
-    #[arg(long, env = "KDIR", conflicts_with = "mainline")]
+    #[arg(long, env = "KDIR")]
     kdir: Option<PathBuf>,
-    /// Judge against mainline: the cached linux-source-7.2.
+    /// Judge against mainline: the cached linux-source-7.2 (wins over KDIR).
     #[arg(long)]
     mainline: bool,
     /// Print the report as JSON.
@@ -60,12 +78,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => newest_revision(&args.series)?,
     };
     let dir = args.series.join(&revision);
-    let tree = match (args.kdir, args.mainline) {
-        (Some(k), _) => k,
-        (None, true) => patchctl::kernel::tree::cached_mainline_source()?,
-        (None, false) => patchctl::kernel::tree::cached_source()?,
+    let tree = match (args.mainline, args.kdir) {
+        (true, _) => patchctl::kernel::tree::cached_mainline_source()?,
+        (false, Some(k)) => k,
+        (false, None) => patchctl::kernel::tree::cached_source()?,
     };
-    let sender = args.sender.or_else(git_identity);
+    let sender = args.sender.or_else(git_identity).context(
+        "no sender: pass --sender \"Name <address>\", or set git config user.name and user.email",
+    )?;
     let report = check::check(&CheckRequest {
         mails: check::mails_in(&dir)?,
         tree,
@@ -76,9 +96,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         for p in &report.problems {
             println!("{}: {}: {}", p.mail.display(), p.rule.name(), p.detail);
-        }
-        for n in &report.not_checked {
-            eprintln!("patchctl check: not checked: {n}");
         }
         eprintln!(
             "patchctl check: {}: {} problem(s) in {} mail(s)",
@@ -119,9 +136,13 @@ fn newest_revision(series: &std::path::Path) -> Result<String> {
         })
 }
 
-/// `Name <address>` from git's configuration, if both are set.
+/// `Name <address>` from git's configuration, if both are set: the
+/// repository's own first (as git commit -s would sign), then the user's.
 fn git_identity() -> Option<String> {
-    let config = git2::Config::open_default().ok()?;
+    let config = match git2::Repository::open_from_env() {
+        Ok(repo) => repo.config().ok()?,
+        Err(_) => git2::Config::open_default().ok()?,
+    };
     let name = config.get_string("user.name").ok()?;
     let email = config.get_string("user.email").ok()?;
     Some(format!("{name} <{email}>"))

@@ -23,6 +23,10 @@ use patchctl::kernel::{table, Arch};
 /// and into one comparison table.
 ///
 /// Trees and build directories live in ~/.cache/patchctl and are reused.
+/// When ccache is installed, kernel objects are kept in
+/// ~/.cache/patchctl/ccache across revisions, flavours and runs;
+/// PATCHCTL_CCACHE=0 builds without it (each build directory then
+/// rebuilds in full once, since the compiler's command line changes).
 #[derive(clap::Args)]
 pub struct Args {
     /// Architectures. Repeat or separate with commas.
@@ -72,10 +76,11 @@ pub struct Args {
     /// filtered out. Results go to ...-<arch>-kasan.json.
     #[arg(long)]
     kasan: bool,
-    /// Run each series' distinct code once: its series.toml's [kunit]
-    /// kasan list (a revision whose code another one already runs, such
-    /// as an Android pick of v1, is left out) instead of its revisions
-    /// list. What `make test` runs; `make kunit-full` runs every revision.
+    /// Run each series' [kunit] kasan list instead of its revisions list:
+    /// one revision per distinct code on UML (an Android pick of v1 is v1's
+    /// code). A variant that differs on arm64 only, such as vmap-sg's
+    /// v1-generic (v1 without its arm64 patch), is left out too: it runs in
+    /// `make kunit`. What `make test` runs; `make kunit-full` runs all.
     #[arg(long, conflicts_with = "revisions")]
     distinct: bool,
     /// Compare the figures with a stored run of the same series, revision,

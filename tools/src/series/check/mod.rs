@@ -1,0 +1,255 @@
+//! `patchctl check`: the gate before `git send-email`. It reads a
+//! revision's mails as the receiving maintainer would and names every
+//! problem, one per line, with the mail it is in:
+//!
+//! - a patch without a Signed-off-by from its author (the DCO), or a
+//!   Co-developed-by not followed at once by that person's sign-off;
+//! - a patch the sender has not signed off, or whose last sign-off is
+//!   someone else's;
+//! - an identity (From, To, Cc, any `Key: Name <address>` line of the
+//!   message) at a placeholder address;
+//! - a link in the prose (never the code) to a placeholder host, or to a
+//!   Message-ID that was never sent;
+//! - a patch that does not apply to the base tree on top of the ones
+//!   before it (`git apply --check`);
+//! - anything `scripts/checkpatch.pl --strict` reports;
+//! - a maintainer, reviewer or list that `scripts/get_maintainer.pl`
+//!   names for the patch but that the mail does not reach (for the cover
+//!   letter: anyone named for any patch).
+//!
+//! The two scripts are the base tree's own, run from its top directory.
+//! The mails are read in `mail`, judged alone in `rules`, and applied in
+//! `apply`.
+
+mod apply;
+mod mail;
+mod rules;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+
+use super::kernel_scripts;
+use crate::mail::address::email_or_whole;
+use mail::SentMail;
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// The revision's mails, cover letter included, in order.
+    pub mails: Vec<PathBuf>,
+    /// The base kernel tree whose scripts judge them.
+    pub tree: PathBuf,
+    /// Who will send the series: `Name <address>` or an address.
+    pub sender: String,
+}
+
+/// The rule a problem breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// No Signed-off-by from the author, or a co-author's is missing.
+    Dco,
+    /// The sender has not signed the patch off.
+    SenderSignoff,
+    /// The patch does not apply to the base tree.
+    Applies,
+    /// An identity at a placeholder address.
+    Placeholder,
+    /// A link to a placeholder.
+    PlaceholderLink,
+    /// `checkpatch.pl --strict` reported it.
+    Checkpatch,
+    /// `get_maintainer.pl` names someone the mail is not sent to.
+    Recipients,
+}
+
+impl Rule {
+    /// As the report prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Dco => "dco",
+            Rule::SenderSignoff => "sender-signoff",
+            Rule::Applies => "applies",
+            Rule::Placeholder => "placeholder",
+            Rule::PlaceholderLink => "placeholder-link",
+            Rule::Checkpatch => "checkpatch",
+            Rule::Recipients => "recipients",
+        }
+    }
+}
+
+/// One problem, in one mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The mail, as given.
+    pub mail: PathBuf,
+    /// The rule it breaks.
+    pub rule: Rule,
+    /// What is wrong, in words.
+    pub detail: String,
+}
+
+/// What the gate found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// How many mails were read.
+    pub mails: usize,
+    /// Every problem, mail by mail, in rule order.
+    pub problems: Vec<Problem>,
+}
+
+impl CheckReport {
+    /// Whether the series may be sent.
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The mails of `dir`, in order: every `*.patch` file in it.
+pub fn mails_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = fs::read_dir(dir).with_context(|| {
+        format!(
+            "cannot read {}: expected a revision directory of git format-patch mails",
+            dir.display()
+        )
+    })?;
+    let mut mails: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+        .collect();
+    mails.sort();
+    if mails.is_empty() {
+        bail!(
+            "{} holds no *.patch mails: expected git format-patch output",
+            dir.display()
+        );
+    }
+    Ok(mails)
+}
+
+/// Runs every check on every mail.
+pub fn check(req: &CheckRequest) -> Result<CheckReport> {
+    // Absolute: the scripts and git run from the tree's top directory.
+    let tree = fs::canonicalize(&req.tree).with_context(|| {
+        format!(
+            "no kernel tree at {}: pass the series' base tree with --kdir",
+            req.tree.display()
+        )
+    })?;
+    if !tree.join("scripts/checkpatch.pl").is_file() {
+        bail!(
+            "{} is not a kernel tree (no scripts/checkpatch.pl): pass the series' base tree with --kdir",
+            tree.display()
+        );
+    }
+    let sender = email_or_whole(&req.sender);
+    if !sender.contains('@') {
+        bail!(
+            "the sender {:?} has no address: expected \"Name <address>\"",
+            req.sender
+        );
+    }
+    let mails = req
+        .mails
+        .iter()
+        .map(|p| SentMail::read(p))
+        .collect::<Result<Vec<_>>>()?;
+    let scripts = run_scripts_on_all(&tree, &mails)?;
+    let mut problems = Vec::new();
+    for (mail, found) in mails.iter().zip(&scripts) {
+        problems.extend(problems_of(mail, found, &scripts, &sender));
+    }
+    if let Some((mail, error)) = apply::first_not_applying(&tree, &mails)? {
+        problems.push(Problem {
+            mail,
+            rule: Rule::Applies,
+            detail: format!(
+                "does not apply to {} on top of the patches before it: {error}",
+                tree.display()
+            ),
+        });
+    }
+    problems.sort_by(|a, b| (&a.mail, a.rule).cmp(&(&b.mail, b.rule)));
+    Ok(CheckReport {
+        mails: mails.len(),
+        problems,
+    })
+}
+
+/// What the rules that read one mail find in it. The cover letter must
+/// reach everyone get_maintainer.pl names for any patch.
+fn problems_of(
+    mail: &SentMail,
+    found: &ScriptFindings,
+    all: &[ScriptFindings],
+    sender: &str,
+) -> Vec<Problem> {
+    let everyone: BTreeSet<String>;
+    let named = if mail.patch.is_some() {
+        &found.named
+    } else {
+        everyone = all.iter().flat_map(|s| s.named.iter().cloned()).collect();
+        &everyone
+    };
+    let checkpatch = found
+        .checkpatch
+        .iter()
+        .map(|f| (Rule::Checkpatch, f.clone()));
+    rules::signoffs(mail, sender)
+        .into_iter()
+        .chain(rules::placeholders(mail))
+        .chain(checkpatch)
+        .chain(rules::recipients(mail, sender, named))
+        .map(|(rule, detail)| Problem {
+            mail: mail.path.clone(),
+            rule,
+            detail,
+        })
+        .collect()
+}
+
+/// What the tree's scripts say about one mail.
+struct ScriptFindings {
+    /// checkpatch.pl's findings, one line each.
+    checkpatch: Vec<String>,
+    /// The addresses get_maintainer.pl names (none for a cover letter).
+    named: BTreeSet<String>,
+}
+
+/// The scripts on every mail at once: they take most of the time.
+fn run_scripts_on_all(tree: &Path, mails: &[SentMail]) -> Result<Vec<ScriptFindings>> {
+    let results: Vec<Result<ScriptFindings>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = mails
+            .iter()
+            .map(|m| scope.spawn(|| run_scripts(tree, m)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a script thread panicked"))
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+fn run_scripts(tree: &Path, mail: &SentMail) -> Result<ScriptFindings> {
+    if mail.patch.is_none() {
+        return Ok(ScriptFindings {
+            checkpatch: Vec::new(),
+            named: BTreeSet::new(),
+        });
+    }
+    // The scripts run from the tree's top: the mail by its full path.
+    let path: PathBuf = fs::canonicalize(&mail.path)
+        .with_context(|| format!("cannot resolve {}", mail.path.display()))?;
+    // Sign-offs are this gate's own rule, with the reason spelled out.
+    let (_, _, text) = kernel_scripts::checkpatch(tree, &path)?;
+    let (to, cc) = kernel_scripts::recipients(tree, &path)?;
+    Ok(ScriptFindings {
+        checkpatch: kernel_scripts::checkpatch_findings(&text),
+        named: to.iter().chain(&cc).map(|w| email_or_whole(w)).collect(),
+    })
+}
