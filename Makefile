@@ -123,12 +123,14 @@ kunit-rust: patchctl
 # make test's kernels: one CONFIG_RUST build per arch, which runs the C
 # suite beside the Rust one, for each series' [kunit] kasan list (one
 # revision per distinct code on UML: vmap-sg's v1-generic, which differs
-# from v1 on arm64 only, and the android pick run in make kunit); each
-# kernel boots a second time through /dev/dma_heap.
+# from v1 on arm64 only, and the android pick run in make kunit). The
+# first revision's kernel on each arch boots a second time through
+# /dev/dma_heap: that program drives allocation and mmap, which no
+# revision changes.
 kunit-test: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
-	$(PATCHCTL) kunit --rust --distinct --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
+	$(PATCHCTL) kunit --rust --distinct --abi-boot first --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-test.xml --kcidb $(RUN_DIR)/kcidb-test.json
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
@@ -144,11 +146,12 @@ kunit-kasan: patchctl
 # C side, so this is an LLVM=1 UML build with the Rust heap, its KUnit
 # comparison and its second boot, all under KASAN, for each series'
 # distinct code (the [kunit] kasan list): the C suite is checked here too,
-# the deliberate v1 overflow reported in C and in Rust.
+# the deliberate v1 overflow reported in C and in Rust. The second boot
+# runs once, on the first revision (allocation and mmap do not change).
 kunit-rust-kasan: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
-	$(PATCHCTL) kunit --rust --kasan --arch um --series $(KUNIT_SERIES) \
+	$(PATCHCTL) kunit --rust --kasan --abi-boot first --arch um --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-rust-kasan.xml --kcidb $(RUN_DIR)/kcidb-rust-kasan.json
 
 # Every fuzz target for a bounded time; figures in $(RUN_DIR)/fuzz.json.

@@ -34,6 +34,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         rust: false,
         kasan,
         distinct: false,
+        abi_boot: Default::default(),
         workspace: workspace(),
         compare: None,
         threshold: None,

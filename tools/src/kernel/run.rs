@@ -275,6 +275,8 @@ pub struct KunitOptions {
     /// Each series' distinct code only: its `[kunit] kasan` list instead
     /// of its `revisions` list (when no revision is named).
     pub distinct: bool,
+    /// Which revisions a Rust build boots a second time.
+    pub abi_boot: AbiBoot,
     /// The workspace (its `kunit/` and `rust-heap/`).
     pub workspace: PathBuf,
     /// A stored run to compare the figures with: a results directory or a
@@ -350,6 +352,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             workspace: &opts.workspace,
             jobs: opts.jobs,
             flavor: flavor.clone(),
+            abi_boot: opts.abi_boot,
         },
         progress,
     )?;
@@ -489,6 +492,9 @@ pub struct KunitPy {
     jobs: usize,
     flavor: Flavor,
     ccache: Option<CompilerCache>,
+    abi_boot: AbiBoot,
+    // The arches whose kernel has had its second boot in this run.
+    abi_booted: std::collections::HashSet<Arch>,
     // Held for the whole run: every build reads the tree.
     _lock: std::fs::File,
 }
@@ -507,6 +513,19 @@ pub struct KunitPySetup<'a> {
     pub jobs: usize,
     /// What every kernel is built with.
     pub flavor: Flavor,
+    /// Which revisions a Rust build boots a second time.
+    pub abi_boot: AbiBoot,
+}
+
+/// Which revisions a Rust build boots a second time, through /dev/dma_heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AbiBoot {
+    /// Every revision, on every arch.
+    #[default]
+    Every,
+    /// The first revision of the run on each arch: the program drives
+    /// allocation and mmap, which no revision here changes.
+    First,
 }
 
 impl KunitPy {
@@ -519,6 +538,7 @@ impl KunitPy {
             workspace,
             jobs,
             flavor,
+            abi_boot,
         } = setup;
         let tree_name = format!("linux-{version}");
         let tree_dir = cache.join("trees").join(&tree_name);
@@ -535,6 +555,8 @@ impl KunitPy {
             jobs,
             flavor,
             ccache: CompilerCache::discover(cache),
+            abi_boot,
+            abi_booted: std::collections::HashSet::new(),
             _lock: lock,
         })
     }
@@ -608,7 +630,13 @@ impl KernelRunner for KunitPy {
         let mut run = result.run;
         // A Rust build also boots the same kernel again, with the
         // /dev/dma_heap program as init: its suite joins the KUnit suites.
-        if self.flavor.has_rust() {
+        // The program drives the heaps' allocation and mmap paths, which no
+        // revision changes: with --abi-boot first, one boot per arch does.
+        let boot_again = match self.abi_boot {
+            AbiBoot::Every => true,
+            AbiBoot::First => self.abi_booted.insert(arch),
+        };
+        if self.flavor.has_rust() && boot_again {
             let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
             let booting = std::time::Instant::now();
             let boot = abi_boot::run(&self.workspace, arch, &build, &abi_log, progress)?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use patchctl::kernel::run::{self, KunitOptions};
+use patchctl::kernel::run::{self, AbiBoot, KunitOptions};
 use patchctl::kernel::{table, Arch};
 
 /// Build real kernels and run the KUnit suite on them, for each series, revision and arch.
@@ -83,6 +83,12 @@ pub struct Args {
     /// `make kunit`. What `make test` runs; `make kunit-full` runs all.
     #[arg(long, conflicts_with = "revisions")]
     distinct: bool,
+    /// With --rust: which revisions boot a second time through
+    /// /dev/dma_heap. `first`: the first of the run on each arch (the
+    /// program drives allocation and mmap, which no revision here
+    /// changes); `every`: each one.
+    #[arg(long, value_enum, default_value = "every")]
+    abi_boot: AbiBoot,
     /// Compare the figures with a stored run of the same series, revision,
     /// arch and config: a results directory, or a git revision whose
     /// results/ holds the record (HEAD, a tag). Each figure that moved is
@@ -114,6 +120,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         rust: args.rust,
         kasan: args.kasan,
         distinct: args.distinct,
+        abi_boot: args.abi_boot,
         workspace: std::env::current_dir()?,
         compare: args.compare,
         threshold: args.threshold,
