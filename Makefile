@@ -86,6 +86,8 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --all-targets $(LAYOUT_ARM64) -- -D warnings
+	@# The library as the fuzz targets build it: without the HTTP client.
+	$(CARGO) clippy -p patchctl --lib --no-default-features -- -D warnings
 
 unit-tests:
 	@echo "== tests, UML layout (struct scatterlist without dma_length) =="

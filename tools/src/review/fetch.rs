@@ -2,6 +2,7 @@
 //! local `.mbox` / `.mbox.gz`, then merged into the review store so that a
 //! refetch adds only new messages and a bad download changes nothing.
 
+#[cfg(feature = "http")]
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -131,6 +132,7 @@ pub fn thread_url(base: &str, message_id: &str) -> String {
 }
 
 /// Downloads a thread's mbox (gzip as served), retrying what may pass.
+#[cfg(feature = "http")]
 pub fn download(
     message_id: &str,
     opts: &HttpOptions,
@@ -184,6 +186,20 @@ pub fn download(
     bail!("giving up after {} tries: {last_error}", opts.attempts)
 }
 
+/// Without the `http` feature (the fuzz targets' build) there is no client.
+#[cfg(not(feature = "http"))]
+pub fn download(
+    message_id: &str,
+    opts: &HttpOptions,
+    _progress: &mut dyn std::io::Write,
+) -> Result<Vec<u8>> {
+    bail!(
+        "cannot fetch {}: this patchctl was built without its HTTP client (cargo feature \"http\")",
+        thread_url(&opts.base, message_id)
+    )
+}
+
+#[cfg(feature = "http")]
 fn read_body(
     response: reqwest::blocking::Response,
     url: &str,
