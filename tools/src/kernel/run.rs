@@ -526,6 +526,8 @@ pub enum AbiBoot {
     /// The first revision of the run on each arch: the program drives
     /// allocation and mmap, which no revision here changes.
     First,
+    /// None: the run is about the KUnit suites alone (the runner's self-test).
+    None,
 }
 
 impl KunitPy {
@@ -635,6 +637,7 @@ impl KernelRunner for KunitPy {
         let boot_again = match self.abi_boot {
             AbiBoot::Every => true,
             AbiBoot::First => self.abi_booted.insert(arch),
+            AbiBoot::None => false,
         };
         if self.flavor.has_rust() && boot_again {
             let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));

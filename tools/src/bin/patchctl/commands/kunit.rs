@@ -86,7 +86,7 @@ pub struct Args {
     /// With --rust: which revisions boot a second time through
     /// /dev/dma_heap. `first`: the first of the run on each arch (the
     /// program drives allocation and mmap, which no revision here
-    /// changes); `every`: each one.
+    /// changes); `every`: each one; `none`: no second boot.
     #[arg(long, value_enum, default_value = "every")]
     abi_boot: AbiBoot,
     /// Compare the figures with a stored run of the same series, revision,
