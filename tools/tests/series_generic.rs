@@ -35,6 +35,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         kasan,
         distinct: false,
         abi_boot: Default::default(),
+        skip_timings: false,
         workspace: workspace(),
         compare: None,
         threshold: None,

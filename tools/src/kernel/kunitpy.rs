@@ -228,6 +228,10 @@ impl Config {
 const RUST_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
                             CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n";
 
+/// kunit.py's filter that leaves the timing cases out: they are marked
+/// KUNIT_SPEED_SLOW, everything else is faster.
+const SKIP_TIMINGS: &str = "--filter=speed>slow";
+
 /// Generic KASAN, vmalloc included.
 const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
 
@@ -311,7 +315,7 @@ impl Flavor {
                 // last, and no earlier one may hide behind it.
                 "--kernel_args=kasan_multi_shot".to_string(),
                 // Timings under KASAN measure KASAN; the checks are what count.
-                "--filter=speed>slow".to_string(),
+                SKIP_TIMINGS.to_string(),
             ]
         };
         match self {
@@ -359,6 +363,8 @@ pub struct Invocation<'a> {
     pub flavor: &'a Flavor,
     /// The compiler cache, when there is one.
     pub ccache: Option<&'a CompilerCache>,
+    /// Leave the timing cases (KUnit's slow ones) out.
+    pub skip_timings: bool,
 }
 
 /// Runs kunit.py in `tree` for `arch`, building in `build_dir`, streaming
@@ -375,6 +381,7 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         jobs,
         flavor,
         ccache,
+        skip_timings,
     } = *inv;
     fs::create_dir_all(build_dir)
         .with_context(|| format!("cannot create {}", build_dir.display()))?;
@@ -394,6 +401,10 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         .arg("run")
         .arg(format!("--kunitconfig={}", kunitconfig.display()))
         .args(flavor.kunit_args(arch));
+    // KASAN builds filter the timings out already.
+    if skip_timings && !flavor.has_kasan() {
+        cmd.arg(SKIP_TIMINGS);
+    }
     cmd.arg(format!("--build_dir={}", build_dir.display()))
         .arg(format!("--jobs={jobs}"))
         .arg("--raw_output=all")

@@ -277,6 +277,8 @@ pub struct KunitOptions {
     pub distinct: bool,
     /// Which revisions a Rust build boots a second time.
     pub abi_boot: AbiBoot,
+    /// Leave the timing cases out (correctness only).
+    pub skip_timings: bool,
     /// The workspace (its `kunit/` and `rust-heap/`).
     pub workspace: PathBuf,
     /// A stored run to compare the figures with: a results directory or a
@@ -353,6 +355,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             jobs: opts.jobs,
             flavor: flavor.clone(),
             abi_boot: opts.abi_boot,
+            skip_timings: opts.skip_timings,
         },
         progress,
     )?;
@@ -493,6 +496,7 @@ pub struct KunitPy {
     flavor: Flavor,
     ccache: Option<CompilerCache>,
     abi_boot: AbiBoot,
+    skip_timings: bool,
     // The arches whose kernel has had its second boot in this run.
     abi_booted: std::collections::HashSet<Arch>,
     // Held for the whole run: every build reads the tree.
@@ -515,6 +519,8 @@ pub struct KunitPySetup<'a> {
     pub flavor: Flavor,
     /// Which revisions a Rust build boots a second time.
     pub abi_boot: AbiBoot,
+    /// Leave the timing cases out.
+    pub skip_timings: bool,
 }
 
 /// Which revisions a Rust build boots a second time, through /dev/dma_heap.
@@ -541,6 +547,7 @@ impl KunitPy {
             jobs,
             flavor,
             abi_boot,
+            skip_timings,
         } = setup;
         let tree_name = format!("linux-{version}");
         let tree_dir = cache.join("trees").join(&tree_name);
@@ -558,6 +565,7 @@ impl KunitPy {
             flavor,
             ccache: CompilerCache::discover(cache),
             abi_boot,
+            skip_timings,
             abi_booted: std::collections::HashSet::new(),
             _lock: lock,
         })
@@ -619,6 +627,7 @@ impl KernelRunner for KunitPy {
                 jobs: self.jobs,
                 flavor: &self.flavor,
                 ccache: self.ccache.as_ref(),
+                skip_timings: self.skip_timings,
             },
             progress,
         )?;

@@ -89,6 +89,12 @@ pub struct Args {
     /// changes); `every`: each one; `none`: no second boot.
     #[arg(long, value_enum, default_value = "every")]
     abi_boot: AbiBoot,
+    /// Leave the timing cases out (kunit.py --filter=speed>slow): every
+    /// correctness case runs, no figure is taken. On arm64 under QEMU the
+    /// timings are most of a boot; `make test` skips them, `make kunit`
+    /// takes them.
+    #[arg(long)]
+    skip_timings: bool,
     /// Compare the figures with a stored run of the same series, revision,
     /// arch and config: a results directory, or a git revision whose
     /// results/ holds the record (HEAD, a tag). Each figure that moved is
@@ -121,6 +127,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         kasan: args.kasan,
         distinct: args.distinct,
         abi_boot: args.abi_boot,
+        skip_timings: args.skip_timings,
         workspace: std::env::current_dir()?,
         compare: args.compare,
         threshold: args.threshold,
