@@ -206,27 +206,11 @@ fn neither_series_applies_to_mainline() {
 const HEAP: &str = "drivers/dma-buf/heaps/system_heap.c";
 
 /// Commits `edit` of the heap file in `tree` on a new branch from the
-/// base, as the sender; returns the branch's patch.
+/// base, signed off; returns the branch's patch.
 fn commit_patch(tree: &Path, branch: &str, from: &str, to: &str, out: &Path) -> PathBuf {
-    let sh = |args: &[&str]| {
-        let ok = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Jane Developer",
-                "-c",
-                "user.email=jane@developer.dev",
-            ])
-            .args(args)
-            .current_dir(tree)
-            .output()
-            .unwrap();
-        assert!(
-            ok.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&ok.stderr)
-        );
-        String::from_utf8_lossy(&ok.stdout).into_owned()
-    };
+    // Only the applies rule is read here: the committer's identity
+    // (common::git's) does not matter.
+    let sh = |args: &[&str]| common::git(tree, args);
     sh(&["checkout", "-q", "-B", branch]);
     let file = tree.join(HEAP);
     let text = fs::read_to_string(&file).unwrap();
