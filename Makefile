@@ -27,7 +27,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
 
 all: test
 
@@ -38,8 +38,11 @@ help:
 	@echo "make check      - the edit-compile loop: fmt, clippy, unit tests on both layouts, checkpatch; no kernels"
 	@echo "make test-full  - make test's checks with every matrix in full: make fuzz, make kunit-full"
 	@echo "make kunit-full - make kunit, make kunit-kasan and make kunit-rust-kasan, one after another"
-	@echo "make kunit      - every revision of every series in patches/ on real 6.12 kernels (UML, arm64 QEMU), then C and Rust side by side"
+	@echo "make kunit      - every revision of every series in patches/ on real kernels, each on its base (6.12 or mainline 7.2;"
+	@echo "                  UML, arm64 QEMU), with timings, then C and Rust side by side"
 	@echo "make kunit-test - one CONFIG_RUST build per arch (it runs the C suite too), each series' distinct code"
+	@echo "make kunit-mainline-test - the revisions that go upstream, on mainline (linux-source-7.2), UML and arm64, C"
+	@echo "make kunit-mainline-kasan - the same under KASAN on UML"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
 	@echo "make kunit-kasan - the C suite under KASAN on UML (GCC), each series' distinct code: clean code, the v1 overflow reported"
 	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN, each series' distinct code: C and Rust checked byte by byte"
@@ -56,7 +59,7 @@ deps:
 # flavour the README promises, each distinct revision's code once. The
 # phase table is printed at the end, also on failure.
 TEST_PHASES := deps fmt-check clippy checkpatch unit-tests fuzz-short kunit-selftest \
-	kunit-test kunit-rust-kasan report
+	kunit-test kunit-mainline-test kunit-rust-kasan report
 test:
 	@MAKE="$(MAKE)" scripts/phases.sh test $(TEST_PHASES)
 
@@ -78,7 +81,7 @@ deps-userspace:
 	scripts/deps.sh kernel-source-mainline >/dev/null
 
 kunit-full:
-	@MAKE="$(MAKE)" scripts/phases.sh kunit-full kunit kunit-kasan kunit-rust-kasan report
+	@MAKE="$(MAKE)" scripts/phases.sh kunit-full kunit kunit-kasan kunit-mainline-kasan kunit-rust-kasan report
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -138,6 +141,23 @@ kunit-test: patchctl
 	scripts/deps.sh rust
 	$(PATCHCTL) kunit --rust --distinct --abi-boot first --skip-timings --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-test.xml --kcidb $(RUN_DIR)/kcidb-test.json
+
+# make test's mainline kernels: the revisions that go upstream (each
+# series.toml's revisions with base = "mainline", and the unpatched
+# mainline) on Debian unstable's linux-source-7.2, C only (the Rust heap
+# follows 6.12's bindings), UML and arm64, correctness only.
+kunit-mainline-test: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh kernel-source-mainline
+	$(PATCHCTL) kunit --base mainline --skip-timings --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
+		--junit $(RUN_DIR)/junit-mainline.xml --kcidb $(RUN_DIR)/kcidb-mainline.json
+
+# The mainline revisions under KASAN on UML (GCC, C only).
+kunit-mainline-kasan: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh kernel-source-mainline
+	$(PATCHCTL) kunit --kasan --arch um --series patches/system-heap-vmap \
+		--revision mainline,v3 --junit $(RUN_DIR)/junit-mainline-kasan.xml
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code of every series (each

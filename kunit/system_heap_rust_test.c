@@ -334,7 +334,7 @@ static u64 srh_since(u64 start)
  * buffer could not be had (a skip), -EIO when it could not be mapped.
  */
 static int srh_time_once(struct kunit *test, const struct srh_heap *heap,
-			  size_t len, u64 best[3])
+			  size_t len, struct sgvmap_runs steps[3], int run)
 {
 	struct dma_buf *dmabuf;
 	struct iosys_map map;
@@ -342,7 +342,7 @@ static int srh_time_once(struct kunit *test, const struct srh_heap *heap,
 	int ret;
 
 	dmabuf = heap->allocate(*heap->heap, len, O_RDWR | O_CLOEXEC, 0);
-	best[0] = min(best[0], srh_since(start));
+	steps[0].ns[run] = srh_since(start);
 	if (IS_ERR(dmabuf)) {
 		kunit_info(test, "size=%zu: heap %s: allocation failed (%ld)\n",
 			   len, heap->name, PTR_ERR(dmabuf));
@@ -350,7 +350,7 @@ static int srh_time_once(struct kunit *test, const struct srh_heap *heap,
 	}
 	start = ktime_get_ns();
 	ret = dma_buf_vmap_unlocked(dmabuf, &map);
-	best[1] = min(best[1], srh_since(start));
+	steps[1].ns[run] = srh_since(start);
 	if (ret) {
 		srh_put_now(dmabuf);
 		KUNIT_FAIL(test, "heap %s: vmap failed (%d)", heap->name, ret);
@@ -358,14 +358,14 @@ static int srh_time_once(struct kunit *test, const struct srh_heap *heap,
 	}
 	start = ktime_get_ns();
 	dma_buf_vunmap_unlocked(dmabuf, &map);
-	best[2] = min(best[2], srh_since(start));
+	steps[2].ns[run] = srh_since(start);
 	srh_put_now(dmabuf);
 	cond_resched();
 	return 0;
 }
 
 /*
- * Allocation, vmap and vunmap of each heap, minimum over repeated runs.
+ * Allocation, vmap and vunmap of each heap, over repeated runs.
  * Every run allocates a new buffer, so vmap never finds a cached mapping,
  * and releases it before the next run starts. The heaps take turns, and
  * which goes first alternates run by run, so that neither always inherits
@@ -375,20 +375,20 @@ static void srh_timings(struct kunit *test)
 {
 	const struct sgvmap_size *size = test->param_value;
 	static const char * const steps[] = { "alloc", "vmap", "vunmap" };
-	u64 best[ARRAY_SIZE(srh_heaps)][ARRAY_SIZE(steps)];
+	struct sgvmap_runs runs[ARRAY_SIZE(srh_heaps)][ARRAY_SIZE(steps)];
 	unsigned int h, k, s;
 	int run;
 
 	if (!srh_fits(size->len))
 		kunit_skip(test, "size=%zu: only %lu MB available", size->len,
 			   si_mem_available() >> (20 - PAGE_SHIFT));
-	memset(best, 0xff, sizeof(best));
 	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
 		for (k = 0; k < ARRAY_SIZE(srh_heaps); k++) {
 			int ret;
 
 			h = (k + run) % ARRAY_SIZE(srh_heaps);
-			ret = srh_time_once(test, &srh_heaps[h], size->len, best[h]);
+			ret = srh_time_once(test, &srh_heaps[h], size->len,
+					    runs[h], run);
 			if (ret == -ENOMEM)
 				kunit_skip(test, "size=%zu: heap %s could not allocate it",
 					   size->len, srh_heaps[h].name);
@@ -402,7 +402,7 @@ static void srh_timings(struct kunit *test)
 
 			snprintf(impl, sizeof(impl), "heap-%s-%s", steps[s],
 				 srh_heaps[h].name);
-			sgvmap_report_timing(test, size->len, impl, best[h][s]);
+			sgvmap_report_timing(test, size->len, impl, &runs[h][s]);
 		}
 }
 

@@ -8,7 +8,9 @@
  * of the file the tree holds, without changing their linkage.
  *
  * Every timing is one diagnostic line of the form
- *   # sgvmap_timing: arch=<arch> size=<bytes> impl=<name> ns=<min> runs=<n>
+ *   # sgvmap_timing: arch=<arch> size=<bytes> impl=<name> ns=<min>
+ *     median=<median> max=<max> runs=<n>
+ * (on one line; older records carry the minimum only)
  * with impl one of before, v1, bounded, floor, vmap, whole (the tree's
  * system_heap_do_vmap() on a heap buffer) and whole-order0 (the same on a
  * buffer of order-0 pages only).
@@ -20,7 +22,9 @@
 #include <kunit/test.h>
 #include <linux/fcntl.h>
 #include <linux/ktime.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
+#include <linux/sort.h>
 
 #define SGVMAP_TIMING_RUNS	7
 
@@ -107,14 +111,46 @@ KUNIT_DEFINE_ACTION_WRAPPER(sgvmap_put_dmabuf, dma_buf_put, struct dma_buf *);
 KUNIT_DEFINE_ACTION_WRAPPER(sgvmap_vfree, vfree, const void *);
 
 /*
+ * The system heap the buffers come from. 6.12 keeps it in the file-scope
+ * sys_heap. Mainline keeps it local to system_heap_create() since the
+ * heap gained its CC-shared twin (and cc_shared_buffer() with it), so
+ * there the suite registers one heap of its own, with the system heap's
+ * ops and private data: its buffers come from the same allocation path.
+ */
+#ifdef cc_shared_buffer
+static struct dma_heap *sgvmap_heap(void)
+{
+	static DEFINE_MUTEX(lock);
+	static struct dma_heap *heap;
+	struct dma_heap_export_info exp_info = {
+		.name = "system-kunit",
+		.ops = &system_heap_ops,
+		.priv = &system_heap_priv,
+	};
+
+	mutex_lock(&lock);
+	if (!heap)
+		heap = dma_heap_add(&exp_info);
+	mutex_unlock(&lock);
+	return heap;
+}
+#else
+static struct dma_heap *sgvmap_heap(void)
+{
+	return sys_heap;
+}
+#endif
+
+/*
  * A buffer from the heap's own allocation path. When the machine cannot
  * hold it the case is skipped with the reason, not failed.
  */
 static struct system_heap_buffer *sgvmap_alloc(struct kunit *test, size_t len)
 {
+	struct dma_heap *heap = sgvmap_heap();
 	struct dma_buf *dmabuf;
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sys_heap);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
 	/*
 	 * The heap allocates until the OOM killer panics the machine: ask
 	 * first whether the buffer fits, with room left for the page array
@@ -123,7 +159,7 @@ static struct system_heap_buffer *sgvmap_alloc(struct kunit *test, size_t len)
 	if (len + SZ_128M > ((u64)si_mem_available() << PAGE_SHIFT))
 		kunit_skip(test, "size=%zu: only %lu MB available; raise UML mem= or QEMU -m",
 			   len, si_mem_available() >> (20 - PAGE_SHIFT));
-	dmabuf = system_heap_allocate(sys_heap, len, O_RDWR | O_CLOEXEC, 0);
+	dmabuf = system_heap_allocate(heap, len, O_RDWR | O_CLOEXEC, 0);
 	if (IS_ERR(dmabuf))
 		kunit_skip(test, "size=%zu: allocation failed (%ld): too little memory",
 			   len, PTR_ERR(dmabuf));
@@ -336,29 +372,47 @@ static void sgvmap_rust_layout_is_c_layout(struct kunit *test)
 #endif
 }
 
-static void sgvmap_report_timing(struct kunit *test, size_t len,
-				 const char *impl, u64 ns)
+/* The times of one figure's runs, in nanoseconds. */
+struct sgvmap_runs {
+	u64 ns[SGVMAP_TIMING_RUNS];
+};
+
+static int sgvmap_cmp_u64(const void *a, const void *b)
 {
-	kunit_info(test, "sgvmap_timing: arch=%s size=%zu impl=%s ns=%llu runs=%u\n",
-		   SGVMAP_ARCH, len, impl, ns, SGVMAP_TIMING_RUNS);
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-static u64 sgvmap_time_convert(sgvmap_convert_fn convert,
-			       const struct sg_table *table,
-			       struct page **pages, unsigned int npages)
+/*
+ * One figure line: the minimum, the median and the maximum of the runs,
+ * so that a reader sees the spread, not only the best run.
+ */
+static void sgvmap_report_timing(struct kunit *test, size_t len,
+				 const char *impl, struct sgvmap_runs *runs)
+{
+	sort(runs->ns, SGVMAP_TIMING_RUNS, sizeof(u64), sgvmap_cmp_u64, NULL);
+	kunit_info(test, "sgvmap_timing: arch=%s size=%zu impl=%s ns=%llu median=%llu max=%llu runs=%u\n",
+		   SGVMAP_ARCH, len, impl, runs->ns[0],
+		   runs->ns[SGVMAP_TIMING_RUNS / 2],
+		   runs->ns[SGVMAP_TIMING_RUNS - 1], SGVMAP_TIMING_RUNS);
+}
+
+static void sgvmap_time_convert(sgvmap_convert_fn convert,
+				const struct sg_table *table,
+				struct page **pages, unsigned int npages,
+				struct sgvmap_runs *runs)
 {
 	struct sgvmap_report report;
-	u64 best = U64_MAX;
 	int run;
 
 	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
 		u64 start = ktime_get_ns();
 
 		convert(table, pages, npages, &report);
-		best = min(best, ktime_get_ns() - start);
+		runs->ns[run] = ktime_get_ns() - start;
 		cond_resched();
 	}
-	return best;
 }
 
 /*
@@ -367,10 +421,10 @@ static u64 sgvmap_time_convert(sgvmap_convert_fn convert,
  * hand back the cached one), then one more mapping checked page by page,
  * so that every timed size is also a checked one.
  */
-static u64 sgvmap_time_whole(struct kunit *test,
-			     struct system_heap_buffer *buffer, size_t len)
+static void sgvmap_time_whole(struct kunit *test,
+			      struct system_heap_buffer *buffer, size_t len,
+			      struct sgvmap_runs *runs)
 {
-	u64 best = U64_MAX;
 	void *vaddr;
 	int run;
 
@@ -378,7 +432,7 @@ static u64 sgvmap_time_whole(struct kunit *test,
 		u64 start = ktime_get_ns();
 
 		vaddr = system_heap_do_vmap(buffer);
-		best = min(best, ktime_get_ns() - start);
+		runs->ns[run] = ktime_get_ns() - start;
 		if (IS_ERR(vaddr))
 			kunit_skip(test, "size=%zu: system_heap_do_vmap() failed (%ld)",
 				   len, PTR_ERR(vaddr));
@@ -389,12 +443,11 @@ static u64 sgvmap_time_whole(struct kunit *test,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vaddr);
 	sgvmap_expect_mapped(test, &buffer->sg_table, len >> PAGE_SHIFT, vaddr);
 	vunmap(vaddr);
-	return best;
 }
 
 /*
  * Each loop, the store-loop floor, vmap() of a prepared array alone, and
- * the tree's whole system_heap_do_vmap(): the minimum over repeated runs.
+ * the tree's whole system_heap_do_vmap(), each over repeated runs.
  */
 static void sgvmap_timings(struct kunit *test)
 {
@@ -404,36 +457,36 @@ static void sgvmap_timings(struct kunit *test)
 	struct page **pages = sgvmap_page_array(test, npages);
 	struct sg_table *table = &buffer->sg_table;
 	struct sgvmap_report report;
-	u64 best;
+	struct sgvmap_runs runs;
 	unsigned int k;
 	int run;
 
-	for (k = 0; k < ARRAY_SIZE(sgvmap_loops); k++)
+	for (k = 0; k < ARRAY_SIZE(sgvmap_loops); k++) {
+		sgvmap_time_convert(sgvmap_loops[k].convert, table, pages,
+				    npages, &runs);
 		sgvmap_report_timing(test, size->len, sgvmap_loops[k].name,
-				     sgvmap_time_convert(sgvmap_loops[k].convert,
-							 table, pages, npages));
-	sgvmap_report_timing(test, size->len, "floor",
-			     sgvmap_time_convert(sgvmap_floor, table, pages,
-						 npages));
+				     &runs);
+	}
+	sgvmap_time_convert(sgvmap_floor, table, pages, npages, &runs);
+	sgvmap_report_timing(test, size->len, "floor", &runs);
 
 	KUNIT_ASSERT_EQ(test, 0,
 			sgvmap_bounded(table, pages, npages, &report));
-	best = U64_MAX;
 	for (run = 0; run < SGVMAP_TIMING_RUNS; run++) {
 		u64 start = ktime_get_ns();
 		void *vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
 
-		best = min(best, ktime_get_ns() - start);
+		runs.ns[run] = ktime_get_ns() - start;
 		if (!vaddr)
 			kunit_skip(test, "size=%zu: vmap() ran out of vmalloc space",
 				   size->len);
 		vunmap(vaddr);
 		cond_resched();
 	}
-	sgvmap_report_timing(test, size->len, "vmap", best);
+	sgvmap_report_timing(test, size->len, "vmap", &runs);
 
-	sgvmap_report_timing(test, size->len, "whole",
-			     sgvmap_time_whole(test, buffer, size->len));
+	sgvmap_time_whole(test, buffer, size->len, &runs);
+	sgvmap_report_timing(test, size->len, "whole", &runs);
 }
 
 /* A buffer of order-0 pages only: its table has one entry per page. */
@@ -518,9 +571,10 @@ static void sgvmap_order0_timings(struct kunit *test)
 	const struct sgvmap_size *size = test->param_value;
 	struct system_heap_buffer *buffer = sgvmap_alloc_order0(test,
 								size->len);
+	struct sgvmap_runs runs;
 
-	sgvmap_report_timing(test, size->len, "whole-order0",
-			     sgvmap_time_whole(test, buffer, size->len));
+	sgvmap_time_whole(test, buffer, size->len, &runs);
+	sgvmap_report_timing(test, size->len, "whole-order0", &runs);
 }
 
 #ifdef CONFIG_KASAN

@@ -101,6 +101,22 @@ fn figure_lines() {
         ),
         ("arm64", 268_435_456, "v1", 158_352, 7)
     );
+    assert_eq!((ok.median_ns, ok.max_ns), (None, None));
+    // The spread, when the suite prints it.
+    let spread = ktap::parse_figure(
+        "sgvmap_timing: arch=um size=4096 impl=whole ns=10 median=12 max=30 runs=7",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (spread.ns, spread.median_ns, spread.max_ns),
+        (10, Some(12), Some(30))
+    );
+    assert!(
+        ktap::parse_figure("sgvmap_timing: arch=um size=1 impl=x ns=1 median=z runs=7")
+            .unwrap()
+            .is_err()
+    );
     assert!(ktap::parse_figure("something else").is_none());
     let err = ktap::parse_figure("sgvmap_timing: arch=um size=12 impl=v1 runs=7")
         .unwrap()

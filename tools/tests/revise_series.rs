@@ -51,6 +51,7 @@ fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
     ReviseOptions {
         tree,
         base: "base",
+        kernel_base: patchctl::series::manifest::Base::Android,
         head: "work",
         series_dir: series,
         changes: vec!["say more".into()],
@@ -64,6 +65,8 @@ fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
         timed_loop: Some("bounded".into()),
         previous: None,
         rfc: false,
+        sender: None,
+        figures: None,
     }
 }
 

@@ -29,6 +29,8 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         revisions: revisions.iter().map(|r| r.to_string()).collect(),
         series: series.iter().map(|s| workspace().join(s)).collect(),
         kdir: None,
+        mainline_kdir: None,
+        base: None,
         jobs: 1,
         results: std::env::temp_dir(),
         rust: false,

@@ -147,7 +147,13 @@ pub struct Figure {
     pub implementation: String,
     /// Minimum over the runs, nanoseconds.
     pub ns: u64,
-    /// Runs the minimum was taken over.
+    /// Median of the runs, nanoseconds (records before spread: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_ns: Option<u64>,
+    /// Maximum over the runs, nanoseconds (records before spread: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ns: Option<u64>,
+    /// Runs the figure was taken over.
     pub runs: u32,
 }
 
@@ -173,6 +179,8 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
     let mut size = None;
     let mut implementation = None;
     let mut ns = None;
+    let mut median_ns = None;
+    let mut max_ns = None;
     let mut runs = None;
     for field in rest.split_whitespace() {
         let Some((key, value)) = field.split_once('=') else {
@@ -188,8 +196,12 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
                 Err(_) => return Some(Err(bad("a byte count"))),
             },
             "impl" => implementation = Some(value.to_string()),
-            "ns" => match value.parse() {
-                Ok(v) => ns = Some(v),
+            "ns" | "median" | "max" => match value.parse() {
+                Ok(v) => match key {
+                    "ns" => ns = Some(v),
+                    "median" => median_ns = Some(v),
+                    _ => max_ns = Some(v),
+                },
                 Err(_) => return Some(Err(bad("nanoseconds"))),
             },
             "runs" => match value.parse() {
@@ -206,6 +218,8 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
             size,
             implementation,
             ns,
+            median_ns,
+            max_ns,
             runs,
         }),
         _ => Err(format!(

@@ -15,6 +15,7 @@ pub mod initramfs;
 pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;
+pub mod quote;
 pub mod record;
 pub mod report;
 pub mod run;

@@ -20,6 +20,7 @@ use super::record::{self, KunitRecord};
 use super::suite::{self, Suite};
 use super::tree::{self, Revision};
 use crate::machine::Machine;
+use crate::series::manifest::Base;
 use crate::series::Manifest;
 
 /// What one build and boot gave.
@@ -264,6 +265,11 @@ pub struct KunitOptions {
     pub series: Vec<PathBuf>,
     /// Pristine kernel source; `None`: the cached one.
     pub kdir: Option<PathBuf>,
+    /// Only the revisions built on this base (none: all).
+    pub base: Option<Base>,
+    /// Pristine mainline source for revisions based on mainline (default:
+    /// the cached Debian linux-source-7.2).
+    pub mainline_kdir: Option<PathBuf>,
     /// Parallel make jobs.
     pub jobs: usize,
     /// Where records are written.
@@ -327,13 +333,6 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     } else {
         Flavor::C
     };
-    let source = match &opts.kdir {
-        Some(k) => k.clone(),
-        None => tree::cached_source()?,
-    };
-    let version = tree::kernel_version(&source).with_context(|| {
-        "no kernel source: run `scripts/deps.sh kernel-source` (or `make deps`), or pass --kdir"
-    })?;
     for &arch in &opts.arches {
         kunitpy::check_tools(arch)?;
     }
@@ -341,13 +340,36 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         manifests,
         revisions,
     } = plan(opts)?;
+    if matches!(flavor, Flavor::Rust(_) | Flavor::RustKasan(_)) {
+        if let Some(r) = revisions.iter().find(|r| r.base == Base::Mainline) {
+            bail!(
+                "{} {} is based on mainline, where the Rust heap is not built (its bindings follow 6.12): run it without --rust",
+                r.series,
+                r.name
+            );
+        }
+    }
     // Read before hours of builds: a bad --compare fails now.
     let stored = match &opts.compare {
         Some(spec) => Some(record::load_run(spec, &opts.workspace)?),
         None => None,
     };
-    let mut runner = KunitPy::open(
-        KunitPySetup {
+    let mut outcome = MatrixOutcome {
+        records: Vec::new(),
+        failed: false,
+    };
+    let mut kernels = Vec::new();
+    for (base, group) in by_base(&revisions) {
+        let source = source_of(base, opts)?;
+        let version = tree::kernel_version(&source).with_context(|| {
+            format!(
+                "no {} kernel source: run `scripts/deps.sh kernel-source{}` (or `make deps`), or pass {}",
+                base.name(),
+                if base == Base::Mainline { "-mainline" } else { "" },
+                if base == Base::Mainline { "--mainline-kdir" } else { "--kdir" }
+            )
+        })?;
+        let setup = KunitPySetup {
             source: &source,
             cache: &cache,
             version: &version,
@@ -356,18 +378,13 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             flavor: flavor.clone(),
             abi_boot: opts.abi_boot,
             skip_timings: opts.skip_timings,
-        },
-        progress,
-    )?;
-    let matrix = Matrix {
-        manifests: &manifests,
-        revisions: &revisions,
-        arches: &opts.arches,
-        flavor: &flavor,
-        results: Some(&opts.results),
-        machine: Machine::this(),
-    };
-    let outcome = run_matrix(&mut runner, &matrix, progress)?;
+        };
+        let part = run_on(setup, &manifests, &group, opts, progress)?;
+        outcome.records.extend(part.records);
+        outcome.failed |= part.failed;
+        kernels.push(version);
+    }
+    let version = kernels.join(" and ");
     let comparison = stored.map(|s| compare::compare(&outcome.records, &s, opts.threshold));
     Ok(KunitReport {
         kernel: version,
@@ -375,6 +392,49 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         outcome,
         comparison,
     })
+}
+
+/// Runs `revisions` (all on one base) on the kernel `setup` names.
+fn run_on(
+    setup: KunitPySetup,
+    manifests: &[(String, Manifest)],
+    revisions: &[Revision],
+    opts: &KunitOptions,
+    progress: &mut dyn Write,
+) -> Result<MatrixOutcome> {
+    let flavor = setup.flavor.clone();
+    let mut runner = KunitPy::open(setup, progress)?;
+    let matrix = Matrix {
+        manifests,
+        revisions,
+        arches: &opts.arches,
+        flavor: &flavor,
+        results: Some(&opts.results),
+        machine: Machine::this(),
+    };
+    run_matrix(&mut runner, &matrix, progress)
+}
+
+/// The revisions grouped by the kernel they are built on, each group in
+/// run order, the groups in the order their first revision comes.
+fn by_base(revisions: &[Revision]) -> Vec<(Base, Vec<Revision>)> {
+    let mut groups: Vec<(Base, Vec<Revision>)> = Vec::new();
+    for r in revisions {
+        match groups.iter_mut().find(|(b, _)| *b == r.base) {
+            Some((_, group)) => group.push(r.clone()),
+            None => groups.push((r.base, vec![r.clone()])),
+        }
+    }
+    groups
+}
+
+/// The pristine source of `base`: the one given, else the cached one.
+fn source_of(base: Base, opts: &KunitOptions) -> Result<PathBuf> {
+    match (base, &opts.kdir, &opts.mainline_kdir) {
+        (Base::Android, Some(k), _) | (Base::Mainline, _, Some(k)) => Ok(k.clone()),
+        (Base::Android, None, _) => tree::cached_source(),
+        (Base::Mainline, _, None) => tree::cached_mainline_source(),
+    }
 }
 
 /// The series directories `opts.series` stands for, in order: each one
@@ -456,6 +516,9 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
         };
         for name in &names {
             let revision = Revision::in_series(dir, manifest.as_ref(), name)?;
+            if opts.base.is_some_and(|b| b != revision.base) {
+                continue;
+            }
             // An unknown suite fails now, not after the first build.
             Suite::named(&opts.workspace, &revision.suite)
                 .with_context(|| format!("series {}", dir.display()))?;

@@ -123,7 +123,7 @@ impl<'a> View<'a> {
 }
 
 fn cell(v: Option<u64>) -> String {
-    v.map_or("-".to_string(), time)
+    v.map_or("-".to_string(), human_time)
 }
 
 fn ratio(a: Option<u64>, b: Option<u64>) -> String {
@@ -420,7 +420,8 @@ fn whole_map_table(runs: &[RevisionFigures]) -> String {
     out
 }
 
-fn time(ns: u64) -> String {
+/// Nanoseconds as a reader wants them: `1.25 ms`, `17.1 us`.
+pub fn human_time(ns: u64) -> String {
     if ns >= 1_000_000 {
         format!("{:.2} ms", ns as f64 / 1e6)
     } else {

@@ -12,6 +12,7 @@ use git2::{
 };
 
 use crate::mail::patch::{self, MailPatch};
+use crate::series::manifest::Base;
 
 /// The kernel source the workspace tests against: Debian's package of
 /// 6.12 (the base of android16-6.12), extracted into the cache under this
@@ -64,6 +65,8 @@ pub struct Revision {
     pub suite: String,
     /// Lines the series adds to the suite's kunitconfig.
     pub kunit_config: Vec<String>,
+    /// The kernel it is built on.
+    pub base: Base,
 }
 
 impl Revision {
@@ -76,6 +79,7 @@ impl Revision {
             patches,
             suite: kunit.suite,
             kunit_config: kunit.config,
+            base: Base::Android,
         }
     }
 
@@ -104,8 +108,13 @@ impl Revision {
         if let Some(m) = manifest {
             revision.suite = m.kunit.suite.clone();
             revision.kunit_config = m.kunit.config.clone();
+            revision.base = m.base_of(name);
         }
         if name == crate::series::manifest::BASELINE {
+            return Ok(revision);
+        }
+        if name == crate::series::manifest::MAINLINE {
+            revision.base = Base::Mainline;
             return Ok(revision);
         }
         let variant = manifest.and_then(|m| m.variant(name));
@@ -140,7 +149,7 @@ fn patches_in(series_dir: &Path, directory: &str) -> Result<Vec<PathBuf>> {
         .with_context(|| format!("cannot resolve {}", series_dir.join(directory).display()))?;
     let entries = fs::read_dir(&dir).with_context(|| {
         format!(
-            "no revision {directory:?}: expected \"baseline\", a directory {} with *.patch files, or a [[variant]] in series.toml",
+            "no revision {directory:?}: expected \"baseline\" (6.12), \"mainline\", a directory {} with *.patch files, or a [[variant]] in series.toml",
             dir.display()
         )
     })?;

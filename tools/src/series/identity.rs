@@ -66,6 +66,26 @@ pub fn placeholder_links(text: &str) -> Vec<(String, &'static str)> {
     found
 }
 
+/// Who sends from `repo` (or, without one, the user's configuration):
+/// `sendemail.from` when set, else `user.name <user.email>`, the
+/// repository's own configuration first, as `git send-email` and
+/// `git commit -s` would take them.
+pub fn git_sender(repo: Option<&std::path::Path>) -> Option<String> {
+    let config = match repo.map(git2::Repository::open) {
+        Some(Ok(r)) => r.config().ok()?,
+        _ => match git2::Repository::open_from_env() {
+            Ok(r) => r.config().ok()?,
+            Err(_) => git2::Config::open_default().ok()?,
+        },
+    };
+    if let Ok(from) = config.get_string("sendemail.from") {
+        return Some(from);
+    }
+    let name = config.get_string("user.name").ok()?;
+    let email = config.get_string("user.email").ok()?;
+    Some(format!("{name} <{email}>"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,35 @@ pub const BASELINE: &str = "baseline";
 /// The revision name of the Android picks (`android/`).
 pub const ANDROID: &str = "android";
 
+/// The revision name of the unpatched mainline base, beside [`BASELINE`]
+/// (the unpatched 6.12 base), for revisions that go upstream.
+pub const MAINLINE: &str = "mainline";
+
+/// The kernel a revision is based on, applied to, built and measured on.
+#[derive(
+    Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Base {
+    /// 6.12.117, the base of android16-6.12 (Debian's linux-source-6.12):
+    /// the Android picks, and the revisions posted before mainline came in.
+    #[default]
+    Android,
+    /// The newest mainline the workspace can get (Debian unstable's
+    /// linux-source-7.2): revisions that go upstream.
+    Mainline,
+}
+
+impl Base {
+    /// Its name in series.toml and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Android => "android",
+            Base::Mainline => "mainline",
+        }
+    }
+}
+
 /// The pre-patch loop, which the baseline runs.
 pub const PRE_PATCH_LOOP: &str = "before";
 
@@ -143,6 +172,9 @@ pub struct ManifestRevision {
     /// Which of the KUnit-timed loops its system_heap_do_vmap() runs.
     #[serde(default, rename = "loop")]
     pub timed_loop: Option<String>,
+    /// The kernel it is based on (`base = "mainline"`; 6.12 when absent).
+    #[serde(default)]
+    pub base: Base,
 }
 
 /// A new `[[revision]]` to record.
@@ -156,6 +188,8 @@ pub struct NewRevision {
     pub timed_loop: Option<String>,
     /// Its changelog.
     pub changes: Vec<String>,
+    /// The kernel it is based on.
+    pub base: Base,
 }
 
 impl Manifest {
@@ -187,6 +221,18 @@ impl Manifest {
         self.variant.iter().find(|v| v.name == name)
     }
 
+    /// The base `revision` (a run's name: a revision's directory, a
+    /// variant, `baseline`, `mainline`, `android`) is built on.
+    pub fn base_of(&self, revision: &str) -> Base {
+        if revision == MAINLINE {
+            return Base::Mainline;
+        }
+        let directory = self
+            .variant(revision)
+            .map_or(revision, |v| v.revision.as_str());
+        self.revision(directory).map_or(Base::Android, |r| r.base)
+    }
+
     /// The revision whose directory is `directory`.
     pub fn revision(&self, directory: &str) -> Option<&ManifestRevision> {
         self.revision.iter().find(|r| r.directory == directory)
@@ -196,7 +242,7 @@ impl Manifest {
     /// pre-patch walk for the baseline, the picked revision's for the
     /// Android picks, else what the revision's `loop` says.
     pub fn own_loop(&self, revision: &str) -> Option<String> {
-        if revision == BASELINE {
+        if revision == BASELINE || revision == MAINLINE {
             return Some(PRE_PATCH_LOOP.into());
         }
         let revision = match (&self.android, revision) {
@@ -248,6 +294,9 @@ impl ManifestFile {
         table["directory"] = value(new.directory.as_str());
         if let Some(l) = &new.timed_loop {
             table["loop"] = value(l.as_str());
+        }
+        if new.base != Base::Android {
+            table["base"] = value(new.base.name());
         }
         let mut changes = Array::new();
         for c in &new.changes {
@@ -311,6 +360,7 @@ mod tests {
             directory: "v2".into(),
             timed_loop: Some("bounded".into()),
             changes: vec!["one \"quoted\" change".into(), "two".into()],
+            base: Base::Mainline,
         })
         .unwrap();
         f.set_android_revision("v1");
@@ -323,6 +373,11 @@ mod tests {
         assert_eq!(m.own_loop("v2").as_deref(), Some("bounded"));
         assert_eq!(m.own_loop("android").as_deref(), Some("v1"));
         assert_eq!(m.own_loop("baseline").as_deref(), Some("before"));
+        assert_eq!(m.base_of("v2"), Base::Mainline);
+        assert_eq!(m.base_of("v1"), Base::Android);
+        assert_eq!(m.base_of(MAINLINE), Base::Mainline);
+        assert_eq!(m.base_of(BASELINE), Base::Android);
+        assert!(text.contains("base = \"mainline\""), "{text}");
         assert_eq!(m.kunit, KunitSection::default());
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -7,6 +7,7 @@ pub mod check;
 pub mod identity;
 pub mod kernel_scripts;
 pub mod manifest;
+pub mod quote;
 pub mod revise;
 
 pub use manifest::Manifest;

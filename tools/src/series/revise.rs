@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use git2::{DiffOptions, EmailCreateOptions, Repository, Sort, StatusOptions};
 
 use super::kernel_scripts;
-use super::manifest::{Manifest, ManifestFile, ManifestRevision, NewRevision};
+use super::manifest::{Base, Manifest, ManifestFile, ManifestRevision, NewRevision};
 use crate::review::ReviewState;
 
 /// What `revise` needs.
@@ -24,6 +24,8 @@ pub struct ReviseOptions<'a> {
     pub tree: &'a Path,
     /// The base the series applies to.
     pub base: &'a str,
+    /// The kernel that base is (recorded in series.toml).
+    pub kernel_base: Base,
     /// The branch (or any revision) whose commits since `base` are the series.
     pub head: &'a str,
     /// `patches/<series>`.
@@ -52,6 +54,13 @@ pub struct ReviseOptions<'a> {
     /// A request for comments: `[RFC PATCH ...]`, and no `v1` on a first
     /// posting.
     pub rfc: bool,
+    /// Who sends the series (`Name <address>`): the cover letter is from
+    /// them, and each patch ends with their Signed-off-by. None: the
+    /// branch's committer, and the sign-offs as committed.
+    pub sender: Option<String>,
+    /// Where `{{...}}` figures in commit messages and the cover text come
+    /// from (see `series::quote`).
+    pub figures: Option<&'a dyn super::quote::FigureSource>,
 }
 
 impl ReviseOptions<'_> {
@@ -397,6 +406,20 @@ fn range_diff(opts: &ReviseOptions, previous: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The message with `sender`'s Signed-off-by as its last trailer, added
+/// unless it is already last (the sender signs what they pass on).
+pub fn with_sender_signoff(message: &str, sender: &str) -> String {
+    let line = format!("Signed-off-by: {sender}");
+    let last = message
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("Signed-off-by:"));
+    if last.is_some_and(|l| l.trim() == line) {
+        return message.to_string();
+    }
+    format!("{}\n{line}\n", message.trim_end())
+}
+
 /// `base-commit: <sha>` as `git format-patch --base` writes it, put above
 /// the mail's signature.
 fn with_base_commit(mail: &str, base: git2::Oid) -> String {
@@ -449,7 +472,12 @@ fn write_patch_mails(
         for n in notes {
             crate::util::push_unique(&mut review_notes, n);
         }
-        let body = add_trailers(body, &trailers);
+        let filled = super::quote::fill(body, opts.figures)
+            .with_context(|| format!("patch {} ({summary})", i + 1))?;
+        let mut body = add_trailers(&filled.text, &trailers);
+        if let Some(sender) = &opts.sender {
+            body = with_sender_signoff(&body, sender);
+        }
         let mut eopts = EmailCreateOptions::new();
         eopts
             .subject_prefix(opts.subject_prefix())
@@ -467,6 +495,9 @@ fn write_patch_mails(
         )?;
         let text = String::from_utf8_lossy(email.as_slice()).into_owned();
         let mut text = insert_changelog(&text, changelog);
+        if !filled.citations.is_empty() {
+            text = insert_changelog(&text, &filled.citations.join("\n"));
+        }
         // Without a cover letter, the one patch carries what it would.
         if opts.cover.is_none() {
             if let Some(previous) = &opts.previous {
@@ -540,17 +571,24 @@ fn cover_letter(
         Some(v) => format!("{} v{v} 0/{total}", opts.subject_prefix()),
         None => format!("{} 0/{total}", opts.subject_prefix()),
     };
+    let filled = super::quote::fill(text, opts.figures).context("the cover letter")?;
+    let from = match &opts.sender {
+        Some(sender) => sender.clone(),
+        None => range.head.committer().to_string(),
+    };
     let mut body = format!(
-        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {}\nDate: {}\nSubject: [{tag}] {title}\n\n{}\n",
-        range.head.committer(),
+        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {from}\nDate: {}\nSubject: [{tag}] {title}\n\n{}\n",
         crate::mail::date::rfc2822_now(),
-        text.trim_end()
+        filled.text.trim_end()
     );
     if let Some(table) = &opts.measured {
         body.push_str(&format!("\n{}\n", table.trim_end()));
     }
     if !changelog.is_empty() {
         body.push_str(&format!("\n{changelog}"));
+    }
+    if !filled.citations.is_empty() {
+        body.push_str(&format!("\n{}\n", filled.citations.join("\n")));
     }
     body.push('\n');
     for c in &range.commits {
@@ -623,6 +661,7 @@ fn commit_revision(
             directory: format!("v{}", revised.version),
             timed_loop: opts.timed_loop.clone(),
             changes: opts.changes.clone(),
+            base: opts.kernel_base,
         })?;
         file.save_pending(pending)?;
         Ok(file)
@@ -666,6 +705,8 @@ pub struct ReviseRequest {
     pub tree: PathBuf,
     /// The base the series applies to.
     pub base: String,
+    /// The kernel that base is.
+    pub kernel_base: Base,
     /// The series' top.
     pub head: String,
     /// The series directory.
@@ -688,6 +729,8 @@ pub struct ReviseRequest {
     pub previous: Option<String>,
     /// A request for comments (`[RFC PATCH ...]`).
     pub rfc: bool,
+    /// Who sends it (`Name <address>`); None: the branch's committer.
+    pub sender: Option<String>,
     /// The review store to take trailers and participants from.
     pub review: crate::review::ops::ReviewSetup,
 }
@@ -708,11 +751,17 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
         }
         None => None,
     };
-    let measured = if req.results.is_empty() {
-        None
+    let manifest = Manifest::load(&req.series)?;
+    let (measured, figures) = if req.results.is_empty() {
+        (None, None)
     } else {
-        let manifest = Manifest::load(&req.series)?;
-        Some(crate::kernel::record::cover_table(&req.results, &manifest)?)
+        (
+            Some(crate::kernel::record::cover_table(&req.results, &manifest)?),
+            Some(crate::kernel::quote::RecordFigures::load(
+                &manifest.name,
+                &req.results,
+            )?),
+        )
     };
     // Trailers and participants come from the review store when the
     // workspace is a repository; a store that exists but does not read is
@@ -738,6 +787,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
         &ReviseOptions {
             tree: &req.tree,
             base: &req.base,
+            kernel_base: req.kernel_base,
             head: &req.head,
             series_dir: &req.series,
             changes: req.changes.clone(),
@@ -751,6 +801,10 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             timed_loop: req.timed_loop.clone(),
             previous: req.previous.clone(),
             rfc: req.rfc,
+            sender: req.sender.clone(),
+            figures: figures
+                .as_ref()
+                .map(|f| f as &dyn super::quote::FigureSource),
         },
         progress,
     )
@@ -803,5 +857,17 @@ mod tests {
             ),
             "dma-buf-system-heap-Optimize-x"
         );
+    }
+
+    #[test]
+    fn sender_signs_last_once() {
+        let s = "S <s@x>";
+        let by_author = "Body.\n\nSigned-off-by: A <a@x>\n";
+        assert_eq!(
+            with_sender_signoff(by_author, s),
+            "Body.\n\nSigned-off-by: A <a@x>\nSigned-off-by: S <s@x>\n"
+        );
+        let done = with_sender_signoff(by_author, s);
+        assert_eq!(with_sender_signoff(&done, s), done);
     }
 }

@@ -65,6 +65,8 @@ pub enum Rule {
     Checkpatch,
     /// `get_maintainer.pl` names someone the mail is not sent to.
     Recipients,
+    /// A quoted figure that the committed record does not give.
+    Figures,
 }
 
 impl Rule {
@@ -78,6 +80,7 @@ impl Rule {
             Rule::PlaceholderLink => "placeholder-link",
             Rule::Checkpatch => "checkpatch",
             Rule::Recipients => "recipients",
+            Rule::Figures => "figures",
         }
     }
 }
@@ -131,8 +134,12 @@ pub fn mails_in(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(mails)
 }
 
-/// Runs every check on every mail.
-pub fn check(req: &CheckRequest) -> Result<CheckReport> {
+/// Runs every check on every mail; `figures` recomputes the figures the
+/// mails cite (none given: a cited figure cannot be checked, and says so).
+pub fn check(
+    req: &CheckRequest,
+    figures: Option<&dyn super::quote::FigureSource>,
+) -> Result<CheckReport> {
     // Absolute: the scripts and git run from the tree's top directory.
     let tree = fs::canonicalize(&req.tree).with_context(|| {
         format!(
@@ -163,6 +170,9 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport> {
     for (mail, found) in mails.iter().zip(&scripts) {
         problems.extend(problems_of(mail, found, &scripts, &sender));
     }
+    for mail in &mails {
+        problems.extend(figure_problems(mail, figures));
+    }
     if let Some((mail, error)) = apply::first_not_applying(&tree, &mails)? {
         problems.push(Problem {
             mail,
@@ -178,6 +188,32 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport> {
         mails: mails.len(),
         problems,
     })
+}
+
+/// The figures a mail quotes, recomputed from the record they cite.
+fn figure_problems(
+    mail: &SentMail,
+    figures: Option<&dyn super::quote::FigureSource>,
+) -> Vec<Problem> {
+    let problem = |detail: String| Problem {
+        mail: mail.path.clone(),
+        rule: Rule::Figures,
+        detail,
+    };
+    let cites = mail
+        .prose
+        .lines()
+        .any(|l| super::quote::parse_citation(l).is_some());
+    match figures {
+        Some(source) => super::quote::verify(&mail.prose, source)
+            .into_iter()
+            .map(problem)
+            .collect(),
+        None if cites || !super::quote::unfilled(&mail.prose).is_empty() => vec![problem(
+            "quotes measured figures, but no record was given to check them against".into(),
+        )],
+        None => Vec::new(),
+    }
 }
 
 /// What the rules that read one mail find in it. The cover letter must

@@ -33,9 +33,15 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    lines of its message, which git send-email copies by
 ///                    default; --cc-cmd is not counted, so put them in the
 ///                    headers.
+///   figures          a figure quoted from the KUnit record (a `Figure
+///                    {{...}} = <value>, from <file>` line, which patchctl
+///                    revise writes when it fills a {{...}} placeholder) that
+///                    the record in --results gives differently now, or that
+///                    the text above does not carry; or a placeholder never
+///                    filled. Fix: patchctl revise --results again.
 ///
-/// The sender is --sender, else git's user.name and user.email (the
-/// repository's own configuration first). The base tree gives the scripts
+/// The sender is --sender, else git's sendemail.from, else user.name and
+/// user.email (the repository's own configuration first). The base tree gives the scripts
 /// and takes the patches: --kdir (or KDIR), --mainline for the cached
 /// linux-source-7.2 (scripts/deps.sh kernel-source-mainline), else the
 /// cached linux-source-6.12. A vendor pick (android/) is judged as a
@@ -64,9 +70,15 @@ pub struct Args {
     /// judge, and the patches must apply to it.
     #[arg(long, env = "KDIR")]
     kdir: Option<PathBuf>,
-    /// Judge against mainline: the cached linux-source-7.2 (wins over KDIR).
+    /// Judge against mainline: the cached linux-source-7.2 (wins over
+    /// KDIR). A revision whose series.toml says `base = "mainline"` is
+    /// judged against it without this.
     #[arg(long)]
     mainline: bool,
+    /// The KUnit record the figures quoted in the mails are recomputed
+    /// from (each mail's `Figure {{...}} = ..., from <file>` lines).
+    #[arg(long, default_value = "results")]
+    results: PathBuf,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -78,19 +90,46 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => newest_revision(&args.series)?,
     };
     let dir = args.series.join(&revision);
-    let tree = match (args.mainline, args.kdir) {
+    let manifest = match args.series.join(patchctl::series::manifest::FILE).exists() {
+        true => Some(patchctl::series::Manifest::load(&args.series)?),
+        false => None,
+    };
+    let on_mainline = manifest
+        .as_ref()
+        .is_some_and(|m| m.base_of(&revision) == patchctl::series::manifest::Base::Mainline);
+    let tree = match (args.mainline || on_mainline, args.kdir) {
         (true, _) => patchctl::kernel::tree::cached_mainline_source()?,
         (false, Some(k)) => k,
         (false, None) => patchctl::kernel::tree::cached_source()?,
     };
-    let sender = args.sender.or_else(git_identity).context(
+    let series_name = manifest.as_ref().map_or_else(
+        || {
+            args.series
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        },
+        |m| m.name.clone(),
+    );
+    let figures = match args.results.is_dir() {
+        true => Some(patchctl::kernel::quote::RecordFigures::in_dir(
+            &series_name,
+            &args.results,
+        )?),
+        false => None,
+    };
+    let sender = args.sender.or_else(|| patchctl::series::identity::git_sender(None)).context(
         "no sender: pass --sender \"Name <address>\", or set git config user.name and user.email",
     )?;
-    let report = check::check(&CheckRequest {
-        mails: check::mails_in(&dir)?,
-        tree,
-        sender,
-    })?;
+    let report = check::check(
+        &CheckRequest {
+            mails: check::mails_in(&dir)?,
+            tree,
+            sender,
+        },
+        figures
+            .as_ref()
+            .map(|f| f as &dyn patchctl::series::quote::FigureSource),
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -134,16 +173,4 @@ fn newest_revision(series: &std::path::Path) -> Result<String> {
                 series.display()
             )
         })
-}
-
-/// `Name <address>` from git's configuration, if both are set: the
-/// repository's own first (as git commit -s would sign), then the user's.
-fn git_identity() -> Option<String> {
-    let config = match git2::Repository::open_from_env() {
-        Ok(repo) => repo.config().ok()?,
-        Err(_) => git2::Config::open_default().ok()?,
-    };
-    let name = config.get_string("user.name").ok()?;
-    let email = config.get_string("user.email").ok()?;
-    Some(format!("{name} <{email}>"))
 }

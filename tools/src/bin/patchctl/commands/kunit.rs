@@ -42,10 +42,22 @@ pub struct Args {
     /// map of every revision of every series then goes into one table.
     #[arg(long, default_value = "patches/system-heap-vmap")]
     series: Vec<PathBuf>,
-    /// Pristine kernel source (never written to). Default: the cached
-    /// Debian linux-source-6.12 that `scripts/deps.sh kernel-source` extracts.
+    /// Pristine kernel source (never written to) for revisions on the 6.12
+    /// base. Default: the cached Debian linux-source-6.12 that
+    /// `scripts/deps.sh kernel-source` extracts.
     #[arg(long, env = "KDIR")]
     kdir: Option<PathBuf>,
+    /// Pristine mainline source (never written to) for the revisions a
+    /// series.toml bases on mainline (`base = "mainline"`, and the
+    /// unpatched `mainline` revision). Default: the cached Debian
+    /// linux-source-7.2 that `scripts/deps.sh kernel-source-mainline` extracts.
+    #[arg(long, env = "KDIR_MAINLINE")]
+    mainline_kdir: Option<PathBuf>,
+    /// Only the revisions built on this base: `mainline` (the unpatched
+    /// `mainline` and revisions with `base = "mainline"`) or `android`
+    /// (6.12: `baseline`, the picks, revisions before mainline came in).
+    #[arg(long, value_enum)]
+    base: Option<patchctl::series::manifest::Base>,
     /// Parallel make jobs.
     #[arg(long, default_value_t = std::thread::available_parallelism().map_or(2, |n| n.get()))]
     jobs: usize,
@@ -121,6 +133,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         revisions: args.revisions,
         series: args.series,
         kdir: args.kdir,
+        mainline_kdir: args.mainline_kdir,
+        base: args.base,
         jobs: args.jobs,
         results: args.results,
         rust: args.rust,

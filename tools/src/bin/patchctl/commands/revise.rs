@@ -28,6 +28,11 @@ pub struct Args {
     /// The base revision the series applies to.
     #[arg(long)]
     base: String,
+    /// Which kernel that base is, recorded in series.toml so that
+    /// `patchctl kunit` builds the revision on it: `mainline` for a
+    /// revision that goes upstream, `android` (6.12) for the picks' base.
+    #[arg(long, value_enum, default_value = "android")]
+    kernel_base: patchctl::series::manifest::Base,
     /// The branch (or revision) at the series' top.
     #[arg(long, default_value = "HEAD")]
     head: String,
@@ -65,14 +70,25 @@ pub struct Args {
     /// the second revision on).
     #[arg(long)]
     rfc: bool,
+    /// Who sends the series, as `Name <address>`: the cover letter is from
+    /// them and every patch ends with their Signed-off-by. Default:
+    /// sendemail.from, else user.name and user.email, of --tree's git
+    /// configuration first. To regenerate a series under your own name,
+    /// set those (or pass this) and run revise again.
+    #[arg(long, value_name = "NAME <ADDRESS>")]
+    sender: Option<String>,
     #[command(flatten)]
     review: ReviewArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let sender = args
+        .sender
+        .or_else(|| patchctl::series::identity::git_sender(Some(&args.tree)));
     let req = ReviseRequest {
         tree: args.tree,
         base: args.base,
+        kernel_base: args.kernel_base,
         head: args.head,
         series: args.series,
         changes: args.changes,
@@ -84,6 +100,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         timed_loop: args.timed_loop,
         previous: args.previous,
         rfc: args.rfc,
+        sender,
         review: args.review.setup(),
     };
     let revised = revise::next_revision(&req, &mut std::io::stderr())?;

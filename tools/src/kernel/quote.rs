@@ -1,0 +1,170 @@
+//! Figures for mails, from KUnit records: the kernel layer's side of
+//! `series::quote`. A figure is quoted as its median with the range of
+//! its runs; a ratio only when the two ranges do not overlap.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::ktap::Figure;
+use super::kunitpy::Config;
+use super::record::KunitRecord;
+use super::table::{human_time, parse_size};
+use crate::series::quote::FigureSource;
+
+/// The records of one series, each with the file it was read from.
+pub struct RecordFigures {
+    series: String,
+    records: Vec<(PathBuf, KunitRecord)>,
+}
+
+impl RecordFigures {
+    /// Reads `files` (KUnit results JSON) for the series named `series`.
+    pub fn load(series: &str, files: &[PathBuf]) -> Result<RecordFigures> {
+        let mut records = Vec::new();
+        for f in files {
+            records.push((f.clone(), KunitRecord::load(f)?));
+        }
+        Ok(RecordFigures {
+            series: series.to_string(),
+            records,
+        })
+    }
+
+    /// Every `kunit-<series>-*.json` in `dir` (the committed `results/`).
+    pub fn in_dir(series: &str, dir: &Path) -> Result<RecordFigures> {
+        let prefix = format!("kunit-{series}-");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+            })
+            .collect();
+        files.sort();
+        RecordFigures::load(series, &files)
+    }
+
+    /// `impl@revision` on `arch` at `size` (C build), with its record.
+    fn figure(&self, spec: &str, arch: &str, size: u64) -> Result<(&Figure, &Path)> {
+        let Some((implementation, revision)) = spec.split_once('@') else {
+            bail!("{spec:?} is not <figure>@<revision>, e.g. whole@v3");
+        };
+        let (path, record) = self
+            .records
+            .iter()
+            .find(|(_, r)| {
+                r.series == self.series
+                    && r.revision == revision
+                    && r.arch.name() == arch
+                    && r.config == Config::C
+            })
+            .with_context(|| {
+                format!(
+                    "no KUnit record of {} {revision} on {arch} among the results given",
+                    self.series
+                )
+            })?;
+        let figure = record
+            .figures
+            .iter()
+            .find(|f| f.implementation == implementation && f.size == size)
+            .with_context(|| {
+                format!(
+                    "{} has no figure {implementation} at {} bytes",
+                    path.display(),
+                    size
+                )
+            })?;
+        Ok((figure, path))
+    }
+}
+
+/// The figure as a mail quotes it: the median with the range, or the
+/// minimum alone where the record predates the spread (and says so).
+pub fn quoted(f: &Figure) -> String {
+    match (f.median_ns, f.max_ns) {
+        (Some(median), Some(max)) => format!(
+            "{} (median of {} runs, range {} to {})",
+            human_time(median),
+            f.runs,
+            human_time(f.ns),
+            human_time(max)
+        ),
+        _ => format!("{} (the fastest of {} runs)", human_time(f.ns), f.runs),
+    }
+}
+
+/// How many times `a` takes `b`'s time, or "no difference measured" when
+/// their ranges overlap (or a range is unknown).
+pub fn quoted_ratio(a: &Figure, b: &Figure) -> String {
+    match (a.median_ns, a.max_ns, b.median_ns, b.max_ns) {
+        (Some(am), Some(amax), Some(bm), Some(bmax)) if a.ns > bmax || b.ns > amax => {
+            format!("{:.1}x", am as f64 / bm.max(1) as f64)
+        }
+        _ => "no difference measured (the ranges overlap)".into(),
+    }
+}
+
+impl FigureSource for RecordFigures {
+    fn render(&self, placeholder: &str) -> Result<(String, String)> {
+        let words: Vec<&str> = placeholder.split_whitespace().collect();
+        let size_of = |s: &str| {
+            parse_size(s).with_context(|| {
+                format!("{s:?} in {{{{{placeholder}}}}} is not a size such as 256M")
+            })
+        };
+        match words.as_slice() {
+            [spec, arch, size] => {
+                let (f, path) = self.figure(spec, arch, size_of(size)?)?;
+                Ok((quoted(f), path.display().to_string()))
+            }
+            ["ratio", a, b, arch, size] => {
+                let size = size_of(size)?;
+                let (fa, pa) = self.figure(a, arch, size)?;
+                let (fb, pb) = self.figure(b, arch, size)?;
+                Ok((
+                    quoted_ratio(fa, fb),
+                    format!("{} and {}", pa.display(), pb.display()),
+                ))
+            }
+            _ => bail!(
+                "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} or {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fig(ns: u64, median: u64, max: u64) -> Figure {
+        Figure {
+            arch: "um".into(),
+            size: 1 << 28,
+            implementation: "whole".into(),
+            ns,
+            median_ns: Some(median),
+            max_ns: Some(max),
+            runs: 7,
+        }
+    }
+
+    #[test]
+    fn spread_and_ratios() {
+        assert_eq!(
+            quoted(&fig(1_000_000, 1_200_000, 2_000_000)),
+            "1.20 ms (median of 7 runs, range 1.00 ms to 2.00 ms)"
+        );
+        let mut old = fig(900, 0, 0);
+        old.median_ns = None;
+        assert_eq!(quoted(&old), "0.9 us (the fastest of 7 runs)");
+        // Apart: a ratio of medians; overlapping: none.
+        assert_eq!(quoted_ratio(&fig(30, 40, 50), &fig(10, 20, 25)), "2.0x");
+        assert!(quoted_ratio(&fig(20, 40, 50), &fig(10, 20, 25)).starts_with("no difference"));
+        assert!(quoted_ratio(&old, &fig(10, 20, 25)).starts_with("no difference"));
+    }
+}
