@@ -16,6 +16,9 @@ KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/heap.c c-heap/s
 	kunit/system_heap_rust_shim.c kunit/system_heap_rust_test.c kunit/dma_heap_abi.c
 # Where KUnit runs: UML, and arm64 under QEMU.
 KUNIT_ARCHES ?= um,arm64
+# Boots of each timed kernel in make kunit: every figure's spread is taken
+# over all of them (figures move more between boots than within one).
+KUNIT_BOOTS ?= 2
 # Every series in patches/, each with the revisions its series.toml's
 # [kunit] section lists (patchctl kunit --help).
 KUNIT_SERIES ?= patches
@@ -27,7 +30,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
 
 all: test
 
@@ -43,6 +46,7 @@ help:
 	@echo "make kunit-test - one CONFIG_RUST build per arch (it runs the C suite too), each series' distinct code"
 	@echo "make kunit-mainline-test - the revisions that go upstream, on mainline (linux-source-7.2), UML and arm64, C"
 	@echo "make kunit-mainline-kasan - the same under KASAN on UML"
+	@echo "make kunit-mutants - each mutation of system-heap v3's code (kunit/mutants/) must fail its own KUnit test"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
 	@echo "make kunit-kasan - the C suite under KASAN on UML (GCC), each series' distinct code: clean code, the v1 overflow reported"
 	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN, each series' distinct code: C and Rust checked byte by byte"
@@ -113,7 +117,8 @@ patchctl:
 # fails; then the CONFIG_RUST build, Rust beside C.
 kunit: patchctl
 	scripts/deps.sh kunit
-	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
+	scripts/deps.sh kernel-source-mainline
+	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) --boots $(KUNIT_BOOTS) \
 		--junit $(RUN_DIR)/junit-c.xml --kcidb $(RUN_DIR)/kcidb-c.json
 	$(MAKE) --no-print-directory kunit-rust
 	$(MAKE) --no-print-directory report
@@ -158,6 +163,25 @@ kunit-mainline-kasan: patchctl
 	scripts/deps.sh kernel-source-mainline
 	$(PATCHCTL) kunit --kasan --arch um --series patches/system-heap-vmap \
 		--revision mainline,v3 --junit $(RUN_DIR)/junit-mainline-kasan.xml
+
+# Proves that system-heap v3's own KUnit test (patch 2) fails when the
+# code is wrong: a copy of mainline with v3 applied, each mutation of
+# kunit/mutants/system-heap-v3.txt made in turn (one line of
+# system_heap_do_vmap() changed), the suite run with the tree's kunit.py
+# on UML; every mutation must be caught by the case the list names.
+MUTANTS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/patchctl/mutants
+kunit-mutants:
+	scripts/deps.sh kunit
+	@ksrc=$$(scripts/deps.sh kernel-source-mainline) && \
+	rm -rf "$(MUTANTS_DIR)/tree" && mkdir -p "$(MUTANTS_DIR)" && \
+	echo "kunit-mutants: copying $$ksrc and applying patches/system-heap-vmap/v3" && \
+	cp -a "$$ksrc" "$(MUTANTS_DIR)/tree" && \
+	for p in patches/system-heap-vmap/v3/*-000[1-9]-*.patch; do \
+		(cd "$(MUTANTS_DIR)/tree" && git apply "$(CURDIR)/$$p") || exit 1; \
+	done
+	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
+		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3.txt \
+		kunit/mutants/system-heap-v3.kunitconfig "$(MUTANTS_DIR)/build-um" system_heap_do_vmap
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code of every series (each

@@ -198,17 +198,19 @@ fn the_default_threshold_comes_from_the_stored_spread() {
     let key = spreads
         .iter()
         .find(|(k, _)| {
-            k.0 == "system-heap-vmap" && k.1 == "arm64" && k.4 == "v1" && k.3 == 256 << 20
+            k.0 == "system-heap-vmap"
+                && k.1.starts_with("arm64 on 6.12")
+                && k.4 == "v1"
+                && k.3 == 256 << 20
         })
         .map(|(k, v)| (k.clone(), *v))
         .unwrap();
     let allowed = key.1.max(compare::MIN_THRESHOLD);
     let with_v1 = |factor: f64| {
         let mut new = stored.clone();
-        for r in new
-            .iter_mut()
-            .filter(|r| r.arch.name() == "arm64" && r.config.name() == "C")
-        {
+        for r in new.iter_mut().filter(|r| {
+            r.arch.name() == "arm64" && r.config.name() == "C" && r.kernel.starts_with("6.12")
+        }) {
             let old = stored
                 .iter()
                 .find(|s| {

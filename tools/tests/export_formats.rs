@@ -46,6 +46,7 @@ fn records() -> Vec<KunitRecord> {
                 flavor: &Flavor::C,
                 results: None,
                 machine: Machine::this(),
+                boots: 1,
             },
             &mut std::io::sink(),
         )

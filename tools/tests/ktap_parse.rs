@@ -379,3 +379,22 @@ fn recorded_dma_heap_program_parses_as_a_suite() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn boots_merge_into_one_spread() {
+    let f = |ns, median, max| {
+        ktap::parse_figure(&format!(
+            "sgvmap_timing: arch=um size=4096 impl=whole ns={ns} median={median} max={max} runs=7"
+        ))
+        .unwrap()
+        .unwrap()
+    };
+    let merged = ktap::merge_boots(&[vec![f(10, 12, 20)], vec![f(8, 30, 40)], vec![f(11, 14, 15)]]);
+    assert_eq!(merged.len(), 1);
+    let m = &merged[0];
+    // Lowest minimum, median of the medians, highest maximum, every run.
+    assert_eq!((m.ns, m.median_ns, m.max_ns), (8, Some(14), Some(40)));
+    assert_eq!((m.runs, m.boots), (21, Some(3)));
+    // One boot stays as it was.
+    assert_eq!(ktap::merge_boots(&[vec![f(1, 2, 3)]]), vec![f(1, 2, 3)]);
+}

@@ -43,6 +43,7 @@ fn matrix<'a>(
         flavor,
         results: Some(results),
         machine: Machine::this(),
+        boots: 1,
     }
 }
 

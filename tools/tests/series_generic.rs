@@ -14,7 +14,7 @@ use patchctl::kernel::tree::Revision;
 use patchctl::kernel::Arch;
 use patchctl::kernel::Flavor;
 use patchctl::machine::Machine;
-use patchctl::series::manifest::TableKind;
+use patchctl::series::manifest::{Base, TableKind};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,6 +31,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         kdir: None,
         mainline_kdir: None,
         base: None,
+        boots: 1,
         jobs: 1,
         results: std::env::temp_dir(),
         rust: false,
@@ -72,9 +73,25 @@ fn each_series_runs_its_own_revisions() {
             "system-heap-vmap:v1",
             "system-heap-vmap:v2",
             "system-heap-vmap:android",
+            "system-heap-vmap:mainline",
+            "system-heap-vmap:v3",
             "vmap-sg:v1-generic",
             "vmap-sg:v1",
         ]
+    );
+    // Each on its base: the upstream revision and unpatched mainline on
+    // mainline, the rest on 6.12.
+    let on_mainline: Vec<String> = revisions
+        .iter()
+        .filter(|r| r.base == Base::Mainline)
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(on_mainline, ["mainline", "v3"]);
+    let mut mainline_only = options(&["patches"], &[], false);
+    mainline_only.base = Some(Base::Mainline);
+    assert_eq!(
+        names(&plan(&mainline_only).unwrap().revisions),
+        ["system-heap-vmap:mainline", "system-heap-vmap:v3"]
     );
     let table = |name: &str| {
         manifests
@@ -176,6 +193,7 @@ fn both_series_in_one_matrix_make_one_whole_map_table() {
             flavor: &Flavor::C,
             results: None,
             machine: Machine::this(),
+            boots: 1,
         },
         &mut std::io::sink(),
     )

@@ -109,8 +109,8 @@ fn same_figure(a: &Moved, b: &Moved) -> bool {
     a.run == b.run && a.size == b.size && a.implementation == b.implementation
 }
 
-/// A figure across the revisions of one series: series, arch, config,
-/// size, implementation.
+/// A figure across the revisions of one series: series, arch on kernel,
+/// config, size, implementation.
 pub type FigureKey = (String, String, String, u64, String);
 
 /// The spread of the stored run, per figure: the relative difference
@@ -143,7 +143,9 @@ pub fn stored_spreads(stored: &[KunitRecord]) -> BTreeMap<FigureKey, f64> {
 fn figure_key(r: &KunitRecord, size: u64, implementation: &str) -> FigureKey {
     (
         r.series.clone(),
-        r.arch.name().to_string(),
+        // The same code on another kernel (a series' revisions on 6.12 and
+        // on mainline) is another figure: the kernel around it differs.
+        format!("{} on {}", r.arch.name(), r.kernel),
         r.config.name().to_string(),
         size,
         implementation.to_string(),

@@ -155,6 +155,54 @@ pub struct Figure {
     pub max_ns: Option<u64>,
     /// Runs the figure was taken over.
     pub runs: u32,
+    /// Boots the runs came from (records of one boot: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boots: Option<u32>,
+}
+
+/// One figure per (arch, size, implementation) over several boots of the
+/// same kernel: the lowest minimum, the median of the boots' medians,
+/// the highest maximum, all the runs. One boot's figures come back as
+/// they are.
+pub fn merge_boots(boots: &[Vec<Figure>]) -> Vec<Figure> {
+    if boots.len() < 2 {
+        return boots.first().cloned().unwrap_or_default();
+    }
+    let mut out: Vec<Figure> = Vec::new();
+    for f in boots.iter().flatten() {
+        let key = |g: &Figure| {
+            (
+                g.arch == f.arch,
+                g.size == f.size,
+                g.implementation == f.implementation,
+            )
+        };
+        if out.iter().any(|g| key(g) == (true, true, true)) {
+            continue;
+        }
+        let same: Vec<&Figure> = boots
+            .iter()
+            .flatten()
+            .filter(|g| key(g) == (true, true, true))
+            .collect();
+        let mut medians: Vec<u64> = same.iter().filter_map(|g| g.median_ns).collect();
+        medians.sort_unstable();
+        out.push(Figure {
+            arch: f.arch.clone(),
+            size: f.size,
+            implementation: f.implementation.clone(),
+            ns: same.iter().map(|g| g.ns).min().unwrap_or(f.ns),
+            median_ns: (medians.len() == same.len()).then(|| medians[medians.len() / 2]),
+            max_ns: same
+                .iter()
+                .map(|g| g.max_ns)
+                .collect::<Option<Vec<u64>>>()
+                .and_then(|m| m.into_iter().max()),
+            runs: same.iter().map(|g| g.runs).sum(),
+            boots: Some(same.len() as u32),
+        });
+    }
+    out
 }
 
 /// Lines of diagnostics kept per test: enough for a failed expectation
@@ -221,6 +269,7 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
             median_ns,
             max_ns,
             runs,
+            boots: None,
         }),
         _ => Err(format!(
             "figure line lacks one of arch, size, impl, ns, runs: {text:?}"

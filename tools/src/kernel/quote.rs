@@ -85,13 +85,18 @@ impl RecordFigures {
 /// The figure as a mail quotes it: the median with the range, or the
 /// minimum alone where the record predates the spread (and says so).
 pub fn quoted(f: &Figure) -> String {
+    let boots = match f.boots {
+        Some(b) if b > 1 => format!(" in {b} boots"),
+        _ => String::new(),
+    };
     match (f.median_ns, f.max_ns) {
+        // Short enough for a commit message line with its label.
         (Some(median), Some(max)) => format!(
-            "{} (median of {} runs, range {} to {})",
+            "{} (median; {} to {}, {} runs{boots})",
             human_time(median),
-            f.runs,
             human_time(f.ns),
-            human_time(max)
+            human_time(max),
+            f.runs
         ),
         _ => format!("{} (the fastest of {} runs)", human_time(f.ns), f.runs),
     }
@@ -150,6 +155,7 @@ mod tests {
             median_ns: Some(median),
             max_ns: Some(max),
             runs: 7,
+            boots: None,
         }
     }
 
@@ -157,7 +163,13 @@ mod tests {
     fn spread_and_ratios() {
         assert_eq!(
             quoted(&fig(1_000_000, 1_200_000, 2_000_000)),
-            "1.20 ms (median of 7 runs, range 1.00 ms to 2.00 ms)"
+            "1.20 ms (median; 1.00 ms to 2.00 ms, 7 runs)"
+        );
+        let mut booted = fig(1_000_000, 1_200_000, 2_000_000);
+        (booted.boots, booted.runs) = (Some(3), 21);
+        assert_eq!(
+            quoted(&booted),
+            "1.20 ms (median; 1.00 ms to 2.00 ms, 21 runs in 3 boots)"
         );
         let mut old = fig(900, 0, 0);
         old.median_ns = None;

@@ -82,6 +82,10 @@ pub struct Matrix<'a> {
     pub results: Option<&'a Path>,
     /// The machine the figures are taken on.
     pub machine: Machine,
+    /// Boots per revision and arch: each figure's spread is taken over
+    /// all of them, since the noise between boots is larger than within
+    /// one.
+    pub boots: usize,
 }
 
 /// What the matrix gave.
@@ -116,7 +120,28 @@ pub fn run_matrix(
                 revision.name,
                 arch.name()
             );
-            let run = runner.run(revision, arch, progress)?;
+            let mut run = runner.run(revision, arch, progress)?;
+            let mut figures = vec![run.run.figures.clone()];
+            for boot in 2..=m.boots {
+                let _ = writeln!(
+                    progress,
+                    "patchctl: {} / {}: boot {boot} of {} (the same kernel, for the spread)",
+                    revision.name,
+                    arch.name(),
+                    m.boots
+                );
+                let again = runner.run(revision, arch, progress)?;
+                figures.push(again.run.figures.clone());
+                if again.exit_code != Some(0) || run.exit_code != Some(0) {
+                    // A failed boot is the run's verdict, not a lost one.
+                    run = KernelRun {
+                        duration_s: run.duration_s,
+                        timing: run.timing,
+                        ..again
+                    };
+                }
+            }
+            run.run.figures = ktap::merge_boots(&figures);
             // The switch serves every arch of the revision: counted once.
             let switched = if i == 0 { Some(switch_s) } else { None };
             times.push(time_line(revision, arch, switched, &run));
@@ -265,6 +290,8 @@ pub struct KunitOptions {
     pub series: Vec<PathBuf>,
     /// Pristine kernel source; `None`: the cached one.
     pub kdir: Option<PathBuf>,
+    /// Boots per revision and arch for the timings (at least 1).
+    pub boots: usize,
     /// Only the revisions built on this base (none: all).
     pub base: Option<Base>,
     /// Pristine mainline source for revisions based on mainline (default:
@@ -411,6 +438,7 @@ fn run_on(
         flavor: &flavor,
         results: Some(&opts.results),
         machine: Machine::this(),
+        boots: opts.boots.max(1),
     };
     run_matrix(&mut runner, &matrix, progress)
 }

@@ -58,6 +58,53 @@ pub fn split_role(line: &str) -> (&str, &str) {
     }
 }
 
+/// checkpatch's question on a patch that adds, moves or deletes a file.
+pub const MAINTAINERS_QUESTION: &str = "does MAINTAINERS need updating?";
+
+/// The files a patch adds (`new file mode` after its `diff --git` line).
+pub fn added_files(patch_text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Option<&str> = None;
+    for line in patch_text.lines() {
+        if let Some(rest) = line.strip_prefix("diff --git a/") {
+            current = rest.rsplit_once(" b/").map(|(_, b)| b);
+        } else if line.starts_with("new file mode") {
+            if let Some(f) = current.take() {
+                out.push(f.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a MAINTAINERS section other than THE REST already covers
+/// `file` (which need not exist yet): get_maintainer.pl is asked about a
+/// one-line patch that adds it.
+pub fn maintained(tree: &Path, file: &str) -> Result<bool> {
+    static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let probe = std::env::temp_dir().join(format!(
+        "patchctl-maintained-{}-{}.patch",
+        std::process::id(),
+        PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(
+        &probe,
+        format!("diff --git a/{file} b/{file}\nnew file mode 100644\n--- /dev/null\n+++ b/{file}\n@@ -0,0 +1 @@\n+x\n"),
+    )?;
+    let out = Command::new("perl")
+        .arg("scripts/get_maintainer.pl")
+        .args(["--no-git", "--no-git-fallback"])
+        .arg(&probe)
+        .current_dir(tree)
+        .output();
+    let _ = std::fs::remove_file(&probe);
+    let out = out.context("cannot run scripts/get_maintainer.pl")?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().any(|l| {
+        let (_, role) = split_role(l);
+        role.contains(':') && !role.contains("THE REST")
+    }))
+}
+
 /// Runs `checkpatch.pl --strict` on a mail: (errors, summary line, output).
 pub fn checkpatch(tree: &Path, mail: &Path) -> Result<(u32, String, String)> {
     let out = Command::new("perl")
@@ -148,5 +195,12 @@ mod tests {
             ]
         );
         assert!(checkpatch_findings("total: 0 errors, 0 warnings, 0 checks\n").is_empty());
+    }
+
+    #[test]
+    fn added_files_are_the_new_ones() {
+        let patch = "diff --git a/k/Kconfig b/k/Kconfig\nindex 1..2\n\
+                     diff --git a/k/new_test.c b/k/new_test.c\nnew file mode 100644\n";
+        assert_eq!(added_files(patch), ["k/new_test.c"]);
     }
 }

@@ -494,10 +494,16 @@ fn write_patch_mails(
             &mut eopts,
         )?;
         let text = String::from_utf8_lossy(email.as_slice()).into_owned();
-        let mut text = insert_changelog(&text, changelog);
-        if !filled.citations.is_empty() {
-            text = insert_changelog(&text, &filled.citations.join("\n"));
-        }
+        // Below ---: the changelog, then where each quoted figure came from.
+        let notes = match filled.citations.is_empty() {
+            true => changelog.to_string(),
+            false => format!(
+                "{}\nFigures quoted above, from the committed record:\n{}\n",
+                changelog.trim_end(),
+                filled.citations.join("\n")
+            ),
+        };
+        let mut text = insert_changelog(&text, &notes);
         // Without a cover letter, the one patch carries what it would.
         if opts.cover.is_none() {
             if let Some(previous) = &opts.previous {
@@ -581,14 +587,23 @@ fn cover_letter(
         crate::mail::date::rfc2822_now(),
         filled.text.trim_end()
     );
-    if let Some(table) = &opts.measured {
+    // A text that quotes its figures (each with its spread) stands alone:
+    // the minimum-only table would repeat them without it.
+    if let Some(table) = opts
+        .measured
+        .as_ref()
+        .filter(|_| filled.citations.is_empty())
+    {
         body.push_str(&format!("\n{}\n", table.trim_end()));
     }
     if !changelog.is_empty() {
         body.push_str(&format!("\n{changelog}"));
     }
     if !filled.citations.is_empty() {
-        body.push_str(&format!("\n{}\n", filled.citations.join("\n")));
+        body.push_str(&format!(
+            "\nFigures quoted above, from the committed record:\n{}\n",
+            filled.citations.join("\n")
+        ));
     }
     body.push('\n');
     for c in &range.commits {

@@ -12,7 +12,9 @@
 //!   Message-ID that was never sent;
 //! - a patch that does not apply to the base tree on top of the ones
 //!   before it (`git apply --check`);
-//! - anything `scripts/checkpatch.pl --strict` reports;
+//! - anything `scripts/checkpatch.pl --strict` reports, except its
+//!   question whether MAINTAINERS needs updating when a section already
+//!   covers every file the patch adds (get_maintainer.pl answers it);
 //! - a maintainer, reviewer or list that `scripts/get_maintainer.pl`
 //!   names for the patch but that the mail does not reach (for the cover
 //!   letter: anyone named for any patch).
@@ -284,8 +286,25 @@ fn run_scripts(tree: &Path, mail: &SentMail) -> Result<ScriptFindings> {
     // Sign-offs are this gate's own rule, with the reason spelled out.
     let (_, _, text) = kernel_scripts::checkpatch(tree, &path)?;
     let (to, cc) = kernel_scripts::recipients(tree, &path)?;
+    let mut checkpatch = kernel_scripts::checkpatch_findings(&text);
+    // checkpatch asks whether MAINTAINERS needs updating for any new file;
+    // the gate answers it: not when a section already covers them all.
+    if checkpatch
+        .iter()
+        .any(|f| f.contains(kernel_scripts::MAINTAINERS_QUESTION))
+    {
+        let patch = fs::read_to_string(&path)?;
+        let added = kernel_scripts::added_files(&patch);
+        let mut covered = !added.is_empty();
+        for f in &added {
+            covered &= kernel_scripts::maintained(tree, f)?;
+        }
+        if covered {
+            checkpatch.retain(|f| !f.contains(kernel_scripts::MAINTAINERS_QUESTION));
+        }
+    }
     Ok(ScriptFindings {
-        checkpatch: kernel_scripts::checkpatch_findings(&text),
+        checkpatch,
         named: to.iter().chain(&cc).map(|w| email_or_whole(w)).collect(),
     })
 }

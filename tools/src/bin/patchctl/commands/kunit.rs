@@ -11,10 +11,16 @@ use patchctl::kernel::{table, Arch};
 ///
 /// Each series directory's series.toml says, under [kunit], which suite
 /// goes into the tree, what it adds to the suite's kunitconfig, which
-/// revisions run by default and what its table compares. For every
-/// revision (`baseline`, a directory under the series such as `v1`, or a
-/// [[variant]] that leaves some of a revision's patches out), one cached worktree of the kernel source is switched to the
-/// revision's patches and gets the suite from kunit/, then the tree's own
+/// revisions run by default and what its table compares. A revision is
+/// built on its base: 6.12 (Debian's linux-source-6.12, the base of
+/// android16-6.12; `baseline` is that kernel unpatched), or mainline
+/// (Debian unstable's linux-source-7.2) for a revision whose
+/// [[revision]] says base = "mainline" (`mainline` is that kernel
+/// unpatched). For every revision (`baseline`, `mainline`, a directory
+/// under the series such as `v1`, or a [[variant]] that leaves some of a
+/// revision's patches out), one cached worktree of its base is switched
+/// to the revision's patches and gets the suite from kunit/, then the
+/// tree's own
 /// tools/testing/kunit/kunit.py builds and boots it (UML, or arm64 under
 /// QEMU) in a build directory per arch and flavour, so a revision costs
 /// only what it changes. The KTAP it prints is
@@ -53,6 +59,12 @@ pub struct Args {
     /// linux-source-7.2 that `scripts/deps.sh kernel-source-mainline` extracts.
     #[arg(long, env = "KDIR_MAINLINE")]
     mainline_kdir: Option<PathBuf>,
+    /// Boot each kernel this many times for the timings: each figure's
+    /// minimum, median and maximum are then taken over every boot's runs
+    /// (the median of the boots' medians), since figures move more
+    /// between boots than within one. The records say how many boots.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    boots: u32,
     /// Only the revisions built on this base: `mainline` (the unpatched
     /// `mainline` and revisions with `base = "mainline"`) or `android`
     /// (6.12: `baseline`, the picks, revisions before mainline came in).
@@ -135,6 +147,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         kdir: args.kdir,
         mainline_kdir: args.mainline_kdir,
         base: args.base,
+        boots: if args.skip_timings {
+            1
+        } else {
+            args.boots as usize
+        },
         jobs: args.jobs,
         results: args.results,
         rust: args.rust,
