@@ -181,7 +181,7 @@ kunit-mutants:
 	done
 	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
 		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3.txt \
-		kunit/mutants/system-heap-v3.kunitconfig "$(MUTANTS_DIR)/build-um" system_heap_do_vmap
+		kunit/mutants/system-heap-v3.kunitconfig "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code of every series (each

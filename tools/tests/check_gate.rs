@@ -381,12 +381,12 @@ fn v3_is_judged_on_mainline_and_its_figures_against_the_record() {
     let patch1 = fs::read_dir(series.join("v3"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("v3-0001-"))
+        .find(|p| p.to_string_lossy().contains("v3-0002-"))
         .unwrap();
     let text = fs::read_to_string(&patch1).unwrap();
     let cited = text
         .lines()
-        .find_map(|l| l.strip_prefix("Figure {{whole@v3 um 256M}} = "))
+        .find_map(|l| l.strip_prefix("Figure whole@v3 um 256M = "))
         .and_then(|l| l.split(", from ").next())
         .unwrap()
         .to_string();

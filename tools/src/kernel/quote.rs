@@ -130,10 +130,11 @@ impl FigureSource for RecordFigures {
                 let size = size_of(size)?;
                 let (fa, pa) = self.figure(a, arch, size)?;
                 let (fb, pb) = self.figure(b, arch, size)?;
-                Ok((
-                    quoted_ratio(fa, fb),
-                    format!("{} and {}", pa.display(), pb.display()),
-                ))
+                let records = match pa == pb {
+                    true => pa.display().to_string(),
+                    false => format!("{} and {}", pa.display(), pb.display()),
+                };
+                Ok((quoted_ratio(fa, fb), records))
             }
             _ => bail!(
                 "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} or {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}"

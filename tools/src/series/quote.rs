@@ -18,7 +18,7 @@ pub const CITATION: &str = "Figure ";
 pub struct Filled {
     /// The text, every placeholder replaced.
     pub text: String,
-    /// `Figure {{...}} = <value>, from <record>` lines.
+    /// `Figure <placeholder> = <value>, from <record>` lines.
     pub citations: Vec<String>,
 }
 
@@ -76,9 +76,9 @@ pub fn fill(text: &str, source: Option<&dyn FigureSource>) -> Result<Filled> {
         let (value, record) = source.render(placeholder)?;
         filled.text.push_str(&rest[..start]);
         filled.text.push_str(&value);
-        filled.citations.push(format!(
-            "{CITATION}{{{{{placeholder}}}}} = {value}, from {record}"
-        ));
+        filled
+            .citations
+            .push(format!("{CITATION}{placeholder} = {value}, from {record}"));
         rest = &after[end + 2..];
     }
     filled.text.push_str(rest);
@@ -88,9 +88,12 @@ pub fn fill(text: &str, source: Option<&dyn FigureSource>) -> Result<Filled> {
 /// One citation line read back: the placeholder and the value the mail
 /// quotes for it.
 pub fn parse_citation(line: &str) -> Option<(&str, &str)> {
-    let rest = line.strip_prefix(CITATION)?.strip_prefix("{{")?;
-    let (placeholder, rest) = rest.split_once("}}")?;
-    let rest = rest.strip_prefix(" = ")?;
+    let rest = line.strip_prefix(CITATION)?;
+    let (placeholder, rest) = rest.split_once(" = ")?;
+    // A figure's placeholder names it with an `@`: `whole@v3 um 256M`.
+    if !placeholder.contains('@') {
+        return None;
+    }
     let value = rest.rsplit_once(", from ").map_or(rest, |(v, _)| v);
     Some((placeholder.trim(), value))
 }
@@ -104,7 +107,9 @@ pub fn verify(mail: &str, source: &dyn FigureSource) -> Vec<String> {
         problems.push(format!("the placeholder {{{{{p}}}}} was never filled"));
     }
     let prose_end = mail
-        .find(&format!("\n{CITATION}{{{{"))
+        .lines()
+        .find(|l| parse_citation(l).is_some())
+        .and_then(|l| mail.find(l))
         .unwrap_or(mail.len());
     let prose = &mail[..prose_end];
     for (placeholder, quoted) in mail.lines().filter_map(parse_citation) {
@@ -143,7 +148,7 @@ mod tests {
         assert_eq!(f.text, "took 1.50 ms.\n");
         assert_eq!(
             f.citations,
-            ["Figure {{whole@v3 um 256M}} = 1.50 ms, from results/r.json"]
+            ["Figure whole@v3 um 256M = 1.50 ms, from results/r.json"]
         );
         let mail = format!("{}---\n{}\n", f.text, f.citations[0]);
         assert!(verify(&mail, &One).is_empty());

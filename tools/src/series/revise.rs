@@ -249,9 +249,15 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
         fs::remove_dir_all(&partial)?;
     }
     fs::create_dir_all(&partial)?;
+    // With a cover letter the changelog is said once, there; a lone patch
+    // carries it below its own ---.
+    let per_patch = match opts.cover {
+        Some(_) => "",
+        None => changelog.as_str(),
+    };
     let result = (|| -> Result<Revised> {
         let (mut files, notes) =
-            write_patch_mails(&repo, &range, opts, version, &changelog, &partial)?;
+            write_patch_mails(&repo, &range, opts, version, per_patch, &partial)?;
         let headers = headers(opts, &files)?;
         if let Some((title, text)) = &opts.cover {
             let cover = cover_letter(&repo, &range, opts, version, &changelog, title, text)?;

@@ -34,7 +34,7 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    default; --cc-cmd is not counted, so put them in the
 ///                    headers.
 ///   figures          a figure quoted from the KUnit record (a `Figure
-///                    {{...}} = <value>, from <file>` line, which patchctl
+///                    whole@v3 um 256M = <value>, from <file>` line, which patchctl
 ///                    revise writes when it fills a {{...}} placeholder) that
 ///                    the record in --results gives differently now, or that
 ///                    the text above does not carry; or a placeholder never
@@ -76,7 +76,8 @@ pub struct Args {
     #[arg(long)]
     mainline: bool,
     /// The KUnit record the figures quoted in the mails are recomputed
-    /// from (each mail's `Figure {{...}} = ..., from <file>` lines).
+    /// from (each mail's `Figure <figure>@<revision> ... = ..., from <file>`
+    /// lines).
     #[arg(long, default_value = "results")]
     results: PathBuf,
     /// Print the report as JSON.

@@ -171,12 +171,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else if report.flavor.has_kasan() {
         print!("{}", table::render_kasan(records, &report.kernel));
     } else {
-        let figures: Vec<_> = records.iter().map(|r| r.table_figures()).collect();
-        println!(
-            "KUnit on Linux {}, minimum of repeated runs per figure",
-            report.kernel
-        );
-        print!("{}", table::render_table(&figures));
+        // One table per base: a row's figures come from one kernel.
+        let mut kernels: Vec<&str> = Vec::new();
+        for r in records {
+            if !kernels.contains(&r.kernel.as_str()) {
+                kernels.push(&r.kernel);
+            }
+        }
+        for kernel in kernels {
+            let figures: Vec<_> = records
+                .iter()
+                .filter(|r| r.kernel == kernel)
+                .map(|r| r.table_figures())
+                .collect();
+            println!("KUnit on Linux {kernel}, minimum of repeated runs per figure");
+            print!("{}", table::render_table(&figures));
+        }
     }
     if let Some(c) = &report.comparison {
         print!("{}", c.render());
