@@ -378,12 +378,12 @@ fn v3_is_judged_on_mainline_and_its_figures_against_the_record() {
     assert_eq!((code, out.as_str()), (0, ""));
 
     // A figure typed over in the text, and one the record no longer gives.
-    let patch1 = fs::read_dir(series.join("v3"))
+    let cover = fs::read_dir(series.join("v3"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("v3-0002-"))
+        .find(|p| p.to_string_lossy().contains("v3-0000-cover-letter"))
         .unwrap();
-    let text = fs::read_to_string(&patch1).unwrap();
+    let text = fs::read_to_string(&cover).unwrap();
     let cited = text
         .lines()
         .find_map(|l| l.strip_prefix("Figure whole@v3 um 256M = "))
@@ -397,7 +397,7 @@ fn v3_is_judged_on_mainline_and_its_figures_against_the_record() {
         1,
     );
     assert_ne!(typed, text, "the prose quotes {cited:?}");
-    fs::write(&patch1, &typed).unwrap();
+    fs::write(&cover, &typed).unwrap();
     let (code, out, _) = check_in(&workspace(), &series, "v3", &mut vec![]);
     assert_eq!(code, 1);
     assert!(
@@ -409,7 +409,7 @@ fn v3_is_judged_on_mainline_and_its_figures_against_the_record() {
         &format!("= {cited}"),
         &format!("= {}", cited.replacen(median, "9.99 ms", 1)),
     );
-    fs::write(&patch1, restated).unwrap();
+    fs::write(&cover, restated).unwrap();
     let (code, out, _) = check_in(&workspace(), &series, "v3", &mut vec![]);
     assert_eq!(code, 1);
     assert!(

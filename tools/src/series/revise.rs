@@ -752,6 +752,8 @@ pub struct ReviseRequest {
     pub rfc: bool,
     /// Who sends it (`Name <address>`); None: the branch's committer.
     pub sender: Option<String>,
+    /// More people to Cc on every mail.
+    pub cc: Vec<String>,
     /// The review store to take trailers and participants from.
     pub review: crate::review::ops::ReviewSetup,
 }
@@ -815,7 +817,10 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             cover,
             measured,
             review: state.as_ref(),
-            extra_cc: participants,
+            extra_cc: participants
+                .into_iter()
+                .chain(req.cc.iter().cloned())
+                .collect(),
             in_reply_to: req.in_reply_to.clone(),
             lore: &req.lore,
             allow_checkpatch_errors: req.allow_checkpatch_errors,

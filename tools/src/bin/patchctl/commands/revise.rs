@@ -70,6 +70,10 @@ pub struct Args {
     /// the second revision on).
     #[arg(long)]
     rfc: bool,
+    /// Someone else to Cc on every mail, such as an earlier revision's
+    /// authors (repeat for more).
+    #[arg(long = "cc", value_name = "NAME <ADDRESS>")]
+    cc: Vec<String>,
     /// Who sends the series, as `Name <address>`: the cover letter is from
     /// them and every patch ends with their Signed-off-by. Default:
     /// sendemail.from, else user.name and user.email, of --tree's git
@@ -101,6 +105,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         previous: args.previous,
         rfc: args.rfc,
         sender,
+        cc: args.cc,
         review: args.review.setup(),
     };
     let revised = revise::next_revision(&req, &mut std::io::stderr())?;
