@@ -30,17 +30,24 @@ pub trait FigureSource {
     fn render(&self, placeholder: &str) -> Result<(String, String)>;
 }
 
-/// The placeholders in `text`, in order (their text between the braces).
-pub fn placeholders(text: &str) -> Vec<&str> {
+/// Where each placeholder of `text` stands: the byte range of its
+/// `{{...}}`, and its text between the braces, in order.
+fn spans(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        out.push(after[..end].trim());
-        rest = &after[end + 2..];
+    let mut from = 0;
+    while let Some(start) = text[from..].find("{{").map(|i| from + i) {
+        let Some(end) = text[start + 2..].find("}}").map(|i| start + 2 + i) else {
+            break;
+        };
+        out.push((start..end + 2, text[start + 2..end].trim()));
+        from = end + 2;
     }
     out
+}
+
+/// The placeholders in `text`, in order (their text between the braces).
+pub fn placeholders(text: &str) -> Vec<&str> {
+    spans(text).into_iter().map(|(_, p)| p).collect()
 }
 
 /// The placeholders left in a mail outside its citation lines (which
@@ -54,34 +61,30 @@ pub fn unfilled(mail: &str) -> Vec<&str> {
 
 /// Fills every placeholder of `text` from `source`.
 pub fn fill(text: &str, source: Option<&dyn FigureSource>) -> Result<Filled> {
-    let wanted = placeholders(text);
-    if wanted.is_empty() {
+    let wanted = spans(text);
+    let Some(source) = source.filter(|_| !wanted.is_empty()) else {
+        if let Some((_, first)) = wanted.first() {
+            bail!(
+                "the text asks for measured figures ({{{{{first}}}}}) but no KUnit results were given: pass --results with the records they come from"
+            );
+        }
         return Ok(Filled {
             text: text.to_string(),
             citations: Vec::new(),
         });
-    }
-    let Some(source) = source else {
-        bail!(
-            "the text asks for measured figures ({{{{{}}}}}) but no KUnit results were given: pass --results with the records they come from",
-            wanted[0]
-        );
     };
     let mut filled = Filled::default();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let placeholder = after[..end].trim();
+    let mut copied = 0;
+    for (range, placeholder) in wanted {
         let (value, record) = source.render(placeholder)?;
-        filled.text.push_str(&rest[..start]);
+        filled.text.push_str(&text[copied..range.start]);
         filled.text.push_str(&value);
         filled
             .citations
             .push(format!("{CITATION}{placeholder} = {value}, from {record}"));
-        rest = &after[end + 2..];
+        copied = range.end;
     }
-    filled.text.push_str(rest);
+    filled.text.push_str(&text[copied..]);
     Ok(filled)
 }
 
