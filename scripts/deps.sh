@@ -39,8 +39,11 @@ userspace_debs() {
 	# libclang for bindgen; a C compiler for cc; perl for checkpatch.pl;
 	# python3 with venv for the KCIDB check (kcidb-io from PyPI, tests only);
 	# chromium to load the evidence page as a reader would, and GNU cpio
-	# to read back the initramfs patchctl writes (tests only).
-	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv chromium cpio
+	# to read back the initramfs patchctl writes (tests only); ply and
+	# GitPython for checkpatch.pl's SPDX check (scripts/spdxcheck.py),
+	# which otherwise dies with a traceback on every added file.
+	need_debs libclang-dev gcc libc6-dev perl make xz-utils python3 python3-venv chromium cpio \
+		python3-ply python3-git
 }
 
 userspace() {
