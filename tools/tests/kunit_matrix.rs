@@ -11,9 +11,10 @@ use common::replay::Replay;
 use std::path::{Path, PathBuf};
 
 use patchctl::kernel::kunitpy::{Config, Flavor};
-use patchctl::kernel::record::{self, KunitRecord};
+use patchctl::kernel::record::KunitRecord;
 use patchctl::kernel::run::{run_matrix, Matrix};
 use patchctl::kernel::tree::Revision;
+use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::{table, Arch};
 use patchctl::machine::Machine;
 use patchctl::series::Manifest;
@@ -101,22 +102,23 @@ fn recorded_runs_make_records_and_the_table() {
         progress.contains("skipped system_heap_vmap.sgvmap_timings.2G"),
         "{progress}"
     );
-    let figures: Vec<_> = outcome.records.iter().map(|r| r.table_figures()).collect();
+    let figures: Vec<_> = outcome.records.iter().map(RevisionFigures::of).collect();
     let text = table::render_table(&figures);
-    for want in ["whole baseline", "whole v1", "arm64     2G", "um      256M"] {
+    for want in ["whole baseline", "whole v1", "| arm64 |   2G |", "| um    | 256M |"] {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
-    // The cover letter's table reads the same files, and says how many
-    // runs each minimum was taken over from the figures themselves.
+    // The cover letter's table reads the same files, and says what each
+    // figure is (these logs predate the spread: a minimum) and over how
+    // many runs, from the figures themselves.
     let files: Vec<PathBuf> = std::fs::read_dir(&results)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    let cover = record::cover_table(&files, &manifest[0].1).unwrap();
-    let runs = record::runs_per_figure(&outcome.records).unwrap();
+    let cover = table::cover_table(&files, &manifest[0].1).unwrap();
+    let runs = table::runs_per_figure(&outcome.records).unwrap();
     assert!(
         cover.starts_with(&format!(
-            "Measured with KUnit (minimum of {runs} runs per figure):"
+            "Measured with KUnit ({runs} per figure):"
         )),
         "{cover}"
     );

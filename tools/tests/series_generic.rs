@@ -11,6 +11,7 @@ use common::replay::Replay;
 use patchctl::kernel::run::{plan, run_matrix, series_dirs, KunitOptions, Matrix};
 use patchctl::kernel::table;
 use patchctl::kernel::tree::Revision;
+use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::Arch;
 use patchctl::kernel::Flavor;
 use patchctl::machine::Machine;
@@ -203,7 +204,7 @@ fn both_series_in_one_matrix_make_one_whole_map_table() {
     assert_eq!(series, ["system-heap-vmap", "system-heap-vmap", "vmap-sg"]);
     // vmap-sg builds no page array: no loop of its own to name.
     assert_eq!(outcome.records[2].own_loop, None);
-    let figures: Vec<_> = outcome.records.iter().map(|r| r.table_figures()).collect();
+    let figures: Vec<_> = outcome.records.iter().map(RevisionFigures::of).collect();
     let text = table::render_table(&figures);
     let whole_map = &text[text.find("whole map:").expect(&text)..];
     for want in ["vmap-sg:v1 x baseline", "vmap-sg:v1 x v2", "order-0"] {
@@ -211,10 +212,16 @@ fn both_series_in_one_matrix_make_one_whole_map_table() {
     }
     let row = whole_map
         .lines()
-        .find(|l| l.split_whitespace().take(3).eq(["arm64", "256M", "heap"]))
+        .find(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .take(3)
+                .eq(["arm64", "256M", "heap"])
+        })
         .expect(whole_map);
     // Three runs timed the 256M heap buffer and checked every page of it.
-    assert!(row.ends_with(" 3/3"), "{row}");
+    assert!(row.ends_with(" 3/3 |"), "{row}");
     // The loop table's whole-path columns keep to revisions with a loop.
     let whole_path = &text[text.find("whole path:").unwrap()..text.find("whole map:").unwrap()];
     assert!(!whole_path.contains("vmap-sg"), "{whole_path}");

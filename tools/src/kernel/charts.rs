@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::kunitpy::Config;
 use super::record::KunitRecord;
-use super::table::human_size;
+use super::units::human_size;
 
 /// One chart: a file name and its SVG.
 #[derive(Debug, Clone)]
@@ -58,10 +58,10 @@ fn c_runs<'a>(records: &'a [KunitRecord], arch: &str) -> Vec<&'a KunitRecord> {
     runs
 }
 
-/// A run's name in a legend (see [`super::table::run_label`]).
+/// A run's name in a legend (see [`super::view::run_label`]).
 fn run_label(r: &KunitRecord, runs: &[&KunitRecord]) -> String {
     let first = runs.first().map_or("", |f| f.series.as_str());
-    super::table::run_label(&r.series, &r.revision, first)
+    super::view::run_label(&r.series, &r.revision, first)
 }
 
 fn figure(r: &KunitRecord, size: u64, implementation: &str) -> Option<u64> {

@@ -9,10 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::kasan;
 use super::ktap::{self, Figure, Missing, Outcome};
+use super::spread;
 use super::kunitpy::{Arch, Config};
-use super::table::RevisionFigures;
 use crate::machine::Machine;
-use crate::series::Manifest;
 
 /// `results/kunit-<series>-<revision>-<arch>[-flavour].json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,12 +141,23 @@ impl KunitRecord {
     pub fn load(path: &Path) -> Result<KunitRecord> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| {
+        let record: KunitRecord = serde_json::from_str(&text).with_context(|| {
             format!(
                 "{} is not a patchctl kunit results file (series, revision, arch, config, figures, ...)",
                 path.display()
             )
-        })
+        })?;
+        record.check_ranges(&path.display().to_string())?;
+        Ok(record)
+    }
+
+    /// Refuses a figure whose median or maximum its minimum rules out:
+    /// every table, chart and gate reads the ranges as they are.
+    fn check_ranges(&self, what: &str) -> Result<()> {
+        match self.figures.iter().find_map(spread::inconsistent) {
+            Some(why) => bail!("{what}: figure {why}"),
+            None => Ok(()),
+        }
     }
 
     /// Writes the record into `dir` under its file name, atomically.
@@ -168,32 +178,6 @@ impl KunitRecord {
         outcome || !self.missing.is_empty() || self.passed == 0
     }
 
-    /// The figures as the table takes them.
-    pub fn table_figures(&self) -> RevisionFigures {
-        // A timing case that passed checked every page of what it timed.
-        let checked = self
-            .cases
-            .iter()
-            .filter(|c| c.outcome == Outcome::Pass)
-            .filter_map(|c| {
-                super::table::CHECKED_BY
-                    .iter()
-                    .find_map(|(prefix, figure)| {
-                        let size = super::table::parse_size(c.path.strip_prefix(prefix)?)?;
-                        Some((figure.to_string(), size))
-                    })
-            })
-            .collect();
-        RevisionFigures {
-            series: self.series.clone(),
-            revision: self.revision.clone(),
-            arch: self.arch.name().into(),
-            figures: self.figures.clone(),
-            own_loop: self.own_loop.clone(),
-            checked,
-        }
-    }
-
     /// Where the figures came from, as a cover letter says it.
     pub fn source(&self) -> String {
         format!(
@@ -206,52 +190,6 @@ impl KunitRecord {
             self.machine.cpus
         )
     }
-}
-
-/// How many runs each figure's minimum was taken over, as words: "7", or
-/// "3 to 7" when the figures differ.
-pub fn runs_per_figure(records: &[KunitRecord]) -> Option<String> {
-    let runs = records
-        .iter()
-        .flat_map(|r| r.figures.iter().map(|f| f.runs));
-    let (lo, hi) = runs.fold(None, |acc: Option<(u32, u32)>, n| {
-        Some(acc.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))))
-    })?;
-    Some(if lo == hi {
-        lo.to_string()
-    } else {
-        format!("{lo} to {hi}")
-    })
-}
-
-/// The measured table a cover letter carries, from results files: where
-/// the figures came from, then the table. Records written before they
-/// named their loop ask the manifest.
-pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
-    let mut records = Vec::new();
-    for f in files {
-        let mut record = KunitRecord::load(f)?;
-        if record.own_loop.is_none() && record.series == manifest.name {
-            record.own_loop = manifest.own_loop(&record.revision);
-        }
-        records.push(record);
-    }
-    records.sort_by_key(KunitRecord::order_key);
-    let mut sources: Vec<String> = Vec::new();
-    for r in &records {
-        crate::util::push_unique(&mut sources, r.source());
-    }
-    let runs: Vec<RevisionFigures> = records.iter().map(KunitRecord::table_figures).collect();
-    Ok(format!(
-        "Measured with KUnit (minimum of {} runs per figure):\n{}\n{}",
-        runs_per_figure(&records).unwrap_or_else(|| "no".into()),
-        sources
-            .iter()
-            .map(|s| format!("  {s}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        super::table::render_table(&runs)
-    ))
 }
 
 /// A run's records: a directory of results files, or a git revision of
@@ -302,6 +240,7 @@ pub fn load_run(spec: &str, workspace: &Path) -> Result<Vec<KunitRecord>> {
         let blob = entry.to_object(&repo)?.peel_to_blob()?;
         let record: KunitRecord = serde_json::from_slice(blob.content())
             .with_context(|| format!("{what} is not a patchctl kunit results file"))?;
+        record.check_ranges(&what)?;
         out.push(record);
     }
     if out.is_empty() {

@@ -11,6 +11,7 @@ use super::charts::{self, Chart};
 use super::kunitpy::Config;
 use super::record::KunitRecord;
 use super::table;
+use super::view::RevisionFigures;
 
 /// What was written.
 #[derive(Debug)]
@@ -63,7 +64,7 @@ pub fn html(records: &[KunitRecord], charts: &[Chart], json: Option<&str>) -> St
         let runs: Vec<_> = records
             .iter()
             .filter(|r| r.config == config && !r.figures.is_empty())
-            .map(KunitRecord::table_figures)
+            .map(RevisionFigures::of)
             .collect();
         if runs.is_empty() {
             continue;

@@ -1,57 +1,29 @@
-//! The comparison tables `patchctl kunit` prints and the cover letter
-//! carries: per arch and size, each loop, the floor, `vmap()` alone and the
-//! whole path per revision; then the whole map of every revision of every
-//! series in the run side by side, with ratios and the page check.
+//! The comparison tables `patchctl kunit` prints, the cover letter carries
+//! and `results/tables.md` keeps: per arch and size, each loop, the floor,
+//! `vmap()` alone and the whole path per revision; then the whole map of
+//! every revision of every series in the run side by side, with ratios and
+//! the page check. Every time is a median with the range of its runs, and
+//! a ratio is printed only where [`spread`] finds the two ranges apart
+//! (the cells: [`super::cells`]; the whole map: [`super::whole_map`]).
+//! The records are the data; this module only renders them.
 
-use serde::Serialize;
+use std::path::PathBuf;
 
+use anyhow::Result;
+
+use super::cells::{ratio_cell, runs_cell, section, time_cell, LEGEND};
+use super::grid::Grid;
 use super::ktap::Figure;
+use super::record::KunitRecord;
+use super::spread::{self, Range};
+use super::units::human_size;
+use super::view::{run_label, RevisionFigures};
+use crate::series::Manifest;
 
-/// The figures of one (revision, arch) run.
-#[derive(Debug, Clone, Serialize)]
-pub struct RevisionFigures {
-    /// The series the revision belongs to.
-    pub series: String,
-    /// `baseline`, `v1`, ...
-    pub revision: String,
-    /// Arch.
-    pub arch: String,
-    /// Figures.
-    pub figures: Vec<Figure>,
-    /// Which of the timed loops this revision's system_heap_do_vmap() runs
-    /// (`before` for the baseline; from series.toml for the others).
-    pub own_loop: Option<String>,
-    /// The (figure, size) pairs whose mapping was checked page by page in
-    /// the same case that timed it, and passed.
-    pub checked: Vec<(String, u64)>,
-}
-
-/// The timing cases of the system heap's suite that also check every page
-/// of the mapping they time, and the figure each one gives; their
-/// parameters are named by size (`16M`, `2G`).
-pub const CHECKED_BY: &[(&str, &str)] = &[
-    ("system_heap_vmap.sgvmap_timings.", "whole"),
-    ("system_heap_vmap.sgvmap_order0_timings.", "whole-order0"),
-];
-
-/// `16M`, `2G`, `512K` as bytes.
-pub fn parse_size(text: &str) -> Option<u64> {
-    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
-    let n: u64 = digits.parse().ok()?;
-    let shift = match unit {
-        "K" => 10,
-        "M" => 20,
-        "G" => 30,
-        _ => return None,
-    };
-    n.checked_mul(1 << shift)
-}
-
-fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
+fn fig<'a>(figures: &'a [Figure], size: u64, imp: &str) -> Option<&'a Figure> {
     figures
         .iter()
         .find(|f| f.size == size && f.implementation == imp)
-        .map(|f| f.ns)
 }
 
 /// The comparison tables: per arch and size, each loop's time and its
@@ -61,11 +33,12 @@ fn fig(figures: &[Figure], size: u64, imp: &str) -> Option<u64> {
 /// revision's whole that its own loop takes.
 pub fn render_table(runs: &[RevisionFigures]) -> String {
     let view = View::of(runs);
-    let mut out = loops_table(&view);
+    let mut out = String::from(LEGEND);
+    out.push_str(&loops_table(&view));
     out.push_str(&rust_table(&view));
     out.push_str(&heap_table(runs));
     out.push_str(&whole_table(&view));
-    out.push_str(&whole_map_table(runs));
+    out.push_str(&super::whole_map::table(runs));
     out
 }
 
@@ -122,82 +95,80 @@ impl<'a> View<'a> {
     }
 }
 
-fn cell(v: Option<u64>) -> String {
-    v.map_or("-".to_string(), human_time)
-}
-
-fn ratio(a: Option<u64>, b: Option<u64>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0 => format!("{:.2}x", a as f64 / b as f64),
-        _ => "-".into(),
-    }
-}
-
 fn loops_table(view: &View) -> String {
-    let mut out = String::from("loops (page array from the sg table), minimum of runs:\n");
-    out.push_str(&format!(
-        "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
-        "arch",
-        "size",
-        "before",
-        "v1",
-        "bounded",
-        "floor",
-        "v1 gain",
-        "bnd gain",
-        "v1/floor",
-        "bnd/floor"
-    ));
+    let mut g = Grid::new(
+        [
+            "arch",
+            "size",
+            "before",
+            "v1",
+            "bounded",
+            "floor",
+            "v1 gain",
+            "bnd gain",
+            "v1/floor",
+            "bnd/floor",
+            "runs",
+        ],
+        1,
+    );
     for (arch, size) in &view.keys {
         let f = view.loops(arch);
         let get = |imp: &str| fig(f, *size, imp);
-        out.push_str(&format!(
-            "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n",
-            arch,
+        let row_figures = ["before", "v1", "bounded", "floor"].map(get);
+        g.row(vec![
+            arch.clone(),
             human_size(*size),
-            cell(get("before")),
-            cell(get("v1")),
-            cell(get("bounded")),
-            cell(get("floor")),
-            ratio(get("before"), get("v1")),
-            ratio(get("before"), get("bounded")),
-            ratio(get("v1"), get("floor")),
-            ratio(get("bounded"), get("floor")),
-        ));
+            time_cell(get("before")),
+            time_cell(get("v1")),
+            time_cell(get("bounded")),
+            time_cell(get("floor")),
+            ratio_cell(get("before"), get("v1")),
+            ratio_cell(get("before"), get("bounded")),
+            ratio_cell(get("v1"), get("floor")),
+            ratio_cell(get("bounded"), get("floor")),
+            runs_cell(row_figures.into_iter().flatten()),
+        ]);
     }
-    out
+    section("loops (page array from the sg table):", &g)
 }
 
 /// The Rust conversion, where a CONFIG_RUST run timed it; empty otherwise.
 fn rust_table(view: &View) -> String {
-    let with_rust: Vec<&(String, u64)> = view
-        .keys
-        .iter()
-        .filter(|(arch, size)| fig(view.loops(arch), *size, "rust").is_some())
-        .collect();
-    if with_rust.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\nRust (rust-heap's core in the kernel) beside C:\n");
-    out.push_str(&format!(
-        "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-        "arch", "size", "rust", "C v1", "C bounded", "rust/v1", "rust/bnd"
-    ));
-    for (arch, size) in with_rust {
+    let mut g = Grid::new(
+        [
+            "arch",
+            "size",
+            "rust",
+            "C v1",
+            "C bounded",
+            "rust/v1",
+            "rust/bnd",
+            "runs",
+        ],
+        1,
+    );
+    for (arch, size) in &view.keys {
         let f = view.loops(arch);
         let get = |imp: &str| fig(f, *size, imp);
-        out.push_str(&format!(
-            "{:<6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-            arch,
+        if get("rust").is_none() {
+            continue;
+        }
+        g.row(vec![
+            arch.clone(),
             human_size(*size),
-            cell(get("rust")),
-            cell(get("v1")),
-            cell(get("bounded")),
-            ratio(get("rust"), get("v1")),
-            ratio(get("rust"), get("bounded")),
-        ));
+            time_cell(get("rust")),
+            time_cell(get("v1")),
+            time_cell(get("bounded")),
+            ratio_cell(get("rust"), get("v1")),
+            ratio_cell(get("rust"), get("bounded")),
+            runs_cell(["rust", "v1", "bounded"].map(get).into_iter().flatten()),
+        ]);
     }
-    out
+    if g.is_empty() {
+        return String::new();
+    }
+    section("Rust (rust-heap's core in the kernel) beside C:", &g)
 }
 
 /// The steps the heap comparison times, as `heap-<step>-<heap>` figures.
@@ -222,42 +193,31 @@ fn heap_table(runs: &[RevisionFigures]) -> String {
         return String::new();
     }
     rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut out = String::from(
-        "\nheaps: the C system heap and the Rust \"system-rust\" heap, allocate op and dma_buf_vmap/vunmap, minimum of runs:\n",
-    );
-    let mut header = format!("{:<6} {:>5}", "arch", "size");
+    let mut header: Vec<String> = vec!["arch".into(), "size".into()];
     for step in HEAP_STEPS {
-        header.push_str(&format!(
-            " {:>11} {:>11} {:>7}",
-            format!("{step} C"),
-            format!("{step} Rust"),
-            "Rust/C"
-        ));
+        header.extend([format!("{step} C"), format!("{step} Rust"), "Rust/C".into()]);
     }
-    out.push_str(&header);
-    out.push('\n');
+    header.push("runs".into());
+    let mut g = Grid::new(header, 1);
     for (arch, size, figures) in rows {
-        let mut line = format!("{:<6} {:>5}", arch, human_size(size));
+        let mut line = vec![arch.to_string(), human_size(size)];
+        let mut timed = Vec::new();
         for step in HEAP_STEPS {
             let c = fig(figures, size, &format!("heap-{step}-c"));
             let rust = fig(figures, size, &format!("heap-{step}-rust"));
-            line.push_str(&format!(
-                " {:>11} {:>11} {:>7}",
-                cell(c),
-                cell(rust),
-                ratio(rust, c)
-            ));
+            line.extend([time_cell(c), time_cell(rust), ratio_cell(rust, c)]);
+            timed.extend([c, rust].into_iter().flatten());
         }
-        out.push_str(&line);
-        out.push('\n');
+        line.push(runs_cell(timed));
+        g.row(line);
     }
-    out
+    section(
+        "heaps: the C system heap and the Rust \"system-rust\" heap, allocate op and dma_buf_vmap/vunmap:",
+        &g,
+    )
 }
 
 fn whole_table(view: &View) -> String {
-    let mut out = String::from(
-        "\nwhole path: vmap() alone, and system_heap_do_vmap() as each revision has it:\n",
-    );
     // Only revisions that build a page array have a loop share to show;
     // the others are in the whole-map table below.
     let with_loop: Vec<&str> = view
@@ -270,177 +230,98 @@ fn whole_table(view: &View) -> String {
                 .any(|r| r.revision == *rev && r.own_loop.is_some())
         })
         .collect();
-    let mut header = format!("{:<6} {:>5} {:>11}", "arch", "size", "vmap()");
+    let mut header: Vec<String> = vec!["arch".into(), "size".into(), "vmap()".into()];
     for rev in &with_loop {
-        header.push_str(&format!(" {:>13} {:>7}", format!("whole {rev}"), "loop%"));
+        header.extend([format!("whole {rev}"), "loop%".into()]);
     }
-    out.push_str(&header);
-    out.push('\n');
+    header.push("runs".into());
+    let mut g = Grid::new(header, 1);
     for (arch, size) in &view.keys {
         let f = view.loops(arch);
-        let mut line = format!(
-            "{:<6} {:>5} {:>11}",
-            arch,
-            human_size(*size),
-            cell(fig(f, *size, "vmap"))
-        );
+        let vmap = fig(f, *size, "vmap");
+        let mut line = vec![arch.clone(), human_size(*size), time_cell(vmap)];
+        let mut timed: Vec<&Figure> = vmap.into_iter().collect();
         for rev in &with_loop {
             let run = view.run(arch, rev);
             let whole = run.and_then(|r| fig(&r.figures, *size, "whole"));
-            let own_loop = run.and_then(|r| r.own_loop.as_deref());
-            let share = match (own_loop.and_then(|l| fig(f, *size, l)), whole) {
-                (Some(l), Some(w)) if w > 0 => format!("{:.3}", 100.0 * l as f64 / w as f64),
-                _ => "-".into(),
-            };
-            line.push_str(&format!(" {:>13} {:>7}", cell(whole), share));
+            let own_loop = run
+                .and_then(|r| r.own_loop.as_deref())
+                .and_then(|l| fig(f, *size, l));
+            line.extend([time_cell(whole), share(own_loop, whole)]);
+            timed.extend(whole);
         }
-        out.push_str(&line);
-        out.push('\n');
+        line.push(runs_cell(timed));
+        g.row(line);
     }
-    out
+    section(
+        "whole path: vmap() alone, and system_heap_do_vmap() as each revision has it; loop% = its own loop's share of it:",
+        &g,
+    )
 }
 
-/// A run's name in tables and charts: its revision, prefixed with its
-/// series when that is not the first series shown (two series may both
-/// have a v1).
-pub fn run_label(series: &str, revision: &str, first_series: &str) -> String {
-    if series == first_series {
-        revision.to_string()
-    } else {
-        format!("{series}:{revision}")
-    }
-}
-
-/// Every revision of every series side by side: the whole map of a heap
-/// buffer (and of an order-0-only one where it was timed), per arch and
-/// size, the ratios of each revision to the baseline and to the newest
-/// revision of the first series, and how many of the runs checked every
-/// page of the mapping they timed.
-fn whole_map_table(runs: &[RevisionFigures]) -> String {
-    let Some(first_series) = runs.first().map(|r| r.series.as_str()) else {
-        return String::new();
+/// The share of the whole path its loop takes, in per cent: medians when
+/// both have them, else minima (see [`spread::comparable`]).
+fn share(own_loop: Option<&Figure>, whole: Option<&Figure>) -> String {
+    let (Some(l), Some(w)) = (own_loop, whole) else {
+        return "-".into();
     };
-    // Columns: (series, revision) in run order.
-    let mut columns: Vec<(&str, &str)> = Vec::new();
-    for r in runs {
-        if !columns.contains(&(r.series.as_str(), r.revision.as_str())) {
-            columns.push((&r.series, &r.revision));
-        }
-    }
-    let label = |(series, rev): (&str, &str)| run_label(series, rev, first_series);
-    let baseline = columns
-        .iter()
-        .copied()
-        .find(|(_, rev)| *rev == crate::series::manifest::BASELINE);
-    // The newest revision of the first series: the last of its runs that
-    // is neither the baseline nor a pick of another revision.
-    let newest = columns.iter().copied().rev().find(|(series, rev)| {
-        *series == first_series
-            && *rev != crate::series::manifest::BASELINE
-            && *rev != crate::series::manifest::ANDROID
-    });
-    let mut rows: Vec<(String, u64, &str)> = Vec::new();
-    for r in runs {
-        for f in &r.figures {
-            for layout in ["whole", "whole-order0"] {
-                if f.implementation == layout && !rows.contains(&(r.arch.clone(), f.size, layout)) {
-                    rows.push((r.arch.clone(), f.size, layout));
-                }
-            }
-        }
-    }
-    if rows.is_empty() {
-        return String::new();
-    }
-    rows.sort();
-    let get = |arch: &str, col: (&str, &str), size: u64, layout: &str| {
-        runs.iter()
-            .find(|r| r.arch == arch && r.series == col.0 && r.revision == col.1)
-            .and_then(|r| fig(&r.figures, size, layout))
-    };
-    let checked = |arch: &str, col: (&str, &str), size: u64, layout: &str| {
-        runs.iter()
-            .find(|r| r.arch == arch && r.series == col.0 && r.revision == col.1)
-            .is_some_and(|r| r.checked.iter().any(|(l, s)| l == layout && *s == size))
-    };
-    // Ratios for the revisions after the first series' newest.
-    let compared: Vec<(&str, &str)> = columns
-        .iter()
-        .copied()
-        .filter(|c| c.0 != first_series)
-        .collect();
-    let mut out = String::from(
-        "\nwhole map: system_heap_do_vmap() as each revision has it, minimum of runs; \
-         x = how many times faster than the revision named; checked = runs whose mapping was checked page by page:\n",
-    );
-    let mut header = format!("{:<6} {:>5} {:<7}", "arch", "size", "layout");
-    for &c in &columns {
-        header.push_str(&format!(" {:>w$}", label(c), w = label(c).len().max(10)));
-    }
-    for &c in &compared {
-        for reference in [baseline, newest].into_iter().flatten() {
-            let name = format!("{} x {}", label(c), label(reference));
-            header.push_str(&format!(" {name:>w$}", w = name.len()));
-        }
-    }
-    header.push_str(" checked");
-    out.push_str(&header);
-    out.push('\n');
-    for (arch, size, layout) in &rows {
-        let short = if *layout == "whole" {
-            "heap"
-        } else {
-            "order-0"
-        };
-        let mut line = format!("{:<6} {:>5} {:<7}", arch, human_size(*size), short);
-        let mut timed = 0;
-        let mut ok = 0;
-        for &c in &columns {
-            let v = get(arch, c, *size, layout);
-            timed += usize::from(v.is_some());
-            ok += usize::from(v.is_some() && checked(arch, c, *size, layout));
-            line.push_str(&format!(" {:>w$}", cell(v), w = label(c).len().max(10)));
-        }
-        for &c in &compared {
-            for reference in [baseline, newest].into_iter().flatten() {
-                let name_len = format!("{} x {}", label(c), label(reference)).len();
-                line.push_str(&format!(
-                    " {:>name_len$}",
-                    ratio(
-                        get(arch, reference, *size, layout),
-                        get(arch, c, *size, layout)
-                    )
-                ));
-            }
-        }
-        line.push_str(&format!(" {ok}/{timed}"));
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
-/// Nanoseconds as a reader wants them: `1.25 ms`, `17.1 us`.
-pub fn human_time(ns: u64) -> String {
-    if ns >= 1_000_000 {
-        format!("{:.2} ms", ns as f64 / 1e6)
-    } else {
-        format!("{:.1} us", ns as f64 / 1e3)
+    match spread::comparable(l, w) {
+        (_, 0) => "-".into(),
+        (l, w) => format!("{:.3}", 100.0 * l as f64 / w as f64),
     }
 }
 
-pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
-        format!("{}G", bytes >> 30)
-    } else if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
-        format!("{}M", bytes >> 20)
-    } else {
-        format!("{}K", bytes >> 10)
+/// What a table's times are, as words: "median and range of 21 runs in 3
+/// boots", "minimum of 7 runs" for records without a range, or both.
+pub fn runs_per_figure(records: &[KunitRecord]) -> Option<String> {
+    let figures: Vec<&Figure> = records.iter().flat_map(|r| &r.figures).collect();
+    if figures.is_empty() {
+        return None;
     }
+    let (ranged, min_only): (Vec<&Figure>, Vec<&Figure>) =
+        figures.into_iter().partition(|f| Range::of(f).is_some());
+    let mut parts = Vec::new();
+    if !ranged.is_empty() {
+        parts.push(format!("median and range of {} runs", runs_cell(ranged)));
+    }
+    if !min_only.is_empty() {
+        parts.push(format!("minimum of {} runs", runs_cell(min_only)));
+    }
+    Some(parts.join("; older records: "))
+}
+
+/// The measured table a cover letter carries, from results files: where
+/// the figures came from, then the table. Records written before they
+/// named their loop ask the manifest.
+pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
+    let mut records = Vec::new();
+    for f in files {
+        let mut record = KunitRecord::load(f)?;
+        if record.own_loop.is_none() && record.series == manifest.name {
+            record.own_loop = manifest.own_loop(&record.revision);
+        }
+        records.push(record);
+    }
+    records.sort_by_key(KunitRecord::order_key);
+    let mut sources: Vec<String> = Vec::new();
+    for r in &records {
+        crate::util::push_unique(&mut sources, r.source());
+    }
+    let runs: Vec<RevisionFigures> = records.iter().map(RevisionFigures::of).collect();
+    Ok(format!(
+        "Measured with KUnit ({} per figure):\n{}\n{}",
+        runs_per_figure(&records).unwrap_or_else(|| "no runs".into()),
+        sources
+            .iter()
+            .map(|s| format!("  {s}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        render_table(&runs)
+    ))
 }
 
 /// The KASAN runs, one verdict line each (no timings under KASAN).
-pub fn render_kasan(records: &[super::record::KunitRecord], kernel: &str) -> String {
+pub fn render_kasan(records: &[KunitRecord], kernel: &str) -> String {
     let mut out = format!("KUnit under KASAN on Linux {kernel}:\n");
     let first_series = records.first().map_or("", |r| r.series.as_str());
     for r in records {
@@ -467,4 +348,113 @@ pub fn render_kasan(records: &[super::record::KunitRecord], kernel: &str) -> Str
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(imp: &str, min: u64, spread: Option<(u64, u64)>) -> Figure {
+        Figure {
+            arch: "arm64".into(),
+            size: 256 << 20,
+            implementation: imp.into(),
+            ns: min,
+            median_ns: spread.map(|s| s.0),
+            max_ns: spread.map(|s| s.1),
+            runs: if spread.is_some() { 21 } else { 7 },
+            boots: spread.map(|_| 3),
+        }
+    }
+
+    fn run(revision: &str, figures: Vec<Figure>) -> RevisionFigures {
+        RevisionFigures {
+            series: "system-heap-vmap".into(),
+            revision: revision.into(),
+            arch: "arm64".into(),
+            figures,
+            own_loop: Some("v1".into()),
+            checked: Vec::new(),
+        }
+    }
+
+    /// The cells of the row of `table` whose first cells are `starts`.
+    fn row<'a>(text: &'a str, title: &str, starts: &[&str]) -> Vec<&'a str> {
+        let at = text.find(title).unwrap_or_else(|| panic!("no {title:?}:\n{text}"));
+        text[at..]
+            .lines()
+            .map(|l| l.trim_matches('|').split('|').map(str::trim).collect::<Vec<_>>())
+            .find(|cells| cells.starts_with(starts))
+            .unwrap_or_else(|| panic!("no row {starts:?} in\n{text}"))
+    }
+
+    #[test]
+    fn medians_with_ranges_and_ratios_only_where_ranges_are_apart() {
+        let loops = vec![
+            // before: far above v1 and bounded (apart); the floor's
+            // slowest run is v1's fastest (equal bounds overlap) and is
+            // below bounded's (apart).
+            f("before", 2_000_000, Some((2_100_000, 2_300_000))),
+            f("v1", 400_000, Some((500_000, 600_000))),
+            f("bounded", 550_000, Some((580_000, 700_000))),
+            f("floor", 300_000, Some((350_000, 400_000))),
+            f("vmap", 1_000_000, Some((1_100_000, 1_200_000))),
+            f("whole", 1_500_000, Some((1_600_000, 1_900_000))),
+        ];
+        let text = render_table(&[run("v3", loops)]);
+        assert!(text.starts_with(LEGEND), "{text}");
+        let cells = row(&text, "loops", &["arm64", "256M"]);
+        assert_eq!(
+            cells[2..],
+            [
+                "2.10 (2.00-2.30) ms",
+                "500.0 (400.0-600.0) us",
+                "580.0 (550.0-700.0) us",
+                "350.0 (300.0-400.0) us",
+                "4.20x",
+                "3.62x",
+                "no difference measured",
+                "1.66x",
+                "21 in 3 boots",
+            ],
+            "{text}"
+        );
+        // The loop's share of the whole path: medians.
+        let cells = row(&text, "whole path", &["arm64", "256M"]);
+        assert_eq!(cells[3..], ["1.60 (1.50-1.90) ms", "31.250", "21 in 3 boots"]);
+    }
+
+    #[test]
+    fn a_record_without_a_range_shows_its_minimum_and_no_ratio() {
+        let old = vec![
+            f("before", 2_000_000, None),
+            f("v1", 400_000, None),
+            f("whole", 1_500_000, None),
+        ];
+        let new = vec![f("whole", 1_000_000, Some((1_100_000, 1_200_000)))];
+        let mut vmap_sg = run("v1", new);
+        vmap_sg.series = "vmap-sg".into();
+        let text = render_table(&[run("baseline", old), vmap_sg]);
+        let loops = row(&text, "loops", &["arm64", "256M"]);
+        assert_eq!(loops[2], "2.00 ms (min only)", "{text}");
+        assert_eq!(loops[6], "no range", "{text}");
+        assert_eq!(loops[10], "7");
+        // Whole map: the old minimum beside the new range, no ratio
+        // between them, and the runs of the two.
+        let whole = row(&text, "whole map", &["arm64", "256M", "heap"]);
+        assert_eq!(
+            whole[3..],
+            [
+                "1.50 ms (min only)",
+                "1.10 (1.00-1.20) ms",
+                "no range",
+                "7 to 21",
+                "0/2"
+            ],
+            "{text}"
+        );
+        // A share of a minimum over a minimum, never over a median.
+        let path = row(&text, "whole path", &["arm64", "256M"]);
+        assert_eq!(path[4], "26.667", "{text}");
+    }
 }

@@ -779,7 +779,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
         (None, None)
     } else {
         (
-            Some(crate::kernel::record::cover_table(&req.results, &manifest)?),
+            Some(crate::kernel::table::cover_table(&req.results, &manifest)?),
             Some(crate::kernel::quote::RecordFigures::load(
                 &manifest.name,
                 &req.results,

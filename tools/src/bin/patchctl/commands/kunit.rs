@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use patchctl::kernel::run::{self, AbiBoot, KunitOptions};
+use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::{table, Arch};
 
 /// Build real kernels and run the KUnit suite on them, for each series, revision and arch.
@@ -182,9 +183,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let figures: Vec<_> = records
                 .iter()
                 .filter(|r| r.kernel == kernel)
-                .map(|r| r.table_figures())
+                .map(RevisionFigures::of)
                 .collect();
-            println!("KUnit on Linux {kernel}, minimum of repeated runs per figure");
+            println!("KUnit on Linux {kernel}");
             print!("{}", table::render_table(&figures));
         }
     }

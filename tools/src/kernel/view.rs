@@ -1,0 +1,74 @@
+//! The figures of one (revision, arch) run as the tables and the charts
+//! take them: the record's timings with the sizes whose mapping was
+//! checked page by page, and the name a run goes by.
+
+use serde::Serialize;
+
+use super::ktap::{Figure, Outcome};
+use super::record::KunitRecord;
+use super::units::parse_size;
+
+/// The figures of one (revision, arch) run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionFigures {
+    /// The series the revision belongs to.
+    pub series: String,
+    /// `baseline`, `v1`, ...
+    pub revision: String,
+    /// Arch.
+    pub arch: String,
+    /// Figures.
+    pub figures: Vec<Figure>,
+    /// Which of the timed loops this revision's system_heap_do_vmap() runs
+    /// (`before` for the baseline; from series.toml for the others).
+    pub own_loop: Option<String>,
+    /// The (figure, size) pairs whose mapping was checked page by page in
+    /// the same case that timed it, and passed.
+    pub checked: Vec<(String, u64)>,
+}
+
+/// The timing cases of the system heap's suite that also check every page
+/// of the mapping they time, and the figure each one gives; their
+/// parameters are named by size (`16M`, `2G`).
+pub const CHECKED_BY: &[(&str, &str)] = &[
+    ("system_heap_vmap.sgvmap_timings.", "whole"),
+    ("system_heap_vmap.sgvmap_order0_timings.", "whole-order0"),
+];
+
+impl RevisionFigures {
+    /// A record's figures as the tables take them.
+    pub fn of(record: &KunitRecord) -> RevisionFigures {
+        // A timing case that passed checked every page of what it timed.
+        let checked = record
+            .cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Pass)
+            .filter_map(|c| {
+                CHECKED_BY.iter().find_map(|(prefix, figure)| {
+                    let size = parse_size(c.path.strip_prefix(prefix)?)?;
+                    Some((figure.to_string(), size))
+                })
+            })
+            .collect();
+        RevisionFigures {
+            series: record.series.clone(),
+            revision: record.revision.clone(),
+            arch: record.arch.name().into(),
+            figures: record.figures.clone(),
+            own_loop: record.own_loop.clone(),
+            checked,
+        }
+    }
+}
+
+/// A run's name in tables and charts: its revision, prefixed with its
+/// series when that is not the first series shown (two series may both
+/// have a v1).
+pub fn run_label(series: &str, revision: &str, first_series: &str) -> String {
+    if series == first_series {
+        revision.to_string()
+    } else {
+        format!("{series}:{revision}")
+    }
+}
+
