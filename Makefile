@@ -173,7 +173,8 @@ kunit-mainline-kasan: patchctl
 # code is wrong: a copy of mainline with v3 applied, each mutation of
 # kunit/mutants/system-heap-v3.txt made in turn (one line of
 # system_heap_do_vmap() changed), the suite run with the tree's kunit.py
-# on UML; every mutation must be caught by the case the list names.
+# and the kunitconfig the series itself adds to drivers/dma-buf, on UML;
+# every mutation must be caught by the case the list names.
 MUTANTS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/patchctl/mutants
 kunit-mutants:
 	scripts/deps.sh kunit
@@ -186,7 +187,7 @@ kunit-mutants:
 	done
 	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
 		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3.txt \
-		kunit/mutants/system-heap-v3.kunitconfig "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
+		"$(MUTANTS_DIR)/tree/drivers/dma-buf" "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code of every series (each

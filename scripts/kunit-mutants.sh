@@ -7,11 +7,14 @@
 #
 #   scripts/kunit-mutants.sh <tree> <mutants.txt> <kunitconfig> <build dir> <suite>
 #
+# <kunitconfig> is a file or a directory holding a .kunitconfig, as
+# kunit.py takes it.
+#
 # Exit status: 0 when every mutation was caught, 1 when one was missed, 2
 # when the run could not be made (the unmutated tree fails, a mutation
 # does not apply).
 set -euo pipefail
-[ $# -eq 5 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[ $# -eq 5 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 tree=$(realpath "$1") list=$(realpath "$2") kconf=$(realpath "$3") build=$4 suite=$5
 mkdir -p "$build"; build=$(realpath "$build")
 cd "$tree"

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use git2::{EmailCreateOptions, Oid, Repository, Signature, WorktreeAddOptions};
+use git2::{Oid, Repository, Signature, WorktreeAddOptions};
 
 use super::manifest::{self, Manifest, ManifestFile};
 use crate::kernel::tree::{self, Revision};
@@ -220,13 +220,13 @@ pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<P
                 .flatten()
                 .unwrap_or_default()
                 .to_string();
-            let email = git2::Email::from_commit(&commit, &mut EmailCreateOptions::new())?;
+            let email = pick_mail(&repo, &commit, &subject)?;
             let name = format!(
                 "{:04}-{}.patch",
                 i + 1,
                 patch::file_slug(&subject, ACK_SLUG_LEN)
             );
-            fs::write(partial.join(&name), email.as_slice())?;
+            fs::write(partial.join(&name), email)?;
             files.push(opts.out.join(name));
         }
         swap_in(&partial, opts.out)?;
@@ -581,6 +581,25 @@ fn earlier_change_ids(dir: &Path) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A pick as the one-patch mail `git format-patch -1` writes.
+fn pick_mail(repo: &Repository, commit: &git2::Commit, summary: &str) -> Result<String> {
+    let diff = super::format_patch::commit_diff(repo, commit)?;
+    let message = commit
+        .message()
+        .context("the pick's message is not UTF-8")?;
+    let body = message.split_once('\n').map_or("", |(_, b)| b);
+    let author = commit.author();
+    super::format_patch::render(&super::format_patch::PatchMail {
+        commit: commit.id(),
+        author: &author,
+        subject: &format!("[PATCH] {summary}"),
+        body,
+        notes: "",
+        diff: &diff,
+        base_commit: None,
+    })
 }
 
 #[cfg(test)]

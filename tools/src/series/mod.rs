@@ -4,6 +4,7 @@
 
 pub mod ack;
 pub mod check;
+pub mod format_patch;
 pub mod identity;
 pub mod kernel_scripts;
 pub mod manifest;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use git2::{DiffOptions, EmailCreateOptions, Repository, Sort, StatusOptions};
+use git2::{Repository, Sort, StatusOptions};
 
 use super::kernel_scripts;
 use super::manifest::{Base, Manifest, ManifestFile, ManifestRevision, NewRevision};
@@ -214,14 +214,6 @@ fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
     out
 }
 
-/// Adds the changelog below the first `---` of a mail.
-fn insert_changelog(mail: &str, changelog: &str) -> String {
-    match mail.find("\n---\n") {
-        Some(i) => format!("{}\n---\n{changelog}\n{}", &mail[..i], &mail[i + 5..]),
-        None => mail.to_string(),
-    }
-}
-
 /// Writes the next revision. See the module documentation.
 pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result<Revised> {
     // Absolute, because the tree's scripts run from inside the tree.
@@ -375,7 +367,11 @@ impl<'r> SeriesRange<'r> {
 /// In the form maintainers' tools read: "Changes in vN:", one "- " item
 /// per change, then "- Link to vN-1: <lore>/r/<id>".
 fn changelog(opts: &ReviseOptions, previous: Option<&ManifestRevision>, version: u32) -> String {
-    let mut items: Vec<String> = opts.changes.iter().map(|c| format!("- {c}\n")).collect();
+    let mut items: Vec<String> = opts
+        .changes
+        .iter()
+        .map(|c| bullet(c, CHANGELOG_WIDTH))
+        .collect();
     if let Some(id) = previous.and_then(|p| p.message_id.as_ref()) {
         items.push(format!(
             "- Link to v{}: {}/r/{}\n",
@@ -388,6 +384,30 @@ fn changelog(opts: &ReviseOptions, previous: Option<&ManifestRevision>, version:
         return String::new();
     }
     format!("Changes in v{version}:\n{}", items.concat())
+}
+
+/// Where changelog items wrap: the width of a commit message, so that
+/// checkpatch, which reads a cover letter's lines as it reads a commit
+/// message's, does not flag them.
+const CHANGELOG_WIDTH: usize = 72;
+
+/// One changelog item, "- " and the text wrapped at `width` between
+/// words, continued under its first word. A word longer than the line
+/// (a URL, a function name) stands on its own line, unbroken.
+fn bullet(text: &str, width: usize) -> String {
+    let mut out = String::from("-");
+    let mut line_len = 1;
+    for word in text.split_whitespace() {
+        if line_len > 2 && line_len + 1 + word.len() > width {
+            out.push_str("\n ");
+            line_len = 1;
+        }
+        out.push(' ');
+        out.push_str(word);
+        line_len += 1 + word.len();
+    }
+    out.push('\n');
+    out
 }
 
 /// `git range-diff` of the previous revision's commits against these, run
@@ -426,16 +446,6 @@ pub fn with_sender_signoff(message: &str, sender: &str) -> String {
     format!("{}\n{line}\n", message.trim_end())
 }
 
-/// `base-commit: <sha>` as `git format-patch --base` writes it, put above
-/// the mail's signature.
-fn with_base_commit(mail: &str, base: git2::Oid) -> String {
-    let line = format!("base-commit: {base}\n");
-    match mail.rfind("\n-- \n").or_else(|| mail.rfind("\n--\n")) {
-        Some(i) => format!("{}\n\n{line}{}", &mail[..i], &mail[i..]),
-        None => format!("{mail}\n{line}"),
-    }
-}
-
 /// One `git format-patch`-form mail per commit, with the review's
 /// trailers and the changelog, written into `dir`.
 fn write_patch_mails(
@@ -450,15 +460,7 @@ fn write_patch_mails(
     let mut files = Vec::new();
     let mut review_notes = Vec::new();
     for (i, commit) in range.commits.iter().enumerate() {
-        let parent = commit
-            .parent(0)
-            .context("a root commit cannot be a patch")?;
-        let mut diff_opts = DiffOptions::new();
-        let diff = repo.diff_tree_to_tree(
-            Some(&parent.tree()?),
-            Some(&commit.tree()?),
-            Some(&mut diff_opts),
-        )?;
+        let diff = super::format_patch::commit_diff(repo, commit)?;
         let message = commit.message().context("commit message is not UTF-8")?;
         let summary = commit
             .summary()
@@ -484,44 +486,47 @@ fn write_patch_mails(
         if let Some(sender) = &opts.sender {
             body = with_sender_signoff(&body, sender);
         }
-        let mut eopts = EmailCreateOptions::new();
-        eopts
-            .subject_prefix(opts.subject_prefix())
-            .reroll_number(opts.subject_version(version).unwrap_or(0) as usize)
-            .always_number(total > 1);
-        let email = git2::Email::from_diff(
-            &diff,
-            i + 1,
-            total,
-            &commit.id(),
-            summary.as_str(),
-            body.as_str(),
-            &commit.author(),
-            &mut eopts,
-        )?;
-        let text = String::from_utf8_lossy(email.as_slice()).into_owned();
         // Below ---: the changelog, then where each quoted figure came from.
-        let notes = match filled.citations.is_empty() {
-            true => changelog.to_string(),
+        let mut notes = match filled.citations.is_empty() {
+            true => changelog.trim_end().to_string(),
             false => format!(
-                "{}\nFigures quoted above, from the committed record:\n{}\n",
+                "{}\n\nFigures quoted above, from the committed record:\n{}",
                 changelog.trim_end(),
                 filled.citations.join("\n")
             ),
         };
-        let mut text = insert_changelog(&text, &notes);
         // Without a cover letter, the one patch carries what it would.
+        let mut base_commit = None;
         if opts.cover.is_none() {
             if let Some(previous) = &opts.previous {
-                let rd = format!(
-                    "Range-diff against v{}:\n{}",
+                notes = format!(
+                    "{}\n\nRange-diff against v{}:\n{}",
+                    notes.trim_end(),
                     version - 1,
-                    range_diff(opts, previous)?
+                    range_diff(opts, previous)?.trim_end()
                 );
-                text = insert_changelog(&text, &rd);
             }
-            text = with_base_commit(&text, range.base.id());
+            base_commit = Some(range.base.id());
         }
+        let subject = format!(
+            "{} {summary}",
+            super::format_patch::subject_tag(
+                opts.subject_prefix(),
+                opts.subject_version(version),
+                // A lone patch is not numbered, as git format-patch does.
+                (total > 1).then_some((i + 1, total)),
+            )
+        );
+        let author = commit.author();
+        let text = super::format_patch::render(&super::format_patch::PatchMail {
+            commit: commit.id(),
+            author: &author,
+            subject: &subject,
+            body: &body,
+            notes: &notes,
+            diff: &diff,
+            base_commit,
+        })?;
         let name = format!(
             "v{version}-{:04}-{}.patch",
             i + 1,
@@ -575,21 +580,21 @@ fn cover_letter(
     text: &str,
 ) -> Result<String> {
     let total = range.commits.len();
-    let stats = repo
-        .diff_tree_to_tree(Some(&range.base.tree()?), Some(&range.head.tree()?), None)?
-        .stats()?;
-    let diffstat = stats.to_buf(git2::DiffStatsFormat::FULL, 72)?;
-    let tag = match opts.subject_version(version) {
-        Some(v) => format!("{} v{v} 0/{total}", opts.subject_prefix()),
-        None => format!("{} 0/{total}", opts.subject_prefix()),
-    };
+    let whole =
+        repo.diff_tree_to_tree(Some(&range.base.tree()?), Some(&range.head.tree()?), None)?;
+    let diffstat = super::format_patch::diffstat(&whole, super::format_patch::STAT_WIDTH)?;
+    let tag = super::format_patch::subject_tag(
+        opts.subject_prefix(),
+        opts.subject_version(version),
+        Some((0, total)),
+    );
     let filled = super::quote::fill(text, opts.figures).context("the cover letter")?;
     let from = match &opts.sender {
         Some(sender) => sender.clone(),
         None => range.head.committer().to_string(),
     };
     let mut body = format!(
-        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {from}\nDate: {}\nSubject: [{tag}] {title}\n\n{}\n",
+        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {from}\nDate: {}\nSubject: {tag} {title}\n\n{}\n",
         crate::mail::date::rfc2822_now(),
         filled.text.trim_end()
     );
@@ -618,7 +623,7 @@ fn cover_letter(
             c.summary().ok().flatten().unwrap_or_default()
         ));
     }
-    body.push_str(&format!("\n{}", String::from_utf8_lossy(&diffstat)));
+    body.push_str(&format!("\n{diffstat}"));
     if let Some(previous) = &opts.previous {
         body.push_str(&format!(
             "\nRange-diff against v{}:\n{}",
@@ -627,9 +632,9 @@ fn cover_letter(
         ));
     }
     body.push_str(&format!(
-        "\nbase-commit: {}\n-- \npatchctl {}\n",
+        "\nbase-commit: {}\n{}",
         range.base.id(),
-        env!("CARGO_PKG_VERSION")
+        super::format_patch::signature()
     ));
     Ok(body)
 }
@@ -839,6 +844,24 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changelog_items_wrap_under_their_first_word() {
+        let item = bullet(
+            "no speed claim: no change to the whole system_heap_do_vmap() was measured; the per-entry walk is a clean-up",
+            72,
+        );
+        assert_eq!(
+            item,
+            "- no speed claim: no change to the whole system_heap_do_vmap() was\n  measured; the per-entry walk is a clean-up\n"
+        );
+        assert!(item.lines().all(|l| l.len() <= 72));
+        let long = "x".repeat(80);
+        assert_eq!(
+            bullet(&format!("see {long}"), 72),
+            format!("- see\n  {long}\n")
+        );
+    }
 
     #[test]
     fn trailers_go_above_the_submitters_signoff_in_order() {
