@@ -10,6 +10,10 @@
 //!   allocation policy (`alloc.rs`) over the page allocator, the table, the
 //!   buffer and the dma-buf ops, called from `system_heap_rust_shim.c`.
 //!
+//! The page size is the kernel's (`kernel::page::PAGE_SHIFT`, read by
+//! `layout.rs`), errno values are the kernel's (`errno.rs`), and the
+//! policy's orders are the C heap's `orders[]` (read through the shim).
+//!
 //! The layout of `struct scatterlist` follows the configuration:
 //! `dma-length` is set by the Makefile when `CONFIG_NEED_SG_DMA_LENGTH=y`,
 //! and a KUnit case checks every size and offset against C.
@@ -22,6 +26,9 @@ pub mod sg;
 
 #[path = "rust_heap/convert.rs"]
 pub mod convert;
+
+#[path = "rust_heap/errno.rs"]
+pub mod errno;
 
 #[path = "rust_heap/ffi.rs"]
 pub mod ffi;

@@ -27,9 +27,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
-use crate::alloc::{self as policy, ChunkList, PageSource, HEAP_ORDERS};
+use crate::alloc::{self as policy, ChunkList, PageSource};
 use crate::convert;
-use crate::layout::{Page, Scatterlist, SgTable, PAGE_SIZE};
+use crate::errno::{EINVAL, ENOMEM};
+use crate::layout::{Page, Scatterlist, SgTable, PAGE_SHIFT, PAGE_SIZE};
 use crate::sg;
 
 /// Opaque C objects the heap only passes back to C.
@@ -38,6 +39,7 @@ type VmArea = c_void;
 type DmaBuf = c_void;
 
 extern "C" {
+    fn srh_order(index: c_uint) -> c_uint;
     fn srh_alloc_chunk(index: c_uint) -> *mut Page;
     fn srh_free_chunk(page: *mut Page, order: c_uint);
     fn srh_fatal_signal_pending() -> bool;
@@ -60,17 +62,26 @@ extern "C" {
     fn srh_err(ptr: *const c_void) -> core::ffi::c_long;
 }
 
-const ENOMEM: c_int = -12;
-const EINVAL: c_int = -22;
-
 /// The page allocator, through the shim: the C heap's own `orders[]` and
-/// `order_flags[]` pick the order and the GFP flags for each index.
+/// `order_flags[]` give the order and the GFP flags for each index, and
+/// the policy reads the orders from there too, so they have one source.
 struct KernelPages;
 
-// SAFETY: alloc_pages() hands out chunks nothing else uses until
-// __free_pages(); the link is kept in the chunk's head page's `lru`,
-// which the page allocator leaves to the owner of an allocated page.
+// SAFETY: alloc_pages() hands out chunks of `1 << orders[index]` pages of
+// the kernel's PAGE_SIZE that nothing else uses until __free_pages(); the
+// link is kept in the chunk's head page's `lru`, which the page allocator
+// leaves to the owner of an allocated page.
 unsafe impl PageSource for KernelPages {
+    const PAGE_SHIFT: u32 = PAGE_SHIFT;
+
+    fn order(&self, index: usize) -> Option<u32> {
+        let index = c_uint::try_from(index).ok()?;
+        // SAFETY: srh_order() takes any index and returns UINT_MAX past
+        // the C heap's last order.
+        let order = unsafe { srh_order(index) };
+        (order != c_uint::MAX).then_some(order)
+    }
+
     fn alloc(&self, index: usize) -> Option<NonNull<Page>> {
         let index = c_uint::try_from(index).ok()?;
         // SAFETY: srh_alloc_chunk() takes any index and returns NULL for
@@ -112,6 +123,18 @@ unsafe impl PageSource for KernelPages {
 /// A table whose entries own their pages: dropping it frees every chunk,
 /// then the table.
 struct OwnedTable(SgTable);
+
+// SAFETY: an OwnedTable is an sg_table and the chunks its entries own, all
+// kernel memory that belongs to no thread: any CPU may use it and drop it
+// (the dma-buf's last put can come from any CPU).
+unsafe impl Send for OwnedTable {}
+
+// SAFETY: the table and its entries are written only while from_chunks()
+// builds it, before the buffer is exported; after that every
+// `&OwnedTable` only reads them (borrowed_copy, mmap, do_vmap,
+// rust_heap_table) and only Drop, which has it exclusively, frees them.
+// CPUs sharing it therefore never race.
+unsafe impl Sync for OwnedTable {}
 
 impl OwnedTable {
     /// The table for `chunks`, one entry per chunk in allocation order;
@@ -222,9 +245,25 @@ struct Attachment {
     dev: *mut Device,
     table: CopiedTable,
     /// Set between map and unmap; read by the CPU-access syncs under the
-    /// buffer's lock, while map/unmap run without it (as in C).
+    /// buffer's lock, while map/unmap run without it (as in C). Stored
+    /// with Release after the mapping is made and loaded with Acquire, so
+    /// that a sync that sees it set sees the mapped table.
     mapped: AtomicBool,
 }
+
+// SAFETY: the device pointer and the copied table are kernel memory that
+// belongs to no thread; detach may free the attachment on any CPU.
+unsafe impl Send for Attachment {}
+
+// SAFETY: `dev` is never written after attach(). The table is written
+// (by the DMA API, through `table.as_ptr()`) only in map and unmap, which
+// dma-buf calls with the buffer's reservation lock held
+// (dma_buf_map_attachment() asserts it), so those never race each other;
+// the CPU-access syncs read it, under the buffer's Mutex, only after an
+// Acquire load of `mapped` sees map's Release store. The one overlap left,
+// a sync still using the table while unmap tears it down, is the C heap's
+// own (its `a->mapped` protocol is the same), kept on purpose.
+unsafe impl Sync for Attachment {}
 
 /// What the buffer's lock protects.
 struct State {
@@ -235,6 +274,12 @@ struct State {
     vaddr: *mut c_void,
 }
 
+// SAFETY: State holds pointers to KBox'd attachments and the buffer's
+// vmap address, kernel memory that belongs to no thread; it is reached
+// only through `Buffer::state`, whose kernel Mutex serialises every CPU's
+// access, and Send is what that Mutex needs to be Sync.
+unsafe impl Send for State {}
+
 /// One buffer (`struct system_heap_buffer`).
 #[pin_data]
 struct Buffer {
@@ -243,6 +288,16 @@ struct Buffer {
     #[pin]
     state: Mutex<State>,
 }
+
+// Every CPU that holds the dma-buf reaches the same Buffer through `priv`:
+// it must be Send and Sync. Nothing is claimed for Buffer itself; the
+// compiler derives both from the impls above and Mutex<State>, and this
+// stops the build if a new field breaks that.
+const _: () = {
+    const fn shared_across_cpus<T: Send + Sync>() {}
+    shared_across_cpus::<Buffer>();
+    shared_across_cpus::<Attachment>();
+};
 
 /// The buffer behind a dma-buf's `priv`.
 ///
@@ -407,7 +462,7 @@ pub unsafe extern "C" fn rust_heap_map(
     if ret != 0 {
         return ret;
     }
-    attachment.mapped.store(true, Ordering::Relaxed);
+    attachment.mapped.store(true, Ordering::Release);
     // SAFETY: the shim passes a writable slot.
     unsafe { *out = attachment.table.as_ptr() };
     0
@@ -422,7 +477,7 @@ pub unsafe extern "C" fn rust_heap_map(
 pub unsafe extern "C" fn rust_heap_unmap(attachment: *mut c_void, direction: c_int) {
     // SAFETY: as in rust_heap_map().
     let attachment = unsafe { &*attachment.cast::<Attachment>() };
-    attachment.mapped.store(false, Ordering::Relaxed);
+    attachment.mapped.store(false, Ordering::Release);
     // SAFETY: the table was mapped by rust_heap_map() for this device.
     unsafe { srh_dma_unmap(attachment.dev, attachment.table.as_ptr(), direction) };
 }
@@ -447,7 +502,7 @@ unsafe fn cpu_access(buffer_ptr: *mut c_void, direction: c_int, for_cpu: bool) -
         // SAFETY: every pointer on the list is a live attachment: detach
         // takes it off under this lock before freeing it.
         let attachment = unsafe { &*attachment };
-        if !attachment.mapped.load(Ordering::Relaxed) {
+        if !attachment.mapped.load(Ordering::Acquire) {
             continue;
         }
         // SAFETY: a mapped attachment's table is mapped for its device.
@@ -504,7 +559,7 @@ pub unsafe extern "C" fn rust_heap_mmap(
     // SAFETY: the shim passes the dma-buf's live priv.
     let buffer = unsafe { buffer(buffer_ptr) };
     let table = &buffer.table.0;
-    let mut pages = sg::PageIter::new(table.sgl, table.orig_nents, pgoff as usize);
+    let mut pages = sg::PageIter::<PAGE_SHIFT>::new(table.sgl, table.orig_nents, pgoff as usize);
     let mut addr = start;
     // SAFETY: the walk stays inside the buffer's own table.
     while unsafe { pages.step() } {
@@ -529,8 +584,10 @@ fn do_vmap(buffer: &Buffer) -> Result<*mut c_void, c_int> {
     let count = c_uint::try_from(npages).map_err(|_| ENOMEM)?;
     let mut pages: VVec<*mut Page> = VVec::with_capacity(npages, GFP_KERNEL).map_err(|_| ENOMEM)?;
     // SAFETY: the table is the buffer's own, and `pages` has room for
-    // npages pointers; bounded() never writes past npages.
-    let (_, converted) = unsafe { convert::bounded(&buffer.table.0, pages.as_mut_ptr(), npages) };
+    // npages pointers, not yet initialised: bounded() only writes them,
+    // through raw pointers, and never past npages.
+    let (_, converted) =
+        unsafe { convert::bounded::<PAGE_SHIFT>(&buffer.table.0, pages.as_mut_ptr(), npages) };
     converted.map_err(|err| err.errno())?;
     // SAFETY: bounded() filled all npages slots with the buffer's pages.
     let vaddr = unsafe { srh_vmap(pages.as_mut_ptr(), count) };
@@ -602,17 +659,26 @@ pub struct Consts {
     orders: [c_uint; 3],
 }
 
-/// Writes the policy's orders, for the layout case to compare with C's.
+/// Writes the orders the policy reads from its page source (C's
+/// `orders[]`, through srh_order()), for the layout case to compare with
+/// C's; slots past the last order hold `UINT_MAX`.
 ///
 /// # Safety
 ///
 /// `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn rust_heap_consts(out: *mut Consts) {
-    let consts = Consts {
-        num_orders: HEAP_ORDERS.len() as c_uint,
-        orders: HEAP_ORDERS,
+    let mut consts = Consts {
+        num_orders: 0,
+        orders: [c_uint::MAX; 3],
     };
+    let policy_orders = (0..).map_while(|index| KernelPages.order(index));
+    for (index, order) in policy_orders.enumerate() {
+        if let Some(slot) = consts.orders.get_mut(index) {
+            *slot = order;
+        }
+        consts.num_orders = c_uint::try_from(index + 1).unwrap_or(c_uint::MAX);
+    }
     // SAFETY: the suite passes a writable struct.
     unsafe { *out = consts };
 }

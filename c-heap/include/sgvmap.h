@@ -157,7 +157,15 @@ void sgm_memmap_kill_after(struct sgm_memmap *mm, unsigned long chunks);
 /* fatal_signal_pending(current), as the model has it. */
 int sgm_memmap_fatal_signal_pending(const struct sgm_memmap *mm);
 
-/* The orders the system heap allocates in, largest first. */
+/*
+ * The orders the system heap allocates in, largest first: orders[] of
+ * Linux 6.12's system_heap.c. One plain macro each, so that bindgen hands
+ * the values to Rust: rust-heap/tests/abi.rs holds rust-heap's
+ * HEAP_ORDERS equal to them with a const assertion, at compile time.
+ */
+#define SGM_HEAP_ORDER_0	8
+#define SGM_HEAP_ORDER_1	4
+#define SGM_HEAP_ORDER_2	0
 #define SGM_HEAP_NUM_ORDERS	3
 extern const unsigned int sgm_heap_orders[SGM_HEAP_NUM_ORDERS];
 

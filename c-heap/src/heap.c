@@ -12,7 +12,9 @@
 
 #include "sgvmap.h"
 
-const unsigned int sgm_heap_orders[SGM_HEAP_NUM_ORDERS] = { 8, 4, 0 };
+const unsigned int sgm_heap_orders[SGM_HEAP_NUM_ORDERS] = {
+	SGM_HEAP_ORDER_0, SGM_HEAP_ORDER_1, SGM_HEAP_ORDER_2
+};
 
 struct heap_chunk {
 	struct page *page;

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 
 use c_heap::bindings::{page, SG_END};
 use c_heap::{ConvertFn, Memmap, Table, PAGE_SIZE};
-use rust_heap::convert::{E2BIG, EINVAL, ENODATA};
+use rust_heap::errno::{E2BIG, EINVAL, ENODATA};
 
 // The Rust exports as a C caller declares them; linking rust-heap in
 // resolves them.
@@ -262,14 +262,14 @@ fn bounded_expectation(built: &Built, ended_early: bool) -> (i32, usize) {
     let mut written = 0;
     for &count in &built.entry_pages {
         if count > built.npages - written {
-            return (-E2BIG, written);
+            return (E2BIG, written);
         }
         written += count;
     }
     if ended_early {
-        (-EINVAL, written)
+        (EINVAL, written)
     } else if written != built.npages {
-        (-ENODATA, written)
+        (ENODATA, written)
     } else {
         (0, written)
     }

@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 extern crate rust_heap;
 
 use rust_heap::alloc::{allocate, AllocError, PageSource, HEAP_ORDERS};
-use rust_heap::layout::{Page, Scatterlist, SgTable, PAGE_SIZE};
+use rust_heap::layout::{Page, Scatterlist, SgTable, PAGE_SHIFT, PAGE_SIZE};
 use rust_heap::sg;
 
 /// `struct sgm_memmap`, opaque.
@@ -40,9 +40,12 @@ struct Model(*mut SgmMemmap);
 // back, and nothing else reads or writes a chunk's private words while it
 // is out.
 unsafe impl PageSource for Model {
+    const PAGE_SHIFT: u32 = PAGE_SHIFT;
+
     fn alloc(&self, index: usize) -> Option<NonNull<Page>> {
+        let order = *HEAP_ORDERS.get(index)?;
         // SAFETY: the memmap outlives this source (one C call).
-        NonNull::new(unsafe { sgm_memmap_take(self.0, HEAP_ORDERS[index]) })
+        NonNull::new(unsafe { sgm_memmap_take(self.0, order) })
     }
 
     unsafe fn free(&self, page: NonNull<Page>, order: u32) {

@@ -8,12 +8,22 @@
 //! can leak a chunk or give one back twice. Like the kernel, the list is
 //! threaded through the chunks' own pages (`page->lru` there), so the
 //! policy allocates nothing besides the chunks.
+//!
+//! The source says what a page is ([`PageSource::PAGE_SHIFT`]) and which
+//! orders the heap allocates in ([`PageSource::order`]): in the kernel both
+//! come from the kernel (the page shift from `kernel::page`, the orders
+//! from the C heap's own `orders[]`), so the policy has no copy of either.
 
 use core::ptr::NonNull;
 
-use crate::layout::{Page, PAGE_SIZE};
+use crate::errno::{EINTR, EINVAL, ENOMEM};
+use crate::layout::{page_size, Page};
 
-/// The orders the system heap allocates in, largest first (`orders[]`).
+/// The orders of Linux 6.12's `orders[]` (system_heap.c), largest first:
+/// the default of [`PageSource::order`] for userspace sources. The kernel
+/// heap reads the C array itself instead; c-heap's copy
+/// (`SGM_HEAP_ORDER_*` in `sgvmap.h`) is held equal to this one at
+/// compile time by a const assertion in `tests/abi.rs`.
 pub const HEAP_ORDERS: [u32; 3] = [8, 4, 0];
 
 /// Why an allocation failed; [`AllocError::errno`] is what C returns.
@@ -28,12 +38,12 @@ pub enum AllocError {
 }
 
 impl AllocError {
-    /// The negative errno the C heap returns for it.
+    /// The negative errno ([`crate::errno`]) the C heap returns for it.
     pub fn errno(self) -> i32 {
         match self {
-            AllocError::Invalid => -22,
-            AllocError::NoMemory => -12,
-            AllocError::Interrupted => -4,
+            AllocError::Invalid => EINVAL,
+            AllocError::NoMemory => ENOMEM,
+            AllocError::Interrupted => EINTR,
         }
     }
 }
@@ -43,11 +53,23 @@ impl AllocError {
 /// # Safety
 ///
 /// An implementation must hand out, from [`PageSource::alloc`], chunks of
-/// `1 << HEAP_ORDERS[index]` pages that nothing else uses until they are
-/// given back, and must keep what [`PageSource::set_link`] stores in a
-/// chunk's page until it is read or the chunk is given back.
+/// `1 << self.order(index)` pages of `1 << PAGE_SHIFT` bytes that nothing
+/// else uses until they are given back, and must keep what
+/// [`PageSource::set_link`] stores in a chunk's page until it is read or
+/// the chunk is given back.
 pub unsafe trait PageSource {
-    /// A chunk of `1 << HEAP_ORDERS[index]` pages, taken with the flags
+    /// The size of a page, as a shift: the kernel's `PAGE_SHIFT`, or the
+    /// model's. Checked at compile time by [`page_size`].
+    const PAGE_SHIFT: u32;
+
+    /// The order at `index` of the heap's orders (largest first, never
+    /// rising), `None` past the last. By default Linux 6.12's,
+    /// [`HEAP_ORDERS`].
+    fn order(&self, index: usize) -> Option<u32> {
+        HEAP_ORDERS.get(index).copied()
+    }
+
+    /// A chunk of `1 << self.order(index)` pages, taken with the flags
     /// the heap uses for that order, or `None`.
     fn alloc(&self, index: usize) -> Option<NonNull<Page>>;
 
@@ -97,7 +119,7 @@ impl<'s, S: PageSource + ?Sized> Chunk<'s, S> {
 
     /// Its length in bytes.
     pub fn len(&self) -> usize {
-        PAGE_SIZE << self.order
+        (const { page_size(S::PAGE_SHIFT) }) << self.order
     }
 
     /// Never: a chunk holds at least a page. (For clippy's `len` rule.)
@@ -207,11 +229,14 @@ pub fn alloc_largest_available<S: PageSource + ?Sized>(
     size: usize,
     max_order: u32,
 ) -> Option<Chunk<'_, S>> {
-    HEAP_ORDERS
-        .iter()
-        .enumerate()
-        .filter(|&(_, &order)| size >= PAGE_SIZE << order && order <= max_order)
-        .find_map(|(index, &order)| {
+    let page_size = const { page_size(S::PAGE_SHIFT) };
+    (0..)
+        .map_while(|index| source.order(index).map(|order| (index, order)))
+        .filter(|&(_, order)| {
+            // size >= page_size << order, with no shift that can overflow.
+            order <= max_order && size.checked_shr(order).is_some_and(|s| s >= page_size)
+        })
+        .find_map(|(index, order)| {
             source.alloc(index).map(|page| Chunk {
                 page,
                 order,
@@ -227,7 +252,7 @@ pub fn allocate<S: PageSource + ?Sized>(
     source: &S,
     len: usize,
 ) -> Result<ChunkList<'_, S>, AllocError> {
-    if len == 0 || !len.is_multiple_of(PAGE_SIZE) {
+    if len == 0 || !len.is_multiple_of(const { page_size(S::PAGE_SHIFT) }) {
         return Err(AllocError::Invalid);
     }
     allocate_chunks(source, len)
@@ -238,14 +263,15 @@ pub fn allocate<S: PageSource + ?Sized>(
 /// an error every chunk taken so far is given back (the list is dropped).
 /// It checks nothing about `len` (the kernel heap's op does not either): a
 /// zero length gives an empty list, and a tail shorter than a page finds
-/// no order that fits, so it fails with [`AllocError::NoMemory`].
+/// no order that fits, so it fails with [`AllocError::NoMemory`], as does
+/// a source with no orders at all.
 pub fn allocate_chunks<S: PageSource + ?Sized>(
     source: &S,
     len: usize,
 ) -> Result<ChunkList<'_, S>, AllocError> {
     let mut chunks = ChunkList::new(source);
     let mut remaining = len;
-    let mut max_order = HEAP_ORDERS[0];
+    let mut max_order = source.order(0).unwrap_or(0);
     while remaining > 0 {
         if source.fatal_signal_pending() {
             return Err(AllocError::Interrupted);

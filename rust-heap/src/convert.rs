@@ -2,10 +2,17 @@
 //!
 //! These are raw: they take what `system_heap_do_vmap()` has, a table and a
 //! page array. [`crate::safe`] and [`crate::ffi`] wrap them.
+//!
+//! Each takes the page size as `const PAGE_SHIFT` (the exports pass the
+//! build's [`crate::layout::PAGE_SHIFT`]). The page array may be
+//! uninitialised capacity (the kernel heap passes a fresh `VVec`'s): the
+//! conversions only write to it, through raw pointers, and never make a
+//! reference to it.
 
 use core::fmt;
 
-use crate::layout::{Page, Report, SgTable, PAGE_SHIFT};
+use crate::errno::{E2BIG, EINVAL, ENODATA};
+use crate::layout::{page_size, Page, Report, SgTable};
 use crate::sg::{entry_pages, sg_next, sg_page, PageIter};
 
 /// Why the bounded conversion refused a table.
@@ -44,12 +51,13 @@ pub enum ConvertError {
 }
 
 impl ConvertError {
-    /// The negative errno the C bounded variant returns for the same input.
+    /// The negative errno ([`crate::errno`]) the C bounded variant returns
+    /// for the same input.
     pub fn errno(self) -> i32 {
         match self {
-            ConvertError::TooFewSlots { .. } | ConvertError::BrokenChain { .. } => -EINVAL,
-            ConvertError::MorePagesThanBuffer { .. } => -E2BIG,
-            ConvertError::FewerPagesThanBuffer { .. } => -ENODATA,
+            ConvertError::TooFewSlots { .. } | ConvertError::BrokenChain { .. } => EINVAL,
+            ConvertError::MorePagesThanBuffer { .. } => E2BIG,
+            ConvertError::FewerPagesThanBuffer { .. } => ENODATA,
         }
     }
 }
@@ -77,30 +85,27 @@ impl fmt::Display for ConvertError {
     }
 }
 
-/// Linux's errno values (the same on every architecture this project targets).
-pub const EINVAL: i32 = 22;
-/// Argument list too long: more pages than slots.
-pub const E2BIG: i32 = 7;
-/// No data available: fewer pages than the buffer.
-pub const ENODATA: i32 = 61;
-
 /// The pre-patch walk: one iterator step per page, and a WARN_ON that
 /// warns but still stores when the array is full.
 ///
 /// # Safety
 /// `table` must be valid, and `pages` must have a slot for every page the
 /// entries hold, even past `npages`.
-pub unsafe fn before(table: *const SgTable, pages: *mut *mut Page, npages: usize) -> Report {
+pub unsafe fn before<const PAGE_SHIFT: u32>(
+    table: *const SgTable,
+    pages: *mut *mut Page,
+    npages: usize,
+) -> Report {
     let mut written = 0usize;
     let mut warnings = 0;
     // SAFETY: the caller guarantees the table and the slots.
     unsafe {
-        let mut piter = PageIter::new((*table).sgl, (*table).orig_nents, 0);
+        let mut piter = PageIter::<PAGE_SHIFT>::new((*table).sgl, (*table).orig_nents, 0);
         while piter.step() {
             if written >= npages {
                 warnings += 1;
             }
-            *pages.add(written) = piter.page();
+            pages.add(written).write(piter.page());
             written += 1;
         }
     }
@@ -116,7 +121,12 @@ pub unsafe fn before(table: *const SgTable, pages: *mut *mut Page, npages: usize
 /// # Safety
 /// As for [`before`]; moreover every one of `orig_nents` entries must be
 /// reachable, since the loop does not check `sg_next()` for null.
-pub unsafe fn v1(table: *const SgTable, pages: *mut *mut Page, npages: usize) -> Report {
+pub unsafe fn v1<const PAGE_SHIFT: u32>(
+    table: *const SgTable,
+    pages: *mut *mut Page,
+    npages: usize,
+) -> Report {
+    const { page_size(PAGE_SHIFT) };
     let mut tmp = pages;
     // SAFETY: the caller guarantees the table, the chain and the slots.
     unsafe {
@@ -125,7 +135,7 @@ pub unsafe fn v1(table: *const SgTable, pages: *mut *mut Page, npages: usize) ->
             let base_page = sg_page(sg);
             let count = (*sg).length >> PAGE_SHIFT;
             for j in 0..count as usize {
-                *tmp = base_page.wrapping_add(j);
+                tmp.write(base_page.wrapping_add(j));
                 tmp = tmp.add(1);
             }
             sg = sg_next(sg);
@@ -144,7 +154,7 @@ pub unsafe fn v1(table: *const SgTable, pages: *mut *mut Page, npages: usize) ->
 /// # Safety
 /// `table` must be valid for every entry reachable through its chain, and
 /// `pages` valid for `npages` writes.
-pub unsafe fn bounded(
+pub unsafe fn bounded<const PAGE_SHIFT: u32>(
     table: *const SgTable,
     pages: *mut *mut Page,
     npages: usize,
@@ -161,16 +171,17 @@ pub unsafe fn bounded(
                 result = Err(ConvertError::BrokenChain { entry, orig_nents });
                 break;
             }
-            let count = entry_pages(sg);
+            let count = entry_pages::<PAGE_SHIFT>(sg);
             // Checked once per entry, so the inner loop stays a plain store.
             if count > npages - written {
                 result = Err(ConvertError::MorePagesThanBuffer { entry, npages });
                 break;
             }
             let base_page = sg_page(sg);
-            let dst = core::slice::from_raw_parts_mut(pages.add(written), count);
-            for (j, slot) in dst.iter_mut().enumerate() {
-                *slot = base_page.wrapping_add(j);
+            // Raw writes, no slice: the slots may be uninitialised.
+            let dst = pages.add(written);
+            for j in 0..count {
+                dst.add(j).write(base_page.wrapping_add(j));
             }
             written += count;
             sg = sg_next(sg);
@@ -204,9 +215,9 @@ pub unsafe fn floor(table: *const SgTable, pages: *mut *mut Page, npages: usize)
         } else {
             sg_page(sgl)
         };
-        let dst = core::slice::from_raw_parts_mut(pages, npages);
-        for (i, slot) in dst.iter_mut().enumerate() {
-            *slot = base_page.wrapping_add(i);
+        // Raw writes, no slice: the slots may be uninitialised.
+        for i in 0..npages {
+            pages.add(i).write(base_page.wrapping_add(i));
         }
     }
     Report {

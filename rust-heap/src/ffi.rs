@@ -5,11 +5,14 @@
 //! implementations can be linked into one program and compared. With the
 //! `c-names` feature they take the C names and replace the C functions
 //! behind the same header.
+//!
+//! They run at the build's page size ([`PAGE_SHIFT`]): the kernel's in a
+//! kernel, the C model's (4K) in userspace.
 
 use core::ffi::c_uint;
 
 use crate::convert;
-use crate::layout::{AbiLayout, Page, Report, SgTable};
+use crate::layout::{AbiLayout, Page, Report, SgTable, PAGE_SHIFT};
 
 /// `sgvmap_before()` in Rust.
 ///
@@ -24,7 +27,7 @@ pub unsafe extern "C" fn rust_sgvmap_before(
     report: *mut Report,
 ) -> i32 {
     // SAFETY: forwarded from the caller.
-    unsafe { *report = convert::before(table, pages, npages as usize) };
+    unsafe { *report = convert::before::<PAGE_SHIFT>(table, pages, npages as usize) };
     0
 }
 
@@ -42,7 +45,7 @@ pub unsafe extern "C" fn rust_sgvmap_v1(
     report: *mut Report,
 ) -> i32 {
     // SAFETY: forwarded from the caller.
-    unsafe { *report = convert::v1(table, pages, npages as usize) };
+    unsafe { *report = convert::v1::<PAGE_SHIFT>(table, pages, npages as usize) };
     0
 }
 
@@ -59,7 +62,7 @@ pub unsafe extern "C" fn rust_sgvmap_bounded(
     report: *mut Report,
 ) -> i32 {
     // SAFETY: forwarded from the caller.
-    let (out, result) = unsafe { convert::bounded(table, pages, npages as usize) };
+    let (out, result) = unsafe { convert::bounded::<PAGE_SHIFT>(table, pages, npages as usize) };
     // SAFETY: the caller gives a writable report.
     unsafe { *report = out };
     match result {

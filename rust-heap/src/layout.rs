@@ -6,10 +6,38 @@
 
 use core::ffi::{c_uint, c_ulong};
 
-/// Page size of the model (and of every kernel this project targets).
+/// The page shift of this build: the kernel's own in a kernel build
+/// (`kernel::page::PAGE_SHIFT`: 12, 14 or 16 on arm64 as configured).
+#[cfg(sgvmap_kernel)]
+pub const PAGE_SHIFT: u32 = kernel::page::PAGE_SHIFT as u32;
+
+/// The page shift of this build: in userspace, the C model's
+/// (`SGM_PAGE_SHIFT`, 4K), so that the C ABI exports and the C model
+/// agree on the tables they are both given. Everything that depends on
+/// the page size also takes it as a const parameter (`const PAGE_SHIFT`
+/// on the conversions and the page iterator,
+/// `PageSource::PAGE_SHIFT`), which the tests run at 4K, 16K and 64K.
+#[cfg(not(sgvmap_kernel))]
 pub const PAGE_SHIFT: u32 = 12;
+
 /// `1 << PAGE_SHIFT`.
-pub const PAGE_SIZE: usize = 1 << PAGE_SHIFT;
+pub const PAGE_SIZE: usize = page_size(PAGE_SHIFT);
+
+/// The page sizes the userspace tests run the model at: 4K, 16K and 64K,
+/// the sizes arm64 kernels are built with.
+pub const TESTED_PAGE_SHIFTS: [u32; 3] = [12, 14, 16];
+
+/// `1 << shift` bytes, for a shift some Linux architecture has (12..=18,
+/// 4K to 256K). Code generic over the shift calls it in a const block
+/// (`const { page_size(PAGE_SHIFT) }`), so that any other shift stops the
+/// build instead of shifting by a nonsense amount.
+pub const fn page_size(shift: u32) -> usize {
+    assert!(
+        shift >= 12 && shift <= 18,
+        "no Linux page size has this shift"
+    );
+    1 << shift
+}
 
 /// `page_link` bit: this entry points at the next chunk of the table.
 pub const SG_CHAIN: c_ulong = 0x1;

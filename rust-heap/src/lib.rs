@@ -9,6 +9,7 @@
 
 pub mod alloc;
 pub mod convert;
+pub mod errno;
 pub mod ffi;
 pub mod layout;
 pub mod safe;

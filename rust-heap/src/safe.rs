@@ -1,7 +1,7 @@
 //! A safe API over the bounded conversion: errors instead of stray writes.
 
 use crate::convert::{self, ConvertError};
-use crate::layout::{Page, SgTable};
+use crate::layout::{Page, SgTable, PAGE_SHIFT};
 
 /// A table whose entries are known to be valid for `'a`.
 #[derive(Clone, Copy)]
@@ -35,7 +35,8 @@ impl<'a> Table<'a> {
             });
         }
         // SAFETY: from_raw's contract covers the table; out has npages slots.
-        let (_, result) = unsafe { convert::bounded(self.raw, out.as_mut_ptr(), npages) };
+        let (_, result) =
+            unsafe { convert::bounded::<PAGE_SHIFT>(self.raw, out.as_mut_ptr(), npages) };
         result
     }
 }

@@ -1,8 +1,6 @@
 //! Scatterlist navigation with the semantics of `lib/scatterlist.c`.
 
-use crate::layout::{
-    Page, Scatterlist, PAGE_SHIFT, PAGE_SIZE, SG_CHAIN, SG_END, SG_PAGE_LINK_MASK,
-};
+use crate::layout::{page_size, Page, Scatterlist, SG_CHAIN, SG_END, SG_PAGE_LINK_MASK};
 
 /// The page an entry starts at (`sg_page()`).
 ///
@@ -14,15 +12,16 @@ pub unsafe fn sg_page(sg: *const Scatterlist) -> *mut Page {
     unsafe { ((*sg).page_link & !SG_PAGE_LINK_MASK) as *mut Page }
 }
 
-/// Pages an entry spans, as the page iterator counts them (offset included).
+/// Pages an entry spans, as the page iterator counts them (offset
+/// included), with pages of `1 << PAGE_SHIFT` bytes.
 ///
 /// # Safety
 /// `sg` must point at a valid entry.
 #[inline(always)]
-pub unsafe fn entry_pages(sg: *const Scatterlist) -> usize {
+pub unsafe fn entry_pages<const PAGE_SHIFT: u32>(sg: *const Scatterlist) -> usize {
     // SAFETY: the caller guarantees sg is valid.
     let end = unsafe { (*sg).offset as usize + (*sg).length as usize };
-    (end + PAGE_SIZE - 1) >> PAGE_SHIFT
+    (end + const { page_size(PAGE_SHIFT) } - 1) >> PAGE_SHIFT
 }
 
 /// The next entry, following a chain link; null after the last one
@@ -46,17 +45,18 @@ pub unsafe fn sg_next(sg: *const Scatterlist) -> *mut Scatterlist {
     }
 }
 
-/// The state of `for_each_sgtable_page()`: one step per page.
-pub struct PageIter {
+/// The state of `for_each_sgtable_page()`: one step per page of
+/// `1 << PAGE_SHIFT` bytes.
+pub struct PageIter<const PAGE_SHIFT: u32> {
     sg: *const Scatterlist,
     sg_pgoffset: usize,
     nents_left: u32,
     advance: usize,
 }
 
-impl PageIter {
+impl<const PAGE_SHIFT: u32> PageIter<PAGE_SHIFT> {
     /// Starts at page `pgoffset` of the first of `nents` entries.
-    pub fn new(sgl: *const Scatterlist, nents: u32, pgoffset: usize) -> PageIter {
+    pub fn new(sgl: *const Scatterlist, nents: u32, pgoffset: usize) -> Self {
         PageIter {
             sg: sgl,
             sg_pgoffset: pgoffset,
@@ -78,8 +78,11 @@ impl PageIter {
         self.sg_pgoffset += self.advance;
         self.advance = 1;
         // SAFETY: self.sg is non-null and, by the caller, valid.
-        while self.sg_pgoffset >= unsafe { entry_pages(self.sg) } {
-            self.sg_pgoffset -= unsafe { entry_pages(self.sg) };
+        while self.sg_pgoffset >= unsafe { entry_pages::<PAGE_SHIFT>(self.sg) } {
+            // SAFETY: as above: the loop runs only on a valid entry.
+            self.sg_pgoffset -= unsafe { entry_pages::<PAGE_SHIFT>(self.sg) };
+            // SAFETY: a valid entry, and by the caller every entry the
+            // walk reaches is valid too.
             self.sg = unsafe { sg_next(self.sg) };
             self.nents_left -= 1;
             if self.nents_left == 0 || self.sg.is_null() {

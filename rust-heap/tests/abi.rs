@@ -6,6 +6,7 @@ use std::ffi::c_uint;
 use std::mem::{align_of, offset_of, size_of};
 
 use c_heap::bindings;
+use rust_heap::alloc::HEAP_ORDERS;
 use rust_heap::layout::{self, Page, Report, Scatterlist, SgTable};
 
 /// UML's minimal config has no dma_length (24 bytes); arm64 has it (32),
@@ -131,6 +132,36 @@ fn constants_match() {
         170
     };
     assert_eq!(layout::SG_MAX_SINGLE_ALLOC, expected);
+}
+
+// The page size the exports run at is the C model's, and rust-heap's
+// orders are c-heap's header's: both checked when this file compiles, so
+// a change on either side stops the tests from building.
+const _: () = assert!(layout::PAGE_SHIFT == bindings::SGM_PAGE_SHIFT);
+const _: () = {
+    let c = [
+        bindings::SGM_HEAP_ORDER_0,
+        bindings::SGM_HEAP_ORDER_1,
+        bindings::SGM_HEAP_ORDER_2,
+    ];
+    assert!(HEAP_ORDERS.len() == bindings::SGM_HEAP_NUM_ORDERS as usize);
+    assert!(HEAP_ORDERS.len() == c.len());
+    let mut i = 0;
+    while i < c.len() {
+        assert!(
+            HEAP_ORDERS[i] == c[i],
+            "rust-heap's HEAP_ORDERS differ from sgvmap.h's"
+        );
+        i += 1;
+    }
+};
+
+/// The C array the C policy reads holds the header's values.
+#[test]
+fn c_orders_array_holds_the_header_values() {
+    // SAFETY: a const array defined in heap.c, never written.
+    let orders = unsafe { bindings::sgm_heap_orders };
+    assert_eq!(orders, HEAP_ORDERS);
 }
 
 // The exports have the header's signature, parameter by parameter: each

@@ -4,6 +4,12 @@
 //! must take the same chunks in the same order (same orders, same page
 //! frames), build the same table, fail with the same errno, and leave
 //! nothing out after an error or after the buffer is freed.
+//!
+//! The C model has 4K pages, so C and Rust are compared at 4K. The Rust
+//! policy also runs at 16K and 64K over the same memmap (its pages are
+//! only frames: their size is what the lengths say): for a buffer of the
+//! same number of pages it must take exactly the chunks C takes at 4K,
+//! with every length scaled by the page size.
 
 use std::ptr::NonNull;
 
@@ -11,23 +17,38 @@ use c_heap::bindings;
 use c_heap::{Memmap, Table};
 use proptest::prelude::*;
 use rust_heap::alloc::{allocate, AllocError, PageSource, HEAP_ORDERS};
-use rust_heap::layout::PAGE_SIZE;
+use rust_heap::layout::{PAGE_SHIFT, PAGE_SIZE};
 use rust_heap::Page;
 
-/// c-heap's memmap as a [`PageSource`]: the chunk list is threaded
+/// c-heap's memmap as a [`PageSource`] with pages of `1 << SHIFT` bytes
+/// and C's own orders (`sgm_heap_orders`): the chunk list is threaded
 /// through the head page's private words, as the kernel threads it
 /// through `page->lru`.
-struct ModelSource<'m> {
+struct ModelSource<'m, const SHIFT: u32> {
     memmap: &'m Memmap,
+}
+
+/// C's `sgm_heap_orders[index]`, the array the C policy reads.
+fn c_order(index: usize) -> Option<u32> {
+    // SAFETY: a const array defined in heap.c, never written.
+    let orders = unsafe { &bindings::sgm_heap_orders };
+    orders.get(index).copied()
 }
 
 // SAFETY: chunks come from sgm_memmap_take, which hands each out once
 // until sgm_memmap_give; the link words are the model page's private
 // words, which nothing else reads or writes while a chunk is out.
-unsafe impl PageSource for ModelSource<'_> {
+unsafe impl<const SHIFT: u32> PageSource for ModelSource<'_, SHIFT> {
+    const PAGE_SHIFT: u32 = SHIFT;
+
+    fn order(&self, index: usize) -> Option<u32> {
+        c_order(index)
+    }
+
     fn alloc(&self, index: usize) -> Option<NonNull<Page>> {
+        let order = c_order(index)?;
         // SAFETY: the memmap is live for 'm.
-        let page = unsafe { bindings::sgm_memmap_take(self.memmap.as_ptr(), HEAP_ORDERS[index]) };
+        let page = unsafe { bindings::sgm_memmap_take(self.memmap.as_ptr(), order) };
         NonNull::new(page.cast::<Page>())
     }
 
@@ -138,10 +159,15 @@ fn run_c(npages: u64, seed: u64, state: &State, len: usize) -> Outcome {
     }
 }
 
-fn run_rust(npages: u64, seed: u64, state: &State, len: usize) -> Outcome {
+/// The Rust policy with pages of `1 << SHIFT` bytes. The table's lengths
+/// are given back in 4K units (divided by the page size over 4K), so that
+/// the outcome compares with C's at 4K.
+fn run_rust<const SHIFT: u32>(npages: u64, seed: u64, state: &State, len: usize) -> Outcome {
+    let page_size = 1usize << SHIFT;
+    let scale = (page_size / PAGE_SIZE) as u32;
     let mut memmap = Memmap::new(npages, seed).unwrap();
     state.apply(&mut memmap);
-    let source = ModelSource { memmap: &memmap };
+    let source = ModelSource::<SHIFT> { memmap: &memmap };
     let (result, out_after_alloc) = match allocate(&source, len) {
         Ok(mut chunks) => {
             let out = memmap.outstanding();
@@ -154,9 +180,12 @@ fn run_rust(npages: u64, seed: u64, state: &State, len: usize) -> Outcome {
             table.fill(
                 taken
                     .iter()
-                    .map(|&(page, order)| (page.as_ptr().cast(), (PAGE_SIZE << order) as u32, 0)),
+                    .map(|&(page, order)| (page.as_ptr().cast(), (page_size << order) as u32, 0)),
             );
-            let e = entries(&table, memmap.base());
+            let e = entries(&table, memmap.base())
+                .into_iter()
+                .map(|(frame, length, offset)| (frame, length / scale, offset))
+                .collect();
             for (page, order) in taken {
                 // SAFETY: each chunk was handed over by into_raw and is
                 // given back once, here.
@@ -178,7 +207,7 @@ fn run_rust(npages: u64, seed: u64, state: &State, len: usize) -> Outcome {
 /// own rules.
 fn check(npages: u64, seed: u64, state: &State, len: usize) -> Outcome {
     let c = run_c(npages, seed, state, len);
-    let rust = run_rust(npages, seed, state, len);
+    let rust = run_rust::<PAGE_SHIFT>(npages, seed, state, len);
     assert_eq!(c, rust, "C and Rust differ: {state:?}, len {len}");
     assert_eq!(c.bad_frees, 0, "{state:?}");
     assert_eq!(c.out_after_free, 0, "something leaked: {state:?}");
@@ -304,5 +333,89 @@ proptest! {
     ) {
         let state = State { fail_next, order8, order4, order0, pages, kill_after };
         check(blocks * 256, seed, &state, len_pages * PAGE_SIZE);
+    }
+}
+
+/// The Rust policy at 16K and 64K pages, for a buffer of `len_pages`
+/// pages, against C at 4K for as many pages: the same chunks, frames and
+/// orders (lengths compared in pages), the same errno, nothing left out.
+fn check_at_page_sizes(npages: u64, seed: u64, state: &State, len_pages: usize) {
+    let c = run_c(npages, seed, state, len_pages * PAGE_SIZE);
+    let at_16k = run_rust::<14>(npages, seed, state, len_pages << 14);
+    let at_64k = run_rust::<16>(npages, seed, state, len_pages << 16);
+    assert_eq!(c, at_16k, "16K pages: {state:?}, {len_pages} pages");
+    assert_eq!(c, at_64k, "64K pages: {state:?}, {len_pages} pages");
+    assert_eq!(c.out_after_free, 0);
+}
+
+#[test]
+fn every_page_size_takes_the_same_chunks() {
+    // 2 order-8 chunks (32M at 64K pages), 3 of order 4, 5 pages.
+    check_at_page_sizes(4096, 1, &State::default(), 2 * 256 + 3 * 16 + 5);
+    let fragmented = State {
+        order8: Some(0),
+        order4: Some(3),
+        ..State::default()
+    };
+    check_at_page_sizes(4096, 2, &fragmented, 256);
+    let killed = State {
+        kill_after: Some(2),
+        ..State::default()
+    };
+    check_at_page_sizes(4096, 5, &killed, 1024);
+}
+
+#[test]
+fn at_16k_and_64k_a_length_must_be_a_multiple_of_that_page() {
+    let memmap = Memmap::new(256, 1).unwrap();
+    let at_16k = ModelSource::<14> { memmap: &memmap };
+    let at_64k = ModelSource::<16> { memmap: &memmap };
+    for len in [0, 4096, 3 * 4096, (16 << 10) + 4096] {
+        assert_eq!(
+            allocate(&at_16k, len).err(),
+            Some(AllocError::Invalid),
+            "{len}"
+        );
+    }
+    for len in [4096, 16 << 10, 48 << 10, (64 << 10) + (16 << 10)] {
+        assert_eq!(
+            allocate(&at_64k, len).err(),
+            Some(AllocError::Invalid),
+            "{len}"
+        );
+    }
+    let chunks = allocate(&at_64k, 17 << 16).unwrap();
+    let lengths: Vec<usize> = {
+        let mut chunks = chunks;
+        std::iter::from_fn(|| chunks.pop_front().map(|c| c.len())).collect()
+    };
+    assert_eq!(lengths, [1 << 20, 64 << 10]);
+    assert_eq!(memmap.outstanding(), 0);
+}
+
+/// The policy's orders are C's array itself, and C's array is 6.12's.
+#[test]
+fn the_model_source_reads_c_orders() {
+    let from_c: Vec<u32> = (0..).map_while(c_order).collect();
+    assert_eq!(from_c, HEAP_ORDERS);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn rust_at_16k_and_64k_agrees_with_c_at_4k(
+        seed in any::<u64>(),
+        blocks in 1u64..16,
+        len_pages in 0usize..3000,
+        order8 in limit(),
+        order4 in limit(),
+        order0 in limit(),
+        pages in limit(),
+        kill_after in limit(),
+        fail_next in proptest::collection::vec((prop_oneof![Just(8u32), Just(4), Just(0)], 0u64..4), 0..3),
+    ) {
+        let state = State { fail_next, order8, order4, order0, pages, kill_after };
+        check_at_page_sizes(blocks * 256, seed, &state, len_pages);
     }
 }

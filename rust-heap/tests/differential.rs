@@ -7,7 +7,7 @@ mod common;
 use c_heap::{Memmap, PAGE_SIZE};
 use common::{build, run, Chunk, Impl, ALL};
 use proptest::prelude::*;
-use rust_heap::convert::{E2BIG, EINVAL, ENODATA};
+use rust_heap::errno::{E2BIG, EINVAL, ENODATA};
 
 /// 2 GB of 4 KB pages: the seed's buffer size.
 const PAGES_2G: u64 = 524_288;
@@ -128,7 +128,7 @@ proptest! {
         }
         for imp in [Impl::CBounded, Impl::RustBounded] {
             let r = run(imp, &table, npages, short_by + 4);
-            prop_assert_eq!(r.ret, -E2BIG, "{:?}", imp);
+            prop_assert_eq!(r.ret, E2BIG, "{:?}", imp);
             prop_assert!(r.guard_intact(), "{:?} wrote past npages", imp);
             prop_assert!(r.written as usize <= npages);
             prop_assert_eq!(r.array(), &reference[..r.written as usize]);
@@ -216,7 +216,7 @@ fn short_table_is_reported() {
     assert_eq!((v1.ret, v1.warnings, v1.written), (0, 1, 17));
     for imp in [Impl::CBounded, Impl::RustBounded] {
         let r = run(imp, &table, npages, 0);
-        assert_eq!(r.ret, -ENODATA, "{imp:?}");
+        assert_eq!(r.ret, ENODATA, "{imp:?}");
     }
 }
 
@@ -234,7 +234,7 @@ fn broken_chain_is_reported() {
     unsafe { (*sixth).page_link |= c_heap::bindings::SG_END as std::ffi::c_ulong };
     for imp in [Impl::CBounded, Impl::RustBounded] {
         let r = run(imp, &table, 10, 0);
-        assert_eq!(r.ret, -EINVAL, "{imp:?}");
+        assert_eq!(r.ret, EINVAL, "{imp:?}");
         assert_eq!(r.written, 6, "{imp:?}");
     }
     let before = run(Impl::CBefore, &table, 10, 0);

@@ -63,10 +63,17 @@ impl Suite {
                 dir.join("system_heap_rust_shim.c"),
                 dir.join("system_heap_rust_test.c"),
             ],
-            rust_core: ["layout.rs", "sg.rs", "convert.rs", "ffi.rs", "alloc.rs"]
-                .iter()
-                .map(|f| workspace.join("rust-heap/src").join(f))
-                .collect(),
+            rust_core: [
+                "layout.rs",
+                "sg.rs",
+                "convert.rs",
+                "errno.rs",
+                "ffi.rs",
+                "alloc.rs",
+            ]
+            .iter()
+            .map(|f| workspace.join("rust-heap/src").join(f))
+            .collect(),
             makefile: dir.join("Makefile.fragment"),
         }
     }
