@@ -243,3 +243,56 @@ fn the_default_threshold_comes_from_the_stored_spread() {
         (Some(0.5), "given")
     );
 }
+
+/// Scales one figure's minimum, median and maximum of one record.
+fn shift_range(dir: &Path, file: &str, implementation: &str, factors: [f64; 3]) {
+    let path = dir.join(file);
+    let mut r = KunitRecord::load(&path).unwrap();
+    let f = r
+        .figures
+        .iter_mut()
+        .find(|f| f.size == MB256 && f.implementation == implementation)
+        .unwrap();
+    let scale = |ns: u64, by: f64| (ns as f64 * by) as u64;
+    f.ns = scale(f.ns, factors[0]);
+    f.median_ns = f.median_ns.map(|m| scale(m, factors[1]));
+    f.max_ns = f.max_ns.map(|m| scale(m, factors[2]));
+    std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+}
+
+/// On the committed records that have ranges (v3 on 7.2, UML): a median
+/// 40% slower whose fastest run stays inside the stored range passes; the
+/// whole range moved above the stored one fails.
+#[test]
+fn only_ranges_apart_fail_the_gate() {
+    const V3_UM: &str = "kunit-system-heap-vmap-v3-um.json";
+    let stored = copy_records("gate-range-stored");
+    let run = |tag: &str, factors: [f64; 3]| {
+        let new = copy_records(tag);
+        shift_range(&new, V3_UM, "whole", factors);
+        patchctl(
+            &stored,
+            &[
+                "compare",
+                stored.to_str().unwrap(),
+                "--results",
+                new.to_str().unwrap(),
+                "--threshold",
+                "0.1",
+            ],
+        )
+    };
+    let (code, out, err) = run("gate-range-overlap", [1.0, 1.4, 1.4]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("1.40x (allowed 1.10x; medians, ranges overlap: no difference measured)"),
+        "{out}"
+    );
+    assert!(!out.contains("REGRESSION"), "{out}");
+    let (code, out, err) = run("gate-range-apart", [1.4, 1.4, 1.4]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        out.contains("1.40x (allowed 1.10x; medians, ranges apart)  REGRESSION"),
+        "{out}"
+    );
+}

@@ -104,7 +104,12 @@ fn recorded_runs_make_records_and_the_table() {
     );
     let figures: Vec<_> = outcome.records.iter().map(RevisionFigures::of).collect();
     let text = table::render_table(&figures);
-    for want in ["whole baseline", "whole v1", "| arm64 |   2G |", "| um    | 256M |"] {
+    for want in [
+        "whole baseline",
+        "whole v1",
+        "| arm64 |   2G |",
+        "| um    | 256M |",
+    ] {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
     // The cover letter's table reads the same files, and says what each
@@ -117,9 +122,7 @@ fn recorded_runs_make_records_and_the_table() {
     let cover = table::cover_table(&files, &manifest[0].1).unwrap();
     let runs = table::runs_per_figure(&outcome.records).unwrap();
     assert!(
-        cover.starts_with(&format!(
-            "Measured with KUnit ({runs} per figure):"
-        )),
+        cover.starts_with(&format!("Measured with KUnit ({runs} per figure):")),
         "{cover}"
     );
     assert!(

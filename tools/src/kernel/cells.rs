@@ -9,7 +9,8 @@ use super::spread::{self, Difference, Range};
 use super::units::human_time;
 
 /// What every table's cells mean, printed once above them.
-pub const LEGEND: &str = "Times: median (fastest-slowest) of a figure's runs. \"min only\": a record \
+pub const LEGEND: &str =
+    "Times: median (fastest-slowest) of a figure's runs. \"min only\": a record \
 written before the suite printed a median and a maximum; its fastest run alone, no spread. \
 A ratio (x) is printed only when the two ranges do not overlap; otherwise \"no difference \
 measured\", or \"no range\" where one side is a minimum only and nothing can be judged.\n";
@@ -47,13 +48,7 @@ pub fn ratio_cell(a: Option<&Figure>, b: Option<&Figure>) -> String {
 /// How many runs (and boots) the figures of a row were taken over: `7`,
 /// `21 in 3 boots`, or `7 to 21` where they differ.
 pub fn runs_cell<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> String {
-    let mut seen: Vec<(u32, u32)> = figures
-        .into_iter()
-        .map(|f| (f.runs, f.boots.unwrap_or(1)))
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    match seen.as_slice() {
+    match runs_of(figures).as_slice() {
         [] => "-".into(),
         [(runs, 1)] => runs.to_string(),
         [(runs, boots)] => format!("{runs} in {boots} boots"),
@@ -61,9 +56,30 @@ pub fn runs_cell<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> String {
     }
 }
 
+/// The same as words for a sentence: `7 runs`, `21 runs in 3 boots`,
+/// `7 to 21 runs`.
+pub fn runs_words<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> String {
+    match runs_of(figures).as_slice() {
+        [] => "no runs".into(),
+        [(runs, 1)] => format!("{runs} runs"),
+        [(runs, boots)] => format!("{runs} runs in {boots} boots"),
+        [(lo, _), .., (hi, _)] => format!("{lo} to {hi} runs"),
+    }
+}
+
+/// The distinct (runs, boots) of some figures, fewest runs first.
+fn runs_of<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> Vec<(u32, u32)> {
+    let mut seen: Vec<(u32, u32)> = figures
+        .into_iter()
+        .map(|f| (f.runs, f.boots.unwrap_or(1)))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen
+}
+
 /// A table under its title, a blank line between (Markdown would read a
 /// title line touching the table as part of it).
 pub fn section(title: &str, grid: &Grid) -> String {
     format!("\n{title}\n\n{}", grid.render())
 }
-

@@ -2,6 +2,9 @@
 //! against buffer size on log axes for every loop, the floor, `vmap()`
 //! alone, the whole path of each revision and the Rust loop; and per arch
 //! a bar per revision splitting the whole path into its loop and the rest.
+//! Each point is a median with an error bar from the fastest to the
+//! slowest run; a record without a range is drawn at its minimum, with no
+//! bar, and its legend entry says so.
 
 use std::collections::BTreeSet;
 
@@ -9,8 +12,10 @@ use anyhow::{anyhow, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::ktap::Figure;
 use super::kunitpy::Config;
 use super::record::KunitRecord;
+use super::spread::{self, Range};
 use super::units::human_size;
 
 /// One chart: a file name and its SVG.
@@ -64,24 +69,47 @@ fn run_label(r: &KunitRecord, runs: &[&KunitRecord]) -> String {
     super::view::run_label(&r.series, &r.revision, first)
 }
 
-fn figure(r: &KunitRecord, size: u64, implementation: &str) -> Option<u64> {
+fn figure<'a>(r: &'a KunitRecord, size: u64, implementation: &str) -> Option<&'a Figure> {
     r.figures
         .iter()
         .find(|f| f.size == size && f.implementation == implementation)
-        .map(|f| f.ns)
 }
 
-/// A series' points: log2 of the size in bytes (the x axis is the size
-/// on a log scale, labelled at powers of two), and the time.
-fn points(r: &KunitRecord, implementation: &str) -> Vec<(f64, f64)> {
-    let mut p: Vec<(f64, f64)> = r
+/// One point of a line: log2 of the size in bytes (the x axis is the size
+/// on a log scale, labelled at powers of two), the median (or the minimum
+/// of a record without a range), and the range when there is one.
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    x: f64,
+    y: f64,
+    range: Option<(f64, f64)>,
+}
+
+fn points(r: &KunitRecord, implementation: &str) -> Vec<Point> {
+    let mut p: Vec<Point> = r
         .figures
         .iter()
         .filter(|f| f.implementation == implementation && f.ns > 0)
-        .map(|f| ((f.size as f64).log2(), f.ns as f64))
+        .map(|f| {
+            let range = Range::of(f);
+            Point {
+                x: (f.size as f64).log2(),
+                y: range.map_or(f.ns, |r| r.median) as f64,
+                range: range.map(|r| (r.min as f64, r.max as f64)),
+            }
+        })
         .collect();
-    p.sort_by(|a, b| a.0.total_cmp(&b.0));
+    p.sort_by(|a, b| a.x.total_cmp(&b.x));
     p
+}
+
+/// A line's legend entry, marked where its points are minima alone.
+fn legend(label: String, points: &[Point]) -> String {
+    if points.iter().any(|p| p.range.is_none()) {
+        format!("{label} (min only)")
+    } else {
+        label
+    }
 }
 
 /// An x axis label: the size at a whole power of two, nothing between.
@@ -102,7 +130,7 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
     let runs = c_runs(records, arch);
     // Every build carries the same loops; the first run speaks for them.
     let loops = runs[0];
-    let mut series: Vec<(String, Vec<(f64, f64)>)> = LOOPS
+    let mut series: Vec<(String, Vec<Point>)> = LOOPS
         .iter()
         .map(|l| (loop_label(l).to_string(), points(loops, l)))
         .collect();
@@ -119,12 +147,17 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
         series.push(("Rust loop (CONFIG_RUST build)".into(), points(rust, "rust")));
     }
     series.retain(|(_, p)| !p.is_empty());
+    let series: Vec<(String, Vec<Point>)> = series
+        .into_iter()
+        .map(|(label, p)| (legend(label, &p), p))
+        .collect();
     let all = series.iter().flat_map(|(_, p)| p.iter());
-    let (min_size, max_size) = all.clone().fold((f64::MAX, 0f64), |(lo, hi), (s, _)| {
-        (lo.min(*s), hi.max(*s))
-    });
-    let (min_ns, max_ns) = all.fold((f64::MAX, 0f64), |(lo, hi), (_, t)| {
-        (lo.min(*t), hi.max(*t))
+    let (min_size, max_size) = all
+        .clone()
+        .fold((f64::MAX, 0f64), |(lo, hi), p| (lo.min(p.x), hi.max(p.x)));
+    let (min_ns, max_ns) = all.fold((f64::MAX, 0f64), |(lo, hi), p| {
+        let (low, high) = p.range.unwrap_or((p.y, p.y));
+        (lo.min(low), hi.max(high))
     });
     let title = format!(
         "{arch} ({}): time against buffer size, Linux {}",
@@ -149,7 +182,7 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
         chart
             .configure_mesh()
             .x_desc("buffer size (log scale)")
-            .y_desc("time (minimum of runs)")
+            .y_desc("time: median, bar from fastest to slowest run")
             .x_labels(((max_size - min_size) as usize + 2).max(2))
             .x_label_formatter(&|x| size_label(*x))
             .y_label_formatter(&|ns| human_time(*ns))
@@ -157,15 +190,25 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
             .map_err(plot_error)?;
         for (i, (label, pts)) in series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
+            // Lines at the same size would hide each other's bars: each
+            // line's points move a little along x, in legend order.
+            let dodge = (i as f64 - series.len() as f64 / 2.0) * 0.02;
+            let at = |p: &Point| (p.x + dodge, p.y);
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(pts.iter().map(at), color.stroke_width(2)))
                 .map_err(plot_error)?
                 .label(label.as_str())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
             chart
-                .draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                .draw_series(pts.iter().map(|p| Circle::new(at(p), 3, color.filled())))
+                .map_err(plot_error)?;
+            chart
+                .draw_series(pts.iter().flat_map(|p| {
+                    let (lo, hi) = p.range.unwrap_or((p.y, p.y));
+                    error_bar(p.x + dodge, lo, hi, 0.04, color.stroke_width(1))
+                }))
                 .map_err(plot_error)?;
         }
         chart
@@ -182,6 +225,25 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
         title,
         svg,
     })
+}
+
+/// A vertical bar from `lo` to `hi` at `x` with caps `cap` wide either
+/// side (in x units); nothing where there is no range to draw.
+fn error_bar(
+    x: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+    style: ShapeStyle,
+) -> Vec<PathElement<(f64, f64)>> {
+    if hi <= lo {
+        return Vec::new();
+    }
+    vec![
+        PathElement::new(vec![(x, lo), (x, hi)], style),
+        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
+        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
+    ]
 }
 
 fn loop_label(implementation: &str) -> &'static str {
@@ -222,23 +284,39 @@ fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>>
             None => return Ok(None),
         }
     };
-    let bars: Vec<(String, f64, f64)> = runs
+    let bars: Vec<Bar> = runs
         .iter()
         .filter_map(|r| {
-            let whole = figure(r, size, "whole")? as f64;
-            let own = r
-                .own_loop
-                .as_deref()
-                .and_then(|l| figure(loops, size, l))
-                .map_or(0.0, |l| l as f64)
-                .min(whole);
-            Some((run_label(r, &runs), own / 1e6, (whole - own) / 1e6))
+            let whole = figure(r, size, "whole")?;
+            let range = Range::of(whole);
+            let own_loop = r.own_loop.as_deref().and_then(|l| figure(loops, size, l));
+            // The loop and the whole by the same statistic: medians when
+            // both have them, else minima.
+            let (own, total) = match own_loop {
+                Some(l) => spread::comparable(l, whole),
+                None => (0, range.map_or(whole.ns, |r| r.median)),
+            };
+            let (own, total) = (own as f64 / 1e6, total as f64 / 1e6);
+            let label = run_label(r, &runs);
+            Some(Bar {
+                label: match range {
+                    Some(_) => label,
+                    None => format!("{label} (min only)"),
+                },
+                own: own.min(total),
+                rest: total - own.min(total),
+                range: range.map(|r| (r.min as f64 / 1e6, r.max as f64 / 1e6)),
+            })
         })
         .collect();
     if bars.is_empty() {
         return Ok(None);
     }
-    let max_ms = bars.iter().map(|(_, l, rest)| l + rest).fold(0.0, f64::max) * 1.15;
+    let max_ms = bars
+        .iter()
+        .map(|b| b.range.map_or(b.own + b.rest, |r| r.1))
+        .fold(0.0, f64::max)
+        * 1.15;
     let title = format!(
         "{arch} ({}): system_heap_do_vmap() of {} by revision: its loop and the rest",
         loops.arch.how_run(),
@@ -258,13 +336,22 @@ fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>>
     }))
 }
 
+/// One revision's bar, in ms: its own loop, the rest of the whole path,
+/// and the whole path's range where the record has one.
+struct Bar {
+    label: String,
+    own: f64,
+    rest: f64,
+    range: Option<(f64, f64)>,
+}
+
 fn draw_bars(
     root: &DrawingArea<SVGBackend, Shift>,
     title: &str,
-    bars: &[(String, f64, f64)],
+    bars: &[Bar],
     max_ms: f64,
 ) -> Result<()> {
-    let names: Vec<String> = bars.iter().map(|(n, _, _)| n.clone()).collect();
+    let names: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 16))
         .margin(12)
@@ -284,15 +371,15 @@ fn draw_bars(
                 String::new()
             }
         })
-        .y_desc("ms (minimum of runs)")
+        .y_desc("ms: median, bar from fastest to slowest run")
         .draw()
         .map_err(plot_error)?;
     let loop_color = Palette99::pick(1).to_rgba();
     let rest_color = Palette99::pick(4).to_rgba();
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, (_, l, _))| {
+        .draw_series(bars.iter().enumerate().map(|(i, b)| {
             Rectangle::new(
-                [(i as f64 + 0.2, 0.0), (i as f64 + 0.8, *l)],
+                [(i as f64 + 0.2, 0.0), (i as f64 + 0.8, b.own)],
                 loop_color.filled(),
             )
         }))
@@ -300,15 +387,26 @@ fn draw_bars(
         .label("its own page-array loop")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], loop_color.filled()));
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, (_, l, rest))| {
+        .draw_series(bars.iter().enumerate().map(|(i, b)| {
             Rectangle::new(
-                [(i as f64 + 0.2, *l), (i as f64 + 0.8, l + rest)],
+                [(i as f64 + 0.2, b.own), (i as f64 + 0.8, b.own + b.rest)],
                 rest_color.filled(),
             )
         }))
         .map_err(plot_error)?
         .label("the rest: vmap() and the array's allocation")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], rest_color.filled()));
+    chart
+        .draw_series(bars.iter().enumerate().flat_map(|(i, b)| {
+            let total = b.own + b.rest;
+            let (lo, hi) = b.range.unwrap_or((total, total));
+            error_bar(i as f64 + 0.5, lo, hi, 0.08, BLACK.stroke_width(1))
+        }))
+        .map_err(plot_error)?
+        .label("the whole path, fastest to slowest run")
+        .legend(|(x, y)| {
+            PathElement::new(vec![(x + 6, y - 6), (x + 6, y + 6)], BLACK.stroke_width(1))
+        });
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)

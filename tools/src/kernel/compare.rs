@@ -388,7 +388,10 @@ mod tests {
         let c = compare(&slower, &old, Some(0.10));
         assert!(c.failed(), "{}", c.render());
         assert_eq!(c.regressions[0].basis, Basis::MinimaOnly);
-        assert_eq!((c.regressions[0].old_ns, c.regressions[0].new_ns), (90_000, 120_000));
+        assert_eq!(
+            (c.regressions[0].old_ns, c.regressions[0].new_ns),
+            (90_000, 120_000)
+        );
         assert!(c.render().contains("minima: no range recorded"));
         let close = vec![record(vec![whole(95_000, None, None)])];
         assert!(!compare(&close, &old, Some(0.10)).failed());

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::kasan;
 use super::ktap::{self, Figure, Missing, Outcome};
-use super::spread;
 use super::kunitpy::{Arch, Config};
+use super::spread;
 use crate::machine::Machine;
 
 /// `results/kunit-<series>-<revision>-<arch>[-flavour].json`.

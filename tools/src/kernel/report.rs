@@ -1,7 +1,8 @@
 //! The evidence as a page a person opens: `index.html` with the tables,
 //! the charts (inline, so the page stands alone), the machine and kernel
 //! each figure came from, and links to the raw JSON; the charts also as
-//! SVG files beside it, for the README and cover letters.
+//! SVG files beside it, and the tables as `tables.md`, for the README and
+//! cover letters, so that neither carries figures typed by hand.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,8 @@ pub struct Written {
     pub page: PathBuf,
     /// The charts' SVG files.
     pub charts: Vec<PathBuf>,
+    /// `tables.md`.
+    pub tables: PathBuf,
 }
 
 /// Draws the charts and the page from `records` into `out` (charts in
@@ -37,10 +40,67 @@ pub fn write(records: &[KunitRecord], out: &Path, json: Option<&str>) -> Result<
     }
     let page = out.join("index.html");
     crate::util::write_atomically(&page, html(records, &charts, json).as_bytes())?;
+    let tables = out.join("tables.md");
+    crate::util::write_atomically(&tables, markdown(records).as_bytes())?;
     Ok(Written {
         page,
         charts: files,
+        tables,
     })
+}
+
+/// The timed runs grouped as the tables show them: by config, then by
+/// kernel (a row's figures come from one kernel: 6.12 and mainline are
+/// never set side by side), in the records' order.
+fn table_groups(records: &[KunitRecord]) -> Vec<(String, Vec<&KunitRecord>)> {
+    let mut groups: Vec<(String, Vec<&KunitRecord>)> = Vec::new();
+    for config in [Config::C, Config::CRust] {
+        for r in records
+            .iter()
+            .filter(|r| r.config == config && !r.figures.is_empty())
+        {
+            let title = format!("{} builds, Linux {}", config.name(), r.kernel);
+            match groups.iter_mut().find(|(t, _)| *t == title) {
+                Some((_, runs)) => runs.push(r),
+                None => groups.push((title, vec![r])),
+            }
+        }
+    }
+    groups
+}
+
+/// A group's tables with what their times are.
+fn group_tables(runs: &[&KunitRecord]) -> String {
+    let owned: Vec<KunitRecord> = runs.iter().map(|r| (*r).clone()).collect();
+    let figures: Vec<RevisionFigures> = owned.iter().map(RevisionFigures::of).collect();
+    format!(
+        "Each figure: {}.\n\n{}",
+        table::runs_per_figure(&owned).unwrap_or_else(|| "no runs".into()),
+        table::render_table(&figures)
+    )
+}
+
+/// The tables as Markdown, for the README to point at: written from the
+/// records each time, never edited.
+pub fn markdown(records: &[KunitRecord]) -> String {
+    let mut out = String::from(
+        "# KUnit tables of the committed record\n\n\
+         Written by `patchctl report` (`make record`, `make report`) from the \
+         `kunit-*.json` records beside this file; a change belongs in the records, \
+         not here. arm64 figures are QEMU TCG emulation, not hardware.\n",
+    );
+    let mut sources: Vec<String> = Vec::new();
+    for r in records.iter().filter(|r| !r.figures.is_empty()) {
+        crate::util::push_unique(&mut sources, r.source());
+    }
+    out.push_str("\nWhere the figures came from:\n\n");
+    for s in &sources {
+        out.push_str(&format!("- {s}\n"));
+    }
+    for (title, runs) in table_groups(records) {
+        out.push_str(&format!("\n## {title}\n\n{}", group_tables(&runs)));
+    }
+    out
 }
 
 fn escape(text: &str) -> String {
@@ -57,22 +117,17 @@ pub fn html(records: &[KunitRecord], charts: &[Chart], json: Option<&str>) -> St
     let mut body = String::new();
     body.push_str("<h1>system-heap-vmap: KUnit evidence</h1>\n");
     body.push_str(
-        "<p>Every figure is the minimum of repeated runs of a KUnit timing case in a real \
-         kernel; arm64 figures are QEMU TCG emulation, not hardware.</p>\n",
+        "<p>Every figure is the median of repeated runs of a KUnit timing case in a real \
+         kernel, with the range from the fastest to the slowest run (records written before \
+         the suite printed a range give their minimum alone, marked so); a ratio is given only \
+         where two ranges do not overlap. arm64 figures are QEMU TCG emulation, not \
+         hardware.</p>\n",
     );
-    for config in [Config::C, Config::CRust] {
-        let runs: Vec<_> = records
-            .iter()
-            .filter(|r| r.config == config && !r.figures.is_empty())
-            .map(RevisionFigures::of)
-            .collect();
-        if runs.is_empty() {
-            continue;
-        }
+    for (title, runs) in table_groups(records) {
         body.push_str(&format!(
-            "<h2>Tables, {} builds</h2>\n<pre>{}</pre>\n",
-            config.name(),
-            escape(&table::render_table(&runs))
+            "<h2>Tables, {}</h2>\n<pre>{}</pre>\n",
+            escape(&title),
+            escape(&group_tables(&runs))
         ));
     }
     if records.iter().any(|r| r.kasan.is_some()) {

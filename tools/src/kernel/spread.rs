@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(inconsistent(&fig(10, 20, 25)), None);
         assert_eq!(inconsistent(&min_only(10)), None);
         let bad = inconsistent(&fig(30, 20, 40)).unwrap();
-        assert!(bad.contains("median 20 ns below its minimum 30 ns"), "{bad}");
+        assert!(
+            bad.contains("median 20 ns below its minimum 30 ns"),
+            "{bad}"
+        );
         assert!(inconsistent(&fig(10, 20, 15)).is_some());
     }
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::cells::{ratio_cell, runs_cell, section, time_cell, LEGEND};
+use super::cells::{ratio_cell, runs_cell, runs_words, section, time_cell, LEGEND};
 use super::grid::Grid;
 use super::ktap::Figure;
 use super::record::KunitRecord;
@@ -282,10 +282,10 @@ pub fn runs_per_figure(records: &[KunitRecord]) -> Option<String> {
         figures.into_iter().partition(|f| Range::of(f).is_some());
     let mut parts = Vec::new();
     if !ranged.is_empty() {
-        parts.push(format!("median and range of {} runs", runs_cell(ranged)));
+        parts.push(format!("median and range of {}", runs_words(ranged)));
     }
     if !min_only.is_empty() {
-        parts.push(format!("minimum of {} runs", runs_cell(min_only)));
+        parts.push(format!("minimum of {}", runs_words(min_only)));
     }
     Some(parts.join("; older records: "))
 }
@@ -380,10 +380,17 @@ mod tests {
 
     /// The cells of the row of `table` whose first cells are `starts`.
     fn row<'a>(text: &'a str, title: &str, starts: &[&str]) -> Vec<&'a str> {
-        let at = text.find(title).unwrap_or_else(|| panic!("no {title:?}:\n{text}"));
+        let at = text
+            .find(title)
+            .unwrap_or_else(|| panic!("no {title:?}:\n{text}"));
         text[at..]
             .lines()
-            .map(|l| l.trim_matches('|').split('|').map(str::trim).collect::<Vec<_>>())
+            .map(|l| {
+                l.trim_matches('|')
+                    .split('|')
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+            })
             .find(|cells| cells.starts_with(starts))
             .unwrap_or_else(|| panic!("no row {starts:?} in\n{text}"))
     }
@@ -421,7 +428,10 @@ mod tests {
         );
         // The loop's share of the whole path: medians.
         let cells = row(&text, "whole path", &["arm64", "256M"]);
-        assert_eq!(cells[3..], ["1.60 (1.50-1.90) ms", "31.250", "21 in 3 boots"]);
+        assert_eq!(
+            cells[3..],
+            ["1.60 (1.50-1.90) ms", "31.250", "21 in 3 boots"]
+        );
     }
 
     #[test]

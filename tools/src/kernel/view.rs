@@ -71,4 +71,3 @@ pub fn run_label(series: &str, revision: &str, first_series: &str) -> String {
         format!("{series}:{revision}")
     }
 }
-

@@ -4,9 +4,9 @@
 //! the baseline and to the first series' newest revision (by the rule of
 //! [`super::spread`]), and how many runs checked every page they timed.
 
+use super::cells::{ratio_cell, runs_cell, section, time_cell};
 use super::grid::Grid;
 use super::ktap::Figure;
-use super::cells::{ratio_cell, runs_cell, section, time_cell};
 use super::units::human_size;
 use super::view::{run_label, RevisionFigures};
 use crate::series::manifest::{ANDROID, BASELINE};
@@ -73,9 +73,10 @@ impl<'a> Columns<'a> {
         let baseline = all.iter().copied().find(|(_, rev)| *rev == BASELINE);
         // The newest revision of the first series: the last of its runs
         // that is neither the baseline nor a pick of another revision.
-        let newest = all.iter().copied().rev().find(|(series, rev)| {
-            *series == first_series && *rev != BASELINE && *rev != ANDROID
-        });
+        let newest =
+            all.iter().copied().rev().find(|(series, rev)| {
+                *series == first_series && *rev != BASELINE && *rev != ANDROID
+            });
         Columns {
             first_series,
             compared: all
@@ -129,7 +130,8 @@ impl<'a> Columns<'a> {
             .iter()
             .filter(|&&c| {
                 get(c).is_some()
-                    && run(c).is_some_and(|r| r.checked.iter().any(|(l, s)| l == layout && *s == size))
+                    && run(c)
+                        .is_some_and(|r| r.checked.iter().any(|(l, s)| l == layout && *s == size))
             })
             .count();
         let runs_text = runs_cell(timed.iter().copied());

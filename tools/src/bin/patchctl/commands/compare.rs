@@ -12,9 +12,14 @@ use patchctl::kernel::{compare, record};
 /// run, in target/patchctl/results) and the stored run given as a results
 /// directory or a git revision whose results/ holds the committed record.
 /// Every figure of the same series, revision, arch and config that moved
-/// is reported as new/old; one slower by more than the threshold fails
-/// (exit 1) unless the two runs came from different machines, which is
-/// reported instead. `patchctl kunit --compare` does the same after a run.
+/// is reported as new/old (medians). A figure fails (exit 1) only when
+/// its range of runs lies wholly above the stored one's (ranges that
+/// overlap, or touch, are no difference measured) and its median is slower
+/// by more than the threshold; unless the two runs came from different
+/// machines, which is reported instead. A figure from a record written
+/// before the suite printed ranges has its minimum only: it is judged by
+/// its minimum against the threshold, and marked so. `patchctl kunit
+/// --compare` does the same after a run.
 #[derive(clap::Args)]
 pub struct Args {
     /// The stored run: a results directory, or a git revision (HEAD, a tag).
@@ -23,8 +28,9 @@ pub struct Args {
     /// The run to judge.
     #[arg(long, default_value = "target/patchctl/results")]
     results: PathBuf,
-    /// The threshold as a fraction (0.25: 25% slower fails). Default: the
-    /// stored run's own spread, at least 10%.
+    /// The threshold as a fraction (0.25: a median 25% slower, with the
+    /// ranges apart, fails). Default: the stored run's own spread, at
+    /// least 10%.
     #[arg(long)]
     threshold: Option<f64>,
     /// Print JSON for scripts.

@@ -123,11 +123,14 @@ pub struct Args {
     /// Compare the figures with a stored run of the same series, revision,
     /// arch and config: a results directory, or a git revision whose
     /// results/ holds the record (HEAD, a tag). Each figure that moved is
-    /// reported as a ratio; one slower by more than the threshold fails the
-    /// command, unless the machine differs, which is reported instead.
+    /// reported as a ratio of medians; one fails the command only when its
+    /// range lies wholly above the stored one's and its median is slower
+    /// by more than the threshold (a figure without a range: its minimum),
+    /// unless the machine differs, which is reported instead.
     #[arg(long, value_name = "DIR|REV")]
     compare: Option<String>,
-    /// The gate's threshold as a fraction (0.25: 25% slower fails).
+    /// The gate's threshold as a fraction (0.25: a median 25% slower, with
+    /// the ranges apart, fails).
     /// Default: the stored run's own spread, at least 10%.
     #[arg(long, requires = "compare")]
     threshold: Option<f64>,
