@@ -64,15 +64,25 @@ fn run(f: Raw, table: &Table, npages: usize, guard: usize) -> (rust_heap::Report
 fn check_table<const SHIFT: u32>(table: &Table) {
     let expected = reference(table, SHIFT);
     let npages = expected.len();
+    // The unbounded walks store every page they count: guard slots for as
+    // many as the smallest page size could count, so that a wrong count
+    // fails an assertion instead of writing past the array.
+    let sentinels = |n: usize| vec![SENTINEL.cast::<Page>(); n];
+    let guard = reference(table, 12).len() - npages + 4;
 
-    let (report, slots) = run(convert::before::<SHIFT>, table, npages, 0);
-    assert_eq!((report.written as usize, report.warnings), (npages, 0));
-    assert_eq!(slots, expected, "before at shift {SHIFT}");
+    let (report, slots) = run(convert::before::<SHIFT>, table, npages, guard);
+    assert_eq!(
+        (report.written as usize, report.warnings),
+        (npages, 0),
+        "before at shift {SHIFT}"
+    );
+    assert_eq!(slots, [expected.clone(), sentinels(guard)].concat());
 
     let v1 = v1_reference(table, SHIFT);
-    let (report, slots) = run(convert::v1::<SHIFT>, table, v1.len(), 0);
-    assert_eq!(report.written as usize, v1.len());
-    assert_eq!(slots, v1, "v1 at shift {SHIFT}");
+    let v1_guard = v1_reference(table, 12).len() - v1.len() + 4;
+    let (report, slots) = run(convert::v1::<SHIFT>, table, v1.len(), v1_guard);
+    assert_eq!(report.written as usize, v1.len(), "v1 at shift {SHIFT}");
+    assert_eq!(slots, [v1, sentinels(v1_guard)].concat());
 
     let mut slots = vec![SENTINEL.cast::<Page>(); npages + 4];
     // SAFETY: a valid table and npages + 4 slots.
