@@ -1,5 +1,5 @@
 //! A patch mail as patchctl renders it, held against the real git: the
-//! diffstat must be the one `git diff --stat=72` draws, and `git am` must
+//! diffstat must be the one `git diff --stat=72 --summary` draws, and `git am` must
 //! apply the mail to the commit's parent and give back the same tree,
 //! author, date and message.
 
@@ -59,6 +59,12 @@ fn repo_with_change(dir: &Path) {
     std::fs::write(dir.join("mm/vmalloc_test.c"), lines("test", 254)).unwrap();
     std::fs::remove_file(dir.join("gone.txt")).unwrap();
     std::fs::write(dir.join("blob.bin"), [9u8, 0, 8, 0, 7]).unwrap();
+    std::fs::write(dir.join("mm/run.sh"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("mm/run.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     git(dir, &["add", "-A"]);
     git(
         dir,
@@ -79,7 +85,7 @@ fn the_diffstat_is_the_one_git_draws() {
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     let diff = commit_diff(&repo, &head).unwrap();
     let ours = diffstat(&diff, STAT_WIDTH).unwrap();
-    let theirs = git(&tmp, &["diff", "--stat=72", "HEAD~1", "HEAD"]);
+    let theirs = git(&tmp, &["diff", "--stat=72", "--summary", "HEAD~1", "HEAD"]);
     assert_eq!(ours, theirs, "ours:\n{ours}\ngit's:\n{theirs}");
 }
 

@@ -175,12 +175,48 @@ fn file_stats(diff: &Diff) -> Result<Vec<FileStat>> {
     Ok(files)
 }
 
-/// The diffstat as `git diff --stat=<width>` draws it: the graph scaled
-/// so that the longest line fits, names shortened from the left with
-/// `...` only when they must be, and the summary line.
+/// The diffstat as `git format-patch` writes it (`git diff --stat=<width>
+/// --summary`): the graph scaled so that the longest line fits, names
+/// shortened from the left with `...` only when they must be, the
+/// summary line, then each file created or deleted and each mode change.
 pub fn diffstat(diff: &Diff, width: usize) -> Result<String> {
     let files = file_stats(diff)?;
-    Ok(draw_stat(&files, width))
+    let mut out = draw_stat(&files, width);
+    out.push_str(&mode_summary(diff));
+    Ok(out)
+}
+
+/// `git diff --summary`'s lines for created and deleted files and changed
+/// modes: what a reviewer checks first in a patch that adds a file.
+fn mode_summary(diff: &Diff) -> String {
+    let mut out = String::new();
+    for delta in diff.deltas() {
+        let path = |f: git2::DiffFile| {
+            f.path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let (old_mode, new_mode) = (
+            u32::from(delta.old_file().mode()),
+            u32::from(delta.new_file().mode()),
+        );
+        match delta.status() {
+            git2::Delta::Added => out.push_str(&format!(
+                " create mode {new_mode:06o} {}\n",
+                path(delta.new_file())
+            )),
+            git2::Delta::Deleted => out.push_str(&format!(
+                " delete mode {old_mode:06o} {}\n",
+                path(delta.old_file())
+            )),
+            git2::Delta::Modified if old_mode != new_mode => out.push_str(&format!(
+                " mode change {old_mode:06o} => {new_mode:06o} {}\n",
+                path(delta.new_file())
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn decimal_width(n: usize) -> usize {
