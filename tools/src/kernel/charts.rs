@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use super::ktap::Figure;
 use super::kunitpy::Config;
 use super::record::KunitRecord;
-use super::spread::{self, Range};
+use super::spread::Range;
 use super::units::human_size;
 
 /// One chart: a file name and its SVG.
@@ -35,32 +35,46 @@ const LOOPS: [&str; 5] = ["before", "v1", "bounded", "floor", "vmap"];
 /// The size the whole-path bars are drawn at, when every arch has it.
 const BAR_SIZE: u64 = 256 << 20;
 
-/// Every chart the records allow: two per arch that has C figures.
+/// Every chart the records allow: two per arch and kernel that have C
+/// figures. One kernel per chart: the same code on 6.12 and on mainline
+/// is not the same figure, and a line of one beside a line of the other
+/// would invite the comparison.
 pub fn charts(records: &[KunitRecord]) -> Result<Vec<Chart>> {
-    let arches: BTreeSet<&str> = records
+    let bases: BTreeSet<(&str, &str)> = records
         .iter()
         .filter(|r| r.config == Config::C && !r.figures.is_empty())
-        .map(|r| r.arch.name())
+        .map(|r| (r.arch.name(), r.kernel.as_str()))
         .collect();
     let mut out = Vec::new();
-    for arch in arches {
-        out.push(time_by_size(records, arch)?);
-        if let Some(bars) = whole_path_bars(records, arch)? {
+    for (arch, kernel) in bases {
+        let runs = c_runs(records, arch, kernel);
+        out.push(time_by_size(records, &runs)?);
+        if let Some(bars) = whole_path_bars(&runs)? {
             out.push(bars);
         }
     }
     Ok(out)
 }
 
-/// The C runs of `arch`, series by series in revision order (see
-/// [`KunitRecord::order_key`]).
-fn c_runs<'a>(records: &'a [KunitRecord], arch: &str) -> Vec<&'a KunitRecord> {
+/// The C runs of `arch` on `kernel`, series by series in revision order
+/// (see [`KunitRecord::order_key`]).
+fn c_runs<'a>(records: &'a [KunitRecord], arch: &str, kernel: &str) -> Vec<&'a KunitRecord> {
     let mut runs: Vec<&KunitRecord> = records
         .iter()
-        .filter(|r| r.arch.name() == arch && r.config == Config::C && !r.figures.is_empty())
+        .filter(|r| {
+            r.arch.name() == arch
+                && r.kernel == kernel
+                && r.config == Config::C
+                && !r.figures.is_empty()
+        })
         .collect();
     runs.sort_by_key(|r| r.order_key());
     runs
+}
+
+/// `<arch>-<kernel>-<what>.svg`.
+fn file_name(r: &KunitRecord, what: &str) -> String {
+    format!("{}-{}-{what}.svg", r.arch.name(), r.kernel)
 }
 
 /// A run's name in a legend (see [`super::view::run_label`]).
@@ -126,23 +140,23 @@ fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 }
 
 /// Time against buffer size, log-log.
-fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
-    let runs = c_runs(records, arch);
+fn time_by_size(records: &[KunitRecord], runs: &[&KunitRecord]) -> Result<Chart> {
     // Every build carries the same loops; the first run speaks for them.
     let loops = runs[0];
+    let arch = loops.arch.name();
     let mut series: Vec<(String, Vec<Point>)> = LOOPS
         .iter()
         .map(|l| (loop_label(l).to_string(), points(loops, l)))
         .collect();
-    for r in &runs {
+    for r in runs {
         series.push((
-            format!("whole path, {}", run_label(r, &runs)),
+            format!("whole path, {}", run_label(r, runs)),
             points(r, "whole"),
         ));
     }
     if let Some(rust) = records
         .iter()
-        .find(|r| r.arch.name() == arch && r.config == Config::CRust)
+        .find(|r| r.arch.name() == arch && r.kernel == loops.kernel && r.config == Config::CRust)
     {
         series.push(("Rust loop (CONFIG_RUST build)".into(), points(rust, "rust")));
     }
@@ -221,7 +235,7 @@ fn time_by_size(records: &[KunitRecord], arch: &str) -> Result<Chart> {
         root.present().map_err(plot_error)?;
     }
     Ok(Chart {
-        file: format!("{arch}-time-by-size.svg"),
+        file: file_name(loops, "time-by-size"),
         title,
         svg,
     })
@@ -268,9 +282,9 @@ fn human_time(ns: f64) -> String {
 
 /// A bar per revision at one size: its own loop, and the rest of the
 /// whole path (`vmap()` and the allocation of the page array).
-fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>> {
-    let runs = c_runs(records, arch);
+fn whole_path_bars(runs: &[&KunitRecord]) -> Result<Option<Chart>> {
     let loops = runs[0];
+    let arch = loops.arch.name();
     let size = if runs.iter().all(|r| figure(r, BAR_SIZE, "whole").is_some()) {
         BAR_SIZE
     } else {
@@ -290,18 +304,20 @@ fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>>
             let whole = figure(r, size, "whole")?;
             let range = Range::of(whole);
             let own_loop = r.own_loop.as_deref().and_then(|l| figure(loops, size, l));
-            // The loop and the whole by the same statistic: medians when
-            // both have them, else minima.
-            let (own, total) = match own_loop {
-                Some(l) => spread::comparable(l, whole),
-                None => (0, range.map_or(whole.ns, |r| r.median)),
-            };
+            // The bar's top is the whole path's median (its minimum
+            // without a range), so that the range bar sits around it; the
+            // loop by the same statistic, its minimum where it has no range.
+            let total = range.map_or(whole.ns, |r| r.median);
+            let own = own_loop.map_or(0, |l| match (Range::of(l), range) {
+                (Some(lr), Some(_)) => lr.median,
+                _ => l.ns,
+            });
             let (own, total) = (own as f64 / 1e6, total as f64 / 1e6);
-            let label = run_label(r, &runs);
+            let label = run_label(r, runs);
             Some(Bar {
                 label: match range {
                     Some(_) => label,
-                    None => format!("{label} (min only)"),
+                    None => format!("{label}*"),
                 },
                 own: own.min(total),
                 rest: total - own.min(total),
@@ -316,12 +332,17 @@ fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>>
         .iter()
         .map(|b| b.range.map_or(b.own + b.rest, |r| r.1))
         .fold(0.0, f64::max)
-        * 1.15;
-    let title = format!(
-        "{arch} ({}): system_heap_do_vmap() of {} by revision: its loop and the rest",
+        // Headroom above the tallest range: the legend sits there.
+        * 1.4;
+    let mut title = format!(
+        "{arch} ({}), Linux {}: system_heap_do_vmap() of {} by revision",
         loops.arch.how_run(),
+        loops.kernel,
         human_size(size)
     );
+    if bars.iter().any(|b| b.range.is_none()) {
+        title.push_str(" (*: minimum only)");
+    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 480)).into_drawing_area();
@@ -330,7 +351,7 @@ fn whole_path_bars(records: &[KunitRecord], arch: &str) -> Result<Option<Chart>>
         root.present().map_err(plot_error)?;
     }
     Ok(Some(Chart {
-        file: format!("{arch}-whole-path.svg"),
+        file: file_name(loops, "whole-path"),
         title,
         svg,
     }))

@@ -14,9 +14,11 @@ use patchctl::util;
 /// a git revision) and writes OUT/charts/*.svg (per arch: time against
 /// buffer size on log axes for every loop, the floor, vmap() alone and the
 /// whole path per revision; and the whole path split into its loop and the
-/// rest, per revision) and OUT/index.html, a page that stands alone: the
+/// rest, per revision; each point a median with a bar from the fastest to
+/// the slowest run), OUT/index.html, a page that stands alone: the
 /// tables, the charts, the machine and kernel behind every figure, and
-/// links to the raw JSON. Nothing is built or run.
+/// links to the raw JSON; and OUT/tables.md, the tables alone, for the
+/// README to point at. Nothing is built or run.
 #[derive(clap::Args)]
 pub struct Args {
     /// The run: a results directory or a git revision.
@@ -45,5 +47,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{}", c.display());
     }
     println!("{}", written.page.display());
+    println!("{}", written.tables.display());
     Ok(ExitCode::SUCCESS)
 }
