@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::state::{Evidence, PatchState, ReviewState, RevisionState, SeriesState};
-use super::upstream::{Landed, MatchedBy};
+use super::state::{Landed, MatchedBy};
 
 /// The readable summary `patchctl status` prints.
 pub fn render(state: &ReviewState) -> String {

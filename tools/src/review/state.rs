@@ -60,7 +60,7 @@ pub struct PatchState {
     /// submitting-patches), and are shown so that the author asks again.
     pub changed_since: Vec<EarlierTrailer>,
     /// Where it landed in the tree `status --tree` looked in.
-    pub landed: Option<super::upstream::Landed>,
+    pub landed: Option<Landed>,
 }
 
 /// A trailer given to an earlier revision.
@@ -254,4 +254,27 @@ impl std::fmt::Display for Standing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.as_str().replace('_', " "))
     }
+}
+
+/// How a patch was found upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// The same patch-id: the same change.
+    PatchId,
+    /// Only the subject: the change was edited on the way in.
+    Subject,
+}
+
+/// Where a patch landed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Landed {
+    /// The commit.
+    pub commit: String,
+    /// Its subject.
+    pub summary: String,
+    /// The first tag that contains it, if any does yet.
+    pub tag: Option<String>,
+    /// How it was found.
+    pub matched_by: MatchedBy,
 }

@@ -7,38 +7,16 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use git2::{Oid, Repository, Sort};
-use serde::Serialize;
 
-use super::state::{ReviewState, Standing};
+// What it finds is a fact of the review state, typed there: the state
+// does not know how it is found.
+use super::state::{Landed, MatchedBy, ReviewState, Standing};
 use crate::mail::patch_id::patch_id;
 
 /// Commits looked at, newest first, unless told otherwise: enough for a
 /// release cycle of a whole kernel, bounded so that a full history is not
 /// diffed commit by commit.
 pub const DEFAULT_LIMIT: usize = 20_000;
-
-/// How a patch was found upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchedBy {
-    /// The same patch-id: the same change.
-    PatchId,
-    /// Only the subject: the change was edited on the way in.
-    Subject,
-}
-
-/// Where a patch landed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Landed {
-    /// The commit.
-    pub commit: String,
-    /// Its subject.
-    pub summary: String,
-    /// The first tag that contains it, if any does yet.
-    pub tag: Option<String>,
-    /// How it was found.
-    pub matched_by: MatchedBy,
-}
 
 /// The commits of a tree by patch-id and by subject.
 pub struct UpstreamIndex<'r> {

@@ -484,7 +484,7 @@ fn landed_commit(upstream: &Path, rev: &Revision) -> Result<String> {
         crate::review::upstream::DEFAULT_LIMIT,
     )?;
     match index.find(crate::mail::patch_id::patch_id(&mail.diff).as_deref(), &mail.subject) {
-        Some(l) if l.matched_by == crate::review::upstream::MatchedBy::PatchId => Ok(l.commit),
+        Some(l) if l.matched_by == crate::review::state::MatchedBy::PatchId => Ok(l.commit),
         Some(l) => bail!(
             "{} matches {} only by subject: the change was edited on the way in; pick it as --kind backport with --upstream-sha {} and a --note",
             rev.name,
