@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
 
 all: test
 
@@ -52,6 +52,7 @@ help:
 	@echo "                  (MAINLINE_TEST_ARCHES=um,arm64 adds arm64; make kunit runs them on both, timed)"
 	@echo "make kunit-mainline-kasan - the same under KASAN on UML"
 	@echo "make kunit-mutants - each mutation of system-heap v3's code (kunit/mutants/) must fail its own KUnit test"
+	@echo "make kunit-mutants-workspace - each mutation of kunit/mutants/workspace.txt must fail the workspace suite case it names"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
 	@echo "make kunit-kasan - the C suite under KASAN on UML (GCC), each series' distinct code: clean code, the v1 overflow reported"
 	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN, each series' distinct code: C and Rust checked byte by byte"
@@ -188,6 +189,38 @@ kunit-mutants:
 	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
 		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3.txt \
 		"$(MUTANTS_DIR)/tree/drivers/dma-buf" "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
+
+# Proves that the workspace's own suites (kunit/) fail when the code they
+# check is wrong. patchctl prepares the 6.12 tree with system-heap v1 and
+# the suites placed and runs it once (CONFIG_RUST, UML, both boots); that
+# tree is copied under patchctl's lock, and each mutation of
+# kunit/mutants/workspace.txt is made in the copy in turn, built in a
+# directory of its own, run with the tree's kunit.py and booted again with
+# a copy of the /dev/dma_heap program. Not part of make test.
+WS_MUTANTS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/patchctl/mutants-workspace
+kunit-mutants-workspace: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	$(PATCHCTL) kunit --rust --arch um --series patches/system-heap-vmap --revision v1 \
+		--skip-timings --results $(RUN_DIR)/mutants-workspace
+	@set -e; cache=$(dir $(WS_MUTANTS_DIR)); ksrc=$$(scripts/deps.sh kernel-source); \
+	v=$$(awk '$$1 == "VERSION" {a = $$3} $$1 == "PATCHLEVEL" {b = $$3} $$1 == "SUBLEVEL" {c = $$3} \
+		END {print a "." b "." c}' "$$ksrc/Makefile"); \
+	echo "kunit-mutants-workspace: copying $${cache}trees/linux-$$v"; \
+	mkdir -p "$(WS_MUTANTS_DIR)"; \
+	flock "$${cache}trees/.linux-$$v.lock" sh -c 'rm -rf "$$0/tree" && cp -a "$$1" "$$0/tree" && \
+		cp "$$2/patchctl.kunitconfig" "$$0/kunitconfig"' \
+		"$(WS_MUTANTS_DIR)" "$${cache}trees/linux-$$v" "$${cache}build/linux-$$v-um-rust"; \
+	cat patches/system-heap-vmap/v1/*.patch | cmp -s - "$(WS_MUTANTS_DIR)/tree/.patchctl-applied" || \
+		{ echo "kunit-mutants-workspace: another run switched the tree from v1 before the copy: run again" >&2; exit 1; }; \
+	rm -f "$(WS_MUTANTS_DIR)/tree/.git"; cp kunit/dma_heap_abi.c "$(WS_MUTANTS_DIR)/tree/"; \
+	CCACHE_DIR=$${cache}ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
+	KUNIT_ARGS="--make_options=RUSTC=$${KERNEL_RUSTC:-/usr/bin/rustc} \
+		--make_options=BINDGEN=$${KERNEL_BINDGEN:-$${cache}cargo/bin/bindgen} \
+		--make_options=BINDGEN_TARGET=x86_64-linux-gnu --filter=speed>slow" \
+	ABI_BOOT="$(WS_MUTANTS_DIR)/tree/dma_heap_abi.c" \
+		scripts/kunit-mutants.sh "$(WS_MUTANTS_DIR)/tree" kunit/mutants/workspace.txt \
+		"$(WS_MUTANTS_DIR)/kunitconfig" "$(WS_MUTANTS_DIR)/build-um-rust" 'system_heap_*'
 
 # KASAN on UML, C only (KASAN and Rust do not mix with GCC in 6.12): the
 # pre-patch code and each distinct revision's code of every series (each

@@ -48,9 +48,14 @@
 #endif
 
 /*
- * The conversions under test: c-heap's own source (c-heap/src/convert.c),
- * placed beside this file by the workspace's runner, so that the kernel
- * runs the very loops the userspace model and the fuzzers run.
+ * c-heap's conversions (c-heap/src/convert.c), placed beside this file by
+ * the workspace's runner: the userspace model's copies of each revision's
+ * loop, the ones its tests and fuzzers run, here run on real kernel
+ * tables. They are not the tree's code. sgvmap_loops_agree,
+ * sgvmap_v1_overflow_is_caught and the KASAN cases check the model, and
+ * the timings time it; the tree's own system_heap_do_vmap(), whichever
+ * revision the tree holds, is checked by sgvmap_whole_vmap_is_right and
+ * by the page checks after the "whole" timings.
  */
 #include "sgvmap_convert.c"
 
@@ -242,7 +247,11 @@ static void sgvmap_whole_vmap_is_right(struct kunit *test)
 	vunmap(vaddr);
 }
 
-/* The three loops on the same real table: arrays equal, element by element. */
+/*
+ * The model's loops (c-heap's, and rust-heap's where Rust is built) on the
+ * same real table: each array equal to the pre-patch walk's, element by
+ * element. The tree's own loop is checked by sgvmap_whole_vmap_is_right.
+ */
 static void sgvmap_loops_agree(struct kunit *test)
 {
 	const struct sgvmap_size *size = test->param_value;
@@ -291,9 +300,9 @@ static unsigned int sgvmap_past_end(struct page **pages, unsigned int from,
 }
 
 /*
- * A table that holds more pages than the buffer says it has: the v1 loop
- * stores past the array and warns only afterwards; the bounded loop
- * refuses before storing. Guard slots after npages show every stray
+ * A table that holds more pages than the buffer says it has: the model of
+ * the v1 loop stores past the array and warns only afterwards; the
+ * model's bounded loop refuses before storing. Guard slots after npages show every stray
  * store, so the case itself reports the overflow in any configuration.
  */
 static void sgvmap_v1_overflow_is_caught(struct kunit *test)
@@ -592,15 +601,32 @@ static void sgvmap_v1_overflow_into_kmalloc(struct kunit *test,
 					    const char *impl)
 {
 	struct system_heap_buffer *buffer = sgvmap_alloc(test, SGVMAP_ODD_LEN);
-	unsigned int npages = (SGVMAP_ODD_LEN >> PAGE_SHIFT) - SGVMAP_SHORT_BY;
+	unsigned int held = SGVMAP_ODD_LEN >> PAGE_SHIFT;
+	unsigned int npages = held - SGVMAP_SHORT_BY;
 	struct sgvmap_report report;
 	struct page **pages;
+	bool reported;
 
 	pages = kunit_kmalloc_array(test, npages, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	convert(&buffer->sg_table, pages, npages, &report);
+	/*
+	 * KASAN's report of the first stray store fails the running case
+	 * (kunit_set_failure()), so by now this case has failed, and that
+	 * failure is the one the runner expects. Whether it did is read
+	 * before this case adds failures of its own: a loop that stopped at
+	 * the array's end, or a KASAN that saw nothing, each fails the case
+	 * with its own message, and the runner then finds no report.
+	 */
+	reported = READ_ONCE(test->status) == KUNIT_FAILURE;
 	kunit_info(test, "sgvmap_overflow: impl=%s npages=%u stored=%lu under KASAN\n",
 		   impl, npages, report.written);
+	KUNIT_EXPECT_EQ_MSG(test, report.written, (unsigned long)held,
+			    "%s should store all %u pages of the table", impl,
+			    held);
+	KUNIT_EXPECT_TRUE_MSG(test, reported,
+			      "KASAN did not report %s's stores past the array",
+			      impl);
 }
 #endif
 

@@ -8,26 +8,72 @@
 #   scripts/kunit-mutants.sh <tree> <mutants.txt> <kunitconfig> <build dir> <suite>
 #
 # <kunitconfig> is a file or a directory holding a .kunitconfig, as
-# kunit.py takes it.
+# kunit.py takes it; <suite> is kunit.py's filter glob.
+#
+# From the environment, both optional:
+#   KUNIT_ARGS  more kunit.py arguments, separated by spaces (a CONFIG_RUST
+#               build's RUSTC and BINDGEN, --filter=speed>slow).
+#   ABI_BOOT    a C program for a second boot (kunit/dma_heap_abi.c, or a
+#               copy to mutate): built static, it is /init of an initramfs
+#               made with the build's usr/gen_init_cpio, and the UML kernel
+#               just built boots it with KUnit off, as patchctl's second
+#               boot does. Its KTAP is judged with kunit.py's, so a case of
+#               either can be the one that must fail; an ABI case that
+#               prints no result at all (the boot died) counts as caught.
 #
 # Exit status: 0 when every mutation was caught, 1 when one was missed, 2
 # when the run could not be made (the unmutated tree fails, a mutation
 # does not apply).
 set -euo pipefail
-[ $# -eq 5 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ $# -eq 5 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2; }
 tree=$(realpath "$1") list=$(realpath "$2") kconf=$(realpath "$3") build=$4 suite=$5
 mkdir -p "$build"; build=$(realpath "$build")
 cd "$tree"
 
+read -ra extra <<<"${KUNIT_ARGS:-}"
+abi=${ABI_BOOT:+$(realpath "$ABI_BOOT")}
+
 run_suite() { # prints kunit.py's output; its status is kunit.py's
 	python3 tools/testing/kunit/kunit.py run --arch=um --build_dir="$build" \
-		--kunitconfig="$kconf" --jobs="$(nproc)" ${CC_WRAP:+--make_options "CC=$CC_WRAP"} "$suite" 2>&1
+		--kunitconfig="$kconf" --jobs="$(nproc)" ${CC_WRAP:+--make_options "CC=$CC_WRAP"} \
+		"${extra[@]}" "$suite" 2>&1
+}
+
+# The second boot (ABI_BOOT): prints what the machine printed; fails when
+# the program or its initramfs cannot be built.
+abi_boot() {
+	local dir="$build/mutants-abi"
+	mkdir -p "$dir"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$dir/init" "$abi" || return 1
+	printf '%s\n' 'dir /dev 0755 0 0' 'nod /dev/console 0600 0 0 c 5 1' \
+		'dir /proc 0755 0 0' "file /init $dir/init 0755 0 0" >"$dir/list"
+	"$build/usr/gen_init_cpio" "$dir/list" >"$dir/initramfs.cpio" || return 1
+	# How the machine ends is judged by what it printed.
+	timeout 600 "$build/linux" mem=1G console=tty initrd="$dir/initramfs.cpio" \
+		kunit.enable=0 rdinit=/init panic=-1 </dev/null 2>&1 | tr -d '\r' || true
+}
+
+run_all() { # kunit.py, then the second boot; the status is kunit.py's
+	local status=0 kout
+	kout=$(run_suite) || status=$?
+	echo "$kout"
+	# Only a kernel kunit.py built and booted now boots again.
+	if [ -n "$abi" ] && grep -q "Starting KUnit Kernel" <<<"$kout"; then
+		echo "# second boot: $abi as /init"
+		abi_boot || echo "# second boot: the program or its initramfs could not be built"
+	fi
+	return "$status"
 }
 
 echo "mutants: the unmutated tree first"
-if ! out=$(run_suite); then
-	echo "$out" | tail -20 >&2
+if ! out_clean=$(run_all); then
+	echo "$out_clean" | tail -20 >&2
 	echo "mutants: $suite fails on the unmutated tree: nothing to prove" >&2
+	exit 2
+fi
+if [ -n "$abi" ] && ! grep -Eq "^ok [0-9]+ dma_heap_abi" <<<"$out_clean"; then
+	echo "$out_clean" | grep -E "^ *(not )?ok |^ *# " | tail -30 >&2
+	echo "mutants: the second boot does not pass on the unmutated tree: nothing to prove" >&2
 	exit 2
 fi
 
@@ -49,7 +95,7 @@ while IFS= read -r line; do
 		exit 2
 	fi
 	status=0
-	out=$(run_suite) || status=$?
+	out=$(run_all) || status=$?
 	if ! grep -q "KTAP version\|Starting KUnit Kernel" <<<"$out"; then
 		echo "$out" | tail -20 >&2
 		echo "mutants: $name: the mutated kernel did not build or boot (status $status)" >&2
@@ -57,6 +103,10 @@ while IFS= read -r line; do
 	fi
 	if grep -Eq "(FAILED|CRASHED|not ok [0-9]+) .*$case|\[(FAILED|CRASHED)\] $case" <<<"$out"; then
 		echo "caught  $name ($case)"; caught=$((caught + 1))
+	elif [ -n "$abi" ] && grep -q "^# second boot" <<<"$out" &&
+		grep -Eq "^ +ok [0-9]+ $case\$" <<<"$out_clean" &&
+		! grep -Eq "(^| )ok [0-9]+ $case\$" <<<"$out"; then
+		echo "caught  $name ($case: the second boot printed no result for it)"; caught=$((caught + 1))
 	else
 		echo "MISSED  $name ($case passed)"; missed=$((missed + 1))
 	fi
