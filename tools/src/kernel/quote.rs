@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use super::ktap::Figure;
 use super::kunitpy::Config;
 use super::record::KunitRecord;
-use super::spread::{self, Difference};
+use super::spread::{self, Difference, Range};
 use super::units::{human_time, parse_size};
 use crate::series::quote::FigureSource;
 
@@ -90,16 +90,16 @@ pub fn quoted(f: &Figure) -> String {
         Some(b) if b > 1 => format!(" in {b} boots"),
         _ => String::new(),
     };
-    match (f.median_ns, f.max_ns) {
+    match Range::of(f) {
         // Short enough for a commit message line with its label.
-        (Some(median), Some(max)) => format!(
+        Some(r) => format!(
             "{} (median; {} to {}, {} runs{boots})",
-            human_time(median),
-            human_time(f.ns),
-            human_time(max),
+            human_time(r.median),
+            human_time(r.min),
+            human_time(r.max),
             f.runs
         ),
-        _ => format!("{} (the fastest of {} runs)", human_time(f.ns), f.runs),
+        None => format!("{} (the fastest of {} runs)", human_time(f.ns), f.runs),
     }
 }
 
