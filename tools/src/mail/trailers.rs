@@ -2,26 +2,122 @@
 
 use serde::Serialize;
 
-/// The trailers that carry review state, as the kernel spells them.
-pub const KINDS: [&str; 11] = [
-    "Reviewed-by",
-    "Acked-by",
-    "Tested-by",
-    "Reported-by",
-    "Suggested-by",
-    "Co-developed-by",
-    "Signed-off-by",
-    "Nacked-by",
-    "Closes",
-    "Link",
-    "Fixes",
-];
+/// The trailers that carry review state, as the kernel spells them
+/// (Documentation/process/submitting-patches.rst).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrailerKind {
+    /// `Reviewed-by`.
+    ReviewedBy,
+    /// `Acked-by`.
+    AckedBy,
+    /// `Tested-by`.
+    TestedBy,
+    /// `Reported-by`.
+    ReportedBy,
+    /// `Suggested-by`.
+    SuggestedBy,
+    /// `Co-developed-by`.
+    CoDevelopedBy,
+    /// `Signed-off-by`.
+    SignedOffBy,
+    /// `Nacked-by` (a bare `NAK` line is read as one).
+    NackedBy,
+    /// `Closes`.
+    Closes,
+    /// `Link`.
+    Link,
+    /// `Fixes`.
+    Fixes,
+}
+
+impl TrailerKind {
+    /// Every kind, in the order of this enum.
+    pub const ALL: [TrailerKind; 11] = [
+        TrailerKind::ReviewedBy,
+        TrailerKind::AckedBy,
+        TrailerKind::TestedBy,
+        TrailerKind::ReportedBy,
+        TrailerKind::SuggestedBy,
+        TrailerKind::CoDevelopedBy,
+        TrailerKind::SignedOffBy,
+        TrailerKind::NackedBy,
+        TrailerKind::Closes,
+        TrailerKind::Link,
+        TrailerKind::Fixes,
+    ];
+
+    /// The key as the kernel spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrailerKind::ReviewedBy => "Reviewed-by",
+            TrailerKind::AckedBy => "Acked-by",
+            TrailerKind::TestedBy => "Tested-by",
+            TrailerKind::ReportedBy => "Reported-by",
+            TrailerKind::SuggestedBy => "Suggested-by",
+            TrailerKind::CoDevelopedBy => "Co-developed-by",
+            TrailerKind::SignedOffBy => "Signed-off-by",
+            TrailerKind::NackedBy => "Nacked-by",
+            TrailerKind::Closes => "Closes",
+            TrailerKind::Link => "Link",
+            TrailerKind::Fixes => "Fixes",
+        }
+    }
+
+    /// The kind a key names, in any case (`acked-by` is `Acked-by`).
+    pub fn from_key(key: &str) -> Option<TrailerKind> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(key))
+    }
+
+    /// Whether the value names a person (and so needs an address).
+    pub fn names_a_person(self) -> bool {
+        !matches!(
+            self,
+            TrailerKind::Closes | TrailerKind::Link | TrailerKind::Fixes
+        )
+    }
+
+    /// Where the trailers a reviewer gives go above the submitter's
+    /// Signed-off-by when the next revision carries them, in the kernel's
+    /// usual order; `None` for kinds a revision does not carry over from
+    /// review (a sign-off is the author's own; a NAK is not carried).
+    pub fn carry_rank(self) -> Option<usize> {
+        match self {
+            TrailerKind::ReportedBy => Some(0),
+            TrailerKind::Closes => Some(1),
+            TrailerKind::SuggestedBy => Some(2),
+            TrailerKind::TestedBy => Some(3),
+            TrailerKind::ReviewedBy => Some(4),
+            TrailerKind::AckedBy => Some(5),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TrailerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for TrailerKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for TrailerKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// One trailer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trailer {
-    /// `Reviewed-by`, ... (`NAK` is reported as `Nacked-by`).
-    pub kind: String,
+    /// Its kind (`NAK` is reported as `Nacked-by`).
+    pub kind: TrailerKind,
     /// What follows the colon.
     pub value: String,
     /// The address in the value, lower case, if it has one.
@@ -75,7 +171,7 @@ pub fn parse(body: &str) -> Vec<Trailer> {
         let l = line.trim();
         if l.eq_ignore_ascii_case("nak") || l.eq_ignore_ascii_case("nak.") {
             out.push(Trailer {
-                kind: "Nacked-by".into(),
+                kind: TrailerKind::NackedBy,
                 value: String::new(),
                 email: None,
                 line: l.to_string(),
@@ -87,10 +183,10 @@ pub fn parse(body: &str) -> Vec<Trailer> {
         };
         let value = without_mailto(value.trim());
         let value = value.as_str();
-        let Some(kind) = KINDS.iter().find(|k| k.eq_ignore_ascii_case(key.trim())) else {
+        let Some(kind) = TrailerKind::from_key(key.trim()) else {
             if key.trim().eq_ignore_ascii_case("nak") && email_of(value).is_some() {
                 out.push(Trailer {
-                    kind: "Nacked-by".into(),
+                    kind: TrailerKind::NackedBy,
                     value: value.into(),
                     email: email_of(value),
                     line: l.to_string(),
@@ -103,11 +199,11 @@ pub fn parse(body: &str) -> Vec<Trailer> {
         }
         let email = person_email(value);
         // Person trailers need an address; Closes/Link/Fixes do not.
-        if email.is_none() && !matches!(*kind, "Closes" | "Link" | "Fixes") {
+        if email.is_none() && kind.names_a_person() {
             continue;
         }
         out.push(Trailer {
-            kind: kind.to_string(),
+            kind,
             value: value.to_string(),
             email,
             line: l.to_string(),
@@ -125,6 +221,9 @@ mod tests {
         let body = "> Reviewed-by: Quoted <q@x.org>\nAck, I understand your position.\nAcked-by: T.J. Mercier <tjmercier@google.com>\nReviewed-by:\nLink: https://lore.kernel.org/r/abc\nNAK\nTested-by Someone <s@x>\n";
         let t = parse(body);
         let kinds: Vec<&str> = t.iter().map(|t| t.kind.as_str()).collect();
+        assert!(t
+            .iter()
+            .all(|t| TrailerKind::from_key(t.kind.as_str()) == Some(t.kind)));
         assert_eq!(kinds, vec!["Acked-by", "Link", "Nacked-by"]);
         assert_eq!(t[0].email.as_deref(), Some("tjmercier@google.com"));
     }

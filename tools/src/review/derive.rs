@@ -11,7 +11,7 @@ use super::state::*;
 use crate::mail::patch;
 use crate::mail::subject;
 use crate::mail::thread::{Mail, Thread};
-use crate::mail::trailers;
+use crate::mail::trailers::{self, TrailerKind};
 
 pub use crate::mail::patch_id::patch_id;
 
@@ -300,7 +300,10 @@ impl<'a> RevisionView<'a> {
             if let Some(patch) = &p.patch {
                 author_emails.insert(canon(maintainers, &patch.author_email));
                 for t in trailers::parse(&patch.message) {
-                    if t.kind == "Signed-off-by" || t.kind == "Co-developed-by" {
+                    if matches!(
+                        t.kind,
+                        TrailerKind::SignedOffBy | TrailerKind::CoDevelopedBy
+                    ) {
                         if let Some(e) = &t.email {
                             author_emails.insert(canon(maintainers, e));
                         }
@@ -334,7 +337,7 @@ impl<'a> RevisionView<'a> {
                     let own = p.patch.as_ref().map_or_else(Vec::new, |patch| {
                         trailers::parse(&patch.message)
                             .into_iter()
-                            .map(|t| (t.kind.to_lowercase(), t.email))
+                            .map(|t| (t.kind.as_str().to_lowercase(), t.email))
                             .collect()
                     });
                     (p.mail.message_id.as_str(), own)
@@ -406,14 +409,14 @@ impl<'a> RevisionView<'a> {
                 .as_ref()
                 .is_some_and(|e| canon(self.maintainers, e) != from);
             let given = GivenTrailer {
-                evidence: self.evidence(&t.kind, mail, &t.line),
+                evidence: self.evidence(t.kind.as_str(), mail, &t.line),
                 trailer: t,
                 address_differs: differs,
             };
             for p in patches.iter_mut() {
                 let for_this = to_cover || Some(&p.message_id) == target.as_ref();
                 let restated = self.own_trailers(&p.message_id).contains(&(
-                    given.trailer.kind.to_lowercase(),
+                    given.trailer.kind.as_str().to_lowercase(),
                     given.trailer.email.clone(),
                 ));
                 if for_this && !restated && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
@@ -462,7 +465,7 @@ impl<'a> RevisionView<'a> {
         if is_role(RoleKind::Maintainer) {
             for t in trailers::parse(&mail.body)
                 .iter()
-                .filter(|t| t.kind == "Nacked-by")
+                .filter(|t| t.kind == TrailerKind::NackedBy)
             {
                 let kind = VerdictKind::Rejected;
                 found.push((kind, self.evidence(kind.as_str(), mail, &t.line)));

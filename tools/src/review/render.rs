@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::state::{Evidence, PatchState, ReviewState, RevisionState, SeriesState};
 use super::state::{Landed, MatchedBy};
+use crate::mail::trailers::TrailerKind;
 
 /// The readable summary `patchctl status` prints.
 pub fn render(state: &ReviewState) -> String {
@@ -134,10 +135,12 @@ fn patch(out: &mut String, p: &PatchState) {
             format!("{}: {}{differs}", t.trailer.kind, t.trailer.value)
         })
         .collect();
-    let review = p
-        .trailers
-        .iter()
-        .any(|t| t.trailer.kind == "Reviewed-by" || t.trailer.kind == "Acked-by");
+    let review = p.trailers.iter().any(|t| {
+        matches!(
+            t.trailer.kind,
+            TrailerKind::ReviewedBy | TrailerKind::AckedBy
+        )
+    });
     let _ = writeln!(
         out,
         "    patch {}: {}\n      trailers: {}{}",

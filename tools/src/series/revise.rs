@@ -16,6 +16,7 @@ use git2::{Repository, Sort, StatusOptions};
 
 use super::kernel_scripts;
 use super::manifest::{Base, Manifest, ManifestFile, ManifestRevision, NewRevision};
+use crate::mail::trailers::TrailerKind;
 use crate::review::ReviewState;
 
 /// What `revise` needs.
@@ -98,16 +99,6 @@ pub struct Revised {
 /// git format-patch keeps 52 characters of a subject in a file name.
 const FORMAT_PATCH_SLUG_LEN: usize = 52;
 
-/// The order trailers take above the submitter's Signed-off-by.
-const TRAILER_ORDER: [&str; 6] = [
-    "Reported-by",
-    "Closes",
-    "Suggested-by",
-    "Tested-by",
-    "Reviewed-by",
-    "Acked-by",
-];
-
 /// Adds `extra` trailers (full lines) to a commit message, in the usual
 /// order and without duplicates, just above the last Signed-off-by.
 pub fn add_trailers(message: &str, extra: &[String]) -> String {
@@ -121,11 +112,12 @@ pub fn add_trailers(message: &str, extra: &[String]) -> String {
         })
         .collect();
     extra.dedup();
+    // In the usual order (TrailerKind::carry_rank), others after them.
     extra.sort_by_key(|t| {
-        TRAILER_ORDER
-            .iter()
-            .position(|k| t.starts_with(&format!("{k}:")))
-            .unwrap_or(TRAILER_ORDER.len())
+        t.split_once(':')
+            .and_then(|(key, _)| TrailerKind::from_key(key.trim()))
+            .and_then(TrailerKind::carry_rank)
+            .unwrap_or(usize::MAX)
     });
     let at = lines
         .iter()
@@ -172,7 +164,7 @@ fn collected(
     let mut lines = Vec::new();
     for e in &earlier.carried {
         let t = &e.given;
-        if TRAILER_ORDER.contains(&t.trailer.kind.as_str()) && !t.address_differs {
+        if t.trailer.kind.carry_rank().is_some() && !t.address_differs {
             crate::util::push_unique(
                 &mut lines,
                 format!("{}: {}", t.trailer.kind, t.trailer.value),
@@ -182,7 +174,7 @@ fn collected(
     let notes = earlier
         .changed_since
         .iter()
-        .filter(|e| TRAILER_ORDER.contains(&e.given.trailer.kind.as_str()))
+        .filter(|e| e.given.trailer.kind.carry_rank().is_some())
         .map(|e| {
             format!(
                 "{title}: {}: {} was given to v{}; the patch changed since, so it is not carried",
