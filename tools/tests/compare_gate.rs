@@ -296,3 +296,27 @@ fn only_ranges_apart_fail_the_gate() {
         "{out}"
     );
 }
+
+/// A record whose median lies below its minimum is refused with the file
+/// named, not drawn or judged as if it were a range.
+#[test]
+fn an_impossible_range_is_refused_by_name() {
+    const V3_UM: &str = "kunit-system-heap-vmap-v3-um.json";
+    let stored = copy_records("gate-bad-range-stored");
+    let new = copy_records("gate-bad-range-new");
+    shift_range(&new, V3_UM, "whole", [1.0, 0.5, 1.0]);
+    let (code, out, err) = patchctl(
+        &stored,
+        &[
+            "compare",
+            stored.to_str().unwrap(),
+            "--results",
+            new.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        err.contains(V3_UM) && err.contains("whole at 268435456 bytes on um: median"),
+        "{err}"
+    );
+}
