@@ -9,11 +9,13 @@ use super::spread::{self, Difference, Range};
 use super::units::human_time;
 
 /// What every table's cells mean, printed once above them.
-pub const LEGEND: &str =
-    "Times: median (fastest-slowest) of a figure's runs. \"min only\": a record \
-written before the suite printed a median and a maximum; its fastest run alone, no spread. \
-A ratio (x) is printed only when the two ranges do not overlap; otherwise \"no difference \
-measured\", or \"no range\" where one side is a minimum only and nothing can be judged.\n";
+pub const LEGEND: &str = "\
+Times: median (fastest-slowest) of a figure's runs. \"min only\": a record
+written before the suite printed a median and a maximum; its fastest run
+alone, no spread. A ratio (x) is printed only when the two ranges do not
+overlap; otherwise \"no difference measured\", or \"no range\" where one
+side is a minimum only and nothing can be judged.
+";
 
 /// A time with its range, all in one unit: `1.97 (1.90-2.10) ms`; a
 /// minimum alone where the record has no range; `-` where not measured.
