@@ -183,12 +183,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         for kernel in kernels {
-            let figures: Vec<_> = records
+            let base: Vec<_> = records
                 .iter()
                 .filter(|r| r.kernel == kernel)
-                .map(RevisionFigures::of)
+                .cloned()
                 .collect();
-            println!("KUnit on Linux {kernel}");
+            let figures: Vec<_> = base.iter().map(RevisionFigures::of).collect();
+            match table::runs_per_figure(&base) {
+                Some(what) => println!("KUnit on Linux {kernel}, each figure the {what}"),
+                None => println!("KUnit on Linux {kernel}"),
+            }
             print!("{}", table::render_table(&figures));
         }
     }
