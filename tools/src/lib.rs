@@ -19,4 +19,5 @@ pub mod machine;
 pub mod mail;
 pub mod review;
 pub mod series;
+pub mod staging;
 pub mod util;

@@ -15,6 +15,7 @@ use super::manifest::{self, Manifest, ManifestFile};
 use crate::kernel::tree::{self, Revision};
 use crate::mail::address;
 use crate::mail::patch::{self, MailPatch};
+use crate::staging::StagingDir;
 
 /// The kinds of pick, by name, as `--kind` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -204,11 +205,7 @@ pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<P
     let branch = opts.base.branch(&scratch.branch, &onto, false)?;
     let result = (|| -> Result<Vec<PathBuf>> {
         let repo = scratch.add_worktree(opts, &branch)?;
-        let partial = opts.out.with_extension("partial");
-        if partial.exists() {
-            fs::remove_dir_all(&partial)?;
-        }
-        fs::create_dir_all(&partial)?;
+        let staged = StagingDir::fresh(opts.out.with_extension("partial"))?;
         let earlier_ids = earlier_change_ids(opts.out);
         let picker = Signature::now(opts.picker.0, opts.picker.1)?;
         let mut files = Vec::new();
@@ -226,10 +223,12 @@ pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<P
                 i + 1,
                 patch::file_slug(&subject, ACK_SLUG_LEN)
             );
-            fs::write(partial.join(&name), email)?;
+            fs::write(staged.path().join(&name), email)?;
             files.push(opts.out.join(name));
         }
-        swap_in(&partial, opts.out)?;
+        // A run killed between the renames is put back by the next one
+        // (remove_stale_scratch).
+        staged.replace(opts.out, "ack:between-renames")?;
         // Last, in one step: the branch asked for. A run killed before it
         // leaves no branch, and running again makes the same picks.
         if let Some(wanted) = opts.branch {
@@ -306,7 +305,6 @@ impl Scratch {
         if let Ok(mut b) = opts.base.find_branch(&self.branch, git2::BranchType::Local) {
             let _ = b.delete();
         }
-        let _ = fs::remove_dir_all(opts.out.with_extension("partial"));
     }
 }
 
@@ -349,24 +347,6 @@ fn make_pick<'r>(
     let message = with_change_id(commit.message().unwrap_or_default(), &id);
     let amended = commit.amend(Some("HEAD"), None, Some(picker), None, Some(&message), None)?;
     Ok(repo.find_commit(amended)?)
-}
-
-/// Swaps the new picks in whole; a run killed between the renames is put
-/// back by the next one (remove_stale_scratch).
-fn swap_in(partial: &Path, out: &Path) -> Result<()> {
-    let old = out.with_extension("old");
-    if old.exists() {
-        fs::remove_dir_all(&old)?;
-    }
-    if out.exists() {
-        fs::rename(out, &old)?;
-    }
-    crate::failpoint::hit("ack:between-renames");
-    fs::rename(partial, out)?;
-    if old.exists() {
-        fs::remove_dir_all(&old)?;
-    }
-    Ok(())
 }
 
 /// Pick file names keep 60 characters of the subject, prefix included.
@@ -511,14 +491,12 @@ fn remove_stale_scratch(
     out: &Path,
     progress: &mut dyn std::io::Write,
 ) {
-    let old = out.with_extension("old");
-    if !out.exists() && old.exists() {
+    if let Ok(true) = crate::staging::restore_replaced(out) {
         let _ = writeln!(
             progress,
-            "patchctl: putting back {}, left aside by an interrupted ack",
+            "patchctl: put back {}, left aside by an interrupted ack",
             out.display()
         );
-        let _ = fs::rename(&old, out);
     }
     let Ok(branches) = base.branches(Some(git2::BranchType::Local)) else {
         return;

@@ -18,6 +18,7 @@ use super::kernel_scripts;
 use super::manifest::{Base, Manifest, ManifestFile, ManifestRevision, NewRevision};
 use crate::mail::trailers::TrailerKind;
 use crate::review::ReviewState;
+use crate::staging::StagingDir;
 
 /// What `revise` needs.
 pub struct ReviseOptions<'a> {
@@ -228,11 +229,8 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
     let range = SeriesRange::read(&repo, opts)?;
     let changelog = changelog(opts, previous.as_ref(), version);
 
-    let partial = series_dir.join(format!(".v{version}.partial"));
-    if partial.exists() {
-        fs::remove_dir_all(&partial)?;
-    }
-    fs::create_dir_all(&partial)?;
+    // Dropped on any error below, it removes itself.
+    let staged = StagingDir::fresh(series_dir.join(format!(".v{version}.partial")))?;
     // With a cover letter the changelog is said once, there; a lone patch
     // carries it below its own ---.
     let per_patch = match opts.cover {
@@ -241,11 +239,13 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
     };
     let result = (|| -> Result<Revised> {
         let (mut files, notes) =
-            write_patch_mails(&repo, &range, opts, version, per_patch, &partial)?;
+            write_patch_mails(&repo, &range, opts, version, per_patch, staged.path())?;
         let headers = headers(opts, &files)?;
         if let Some((title, text)) = &opts.cover {
             let cover = cover_letter(&repo, &range, opts, version, &changelog, title, text)?;
-            let path = partial.join(format!("v{version}-0000-cover-letter.patch"));
+            let path = staged
+                .path()
+                .join(format!("v{version}-0000-cover-letter.patch"));
             fs::write(&path, cover)?;
             files.insert(0, path);
         }
@@ -262,14 +262,7 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
             notes,
         })
     })();
-    let revised = match result {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&partial);
-            return Err(e);
-        }
-    };
-    commit_revision(&series_dir, opts, revised, &partial, &pending)
+    commit_revision(&series_dir, opts, result?, staged, &pending)
 }
 
 /// A revise that died between placing its directory and recording it is
@@ -668,7 +661,7 @@ fn commit_revision(
     series_dir: &Path,
     opts: &ReviseOptions,
     mut revised: Revised,
-    partial: &Path,
+    staging: StagingDir,
     pending: &Path,
 ) -> Result<Revised> {
     let dir = revised.dir.clone();
@@ -688,16 +681,13 @@ fn commit_revision(
         Ok(file) => file,
         Err(e) => {
             let _ = fs::remove_file(pending);
-            let _ = fs::remove_dir_all(partial);
             return Err(e);
         }
     };
     crate::failpoint::hit("revise:before-dir");
-    if let Err(e) = fs::rename(partial, &dir) {
+    if let Err(e) = staging.place(&dir) {
         let _ = fs::remove_file(pending);
-        let _ = fs::remove_dir_all(partial);
-        return Err(e)
-            .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()));
+        return Err(e);
     }
     crate::failpoint::hit("revise:before-manifest");
     if let Err(e) = fs::rename(pending, manifest_file.path()) {
