@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -57,6 +57,7 @@ help:
 	@echo "make kunit-kasan - the C suite under KASAN on UML (GCC), each series' distinct code: clean code, the v1 overflow reported"
 	@echo "make kunit-rust-kasan - an LLVM=1 UML build with Rust and KASAN, each series' distinct code: C and Rust checked byte by byte"
 	@echo "make fuzz       - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
+	@echo "make rust-heap-sanitize - rust-heap's and c-heap's tests under ASan and valgrind (Miri's substitute; not in make test)"
 	@echo "make bench      - the 2 GB conversion benchmark in userspace and its table; review-state speed"
 	@echo "make deps       - install the Debian packages and the kernel source the targets need"
 	@echo "make report     - charts and the evidence page of the last run ($(RUN_DIR)/report/index.html)"
@@ -247,6 +248,12 @@ kunit-rust-kasan: patchctl
 FUZZ_SECONDS ?= 45
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Miri is not installable here (a rustup component, not in the package
+# registries): rust-heap's tests under ASan and valgrind instead, both
+# layouts. Not part of make test (about 20 minutes from cold on 2 cores).
+rust-heap-sanitize:
+	rust-heap/sanitize.sh
 
 # make test's fuzzing: short, but long enough that the v1 overflow is
 # found (it takes well under a second) and every parser runs many

@@ -18,6 +18,11 @@
 //!
 //! Nothing here may panic: kernel Rust aborts on a panic, so there is no
 //! `unwrap`, no indexing and no allocation that panics on failure.
+//!
+//! None of this file's unsafe blocks runs in userspace, so neither Miri nor
+//! its substitute (`make rust-heap-sanitize`: ASan and valgrind over the
+//! userspace tests) exercises them; `make kunit-rust-kasan` runs them under
+//! KASAN in a kernel, and the rules test checks each has its SAFETY line.
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_uint, c_ulong, c_void};

@@ -31,6 +31,14 @@ pub const TESTED_PAGE_SHIFTS: [u32; 3] = [12, 14, 16];
 /// 4K to 256K). Code generic over the shift calls it in a const block
 /// (`const { page_size(PAGE_SHIFT) }`), so that any other shift stops the
 /// build instead of shifting by a nonsense amount.
+///
+/// ```
+/// assert_eq!(const { rust_heap::layout::page_size(16) }, 64 << 10);
+/// ```
+///
+/// ```compile_fail
+/// let _ = const { rust_heap::layout::page_size(11) };
+/// ```
 pub const fn page_size(shift: u32) -> usize {
     assert!(
         shift >= 12 && shift <= 18,

@@ -21,7 +21,8 @@ impl<'a> Table<'a> {
         Table { raw }
     }
 
-    /// Fills `out[..npages]` with the buffer's pages, in order.
+    /// Fills `out[..npages]` with the buffer's pages, in order, counting
+    /// pages of the build's size ([`PAGE_SHIFT`]).
     ///
     /// Refuses, without writing past `npages`, an array with fewer slots,
     /// entries that hold more or fewer pages than `npages`, and a chain

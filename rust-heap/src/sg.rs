@@ -8,6 +8,9 @@ use crate::layout::{page_size, Page, Scatterlist, SG_CHAIN, SG_END, SG_PAGE_LINK
 /// `sg` must point at a valid entry.
 #[inline(always)]
 pub unsafe fn sg_page(sg: *const Scatterlist) -> *mut Page {
+    // The page pointer is rebuilt from an integer, as the kernel does.
+    // Miri would check its provenance; rust-heap/sanitize.sh (ASan and
+    // valgrind, Miri's substitute here) cannot: it sees only the accesses.
     // SAFETY: the caller guarantees sg is valid.
     unsafe { ((*sg).page_link & !SG_PAGE_LINK_MASK) as *mut Page }
 }
@@ -32,6 +35,8 @@ pub unsafe fn entry_pages<const PAGE_SHIFT: u32>(sg: *const Scatterlist) -> usiz
 /// marked last, the slot after it exists.
 #[inline(never)]
 pub unsafe fn sg_next(sg: *const Scatterlist) -> *mut Scatterlist {
+    // A chain link is an integer turned back into a pointer: its provenance
+    // is not checked by rust-heap/sanitize.sh (see sg_page()).
     // SAFETY: the caller guarantees sg and, unless it is last, sg + 1.
     unsafe {
         if (*sg).page_link & SG_END != 0 {
