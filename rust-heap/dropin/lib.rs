@@ -6,6 +6,11 @@
 //! C program links from c-heap (`sg.c`, `memmap.c`). Built and linked by
 //! `rust-heap/tests/dropin.rs`; not a cargo target, because cargo would
 //! unify the `c-names` feature into every other build of rust-heap.
+//!
+//! Under rust-heap/sanitize.sh (the substitute for Miri) the unsafe blocks
+//! here run under valgrind (the drop-in program is traced as a child of
+//! the test), not under AddressSanitizer: the test builds this library
+//! with a plain rustc, uninstrumented.
 
 use std::ffi::{c_int, c_uint, c_ulong};
 use std::ptr::NonNull;
