@@ -26,6 +26,30 @@ pub fn email_or_whole(text: &str) -> String {
     email_of(text).unwrap_or_else(|| text.trim().to_lowercase())
 }
 
+/// Whether two addresses are one person's, as b4 judges a trailer
+/// against its sender: equal ignoring case, or once a `+tag` is dropped
+/// from the local part, or with the same local part where one domain is
+/// the other with one more label (`linux.intel.com` and `intel.com`).
+pub fn same_mailbox(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().to_lowercase(), b.trim().to_lowercase());
+    if a == b {
+        return true;
+    }
+    let (Some((al, ad)), Some((bl, bd))) = (a.split_once('@'), b.split_once('@')) else {
+        return false;
+    };
+    let untagged = |local: &str| local.split('+').next().unwrap_or(local).to_string();
+    let (al, bl) = (untagged(al), untagged(bl));
+    if al != bl {
+        return false;
+    }
+    let one_label_more = |long: &str, short: &str| {
+        long.strip_suffix(short)
+            .is_some_and(|head| head.ends_with('.') && head.matches('.').count() == 1)
+    };
+    ad == bd || one_label_more(ad, bd) || one_label_more(bd, ad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +73,15 @@ mod tests {
         );
         assert_eq!(email_of("Jane <jane>"), None);
         assert_eq!(email_or_whole(" A@B.example "), "a@b.example");
+    }
+
+    #[test]
+    fn one_mailbox_written_several_ways() {
+        assert!(same_mailbox("Jane@Example.org", "jane@example.org"));
+        assert!(same_mailbox("jane+lkml@example.org", "jane@example.org"));
+        assert!(same_mailbox("jane@linux.intel.com", "jane@intel.com"));
+        assert!(!same_mailbox("jane@a.b.intel.com", "jane@intel.com"));
+        assert!(!same_mailbox("jane@evilintel.com", "jane@intel.com"));
+        assert!(!same_mailbox("john@example.org", "jane@example.org"));
     }
 }

@@ -70,6 +70,44 @@ pub struct Manifest {
     /// its patches left out, to show what those patches give.
     #[serde(default)]
     pub variant: Vec<ManifestVariant>,
+    /// Every revision `patchctl am` found in the series' threads, with
+    /// each patch's patch-id: the same id in two revisions is the same
+    /// change.
+    #[serde(default)]
+    pub posted: Vec<PostedRevision>,
+}
+
+/// One `[[posted]]`: a revision as it was mailed.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct PostedRevision {
+    /// Its version.
+    pub version: u32,
+    /// The Message-ID of its cover letter, or of its first patch.
+    pub message_id: String,
+    /// When it was mailed (RFC 3339).
+    #[serde(default)]
+    pub date: String,
+    /// Its patches, in order.
+    #[serde(default)]
+    pub patch: Vec<PostedPatch>,
+}
+
+/// A patch of a [`PostedRevision`].
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct PostedPatch {
+    /// Its place in the series (1 is the first patch).
+    pub index: u32,
+    /// Its subject without the `[PATCH ...]` tag.
+    pub title: String,
+    /// The mail's Message-ID.
+    pub message_id: String,
+    /// `git patch-id --stable` of its diff.
+    #[serde(default)]
+    pub patch_id: Option<String>,
+    /// The patch of an earlier revision with the same patch-id
+    /// (`v1 2/3`), when there is one.
+    #[serde(default)]
+    pub same_as: Option<String>,
 }
 
 /// `[kunit]`: which suite the runner places into the tree, what the
@@ -175,6 +213,14 @@ pub struct ManifestRevision {
     /// The kernel it is based on (`base = "mainline"`; 6.12 when absent).
     #[serde(default)]
     pub base: Base,
+    /// The commit the mails say they apply to (their `base-commit:`
+    /// line), for a revision `patchctl am` brought in.
+    #[serde(default)]
+    pub base_commit: Option<String>,
+    /// What `git apply --check` said of the revision on the workspace's
+    /// base, when the mails named no base commit.
+    #[serde(default)]
+    pub base_check: Option<String>,
 }
 
 /// A new `[[revision]]` to record.
@@ -270,6 +316,37 @@ impl ManifestFile {
             .parse::<DocumentMut>()
             .with_context(|| format!("{} is not TOML", path.display()))?;
         Ok(ManifestFile { path, doc })
+    }
+
+    /// A manifest not yet on disk, for a series `patchctl am` brings in:
+    /// `header` (comment lines), then its name and subject.
+    pub fn new_series(dir: &Path, header: &str, name: &str, subject: &str) -> ManifestFile {
+        let mut doc = DocumentMut::new();
+        doc["name"] = value(name);
+        doc["subject"] = value(subject);
+        doc.decor_mut().set_prefix(header);
+        ManifestFile {
+            path: dir.join(FILE),
+            doc,
+        }
+    }
+
+    /// Appends `table` to the array of tables `key` (`[[key]]`), made
+    /// when missing; `comment` (lines starting `#`) goes above it.
+    pub fn push_table(&mut self, key: &str, mut table: Table, comment: &str) -> Result<()> {
+        let tables = self
+            .doc
+            .entry(key)
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+        let Some(tables) = tables.as_array_of_tables_mut() else {
+            bail!(
+                "{}: `{key}` must be an array of tables ([[{key}]])",
+                self.path.display()
+            );
+        };
+        table.decor_mut().set_prefix(format!("\n{comment}"));
+        tables.push(table);
+        Ok(())
     }
 
     /// Where it is read from and written to.

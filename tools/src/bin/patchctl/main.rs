@@ -16,7 +16,7 @@ mod commands;
     about = "Kernel patch maintenance workspace: series, review state, KUnit figures, revisions",
     long_about = "patchctl keeps kernel patch series from their first posting through review to \
 the next revision and into vendor kernels: each series lives under patches/<series>/ as mails \
-git am applies, with a series.toml.\n\nThe usual path: fetch/status (the thread's review \
+git am applies, with a series.toml.\n\nThe usual path: am (a series from the list into patches/), fetch/status (the thread's review \
 state), kunit (the series on real kernels, UML and arm64), revise (the next revision), check \
 (the gate before git send-email), ack (the pick into the Android Common Kernel). The worked \
 example is patches/system-heap-vmap, \"dma-buf: system_heap: Optimize sg_table-to-pages \
@@ -34,6 +34,7 @@ enum Command {
     Compare(commands::compare::Args),
     Export(commands::export::Args),
     Report(commands::report::Args),
+    Am(commands::am::Args),
     Fetch(commands::fetch::Args),
     Status(commands::status::Args),
     Revise(commands::revise::Args),
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Report(args) => commands::report::run(args),
+        Command::Am(args) => commands::am::run(args),
         Command::Fetch(args) => commands::fetch::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Revise(args) => commands::revise::run(args),

@@ -2,6 +2,7 @@
 //! library and prints.
 
 pub mod ack;
+pub mod am;
 pub mod bench;
 pub mod check;
 pub mod compare;
