@@ -5,18 +5,18 @@
 //! the page check. Every time is a median with the range of its runs, and
 //! a ratio is printed only where [`spread`] finds the two ranges apart
 //! (the cells: [`super::cells`]; the whole map: [`super::whole_map`]).
-//! The records are the data; this module only renders them.
+//! The records are the data; this module only lays them out, as titled
+//! grids ([`sections`]) that the text and the page's HTML both render.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::cells::{ratio_cell, runs_cell, runs_words, section, time_cell, LEGEND};
-use super::grid::Grid;
+use super::cells::{ratio_cell, runs_cell, runs_words, time_cell, Cell, LEGEND};
+use super::grid::{Grid, Section};
 use super::ktap::Figure;
 use super::record::KunitRecord;
 use super::spread::{self, Range};
-use super::units::human_size;
 use super::view::{run_label, RevisionFigures};
 use crate::series::Manifest;
 
@@ -32,14 +32,27 @@ fn fig<'a>(figures: &'a [Figure], size: u64, imp: &str) -> Option<&'a Figure> {
 /// `system_heap_do_vmap()` of each revision, and the share of each
 /// revision's whole that its own loop takes.
 pub fn render_table(runs: &[RevisionFigures]) -> String {
-    let view = View::of(runs);
     let mut out = String::from(LEGEND);
-    out.push_str(&loops_table(&view));
-    out.push_str(&rust_table(&view));
-    out.push_str(&heap_table(runs));
-    out.push_str(&whole_table(&view));
-    out.push_str(&super::whole_map::table(runs));
+    for s in sections(runs) {
+        out.push_str(&s.render());
+    }
     out
+}
+
+/// The same tables as titled grids, for renderers other than text (the
+/// page's HTML tables).
+pub fn sections(runs: &[RevisionFigures]) -> Vec<Section> {
+    let view = View::of(runs);
+    [
+        Some(loops_table(&view)),
+        rust_table(&view),
+        heap_table(runs),
+        Some(whole_table(&view)),
+        super::whole_map::table(runs),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The runs, with the (arch, size) rows and the revisions in run order.
@@ -95,7 +108,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn loops_table(view: &View) -> String {
+fn loops_table(view: &View) -> Section {
     let mut g = Grid::new(
         [
             "arch",
@@ -117,8 +130,8 @@ fn loops_table(view: &View) -> String {
         let get = |imp: &str| fig(f, *size, imp);
         let row_figures = ["before", "v1", "bounded", "floor"].map(get);
         g.row(vec![
-            arch.clone(),
-            human_size(*size),
+            arch.as_str().into(),
+            Cell::Size(*size),
             time_cell(get("before")),
             time_cell(get("v1")),
             time_cell(get("bounded")),
@@ -130,11 +143,11 @@ fn loops_table(view: &View) -> String {
             runs_cell(row_figures.into_iter().flatten()),
         ]);
     }
-    section("loops (page array from the sg table):", &g)
+    Section::new("loops (page array from the sg table):", g)
 }
 
 /// The Rust conversion, where a CONFIG_RUST run timed it; empty otherwise.
-fn rust_table(view: &View) -> String {
+fn rust_table(view: &View) -> Option<Section> {
     let mut g = Grid::new(
         [
             "arch",
@@ -155,8 +168,8 @@ fn rust_table(view: &View) -> String {
             continue;
         }
         g.row(vec![
-            arch.clone(),
-            human_size(*size),
+            arch.as_str().into(),
+            Cell::Size(*size),
             time_cell(get("rust")),
             time_cell(get("v1")),
             time_cell(get("bounded")),
@@ -166,9 +179,12 @@ fn rust_table(view: &View) -> String {
         ]);
     }
     if g.is_empty() {
-        return String::new();
+        return None;
     }
-    section("Rust (rust-heap's core in the kernel) beside C:", &g)
+    Some(Section::new(
+        "Rust (rust-heap's core in the kernel) beside C:",
+        g,
+    ))
 }
 
 /// The steps the heap comparison times, as `heap-<step>-<heap>` figures.
@@ -176,7 +192,7 @@ pub const HEAP_STEPS: &[&str] = &["alloc", "vmap", "vunmap"];
 
 /// The C system heap beside the "system-rust" heap, where a CONFIG_RUST
 /// run timed them: each step's time per heap and Rust's time over C's.
-fn heap_table(runs: &[RevisionFigures]) -> String {
+fn heap_table(runs: &[RevisionFigures]) -> Option<Section> {
     let mut rows: Vec<(&str, u64, &[Figure])> = Vec::new();
     for run in runs {
         for f in run
@@ -190,7 +206,7 @@ fn heap_table(runs: &[RevisionFigures]) -> String {
         }
     }
     if rows.is_empty() {
-        return String::new();
+        return None;
     }
     rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut header: Vec<String> = vec!["arch".into(), "size".into()];
@@ -200,7 +216,7 @@ fn heap_table(runs: &[RevisionFigures]) -> String {
     header.push("runs".into());
     let mut g = Grid::new(header, 1);
     for (arch, size, figures) in rows {
-        let mut line = vec![arch.to_string(), human_size(size)];
+        let mut line = vec![arch.into(), Cell::Size(size)];
         let mut timed = Vec::new();
         for step in HEAP_STEPS {
             let c = fig(figures, size, &format!("heap-{step}-c"));
@@ -211,13 +227,13 @@ fn heap_table(runs: &[RevisionFigures]) -> String {
         line.push(runs_cell(timed));
         g.row(line);
     }
-    section(
+    Some(Section::new(
         "heaps: the C system heap and the Rust \"system-rust\" heap, allocate op and dma_buf_vmap/vunmap:",
-        &g,
-    )
+        g,
+    ))
 }
 
-fn whole_table(view: &View) -> String {
+fn whole_table(view: &View) -> Section {
     // Only revisions that build a page array have a loop share to show;
     // the others are in the whole-map table below.
     let with_loop: Vec<&str> = view
@@ -239,7 +255,7 @@ fn whole_table(view: &View) -> String {
     for (arch, size) in &view.keys {
         let f = view.loops(arch);
         let vmap = fig(f, *size, "vmap");
-        let mut line = vec![arch.clone(), human_size(*size), time_cell(vmap)];
+        let mut line = vec![arch.as_str().into(), Cell::Size(*size), time_cell(vmap)];
         let mut timed: Vec<&Figure> = vmap.into_iter().collect();
         for rev in &with_loop {
             let run = view.run(arch, rev);
@@ -253,21 +269,21 @@ fn whole_table(view: &View) -> String {
         line.push(runs_cell(timed));
         g.row(line);
     }
-    section(
+    Section::new(
         "whole path: vmap() alone, and system_heap_do_vmap() as each revision has it; loop% = its own loop's share of it:",
-        &g,
+        g,
     )
 }
 
 /// The share of the whole path its loop takes, in per cent: medians when
 /// both have them, else minima (see [`spread::comparable`]).
-fn share(own_loop: Option<&Figure>, whole: Option<&Figure>) -> String {
+fn share(own_loop: Option<&Figure>, whole: Option<&Figure>) -> Cell {
     let (Some(l), Some(w)) = (own_loop, whole) else {
-        return "-".into();
+        return Cell::Missing;
     };
     match spread::comparable(l, w) {
-        (_, 0) => "-".into(),
-        (l, w) => format!("{:.3}", 100.0 * l as f64 / w as f64),
+        (_, 0) => Cell::Missing,
+        (l, w) => Cell::Percent(100.0 * l as f64 / w as f64),
     }
 }
 

@@ -4,10 +4,9 @@
 //! the baseline and to the first series' newest revision (by the rule of
 //! [`super::spread`]), and how many runs checked every page they timed.
 
-use super::cells::{ratio_cell, runs_cell, section, time_cell};
-use super::grid::Grid;
+use super::cells::{ratio_cell, runs_cell, time_cell, Cell};
+use super::grid::{Grid, Section};
 use super::ktap::Figure;
-use super::units::human_size;
 use super::view::{run_label, RevisionFigures};
 use crate::series::manifest::{ANDROID, BASELINE};
 
@@ -15,24 +14,22 @@ use crate::series::manifest::{ANDROID, BASELINE};
 type Column<'a> = (&'a str, &'a str);
 
 /// The table, or nothing when no run timed a whole map.
-pub fn table(runs: &[RevisionFigures]) -> String {
-    let Some(first_series) = runs.first().map(|r| r.series.as_str()) else {
-        return String::new();
-    };
+pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
+    let first_series = runs.first()?.series.as_str();
     let rows = row_keys(runs);
     if rows.is_empty() {
-        return String::new();
+        return None;
     }
     let cols = Columns::of(runs, first_series);
     let mut g = Grid::new(cols.header(), 3);
     for (arch, size, layout) in &rows {
         g.row(cols.row(runs, arch, *size, layout));
     }
-    section(
+    Some(Section::new(
         "whole map: system_heap_do_vmap() as each revision has it; \
          x = how many times faster than the revision named; checked = runs whose mapping was checked page by page:",
-        &g,
-    )
+        g,
+    ))
 }
 
 /// (arch, size, layout) of every whole map timed, sorted.
@@ -105,7 +102,7 @@ impl<'a> Columns<'a> {
         h
     }
 
-    fn row(&self, runs: &[RevisionFigures], arch: &str, size: u64, layout: &str) -> Vec<String> {
+    fn row(&self, runs: &[RevisionFigures], arch: &str, size: u64, layout: &str) -> Vec<Cell> {
         let run = |c: Column| {
             runs.iter()
                 .find(|r| r.arch == arch && r.series == c.0 && r.revision == c.1)
@@ -117,7 +114,7 @@ impl<'a> Columns<'a> {
                 .find(|f| f.size == size && f.implementation == layout)
         };
         let short = if layout == "whole" { "heap" } else { "order-0" };
-        let mut line = vec![arch.to_string(), human_size(size), short.to_string()];
+        let mut line = vec![arch.into(), Cell::Size(size), short.into()];
         line.extend(self.all.iter().map(|&c| time_cell(get(c))));
         for &c in &self.compared {
             for &r in &self.references {
@@ -135,7 +132,7 @@ impl<'a> Columns<'a> {
             })
             .count();
         let runs_text = runs_cell(timed.iter().copied());
-        line.extend([runs_text, format!("{checked}/{}", timed.len())]);
+        line.extend([runs_text, format!("{checked}/{}", timed.len()).into()]);
         line
     }
 }
