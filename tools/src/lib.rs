@@ -19,5 +19,6 @@ pub mod machine;
 pub mod mail;
 pub mod review;
 pub mod series;
+pub mod sources;
 pub mod staging;
 pub mod util;

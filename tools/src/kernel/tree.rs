@@ -3,171 +3,19 @@
 //! (Debian's linux-source, or the user's own) is never written to.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use git2::{
-    IndexAddOption, Oid, Repository, Signature, Time, WorktreeAddOptions, WorktreePruneOptions,
+use git2::{IndexAddOption, Oid, Repository, Signature, WorktreeAddOptions, WorktreePruneOptions};
+
+use crate::mail::patch;
+pub use crate::series::apply::am;
+use crate::series::apply::{TOOL_EMAIL, TOOL_NAME};
+pub use crate::series::revision::Revision;
+pub use crate::sources::{
+    cache_dir, cached_mainline_source, cached_source, KERNEL_SOURCE, MAINLINE_SOURCE,
 };
-
-use crate::mail::patch::{self, MailPatch};
-use crate::series::manifest::Base;
-
-/// The kernel source the workspace tests against: Debian's package of
-/// 6.12 (the base of android16-6.12), extracted into the cache under this
-/// name by `scripts/deps.sh kernel-source`.
-pub const KERNEL_SOURCE: &str = "linux-source-6.12";
-
-/// The cached kernel source (see [`KERNEL_SOURCE`]).
-pub fn cached_source() -> Result<PathBuf> {
-    Ok(cache_dir()?.join(KERNEL_SOURCE))
-}
-
-/// Mainline: Debian unstable's package of 7.2, extracted into the cache
-/// under this name by `scripts/deps.sh kernel-source-mainline`.
-pub const MAINLINE_SOURCE: &str = "linux-source-7.2";
-
-/// The cached mainline source (see [`MAINLINE_SOURCE`]); an error that
-/// says how to fetch it when it is not there.
-pub fn cached_mainline_source() -> Result<PathBuf> {
-    let dir = cache_dir()?.join(MAINLINE_SOURCE);
-    if !dir.join(".extracted").exists() {
-        anyhow::bail!(
-            "no mainline source in {}: run `scripts/deps.sh kernel-source-mainline` (it fetches {MAINLINE_SOURCE} from Debian unstable)",
-            dir.display()
-        );
-    }
-    Ok(dir)
-}
-
-/// The cache root: `${XDG_CACHE_HOME:-$HOME/.cache}/patchctl`.
-pub fn cache_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir).join("patchctl"));
-    }
-    let home = std::env::var_os("HOME").context("neither XDG_CACHE_HOME nor HOME is set")?;
-    Ok(PathBuf::from(home).join(".cache/patchctl"))
-}
-
-/// A revision to test: the base alone, a directory of patch files, or a
-/// variant of one (some of its patches left out), with what its series
-/// asks of the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revision {
-    /// The series directory's name (`system-heap-vmap`, ...).
-    pub series: String,
-    /// `baseline`, `v1`, ...
-    pub name: String,
-    /// The patch files, in order (empty for the baseline).
-    pub patches: Vec<PathBuf>,
-    /// The suite the series places into the tree.
-    pub suite: String,
-    /// Lines the series adds to the suite's kunitconfig.
-    pub kunit_config: Vec<String>,
-    /// The kernel it is built on.
-    pub base: Base,
-}
-
-impl Revision {
-    /// A revision of no series in particular, with the default suite.
-    pub fn new(name: &str, patches: Vec<PathBuf>) -> Revision {
-        let kunit = crate::series::manifest::KunitSection::default();
-        Revision {
-            series: "series".into(),
-            name: name.into(),
-            patches,
-            suite: kunit.suite,
-            kunit_config: kunit.config,
-            base: Base::Android,
-        }
-    }
-
-    /// `baseline`, a revision directory under `series_dir` holding
-    /// `*.patch` files, or a `[[variant]]` its series.toml names.
-    pub fn resolve(series_dir: &Path, name: &str) -> Result<Revision> {
-        let manifest = if series_dir.join(crate::series::manifest::FILE).exists() {
-            Some(crate::series::Manifest::load(series_dir)?)
-        } else {
-            None
-        };
-        Revision::in_series(series_dir, manifest.as_ref(), name)
-    }
-
-    /// As [`Revision::resolve`], with the series' manifest already read
-    /// (`None`: the series has none).
-    pub fn in_series(
-        series_dir: &Path,
-        manifest: Option<&crate::series::Manifest>,
-        name: &str,
-    ) -> Result<Revision> {
-        let mut revision = Revision::new(name, Vec::new());
-        revision.series = series_dir
-            .file_name()
-            .map_or("series".into(), |n| n.to_string_lossy().into_owned());
-        if let Some(m) = manifest {
-            revision.suite = m.kunit.suite.clone();
-            revision.kunit_config = m.kunit.config.clone();
-            revision.base = m.base_of(name);
-        }
-        if name == crate::series::manifest::BASELINE {
-            return Ok(revision);
-        }
-        if name == crate::series::manifest::MAINLINE {
-            revision.base = Base::Mainline;
-            return Ok(revision);
-        }
-        let variant = manifest.and_then(|m| m.variant(name));
-        let directory = variant.map_or(name, |v| v.revision.as_str());
-        let all = patches_in(series_dir, directory)?;
-        revision.patches = match variant {
-            None => all,
-            Some(v) => {
-                if let Some(bad) = v.omit.iter().find(|&&n| n == 0 || n > all.len()) {
-                    bail!(
-                        "variant {name:?} in {}: omit = {bad} is not a patch of {directory}/ (it holds patches 1 to {})",
-                        series_dir.join(crate::series::manifest::FILE).display(),
-                        all.len()
-                    );
-                }
-                all.into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| !v.omit.contains(&(i + 1)))
-                    .map(|(_, p)| p)
-                    .collect()
-            }
-        };
-        Ok(revision)
-    }
-}
-
-/// The `*.patch` files of `series_dir/directory` that carry a diff, in
-/// order.
-fn patches_in(series_dir: &Path, directory: &str) -> Result<Vec<PathBuf>> {
-    // Absolute, because patches are applied from inside the tree.
-    let dir = std::path::absolute(series_dir.join(directory))
-        .with_context(|| format!("cannot resolve {}", series_dir.join(directory).display()))?;
-    let entries = fs::read_dir(&dir).with_context(|| {
-        format!(
-            "no revision {directory:?}: expected \"baseline\" (6.12), \"mainline\", a directory {} with *.patch files, or a [[variant]] in series.toml",
-            dir.display()
-        )
-    })?;
-    let mut patches: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
-        // A cover letter carries no diff: nothing to apply.
-        .filter(|p| fs::read_to_string(p).map_or(true, |t| t.contains("\ndiff --git ")))
-        .collect();
-    patches.sort();
-    if patches.is_empty() {
-        bail!(
-            "revision directory {} holds no *.patch files",
-            dir.display()
-        );
-    }
-    Ok(patches)
-}
 
 /// Checks that `source` looks like a kernel tree and says which version.
 pub fn kernel_version(source: &Path) -> Result<String> {
@@ -195,11 +43,6 @@ pub fn kernel_version(source: &Path) -> Result<String> {
 
 /// Records, inside a prepared tree, the patches it was made with.
 const STAMP: &str = ".patchctl-applied";
-
-/// The identity commits made by the tool carry as committer when the
-/// repository has no user configured.
-const TOOL_NAME: &str = "patchctl";
-const TOOL_EMAIL: &str = "patchctl@localhost";
 
 /// A git repository holding the pristine source as one base commit.
 ///
@@ -394,70 +237,4 @@ fn remove_worktree(base: &Repository, name: &str, dest: &Path) -> Result<()> {
             .with_context(|| format!("cannot prune worktree {name}"))?;
     }
     Ok(())
-}
-
-/// Applies one patch to the index and the files and commits it with the
-/// mail's author, date and message. An error names the patch, the file
-/// and the line of the hunk that failed, and changes nothing.
-///
-/// The diff goes through `git apply --index`, not libgit2's apply:
-/// libgit2 places a hunk only at the line its header names, while git
-/// (and `git am`) finds it where the context matches. v1 applies to
-/// 6.12.117 only that way: its hunk sits 4 lines higher there.
-pub fn am(repo: &Repository, path: &Path, patch: &MailPatch) -> Result<Oid> {
-    let workdir = repo.workdir().with_context(|| {
-        format!(
-            "{}: the repository has no working tree to apply to",
-            path.display()
-        )
-    })?;
-    let mut child = Command::new("git")
-        .args(["apply", "--index", "--verbose", "--whitespace=nowarn", "-"])
-        .current_dir(workdir)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .context("cannot run git apply")?;
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("piped");
-        stdin
-            .write_all(patch.diff.as_bytes())
-            .context("cannot give the diff to git apply")?;
-    }
-    let out = child.wait_with_output().context("waiting for git apply")?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let detail: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-        bail!(
-            "patch {} does not apply to {}: {}",
-            path.display(),
-            workdir.display(),
-            detail.join("; ")
-        );
-    }
-    // git apply wrote the index file; drop libgit2's cached copy of it.
-    repo.index()?.read(true)?;
-    let mut index = repo.index()?;
-    let tree = repo.find_tree(index.write_tree()?)?;
-    let parent = repo.head()?.peel_to_commit()?;
-    let author = Signature::new(
-        &patch.author_name,
-        &patch.author_email,
-        &Time::new(patch.time, patch.offset_minutes),
-    )
-    .with_context(|| format!("{}: bad author {:?}", path.display(), patch.author_name))?;
-    let committer = repo
-        .signature()
-        .or_else(|_| Signature::now(TOOL_NAME, TOOL_EMAIL))?;
-    let oid = repo.commit(
-        Some("HEAD"),
-        &author,
-        &committer,
-        &patch.message,
-        &tree,
-        &[&parent],
-    )?;
-    Ok(oid)
 }

@@ -374,7 +374,7 @@ pub fn files_in_diff(text: &str) -> Vec<String> {
 
 /// The default MAINTAINERS: the cached Debian kernel source's.
 pub fn default_path() -> Result<PathBuf> {
-    Ok(crate::kernel::tree::cached_source()?.join("MAINTAINERS"))
+    Ok(crate::sources::cached_source()?.join("MAINTAINERS"))
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository, Signature, WorktreeAddOptions};
 
+use super::apply;
 use super::manifest::{self, Manifest, ManifestFile};
-use crate::kernel::tree::{self, Revision};
+use super::revision::Revision;
 use crate::mail::address;
 use crate::mail::patch::{self, MailPatch};
 use crate::staging::StagingDir;
@@ -325,7 +326,7 @@ fn make_pick<'r>(
         .map(|id| format!("{}/r/{}", opts.lore.trim_end_matches('/'), id));
     let mut pick = patch.clone();
     pick.message = pick_message(patch, &opts.kind, opts.bug, link.as_deref(), opts.picker);
-    let first = tree::am(repo, path, &pick)?;
+    let first = apply::am(repo, path, &pick)?;
     // Gerrit's hook sees the commit as made; the Change-Id goes in with
     // the same tree, parent, author and committer.
     let commit = repo.find_commit(first)?;
@@ -373,26 +374,22 @@ pub struct PickRequest {
     pub branch: Option<String>,
     /// The base to pick onto.
     pub onto: String,
-    /// Pristine kernel source or repository; `None`: the cached one.
-    pub kdir: Option<PathBuf>,
     /// The series directory.
     pub series: PathBuf,
     /// lore's address, for Link:.
     pub lore: String,
 }
 
-/// Picks a revision as `patchctl ack` does: resolves the kernel base, the
-/// revision, its Message-IDs and the picker, makes the picks, and records
-/// the picked revision in series.toml. Returns the files written.
-pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<PathBuf>> {
-    let cache = tree::cache_dir()?;
-    let source = req
-        .kdir
-        .clone()
-        .unwrap_or_else(|| cache.join(tree::KERNEL_SOURCE));
-    let version = tree::kernel_version(&source)?;
-    let base = tree::base_repository(&source, &cache, &version, progress)?;
-    let rev = tree::Revision::resolve(&req.series, &req.revision)?;
+/// Picks a revision as `patchctl ack` does: resolves the revision, its
+/// Message-IDs and the picker, makes the picks on `base` (the kernel base
+/// as a repository, which the caller prepares), and records the picked
+/// revision in series.toml. Returns the files written.
+pub fn pick(
+    req: &PickRequest,
+    base: &Repository,
+    progress: &mut dyn std::io::Write,
+) -> Result<Vec<PathBuf>> {
+    let rev = Revision::resolve(&req.series, &req.revision)?;
     let manifest = Manifest::load(&req.series)?;
     let sha = match (&req.upstream_sha, &req.upstream_tree, req.kind) {
         (None, Some(upstream), KindName::Upstream | KindName::Backport) => {
@@ -422,9 +419,10 @@ pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<
     };
     let (name, email) = address::split(&picker)
         .with_context(|| format!("--picker {picker:?} must be \"Name <address>\""))?;
+    let scratch = crate::sources::cache_dir()?.join("trees");
     let files = ack(
         &AckOptions {
-            base: &base,
+            base,
             onto: &req.onto,
             revision: &rev,
             message_ids,
@@ -433,7 +431,7 @@ pub fn pick(req: &PickRequest, progress: &mut dyn std::io::Write) -> Result<Vec<
             kind,
             out: &req.series.join(manifest::ANDROID),
             branch: req.branch.as_deref(),
-            scratch: &cache.join("trees"),
+            scratch: &scratch,
             lore: &req.lore,
         },
         progress,

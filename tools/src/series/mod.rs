@@ -4,6 +4,7 @@
 //! the kernel tree's own scripts they run (`kernel_scripts`).
 
 pub mod ack;
+pub mod apply;
 pub mod am;
 pub mod check;
 pub mod format_patch;
@@ -12,5 +13,6 @@ pub mod kernel_scripts;
 pub mod manifest;
 pub mod quote;
 pub mod revise;
+pub mod revision;
 
 pub use manifest::Manifest;

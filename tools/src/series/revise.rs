@@ -707,6 +707,15 @@ fn commit_revision(
     Ok(revised)
 }
 
+/// What the measured record gives a revision: the table for the cover
+/// letter, and the figures its text may quote (`{{...}}`).
+pub struct Measured {
+    /// The table, with the kernel and machine it came from.
+    pub table: String,
+    /// Where quoted figures come from.
+    pub figures: Box<dyn super::quote::FigureSource>,
+}
+
 /// What `patchctl revise` asks for, before anything is read.
 pub struct ReviseRequest {
     /// The kernel tree holding the branch.
@@ -723,8 +732,9 @@ pub struct ReviseRequest {
     pub changes: Vec<String>,
     /// A cover letter file: first line the title, the rest the text.
     pub cover: Option<PathBuf>,
-    /// KUnit results whose figures go into the cover letter.
-    pub results: Vec<PathBuf>,
+    /// What the measured record gives the mails, read by the caller (the
+    /// kernel layer owns the record; the series layer only quotes it).
+    pub measured: Option<Measured>,
     /// Reply to this Message-ID.
     pub in_reply_to: Option<String>,
     /// lore's address.
@@ -761,18 +771,6 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
         }
         None => None,
     };
-    let manifest = Manifest::load(&req.series)?;
-    let (measured, figures) = if req.results.is_empty() {
-        (None, None)
-    } else {
-        (
-            Some(crate::kernel::table::cover_table(&req.results, &manifest)?),
-            Some(crate::kernel::quote::RecordFigures::load(
-                &manifest.name,
-                &req.results,
-            )?),
-        )
-    };
     // Trailers and participants come from the review store when the
     // workspace is a repository; a store that exists but does not read is
     // an error, not an empty review.
@@ -802,7 +800,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             series_dir: &req.series,
             changes: req.changes.clone(),
             cover,
-            measured,
+            measured: req.measured.as_ref().map(|m| m.table.clone()),
             review: state.as_ref(),
             extra_cc: participants
                 .into_iter()
@@ -815,9 +813,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             previous: req.previous.clone(),
             rfc: req.rfc,
             sender: req.sender.clone(),
-            figures: figures
-                .as_ref()
-                .map(|f| f as &dyn super::quote::FigureSource),
+            figures: req.measured.as_ref().map(|m| m.figures.as_ref()),
         },
         progress,
     )

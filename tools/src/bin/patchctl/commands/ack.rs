@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use patchctl::kernel::tree;
 use patchctl::review::fetch;
 use patchctl::series::ack::{self, KindName, PickRequest};
 
@@ -59,6 +60,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    // The kernel base as a repository is the kernel layer's to make.
+    let mut progress = std::io::stderr();
+    let cache = tree::cache_dir()?;
+    let source = args.kdir.unwrap_or_else(|| cache.join(tree::KERNEL_SOURCE));
+    let version = tree::kernel_version(&source)?;
+    let base = tree::base_repository(&source, &cache, &version, &mut progress)?;
     let req = PickRequest {
         kind: args.kind,
         upstream_sha: args.upstream_sha,
@@ -69,11 +76,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         picker: args.picker,
         branch: args.branch,
         onto: args.onto,
-        kdir: args.kdir,
         series: args.series,
         lore: args.lore,
     };
-    for f in ack::pick(&req, &mut std::io::stderr())? {
+    for f in ack::pick(&req, &base, &mut progress)? {
         println!("{}", f.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use patchctl::review::fetch;
-use patchctl::series::revise::{self, ReviseRequest};
+use patchctl::kernel::quote::RecordFigures;
+use patchctl::kernel::table;
+use patchctl::series::revise::{self, Measured, ReviseRequest};
+use patchctl::series::Manifest;
 
 use super::ReviewArgs;
 
@@ -89,6 +92,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let sender = args
         .sender
         .or_else(|| patchctl::series::identity::git_sender(Some(&args.tree)));
+    // The record is the kernel layer's: read here and handed down, so
+    // that the series layer never reaches up into it.
+    let measured = match args.results.is_empty() {
+        true => None,
+        false => {
+            let manifest = Manifest::load(&args.series)?;
+            Some(Measured {
+                table: table::cover_table(&args.results, &manifest)?,
+                figures: Box::new(RecordFigures::load(&manifest.name, &args.results)?),
+            })
+        }
+    };
     let req = ReviseRequest {
         tree: args.tree,
         base: args.base,
@@ -97,7 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         series: args.series,
         changes: args.changes,
         cover: args.cover,
-        results: args.results,
+        measured,
         in_reply_to: args.in_reply_to,
         lore: args.lore,
         allow_checkpatch_errors: args.allow_checkpatch_errors,

@@ -1,0 +1,129 @@
+//! A revision of a series as a run takes it: the base alone, a directory
+//! of patch files, or a variant of one (some of its patches left out),
+//! with what its series.toml asks of the run.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::manifest::{self, Base, Manifest};
+
+/// A revision to test: the base alone, a directory of patch files, or a
+/// variant of one (some of its patches left out), with what its series
+/// asks of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// The series directory's name (`system-heap-vmap`, ...).
+    pub series: String,
+    /// `baseline`, `v1`, ...
+    pub name: String,
+    /// The patch files, in order (empty for the baseline).
+    pub patches: Vec<PathBuf>,
+    /// The suite the series places into the tree.
+    pub suite: String,
+    /// Lines the series adds to the suite's kunitconfig.
+    pub kunit_config: Vec<String>,
+    /// The kernel it is built on.
+    pub base: Base,
+}
+
+impl Revision {
+    /// A revision of no series in particular, with the default suite.
+    pub fn new(name: &str, patches: Vec<PathBuf>) -> Revision {
+        let kunit = manifest::KunitSection::default();
+        Revision {
+            series: "series".into(),
+            name: name.into(),
+            patches,
+            suite: kunit.suite,
+            kunit_config: kunit.config,
+            base: Base::Android,
+        }
+    }
+
+    /// `baseline`, a revision directory under `series_dir` holding
+    /// `*.patch` files, or a `[[variant]]` its series.toml names.
+    pub fn resolve(series_dir: &Path, name: &str) -> Result<Revision> {
+        let manifest = if series_dir.join(manifest::FILE).exists() {
+            Some(Manifest::load(series_dir)?)
+        } else {
+            None
+        };
+        Revision::in_series(series_dir, manifest.as_ref(), name)
+    }
+
+    /// As [`Revision::resolve`], with the series' manifest already read
+    /// (`None`: the series has none).
+    pub fn in_series(
+        series_dir: &Path,
+        manifest: Option<&Manifest>,
+        name: &str,
+    ) -> Result<Revision> {
+        let mut revision = Revision::new(name, Vec::new());
+        revision.series = series_dir
+            .file_name()
+            .map_or("series".into(), |n| n.to_string_lossy().into_owned());
+        if let Some(m) = manifest {
+            revision.suite = m.kunit.suite.clone();
+            revision.kunit_config = m.kunit.config.clone();
+            revision.base = m.base_of(name);
+        }
+        if name == manifest::BASELINE {
+            return Ok(revision);
+        }
+        if name == manifest::MAINLINE {
+            revision.base = Base::Mainline;
+            return Ok(revision);
+        }
+        let variant = manifest.and_then(|m| m.variant(name));
+        let directory = variant.map_or(name, |v| v.revision.as_str());
+        let all = patches_in(series_dir, directory)?;
+        revision.patches = match variant {
+            None => all,
+            Some(v) => {
+                if let Some(bad) = v.omit.iter().find(|&&n| n == 0 || n > all.len()) {
+                    bail!(
+                        "variant {name:?} in {}: omit = {bad} is not a patch of {directory}/ (it holds patches 1 to {})",
+                        series_dir.join(manifest::FILE).display(),
+                        all.len()
+                    );
+                }
+                all.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !v.omit.contains(&(i + 1)))
+                    .map(|(_, p)| p)
+                    .collect()
+            }
+        };
+        Ok(revision)
+    }
+}
+
+/// The `*.patch` files of `series_dir/directory` that carry a diff, in
+/// order.
+fn patches_in(series_dir: &Path, directory: &str) -> Result<Vec<PathBuf>> {
+    // Absolute, because patches are applied from inside the tree.
+    let dir = std::path::absolute(series_dir.join(directory))
+        .with_context(|| format!("cannot resolve {}", series_dir.join(directory).display()))?;
+    let entries = fs::read_dir(&dir).with_context(|| {
+        format!(
+            "no revision {directory:?}: expected \"baseline\" (6.12), \"mainline\", a directory {} with *.patch files, or a [[variant]] in series.toml",
+            dir.display()
+        )
+    })?;
+    let mut patches: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+        // A cover letter carries no diff: nothing to apply.
+        .filter(|p| fs::read_to_string(p).map_or(true, |t| t.contains("\ndiff --git ")))
+        .collect();
+    patches.sort();
+    if patches.is_empty() {
+        bail!(
+            "revision directory {} holds no *.patch files",
+            dir.display()
+        );
+    }
+    Ok(patches)
+}
