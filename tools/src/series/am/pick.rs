@@ -112,7 +112,7 @@ pub fn series<'s>(
 }
 
 /// The revision to write: `version`, or the newest.
-pub fn revision<'s>(series: &'s SeriesState, version: Option<u32>) -> Result<&'s RevisionState> {
+pub fn revision(series: &SeriesState, version: Option<u32>) -> Result<&RevisionState> {
     let newest = series.revisions.iter().max_by_key(|r| r.version);
     let found = match version {
         None => newest,
