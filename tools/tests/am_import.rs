@@ -213,7 +213,8 @@ fn v1_then_v2_with_trailers_as_b4_collects_them_and_git_am_applies_both() {
     // which gives only an address, is every patch's. Alice's Reviewed-by
     // carries over to the unchanged patch 1; Bob's Acked-by does not
     // carry to the changed patch 2, nor Carol's v1 cover trailer to v2.
-    // Jane's quoted name is unquoted; her Link: is left out.
+    // Jane's name stays as she wrote it, quotes and all, and her Link:
+    // counts, as in b4 0.16.
     let v2 = patch_files(&series.join("v2"));
     assert_eq!(
         trailers_of(&v2[0]),
@@ -227,7 +228,8 @@ fn v1_then_v2_with_trailers_as_b4_collects_them_and_git_am_applies_both() {
         trailers_of(&v2[1]),
         [
             "Signed-off-by: Ann Author <ann@example.org>",
-            "Reviewed-by: Doe, Jane <Jane.Doe@example.org>",
+            "Reviewed-by: \"Doe, Jane\" <Jane.Doe@example.org>",
+            "Link: https://lore.kernel.org/r/r2-bob@example.org",
             "Tested-by: tess@example.net",
         ]
     );
@@ -262,7 +264,7 @@ fn json_names_what_was_written() {
     assert_eq!(v["base"]["kind"], "commit");
     assert_eq!(
         v["patches"][2]["added"][0],
-        "Reviewed-by: Doe, Jane <Jane.Doe@example.org>"
+        "Reviewed-by: \"Doe, Jane\" <Jane.Doe@example.org>"
     );
     assert_eq!(v["revisions"].as_array().unwrap().len(), 2);
 }
@@ -445,4 +447,101 @@ fn the_system_heap_thread_is_held_already_and_imports_fresh_into_a_kernel_tree()
         log,
         "Xueyuan Chen\ndma-buf: system_heap: Optimize sg_table-to-pages conversion in vmap\n"
     );
+}
+
+/// Each patch's subject and trailer block, as the expected file has them.
+fn blocks(mails: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (subject, body) in mails {
+        let message = body.split("\n---\n").next().unwrap().trim_end();
+        let block = message.rsplit("\n\n").next().unwrap();
+        out.push_str(&format!("\n{subject}\n{block}\n"));
+    }
+    out
+}
+
+/// The mails of an mbox file, as (subject, body).
+fn mails_in(path: &Path) -> Vec<(String, String)> {
+    let data = fs::read(path).unwrap();
+    patchctl::mail::mbox::split(&data)
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let m = patchctl::mail::thread::parse_mail(raw, i + 1).unwrap();
+            (m.subject, m.body)
+        })
+        .collect()
+}
+
+/// b4, when this machine has it: `$B4`, the one `make bench` installs
+/// into the cache, or one on PATH.
+fn b4() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("B4").map(PathBuf::from),
+        patchctl::sources::cache_dir()
+            .ok()
+            .map(|c| c.join("venv-b4/bin/b4")),
+        Some(PathBuf::from("b4")),
+    ];
+    candidates.into_iter().flatten().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn trailers_match_what_b4_writes() {
+    let patches = tempdir("am-b4").join("patches");
+    let f = fixture();
+    am_ok(&patches, &[f.to_str().unwrap(), "-v", "1"]);
+    am_ok(&patches, &[f.to_str().unwrap()]);
+    let series = patches.join("demo-two-small-changes");
+    let mut ours = Vec::new();
+    for v in ["v1", "v2"] {
+        for p in patch_files(&series.join(v)) {
+            ours.extend(mails_in(&p));
+        }
+    }
+    let ours = blocks(&ours);
+    // What b4 0.16.0 wrote, committed beside the mbox.
+    let expected: String = fs::read_to_string(f.with_extension("b4-trailers"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(ours, expected);
+
+    // And b4 itself, when it is here, on the same mbox.
+    let Some(b4) = b4() else {
+        eprintln!("b4 not found: compared with the committed b4 0.16.0 output only");
+        return;
+    };
+    let repo = demo_repo();
+    let mut theirs = Vec::new();
+    for (out, version) in [("out1", Some("1")), ("out2", None)] {
+        let mut cmd = std::process::Command::new(&b4);
+        cmd.args(["--offline-mode", "-q", "am", "-m"])
+            .arg(&f)
+            .args(["-o", out])
+            .current_dir(&repo);
+        if let Some(v) = version {
+            cmd.args(["-v", v]);
+        }
+        let run = cmd.output().unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let mbx = fs::read_dir(repo.join(out))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "mbx"))
+            .expect("b4 wrote an .mbx");
+        theirs.extend(mails_in(&mbx));
+    }
+    assert_eq!(ours, blocks(&theirs));
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::mail::address;
 use crate::mail::subject;
 use crate::mail::thread::{Mail, Thread};
-use crate::mail::trailers::{self, Trailer};
+use crate::mail::trailers::{self, Trailer, TrailerKind};
 use crate::review::{GivenTrailer, PatchState, RevisionState, SeriesState};
 
 /// One patch as `am` writes it.
@@ -270,17 +270,23 @@ fn commit_message(body: &str) -> &str {
     &body[..end]
 }
 
-/// Whether b4 takes a trailer from a reply: it names someone (or is a
-/// `Fixes:` and the like), is no link (b4 ignores URLs in replies), and
-/// is the sender's own: the address is the sender's, loosely compared,
-/// or the name in it is the sender's name.
+/// Whether b4 (0.16) takes a trailer from a reply: a link only as a
+/// `Link:` or `Closes:`, a `Fixes:` only with a commit hash, a person
+/// trailer only when it is the sender's own: the address is the sender's,
+/// loosely compared, or the name in it is the sender's name.
 fn accepted(g: &GivenTrailer) -> bool {
     let t = &g.trailer;
-    if t.value.trim().is_empty() || t.value.contains("://") {
+    let value = t.value.trim();
+    if value.is_empty() {
         return false;
     }
-    if !t.kind.names_a_person() {
-        return true;
+    match t.kind {
+        TrailerKind::Link | TrailerKind::Closes => return true,
+        _ if value.contains("http://") || value.contains("https://") => return false,
+        TrailerKind::Fixes => {
+            return value.chars().take_while(|c| c.is_ascii_hexdigit()).count() >= 6
+        }
+        _ => {}
     }
     let Some(email) = &t.email else {
         return false;
@@ -288,17 +294,30 @@ fn accepted(g: &GivenTrailer) -> bool {
     if !g.address_differs || address::same_mailbox(email, &g.evidence.email) {
         return true;
     }
-    address::split(&t.value)
+    name_and_address(value)
         .is_some_and(|(name, _)| !name.is_empty() && name.eq_ignore_ascii_case(&g.evidence.name))
 }
 
-/// `Key: value` with the value as b4 normalises it: `Name <address>` with
-/// the name unquoted, or the address alone when no name is given.
+/// `Name <address>` split as b4 splits a trailer (not as a mail header:
+/// quotes and commas in the name stay as written); `None` without an
+/// address in angle brackets at the end.
+fn name_and_address(value: &str) -> Option<(&str, &str)> {
+    let inner = value.strip_suffix('>')?;
+    // The address is the last bracket pair and holds no '>' of its own.
+    let from = inner.rfind('>').map_or(0, |i| i + 1);
+    let open = from + inner[from..].find('<')?;
+    let email = inner[open + 1..].trim();
+    (!email.is_empty()).then(|| (inner[..open].trim(), email))
+}
+
+/// `Key: value` with the value as b4 writes it: `Name <address>`, the
+/// name as written, or the address alone when no name is given.
 pub fn line_of(t: &Trailer) -> String {
-    let value = match (t.kind.names_a_person(), address::split(&t.value)) {
-        (true, Some((name, email))) if name.trim().is_empty() => email,
-        (true, Some((name, email))) => format!("{} <{email}>", name.trim()),
-        _ => t.value.trim().to_string(),
+    let value = t.value.trim();
+    let value = match name_and_address(value).filter(|_| t.kind.names_a_person()) {
+        Some((name, email)) if name.is_empty() || name == email => email.to_string(),
+        Some((name, email)) => format!("{name} <{email}>"),
+        None => value.to_string(),
     };
     format!("{}: {value}", t.kind)
 }
@@ -348,4 +367,37 @@ fn found_revisions(series: &SeriesState) -> Vec<FoundRevision> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trailer(kind: TrailerKind, value: &str) -> Trailer {
+        Trailer {
+            kind,
+            value: value.into(),
+            email: address::email_of(value),
+            line: String::new(),
+        }
+    }
+
+    #[test]
+    fn values_as_b4_writes_them() {
+        let line = |k, v| line_of(&trailer(k, v));
+        assert_eq!(
+            line(TrailerKind::ReviewedBy, "\"Doe, Jane\" <J@x.org>"),
+            "Reviewed-by: \"Doe, Jane\" <J@x.org>"
+        );
+        assert_eq!(line(TrailerKind::AckedBy, "<a@x.org>"), "Acked-by: a@x.org");
+        assert_eq!(
+            line(TrailerKind::AckedBy, "a@x.org <a@x.org>"),
+            "Acked-by: a@x.org"
+        );
+        assert_eq!(line(TrailerKind::TestedBy, "t@x.org"), "Tested-by: t@x.org");
+        assert_eq!(
+            line(TrailerKind::Link, "https://lore.kernel.org/r/x"),
+            "Link: https://lore.kernel.org/r/x"
+        );
+    }
 }

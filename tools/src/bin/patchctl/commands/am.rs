@@ -76,7 +76,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let tree = args.kdir.or_else(|| {
-        patchctl::kernel::tree::cached_source()
+        patchctl::sources::cached_source()
             .ok()
             .filter(|p| p.join("Makefile").exists())
     });
