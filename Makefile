@@ -175,7 +175,7 @@ kunit-mainline-kasan: patchctl
 # code is wrong: a copy of mainline with v3 applied, each mutation of
 # kunit/mutants/system-heap-v3.txt made in turn (one line of
 # system_heap_do_vmap() changed), the suite run with the tree's kunit.py
-# and the kunitconfig the series itself adds to drivers/dma-buf, on UML;
+# and the kunitconfig the series itself adds to drivers/dma-buf/heaps, on UML;
 # every mutation must be caught by the case the list names.
 MUTANTS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/patchctl/mutants
 kunit-mutants:
@@ -189,7 +189,7 @@ kunit-mutants:
 	done
 	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
 		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3.txt \
-		"$(MUTANTS_DIR)/tree/drivers/dma-buf" "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
+		"$(MUTANTS_DIR)/tree/drivers/dma-buf/heaps" "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
 
 # Proves that the workspace's own suites (kunit/) fail when the code they
 # check is wrong. patchctl prepares the 6.12 tree with system-heap v1 and

@@ -53,6 +53,12 @@ userspace() {
 	}
 	rustup component list --installed 2>/dev/null | grep -q '^clippy' ||
 		rustup component add clippy rustfmt >&2 || true
+	# checkpatch.pl runs scripts/spdxcheck.py with the first python3 on
+	# PATH, which need not be Debian's (pyenv, a venv): give that one ply
+	# and GitPython too, or every added file ends in a traceback.
+	python3 -c 'import ply, git' 2>/dev/null ||
+		python3 -m pip install --quiet --user ply GitPython >&2 ||
+		python3 -m pip install --quiet ply GitPython >&2
 }
 
 # Debian's linux-source-6.12, extracted once into the cache. The tree is

@@ -260,16 +260,16 @@ fn shift_range(dir: &Path, file: &str, implementation: &str, factors: [f64; 3]) 
     std::fs::write(&path, serde_json::to_string_pretty(&r).unwrap()).unwrap();
 }
 
-/// On the committed records that have ranges (v3 on 7.2, UML): a median
+/// On a committed record that has ranges (mainline 7.2, UML): a median
 /// 40% slower whose fastest run stays inside the stored range passes; the
 /// whole range moved above the stored one fails.
 #[test]
 fn only_ranges_apart_fail_the_gate() {
-    const V3_UM: &str = "kunit-system-heap-vmap-v3-um.json";
+    const RANGED_UM: &str = "kunit-system-heap-vmap-mainline-um.json";
     let stored = copy_records("gate-range-stored");
     let run = |tag: &str, factors: [f64; 3]| {
         let new = copy_records(tag);
-        shift_range(&new, V3_UM, "whole", factors);
+        shift_range(&new, RANGED_UM, "whole", factors);
         patchctl(
             &stored,
             &[
@@ -301,10 +301,10 @@ fn only_ranges_apart_fail_the_gate() {
 /// named, not drawn or judged as if it were a range.
 #[test]
 fn an_impossible_range_is_refused_by_name() {
-    const V3_UM: &str = "kunit-system-heap-vmap-v3-um.json";
+    const RANGED_UM: &str = "kunit-system-heap-vmap-mainline-um.json";
     let stored = copy_records("gate-bad-range-stored");
     let new = copy_records("gate-bad-range-new");
-    shift_range(&new, V3_UM, "whole", [1.0, 0.5, 1.0]);
+    shift_range(&new, RANGED_UM, "whole", [1.0, 0.5, 1.0]);
     let (code, out, err) = patchctl(
         &stored,
         &[
@@ -316,7 +316,7 @@ fn an_impossible_range_is_refused_by_name() {
     );
     assert_eq!(code, Some(2), "{out}{err}");
     assert!(
-        err.contains(V3_UM) && err.contains("whole at 268435456 bytes on um: median"),
+        err.contains(RANGED_UM) && err.contains("whole at 268435456 bytes on um: median"),
         "{err}"
     );
 }

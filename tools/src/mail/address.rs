@@ -12,6 +12,40 @@ pub fn split(text: &str) -> Option<(String, String)> {
     (!email.is_empty()).then_some((name, email))
 }
 
+/// `Name <address>` as a mail header carries it: a name with anything but
+/// ASCII becomes one RFC 2047 encoded-word (`=?UTF-8?q?...?=`), as `git
+/// format-patch` writes it, since raw UTF-8 in a header is not mail; an
+/// ASCII name and a text without an address stay as they are.
+pub fn header_mailbox(text: &str) -> String {
+    match split(text) {
+        Some((name, email)) if !name.is_ascii() => {
+            format!("{} <{email}>", encoded_word(&name))
+        }
+        // RFC 5322 specials (a `(` opens a comment, a `,` ends the
+        // address) keep a name intact only inside quotes.
+        Some((name, email)) if name.contains(|c: char| "()<>[]:;@\\,.\"".contains(c)) => {
+            let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("\"{quoted}\" <{email}>")
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// `text` as one RFC 2047 "Q" encoded-word: letters and digits stay, every
+/// other byte is `=XX`, so that no quote, comma or space ends it early.
+pub fn encoded_word(text: &str) -> String {
+    let mut out = String::from("=?UTF-8?q?");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("={b:02X}"));
+        }
+    }
+    out.push_str("?=");
+    out
+}
+
 /// The address in `Name <address>`, lower case, if it looks like one.
 pub fn email_of(text: &str) -> Option<String> {
     split(text)
@@ -53,6 +87,22 @@ pub fn same_mailbox(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_names_are_encoded_words() {
+        assert_eq!(
+            header_mailbox("\"Christian König\" <christian.koenig@amd.com>"),
+            "=?UTF-8?q?Christian=20K=C3=B6nig?= <christian.koenig@amd.com>"
+        );
+        assert_eq!(
+            header_mailbox("Sumit Semwal <sumit.semwal@linaro.org>"),
+            "Sumit Semwal <sumit.semwal@linaro.org>"
+        );
+        assert_eq!(
+            header_mailbox("linux-media@vger.kernel.org"),
+            "linux-media@vger.kernel.org"
+        );
+    }
 
     #[test]
     fn forms() {

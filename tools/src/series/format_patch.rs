@@ -77,8 +77,8 @@ pub fn render(mail: &PatchMail) -> Result<String> {
     );
     let diff_text = patch_text(mail.diff)?;
     // Mail is 7-bit unless it says otherwise; git format-patch says so
-    // exactly when a name or the text needs it.
-    if !(from.is_ascii() && mail.subject.is_ascii() && body.is_ascii() && diff_text.is_ascii()) {
+    // exactly when the text needs it (names are encoded-words already).
+    if !(mail.subject.is_ascii() && body.is_ascii() && diff_text.is_ascii()) {
         out.push_str(
             "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n",
         );
@@ -113,7 +113,9 @@ pub fn signature() -> String {
 fn signature_line(sig: &Signature) -> Result<String> {
     let name = sig.name().context("the author's name is not UTF-8")?;
     let email = sig.email().context("the author's address is not UTF-8")?;
-    Ok(format!("{name} <{email}>"))
+    Ok(crate::mail::address::header_mailbox(&format!(
+        "{name} <{email}>"
+    )))
 }
 
 /// The diff as `git diff` prints it.

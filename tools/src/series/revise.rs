@@ -197,7 +197,9 @@ fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
                 // no value can start a header of its own.
                 let values: Vec<String> = values
                     .iter()
-                    .map(|v| crate::mail::thread::one_line(v))
+                    .map(|v| {
+                        crate::mail::address::header_mailbox(&crate::mail::thread::one_line(v))
+                    })
                     .collect();
                 out.push_str(&format!("{name}: {}\n", values.join(",\n\t")));
             }
@@ -578,6 +580,7 @@ fn cover_letter(
         Some(sender) => sender.clone(),
         None => range.head.committer().to_string(),
     };
+    let from = crate::mail::address::header_mailbox(&from);
     let mut body = format!(
         "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {from}\nDate: {}\nSubject: {tag} {title}\n\n{}\n",
         crate::mail::date::rfc2822_now(),
