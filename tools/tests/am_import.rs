@@ -545,3 +545,33 @@ fn trailers_match_what_b4_writes() {
     }
     assert_eq!(ours, blocks(&theirs));
 }
+
+#[test]
+fn an_am_killed_between_its_renames_is_undone_by_the_next() {
+    let f = fixture();
+    // What a run that was never killed leaves.
+    let clean = tempdir("am-clean").join("patches");
+    am_ok(&clean, &[f.to_str().unwrap(), "-v", "1"]);
+    am_ok(&clean, &[f.to_str().unwrap()]);
+    let want = snapshot(&clean);
+
+    for point in ["am:before-dir", "am:before-manifest"] {
+        let patches = tempdir("am-kill").join("patches");
+        am_ok(&patches, &[f.to_str().unwrap(), "-v", "1"]);
+        let series = patches.join("demo-two-small-changes");
+        let toml = fs::read(series.join("series.toml")).unwrap();
+        let mut args = vec!["am", "--patches", patches.to_str().unwrap()];
+        args.push(f.to_str().unwrap());
+        let out = patchctl(Path::new(env!("CARGO_MANIFEST_DIR")), &args, Some(point));
+        assert!(!out.status.success(), "{point}: the run was to die");
+        // Killed before its commit point: series.toml is as it was.
+        assert_eq!(
+            fs::read(series.join("series.toml")).unwrap(),
+            toml,
+            "{point}"
+        );
+        let out = am_ok(&patches, &[f.to_str().unwrap()]);
+        assert!(out.contains("v2 of"), "{point}: {out}");
+        assert_eq!(snapshot(&patches), want, "{point}");
+    }
+}
