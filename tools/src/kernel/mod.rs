@@ -3,6 +3,8 @@
 //! KASAN reports judged (`kasan`), each run written as a typed record
 //! (`record`, data only), printed as tables (`table`, `whole_map`, from
 //! `view`, with `cells` laid out by `grid`) under one rule for when two figures differ (`spread`),
+//! drawn as the evidence page (`report`: `html_table`, `charts` of
+//! `panel`s whose lines are named at their ends by `end_labels`),
 //! and the matrix of revisions x
 //! arches orchestrated over a seam that tests can replay (`run`); a Rust
 //! build's second boot through `/dev/dma_heap` (`abi_boot`, with the
@@ -13,12 +15,16 @@ pub mod ccache;
 pub mod cells;
 pub mod charts;
 pub mod compare;
+pub mod end_labels;
 pub mod export;
 pub mod grid;
+pub mod html;
+pub mod html_table;
 pub mod initramfs;
 pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;
+pub mod panel;
 pub mod quote;
 pub mod record;
 pub mod report;
