@@ -11,14 +11,16 @@ use patchctl::util;
 ///
 /// Reads the results files of a run (by default the last `patchctl kunit`
 /// run, in target/patchctl/results; `results` for the committed record; or
-/// a git revision) and writes OUT/charts/*.svg (per arch: time against
-/// buffer size on log axes for every loop, the floor, vmap() alone and the
-/// whole path per revision; and the whole path split into its loop and the
-/// rest, per revision; each point a median with a bar from the fastest to
-/// the slowest run), OUT/index.html, a page that stands alone: the
-/// tables, the charts, the machine and kernel behind every figure, and
-/// links to the raw JSON; and OUT/tables.md, the tables alone, for the
-/// README to point at. Nothing is built or run.
+/// a git revision) and writes OUT/charts/*.svg, one chart per question
+/// (loops.svg, whole-map.svg, rust-vs-c.svg, heap-ops.svg: time against
+/// buffer size on log axes, a panel per arch and kernel, at most five
+/// lines each named at its end, each point a median with a bar from the
+/// fastest to the slowest run; charts of other names there are removed),
+/// OUT/index.html, a page that stands alone and reads at 400 px wide: the
+/// charts, the tables as HTML tables (units in the headers, sortable), the
+/// machine and kernel behind every figure, and links to the raw JSON; and
+/// OUT/tables.md, the tables alone, for the README to point at. Nothing
+/// is built or run.
 #[derive(clap::Args)]
 pub struct Args {
     /// The run: a results directory or a git revision.
