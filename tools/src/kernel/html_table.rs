@@ -124,7 +124,7 @@ fn content(cell: &Cell, col: Column) -> String {
 fn header(name: &str, col: Column) -> String {
     let unit = match col {
         Column::Times(u, false) => format!("{}, median (min–max)", u.name()),
-        Column::Times(u, true) => format!("{}, fastest run only", u.name()),
+        Column::Times(u, true) => format!("{}, fastest run", u.name()),
         Column::Ratios => "×".into(),
         Column::Other => return escape(name),
     };
@@ -292,7 +292,7 @@ mod tests {
         assert!(html.contains(">2.00 (min only)</td>"), "{html}");
         assert!(html.contains("v1<span class=\"unit\">ms, median (min–max)"));
         // ... and where all are minima, the header says it once.
-        assert!(html.contains("whole<span class=\"unit\">ms, fastest run only"));
+        assert!(html.contains("whole<span class=\"unit\">ms, fastest run<"));
         assert!(html.contains("data-sort=\"2000000\">2.00</td>"), "{html}");
         assert!(html.contains("<td class=\"num\">–</td>"));
     }
