@@ -109,9 +109,10 @@ fn round_trip_through_git_am() {
         cover.contains("- Link to v1: https://lore.kernel.org/r/v1-id@example.org\n"),
         "{cover}"
     );
-    // To from the real get_maintainer.pl, Cc with the previous participants.
+    // To from the real get_maintainer.pl, Cc with the previous
+    // participants; a name beyond ASCII as an RFC 2047 encoded-word.
     assert!(
-        p1.contains("\"Christian König\" <christian.koenig@amd.com>"),
+        p1.contains("=?UTF-8?q?Christian=20K=C3=B6nig?= <christian.koenig@amd.com>"),
         "{p1}"
     );
     assert!(p1.contains("Rob Review <rob@example.org>"));
