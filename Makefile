@@ -197,7 +197,8 @@ kunit-mutants:
 # tree is copied under patchctl's lock, and each mutation of
 # kunit/mutants/workspace.txt is made in the copy in turn, built in a
 # directory of its own, run with the tree's kunit.py and booted again with
-# a copy of the /dev/dma_heap program. Not part of make test.
+# a copy of the /dev/dma_heap program; each run's output is kept in
+# $(RUN_DIR)/mutants-workspace/logs. Not part of make test.
 WS_MUTANTS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/patchctl/mutants-workspace
 kunit-mutants-workspace: patchctl
 	scripts/deps.sh kunit
@@ -219,7 +220,7 @@ kunit-mutants-workspace: patchctl
 	KUNIT_ARGS="--make_options=RUSTC=$${KERNEL_RUSTC:-/usr/bin/rustc} \
 		--make_options=BINDGEN=$${KERNEL_BINDGEN:-$${cache}cargo/bin/bindgen} \
 		--make_options=BINDGEN_TARGET=x86_64-linux-gnu --filter=speed>slow" \
-	ABI_BOOT="$(WS_MUTANTS_DIR)/tree/dma_heap_abi.c" \
+	ABI_BOOT="$(WS_MUTANTS_DIR)/tree/dma_heap_abi.c" MUTANTS_LOGS=$(RUN_DIR)/mutants-workspace/logs \
 		scripts/kunit-mutants.sh "$(WS_MUTANTS_DIR)/tree" kunit/mutants/workspace.txt \
 		"$(WS_MUTANTS_DIR)/kunitconfig" "$(WS_MUTANTS_DIR)/build-um-rust" 'system_heap_*'
 

@@ -20,6 +20,8 @@
 #               boot does. Its KTAP is judged with kunit.py's, so a case of
 #               either can be the one that must fail; an ABI case that
 #               prints no result at all (the boot died) counts as caught.
+#   MUTANTS_LOGS a directory that keeps each run's whole output, as
+#               unmutated.log and <name>.log.
 #
 # Exit status: 0 when every mutation was caught, 1 when one was missed, 2
 # when the run could not be made (the unmutated tree fails, a mutation
@@ -28,6 +30,8 @@ set -euo pipefail
 [ $# -eq 5 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2; }
 tree=$(realpath "$1") list=$(realpath "$2") kconf=$(realpath "$3") build=$4 suite=$5
 mkdir -p "$build"; build=$(realpath "$build")
+logs=${MUTANTS_LOGS:-}
+if [ -n "$logs" ]; then mkdir -p "$logs"; logs=$(realpath "$logs"); fi
 cd "$tree"
 
 read -ra extra <<<"${KUNIT_ARGS:-}"
@@ -65,8 +69,13 @@ run_all() { # kunit.py, then the second boot; the status is kunit.py's
 	return "$status"
 }
 
+keep() { [ -z "$logs" ] || printf '%s\n' "$2" >"$logs/$1.log"; }
+
 echo "mutants: the unmutated tree first"
-if ! out_clean=$(run_all); then
+status=0
+out_clean=$(run_all) || status=$?
+keep unmutated "$out_clean"
+if [ "$status" -ne 0 ]; then
 	echo "$out_clean" | tail -20 >&2
 	echo "mutants: $suite fails on the unmutated tree: nothing to prove" >&2
 	exit 2
@@ -96,6 +105,7 @@ while IFS= read -r line; do
 	fi
 	status=0
 	out=$(run_all) || status=$?
+	keep "$name" "$out"
 	if ! grep -q "KTAP version\|Starting KUnit Kernel" <<<"$out"; then
 		echo "$out" | tail -20 >&2
 		echo "mutants: $name: the mutated kernel did not build or boot (status $status)" >&2
