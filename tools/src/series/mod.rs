@@ -4,8 +4,8 @@
 //! the kernel tree's own scripts they run (`kernel_scripts`).
 
 pub mod ack;
-pub mod apply;
 pub mod am;
+pub mod apply;
 pub mod check;
 pub mod format_patch;
 pub mod identity;

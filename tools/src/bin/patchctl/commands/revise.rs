@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use patchctl::review::fetch;
 use patchctl::kernel::quote::RecordFigures;
 use patchctl::kernel::table;
+use patchctl::review::fetch;
 use patchctl::series::revise::{self, Measured, ReviseRequest};
 use patchctl::series::Manifest;
 
