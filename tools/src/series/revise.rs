@@ -875,7 +875,11 @@ mod tests {
             !out.lines().any(|l| l.starts_with("Bcc:")),
             "a header was injected: {out}"
         );
-        assert!(out.contains("Cc: Evil Bcc: victim@example.org <evil@example.org>\n"));
+        // One line, and the name quoted: its colon and @ are mail syntax.
+        assert!(
+            out.contains("Cc: \"Evil Bcc: victim@example.org\" <evil@example.org>\n"),
+            "{out}"
+        );
     }
 
     #[test]
