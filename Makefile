@@ -176,7 +176,9 @@ kunit-mainline-kasan: patchctl
 # kunit/mutants/system-heap-v3.txt made in turn (one line of
 # system_heap_do_vmap() changed), the suite run with the tree's kunit.py
 # and the kunitconfig the series itself adds to drivers/dma-buf/heaps, on UML;
-# every mutation must be caught by the case the list names.
+# every mutation must be caught by the case the list names. The mutations
+# whose only symptom is a store past the array (system-heap-v3-kasan.txt)
+# run in a second, KASAN_VMALLOC build.
 MUTANTS_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/patchctl/mutants
 kunit-mutants:
 	scripts/deps.sh kunit
@@ -190,6 +192,11 @@ kunit-mutants:
 	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
 		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3.txt \
 		"$(MUTANTS_DIR)/tree/drivers/dma-buf/heaps" "$(MUTANTS_DIR)/build-um" dma_heap_system_vmap
+	@# The stores past the array: only KASAN_VMALLOC sees them.
+	CCACHE_DIR=$(MUTANTS_DIR)/../ccache CC_WRAP="$$(command -v ccache >/dev/null && echo 'ccache gcc')" \
+		KUNIT_ARGS="--kconfig_add CONFIG_KASAN=y --kconfig_add CONFIG_KASAN_VMALLOC=y" \
+		scripts/kunit-mutants.sh "$(MUTANTS_DIR)/tree" kunit/mutants/system-heap-v3-kasan.txt \
+		"$(MUTANTS_DIR)/tree/drivers/dma-buf/heaps" "$(MUTANTS_DIR)/build-um-kasan" dma_heap_system_vmap
 
 # Proves that the workspace's own suites (kunit/) fail when the code they
 # check is wrong. patchctl prepares the 6.12 tree with system-heap v1 and

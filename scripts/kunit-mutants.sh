@@ -117,6 +117,9 @@ while IFS= read -r line; do
 		grep -Eq "^ +ok [0-9]+ $case\$" <<<"$out_clean" &&
 		! grep -Eq "(^| )ok [0-9]+ $case\$" <<<"$out"; then
 		echo "caught  $name ($case: the second boot printed no result for it)"; caught=$((caught + 1))
+	elif grep -Eq "\[PASSED\] $case\$" <<<"$out_clean" && ! grep -Eq "\] $case\$" <<<"$out"; then
+		# kunit.py gave the case no result at all: the kernel died in it.
+		echo "caught  $name ($case: the kernel died in it, no result)"; caught=$((caught + 1))
 	else
 		echo "MISSED  $name ($case passed)"; missed=$((missed + 1))
 	fi
