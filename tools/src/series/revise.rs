@@ -605,12 +605,7 @@ fn cover_letter(
         ));
     }
     body.push('\n');
-    for c in &range.commits {
-        body.push_str(&format!(
-            "  {}\n",
-            c.summary().ok().flatten().unwrap_or_default()
-        ));
-    }
+    body.push_str(&shortlog(&range.commits));
     body.push_str(&format!("\n{diffstat}"));
     if let Some(previous) = &opts.previous {
         body.push_str(&format!(
@@ -625,6 +620,27 @@ fn cover_letter(
         super::format_patch::signature()
     ));
     Ok(body)
+}
+
+/// The shortlog as `git format-patch --cover-letter` writes it: each
+/// author's name with their count, then their subjects, authors in order
+/// of name as `git shortlog` sorts them.
+fn shortlog(commits: &[git2::Commit]) -> String {
+    let mut by_author: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for c in commits {
+        let author = c.author().name().unwrap_or_default().to_string();
+        let subject = c.summary().ok().flatten().unwrap_or_default().to_string();
+        by_author.entry(author).or_default().push(subject);
+    }
+    let mut out = String::new();
+    for (author, subjects) in &by_author {
+        out.push_str(&format!("{author} ({}):\n", subjects.len()));
+        for s in subjects {
+            out.push_str(&format!("  {s}\n"));
+        }
+        out.push('\n');
+    }
+    out.trim_end_matches('\n').to_string() + "\n"
 }
 
 /// checkpatch.pl --strict on every patch (not the cover letter): its
