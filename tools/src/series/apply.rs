@@ -1,7 +1,9 @@
-//! A patch mail applied to a git tree as `git am` applies it.
+//! A patch mail applied to a git tree as `git am` applies it, and a
+//! series checked against a plain source tree without writing to it.
 
+use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository, Signature, Time};
@@ -77,4 +79,55 @@ pub fn am(repo: &Repository, path: &Path, patch: &MailPatch) -> Result<Oid> {
         &[&parent],
     )?;
     Ok(oid)
+}
+
+/// The first of `patches` that does not apply to `tree` on top of the
+/// ones before it (each prefix goes to `git apply --check` as one
+/// stream), with its index and git's first error line; `None` when all
+/// apply. Nothing is written. `tree` must be absolute: no repository
+/// above it may count.
+pub fn first_not_applying(tree: &Path, patches: &[&[u8]]) -> Result<Option<(usize, String)>> {
+    let mut stream = Vec::new();
+    for (i, text) in patches.iter().enumerate() {
+        stream.extend_from_slice(text);
+        if !stream.ends_with(b"\n") {
+            stream.push(b'\n');
+        }
+        if let Err(error) = apply_check(tree, &stream)? {
+            return Ok(Some((i, error)));
+        }
+    }
+    Ok(None)
+}
+
+/// `git apply --check` of `stream` in `tree`: `Err` holds git's first
+/// error line.
+fn apply_check(tree: &Path, stream: &[u8]) -> Result<std::result::Result<(), String>> {
+    let mut child = Command::new("git")
+        .args(["apply", "--check", "-"])
+        .current_dir(tree)
+        // The tree is a plain directory: no repository above it counts.
+        .env("GIT_CEILING_DIRECTORIES", tree.parent().unwrap_or(tree))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run git apply --check in {}", tree.display()))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stream)
+        .context("cannot feed git apply --check")?;
+    let out = child
+        .wait_with_output()
+        .context("waiting for git apply --check")?;
+    if out.status.success() {
+        return Ok(Ok(()));
+    }
+    Ok(Err(String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .next()
+        .unwrap_or("git apply --check failed")
+        .to_string()))
 }

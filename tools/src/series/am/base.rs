@@ -3,11 +3,9 @@
 //! else the workspace's base tree, tried with `git apply --check`. Nothing
 //! is written to the tree.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 /// Where a revision stands against a base.
@@ -69,49 +67,17 @@ pub fn named_commit<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<Stri
 /// more patch each time, so each is checked on top of those before it.
 pub fn try_on(tree: &Path, patches: &[(String, String)]) -> Result<BaseFound> {
     let tree_name = tree.display().to_string();
-    let mut stream = String::new();
-    for (name, text) in patches {
-        stream.push_str(text);
-        if let Err(error) = apply_check(tree, &stream)? {
-            return Ok(BaseFound::DoesNotApply {
+    let texts: Vec<&[u8]> = patches.iter().map(|(_, t)| t.as_bytes()).collect();
+    Ok(
+        match crate::series::apply::first_not_applying(tree, &texts)? {
+            Some((i, error)) => BaseFound::DoesNotApply {
                 tree: tree_name,
-                patch: name.clone(),
+                patch: patches[i].0.clone(),
                 error,
-            });
-        }
-    }
-    Ok(BaseFound::Applies { tree: tree_name })
-}
-
-/// `Err` holds git's first line of complaint.
-fn apply_check(tree: &Path, stream: &str) -> Result<std::result::Result<(), String>> {
-    let mut child = Command::new("git")
-        .args(["apply", "--check", "-"])
-        .current_dir(tree)
-        // A plain directory of sources: no repository above it may count.
-        .env("GIT_CEILING_DIRECTORIES", tree.parent().unwrap_or(tree))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run git apply --check in {}", tree.display()))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stream.as_bytes())
-        .context("cannot feed git apply --check")?;
-    let out = child
-        .wait_with_output()
-        .context("waiting for git apply --check")?;
-    if out.status.success() {
-        return Ok(Ok(()));
-    }
-    Ok(Err(String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .next()
-        .unwrap_or("git apply --check failed")
-        .to_string()))
+            },
+            None => BaseFound::Applies { tree: tree_name },
+        },
+    )
 }
 
 #[cfg(test)]
