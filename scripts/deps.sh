@@ -58,7 +58,8 @@ userspace() {
 	# and GitPython too, or every added file ends in a traceback.
 	python3 -c 'import ply, git' 2>/dev/null ||
 		python3 -m pip install --quiet --user ply GitPython >&2 ||
-		python3 -m pip install --quiet ply GitPython >&2
+		python3 -m pip install --quiet ply GitPython >&2 ||
+		echo "deps: no ply/GitPython for $(command -v python3): checkpatch's SPDX check will print a traceback (its other checks still run)" >&2
 }
 
 # Debian's linux-source-6.12, extracted once into the cache. The tree is
