@@ -97,9 +97,13 @@ fn conversions(c: &mut Criterion) {
         .sample_size(SAMPLES);
     for (name, f) in functions {
         // Each must agree with the reference before it is timed.
+        // SAFETY: `table` is the heap's own table for BUFFER bytes, and
+        // `slots` holds one slot for each of its `npages` pages, which is
+        // every store any conversion makes on a well-formed table.
         let outcome = unsafe { c_heap::convert_raw(f, table.as_ptr(), &mut slots, npages as u32) };
         assert_eq!((outcome.ret, outcome.written), (0, npages as u64), "{name}");
         group.bench_function(name, |b| {
+            // SAFETY: the same table and slots as the checked call above.
             b.iter(|| unsafe {
                 c_heap::convert_raw(
                     f,

@@ -187,6 +187,8 @@ const _: [bindings::sgvmap_convert_fn; 4] = [
 fn exported_layout_matches_the_c_build() {
     let c = c_heap::c_layout();
     let mut rust = rust_heap::layout::AbiLayout::default();
+    // SAFETY: `rust` is a live local, valid for the one write the
+    // export makes.
     unsafe { rust_heap::ffi::rust_sgvmap_layout(&mut rust) };
     assert_eq!(
         (

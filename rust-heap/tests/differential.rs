@@ -76,6 +76,7 @@ proptest! {
         // What v1 gives: each entry's first length >> PAGE_SHIFT pages.
         let mut v1_expected = Vec::new();
         for (sg, c) in table.entries().into_iter().zip(&chunks) {
+            // SAFETY: `sg` is an entry of `table`, which is alive here.
             let base = unsafe { c_heap::bindings::sgm_page(sg) };
             v1_expected.extend((0..(c.length as usize / PAGE_SIZE)).map(|j| base.wrapping_add(j)));
         }
@@ -177,6 +178,7 @@ fn heap_model_uses_orders_8_4_0_largest_first() {
     let lengths: Vec<u32> = table
         .entries()
         .iter()
+        // SAFETY: each pointer is an entry of `table`, alive here.
         .map(|&sg| unsafe { (*sg).length })
         .collect();
     let mut expected = vec![1 << 20; 2];
@@ -231,6 +233,8 @@ fn broken_chain_is_reported() {
     assert_eq!(entries.len(), 10);
     let sixth = entries[5];
     // Mark entry 5 as the last: the table still claims 10 entries.
+    // SAFETY: `sixth` is an entry of `table`, alive and not otherwise
+    // borrowed while the flag is set.
     unsafe { (*sixth).page_link |= c_heap::bindings::SG_END as std::ffi::c_ulong };
     for imp in [Impl::CBounded, Impl::RustBounded] {
         let r = run(imp, &table, 10, 0);
@@ -239,6 +243,7 @@ fn broken_chain_is_reported() {
     }
     let before = run(Impl::CBefore, &table, 10, 0);
     assert_eq!((before.ret, before.written), (0, 6));
+    // SAFETY: as above; the table is restored before it is dropped.
     unsafe { (*sixth).page_link &= !(c_heap::bindings::SG_END as std::ffi::c_ulong) };
 }
 

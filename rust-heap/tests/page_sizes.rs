@@ -135,6 +135,8 @@ fn check_scaled_against_c<const SHIFT: u32>(memmap: &mut Memmap, spec: &[(u32, u
     let c = common::run(common::Impl::CBounded, &at_4k, npages, 0);
     assert_eq!(c.ret, 0);
     let (report, rust) = run(
+        // SAFETY: `run` passes this closure its own valid table and
+        // `npages` slots, the contract `bounded` asks for.
         |t, p, n| unsafe { convert::bounded::<SHIFT>(t, p, n).0 },
         &scaled,
         npages,
