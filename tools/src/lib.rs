@@ -10,6 +10,9 @@
 //!   picks (`ack`).
 //! - `kernel`: trees, the KUnit suite, kunit.py, KTAP, KASAN, results
 //!   records and tables (`patchctl kunit`).
+//! - `orchestrate`: series on kernels, the layer above both: a series'
+//!   revisions resolved and run (`patchctl kunit`), figures quoted from
+//!   the records into its cover letter.
 //! - `bench`: the userspace benchmark's report (`patchctl bench`).
 
 pub mod bench;
@@ -17,6 +20,7 @@ pub mod failpoint;
 pub mod kernel;
 pub mod machine;
 pub mod mail;
+pub mod orchestrate;
 pub mod review;
 pub mod series;
 pub mod sources;

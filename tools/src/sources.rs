@@ -6,6 +6,32 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use serde::Deserialize;
+
+/// The kernel a revision is based on, applied to, built and measured on.
+#[derive(
+    Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Base {
+    /// 6.12.117, the base of android16-6.12 (Debian's linux-source-6.12):
+    /// the Android picks, and the revisions posted before mainline came in.
+    #[default]
+    Android,
+    /// The newest mainline the workspace can get (Debian unstable's
+    /// linux-source-7.2): revisions that go upstream.
+    Mainline,
+}
+
+impl Base {
+    /// Its name in series.toml and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Android => "android",
+            Base::Mainline => "mainline",
+        }
+    }
+}
 
 /// The kernel source the workspace tests against: Debian's package of
 /// 6.12 (the base of android16-6.12), extracted into the cache under this

@@ -8,11 +8,12 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{kernel_tree, tempdir};
-use patchctl::kernel::tree::Revision;
+use patchctl::kernel::checkout::Checkout;
 use patchctl::series::ack::{self, AckOptions, Kind};
+use patchctl::series::revision;
 
-fn v1() -> Revision {
-    Revision::resolve(
+fn v1() -> Checkout {
+    revision::resolve(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/system-heap-vmap"),
         "v1",
     )

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use patchctl::kernel::quote::RecordFigures;
+use patchctl::orchestrate::quote::RecordFigures;
 use patchctl::series::quote::fill;
 
 const PLACEHOLDER: &str =

@@ -13,10 +13,9 @@ use patchctl::kernel::export;
 use patchctl::kernel::kunitpy::Flavor;
 use patchctl::kernel::record::KunitRecord;
 use patchctl::kernel::run::{run_matrix, Matrix};
-use patchctl::kernel::tree::Revision;
 use patchctl::kernel::Arch;
 use patchctl::machine::Machine;
-use patchctl::series::Manifest;
+use patchctl::series::revision;
 
 fn series() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/system-heap-vmap")
@@ -24,10 +23,6 @@ fn series() -> PathBuf {
 
 /// A passing run on each arch, a run with a failed case and a crashed run.
 fn records() -> Vec<KunitRecord> {
-    let manifests = vec![(
-        "system-heap-vmap".to_string(),
-        Manifest::load(&series()).unwrap(),
-    )];
     let mut out = Vec::new();
     for (rev, arch, log) in [
         ("v1", Arch::Um, "um-v1.log"),
@@ -35,12 +30,11 @@ fn records() -> Vec<KunitRecord> {
         ("v2", Arch::Um, "um-broken-one-page-off.log"),
         ("baseline", Arch::Um, "um-baseline-oom-panic.log"),
     ] {
-        let revs = vec![Revision::resolve(&series(), rev).unwrap()];
+        let revs = vec![revision::resolve(&series(), rev).unwrap()];
         let mut replay = Replay::new(&[(rev, arch, log)]);
         let outcome = run_matrix(
             &mut replay,
             &Matrix {
-                manifests: &manifests,
                 revisions: &revs,
                 arches: &[arch],
                 flavor: &Flavor::C,

@@ -10,35 +10,34 @@ use common::replay::Replay;
 
 use std::path::{Path, PathBuf};
 
+use patchctl::kernel::checkout::Checkout;
 use patchctl::kernel::kunitpy::{Config, Flavor};
 use patchctl::kernel::record::KunitRecord;
 use patchctl::kernel::run::{run_matrix, Matrix};
-use patchctl::kernel::tree::Revision;
 use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::{table, Arch};
 use patchctl::machine::Machine;
+use patchctl::series::revision;
 use patchctl::series::Manifest;
 
 fn series() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches/system-heap-vmap")
 }
 
-fn revisions(names: &[&str]) -> Vec<Revision> {
+fn revisions(names: &[&str]) -> Vec<Checkout> {
     names
         .iter()
-        .map(|n| Revision::resolve(&series(), n).unwrap())
+        .map(|n| revision::resolve(&series(), n).unwrap())
         .collect()
 }
 
 fn matrix<'a>(
-    manifests: &'a [(String, Manifest)],
-    revisions: &'a [Revision],
+    revisions: &'a [Checkout],
     arches: &'a [Arch],
     flavor: &'a Flavor,
     results: &'a Path,
 ) -> Matrix<'a> {
     Matrix {
-        manifests,
         revisions,
         arches,
         flavor,
@@ -50,10 +49,7 @@ fn matrix<'a>(
 
 #[test]
 fn recorded_runs_make_records_and_the_table() {
-    let manifest = vec![(
-        "system-heap-vmap".to_string(),
-        Manifest::load(&series()).unwrap(),
-    )];
+    let manifest = Manifest::load(&series()).unwrap();
     let revs = revisions(&["baseline", "v1"]);
     let arches = [Arch::Um, Arch::Arm64];
     let results = common::tempdir("matrix");
@@ -66,7 +62,7 @@ fn recorded_runs_make_records_and_the_table() {
     let mut progress = Vec::new();
     let outcome = run_matrix(
         &mut replay,
-        &matrix(&manifest, &revs, &arches, &Flavor::C, &results),
+        &matrix(&revs, &arches, &Flavor::C, &results),
         &mut progress,
     )
     .unwrap();
@@ -119,7 +115,7 @@ fn recorded_runs_make_records_and_the_table() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    let cover = table::cover_table(&files, &manifest[0].1).unwrap();
+    let cover = patchctl::orchestrate::quote::cover_table(&files, &manifest).unwrap();
     let runs = table::runs_per_figure(&outcome.records).unwrap();
     assert!(
         cover.starts_with(&format!("Measured with KUnit ({runs} per figure):")),
@@ -133,17 +129,13 @@ fn recorded_runs_make_records_and_the_table() {
 
 #[test]
 fn a_failed_case_fails_the_matrix_and_is_named() {
-    let manifest = vec![(
-        "system-heap-vmap".to_string(),
-        Manifest::load(&series()).unwrap(),
-    )];
     let revs = revisions(&["v1"]);
     let results = common::tempdir("matrix-fail");
     let mut replay = Replay::new(&[("v1", Arch::Um, "um-broken-one-page-off.log")]);
     let mut progress = Vec::new();
     let outcome = run_matrix(
         &mut replay,
-        &matrix(&manifest, &revs, &[Arch::Um], &Flavor::C, &results),
+        &matrix(&revs, &[Arch::Um], &Flavor::C, &results),
         &mut progress,
     )
     .unwrap();
@@ -158,17 +150,13 @@ fn a_failed_case_fails_the_matrix_and_is_named() {
 
 #[test]
 fn a_crash_is_missing_results_and_fails() {
-    let manifest = vec![(
-        "system-heap-vmap".to_string(),
-        Manifest::load(&series()).unwrap(),
-    )];
     let revs = revisions(&["baseline"]);
     let results = common::tempdir("matrix-crash");
     let mut replay = Replay::new(&[("baseline", Arch::Um, "um-baseline-oom-panic.log")]);
     let mut progress = Vec::new();
     let outcome = run_matrix(
         &mut replay,
-        &matrix(&manifest, &revs, &[Arch::Um], &Flavor::C, &results),
+        &matrix(&revs, &[Arch::Um], &Flavor::C, &results),
         &mut progress,
     )
     .unwrap();
@@ -181,17 +169,13 @@ fn a_crash_is_missing_results_and_fails() {
 
 #[test]
 fn a_kasan_run_is_judged_by_its_verdict() {
-    let manifest = vec![(
-        "system-heap-vmap".to_string(),
-        Manifest::load(&series()).unwrap(),
-    )];
     let revs = revisions(&["v1"]);
     let results = common::tempdir("matrix-kasan");
     let mut replay = Replay::new(&[("v1", Arch::Um, "um-v1-kasan.log")]);
     let mut progress = Vec::new();
     let outcome = run_matrix(
         &mut replay,
-        &matrix(&manifest, &revs, &[Arch::Um], &Flavor::Kasan, &results),
+        &matrix(&revs, &[Arch::Um], &Flavor::Kasan, &results),
         &mut progress,
     )
     .unwrap();
@@ -216,16 +200,12 @@ fn a_kasan_run_is_judged_by_its_verdict() {
 
 #[test]
 fn a_revision_without_a_recorded_log_stops_the_matrix_with_its_name() {
-    let manifest = vec![(
-        "system-heap-vmap".to_string(),
-        Manifest::load(&series()).unwrap(),
-    )];
     let revs = revisions(&["v2"]);
     let results = common::tempdir("matrix-none");
     let mut replay = Replay::new(&[]);
     let err = run_matrix(
         &mut replay,
-        &matrix(&manifest, &revs, &[Arch::Um], &Flavor::C, &results),
+        &matrix(&revs, &[Arch::Um], &Flavor::C, &results),
         &mut std::io::sink(),
     )
     .unwrap_err();

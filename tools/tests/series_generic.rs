@@ -8,14 +8,16 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::replay::Replay;
-use patchctl::kernel::run::{plan, run_matrix, series_dirs, KunitOptions, Matrix};
+use patchctl::kernel::checkout::Checkout;
+use patchctl::kernel::run::{run_matrix, Matrix};
 use patchctl::kernel::table;
-use patchctl::kernel::tree::Revision;
 use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::Arch;
 use patchctl::kernel::Flavor;
 use patchctl::machine::Machine;
+use patchctl::orchestrate::kunit::{plan, series_dirs, KunitOptions};
 use patchctl::series::manifest::{Base, TableKind};
+use patchctl::series::revision;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,7 +48,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
     }
 }
 
-fn names(revisions: &[Revision]) -> Vec<String> {
+fn names(revisions: &[Checkout]) -> Vec<String> {
     revisions
         .iter()
         .map(|r| format!("{}:{}", r.series, r.name))
@@ -123,8 +125,8 @@ fn each_series_runs_its_own_revisions() {
 #[test]
 fn a_variant_leaves_out_the_patches_it_names() {
     let series = workspace().join("patches/vmap-sg");
-    let all = Revision::resolve(&series, "v1").unwrap();
-    let generic = Revision::resolve(&series, "v1-generic").unwrap();
+    let all = revision::resolve(&series, "v1").unwrap();
+    let generic = revision::resolve(&series, "v1-generic").unwrap();
     let file = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(all.patches.len(), 4, "the cover letter carries no diff");
     let kept: Vec<_> = generic.patches.iter().map(file).collect();
@@ -154,7 +156,7 @@ fn a_variant_omitting_a_patch_that_is_not_there_is_refused() {
         "name = \"x\"\nsubject = \"x: y\"\n\n[[variant]]\nname = \"less\"\nrevision = \"v1\"\nomit = [3]\n",
     )
     .unwrap();
-    let err = format!("{:#}", Revision::resolve(&dir, "less").unwrap_err());
+    let err = format!("{:#}", revision::resolve(&dir, "less").unwrap_err());
     assert!(
         err.contains("variant \"less\"")
             && err.contains("omit = 3 is not a patch of v1/ (it holds patches 1 to 1)"),
@@ -168,13 +170,12 @@ fn a_variant_omitting_a_patch_that_is_not_there_is_refused() {
 /// baseline and to v2, and counts the runs that checked every page.
 #[test]
 fn both_series_in_one_matrix_make_one_whole_map_table() {
-    let manifests = plan(&options(&["patches"], &[], false)).unwrap().manifests;
     let a = workspace().join("patches/system-heap-vmap");
     let b = workspace().join("patches/vmap-sg");
     let revisions = vec![
-        Revision::resolve(&a, "baseline").unwrap(),
-        Revision::resolve(&a, "v2").unwrap(),
-        Revision::resolve(&b, "v1").unwrap(),
+        revision::resolve(&a, "baseline").unwrap(),
+        revision::resolve(&a, "v2").unwrap(),
+        revision::resolve(&b, "v1").unwrap(),
     ];
     let mut replay = Replay::new(&[
         (
@@ -188,7 +189,6 @@ fn both_series_in_one_matrix_make_one_whole_map_table() {
     let outcome = run_matrix(
         &mut replay,
         &Matrix {
-            manifests: &manifests,
             revisions: &revisions,
             arches: &[Arch::Arm64],
             flavor: &Flavor::C,

@@ -96,7 +96,7 @@ fn a_patch_that_does_not_apply_names_file_and_line_and_changes_nothing() {
 fn prepare_makes_a_worktree_and_removes_it_on_failure() {
     let (dir, patch_path) = repo_and_patch();
     let base = Repository::open(&dir).unwrap();
-    let good = tree::Revision::new("v1", vec![patch_path.clone()]);
+    let good = patchctl::kernel::checkout::Checkout::new("v1", vec![patch_path.clone()]);
     let wt = tempdir("wt").join("v1");
     tree::prepare(&base, &good, "test-v1", &wt).unwrap();
     assert_eq!(
@@ -114,7 +114,7 @@ fn prepare_makes_a_worktree_and_removes_it_on_failure() {
     // A revision whose second patch fails leaves no worktree behind.
     let broken = patch_path.with_file_name("broken.patch");
     fs::write(&broken, fs::read_to_string(&patch_path).unwrap()).unwrap();
-    let bad = tree::Revision::new("v2", vec![patch_path, broken]);
+    let bad = patchctl::kernel::checkout::Checkout::new("v2", vec![patch_path, broken]);
     let wt2 = wt.with_file_name("v2");
     let err = tree::prepare(&base, &bad, "test-v2", &wt2)
         .unwrap_err()

@@ -13,13 +13,13 @@ use std::collections::BTreeSet;
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 
+use super::checkout::{ANDROID, BASELINE};
 use super::kunitpy::Config;
 use super::panel::{self, Line, Panel, Point, MAX_LINES};
 use super::record::KunitRecord;
 use super::spread::Range;
 use super::table::HEAP_STEPS;
 use super::view::run_label;
-use crate::series::manifest::{ANDROID, BASELINE};
 
 /// One chart: its panels alone (the page lays them out to its width) and
 /// all of them in one SVG file (for the README and for saving).

@@ -11,9 +11,11 @@
 //! `initramfs` it boots); kernel objects kept across builds (`ccache`).
 
 pub mod abi_boot;
+pub mod apply;
 pub mod ccache;
 pub mod cells;
 pub mod charts;
+pub mod checkout;
 pub mod compare;
 pub mod end_labels;
 pub mod export;
@@ -25,7 +27,6 @@ pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;
 pub mod panel;
-pub mod quote;
 pub mod record;
 pub mod report;
 pub mod run;

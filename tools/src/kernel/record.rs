@@ -94,9 +94,9 @@ impl KunitRecord {
     pub fn order_key(&self) -> (String, u64, String, &'static str, &'static str) {
         let rev = self.revision.as_str();
         let version = |v: &str| v.strip_prefix('v').and_then(|n| n.parse::<u64>().ok());
-        let rank = if rev == crate::series::manifest::BASELINE {
+        let rank = if rev == super::checkout::BASELINE {
             0
-        } else if rev == crate::series::manifest::ANDROID {
+        } else if rev == super::checkout::ANDROID {
             u64::MAX
         } else if let Some(n) = version(rev) {
             n * 10

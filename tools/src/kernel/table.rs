@@ -8,17 +8,12 @@
 //! The records are the data; this module only lays them out, as titled
 //! grids ([`sections`]) that the text and the page's HTML both render.
 
-use std::path::PathBuf;
-
-use anyhow::Result;
-
 use super::cells::{ratio_cell, runs_cell, runs_words, time_cell, Cell, LEGEND};
 use super::grid::{Grid, Section};
 use super::ktap::Figure;
 use super::record::KunitRecord;
 use super::spread::{self, Range};
 use super::view::{run_label, RevisionFigures};
-use crate::series::Manifest;
 
 fn fig<'a>(figures: &'a [Figure], size: u64, imp: &str) -> Option<&'a Figure> {
     figures
@@ -306,25 +301,16 @@ pub fn runs_per_figure(records: &[KunitRecord]) -> Option<String> {
     Some(parts.join("; older records: "))
 }
 
-/// The measured table a cover letter carries, from results files: where
-/// the figures came from, then the table. Records written before they
-/// named their loop ask the manifest.
-pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
-    let mut records = Vec::new();
-    for f in files {
-        let mut record = KunitRecord::load(f)?;
-        if record.own_loop.is_none() && record.series == manifest.name {
-            record.own_loop = manifest.own_loop(&record.revision);
-        }
-        records.push(record);
-    }
+/// The measured table a cover letter carries: where the figures came
+/// from, then the table.
+pub fn cover_table(mut records: Vec<KunitRecord>) -> String {
     records.sort_by_key(KunitRecord::order_key);
     let mut sources: Vec<String> = Vec::new();
     for r in &records {
         crate::util::push_unique(&mut sources, r.source());
     }
     let runs: Vec<RevisionFigures> = records.iter().map(RevisionFigures::of).collect();
-    Ok(format!(
+    format!(
         "Measured with KUnit ({} per figure):\n{}\n{}",
         runs_per_figure(&records).unwrap_or_else(|| "no runs".into()),
         sources
@@ -333,7 +319,7 @@ pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
             .collect::<Vec<_>>()
             .join("\n"),
         render_table(&runs)
-    ))
+    )
 }
 
 /// The KASAN runs, one verdict line each (no timings under KASAN).

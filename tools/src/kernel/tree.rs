@@ -9,10 +9,10 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use git2::{IndexAddOption, Oid, Repository, Signature, WorktreeAddOptions, WorktreePruneOptions};
 
+pub use super::apply::am;
+use super::apply::{TOOL_EMAIL, TOOL_NAME};
+use super::checkout::Checkout;
 use crate::mail::patch;
-pub use crate::series::apply::am;
-use crate::series::apply::{TOOL_EMAIL, TOOL_NAME};
-pub use crate::series::revision::Revision;
 pub use crate::sources::{
     cache_dir, cached_mainline_source, cached_source, KERNEL_SOURCE, MAINLINE_SOURCE,
 };
@@ -152,7 +152,7 @@ pub fn lock_tree(dest: &Path, progress: &mut dyn std::io::Write) -> Result<std::
 /// from the same patches before is reused, so that kbuild rebuilds only
 /// what changed. On any failure the worktree is removed: no half-applied
 /// revision is left behind.
-pub fn prepare(base: &Repository, revision: &Revision, name: &str, dest: &Path) -> Result<()> {
+pub fn prepare(base: &Repository, revision: &Checkout, name: &str, dest: &Path) -> Result<()> {
     let mut applied = String::new();
     let mut patches = Vec::new();
     for path in &revision.patches {

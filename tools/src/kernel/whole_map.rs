@@ -5,10 +5,10 @@
 //! [`super::spread`]), and how many runs checked every page they timed.
 
 use super::cells::{ratio_cell, runs_cell, time_cell, Cell};
+use super::checkout::{ANDROID, BASELINE};
 use super::grid::{Grid, Section};
 use super::ktap::Figure;
 use super::view::{run_label, RevisionFigures};
-use crate::series::manifest::{ANDROID, BASELINE};
 
 /// A column: (series, revision).
 type Column<'a> = (&'a str, &'a str);

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository, Signature, WorktreeAddOptions};
 
-use super::apply;
 use super::manifest::{self, Manifest, ManifestFile};
-use super::revision::Revision;
+use super::revision;
+use crate::kernel::apply;
+use crate::kernel::checkout::Checkout;
 use crate::mail::address;
 use crate::mail::patch::{self, MailPatch};
 use crate::staging::StagingDir;
@@ -105,7 +106,7 @@ pub struct AckOptions<'a> {
     /// Where to pick onto (a revision in `base`).
     pub onto: &'a str,
     /// The revision's patches.
-    pub revision: &'a Revision,
+    pub revision: &'a Checkout,
     /// One lore Message-ID per patch, in order (FROMLIST links).
     pub message_ids: Vec<String>,
     /// The tracking bug.
@@ -389,7 +390,7 @@ pub fn pick(
     base: &Repository,
     progress: &mut dyn std::io::Write,
 ) -> Result<Vec<PathBuf>> {
-    let rev = Revision::resolve(&req.series, &req.revision)?;
+    let rev = revision::resolve(&req.series, &req.revision)?;
     let manifest = Manifest::load(&req.series)?;
     let sha = match (&req.upstream_sha, &req.upstream_tree, req.kind) {
         (None, Some(upstream), KindName::Upstream | KindName::Backport) => {
@@ -444,7 +445,7 @@ pub fn pick(
 
 /// The commit `upstream` holds the revision's one patch as: found by its
 /// patch-id, as `patchctl status --tree` finds it.
-fn landed_commit(upstream: &Path, rev: &Revision) -> Result<String> {
+fn landed_commit(upstream: &Path, rev: &Checkout) -> Result<String> {
     let [path] = rev.patches.as_slice() else {
         bail!(
             "{} has {} patches: give --upstream-sha, one pick per patch",

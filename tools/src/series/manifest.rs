@@ -12,40 +12,11 @@ use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 /// The manifest's file name inside a series directory.
 pub const FILE: &str = "series.toml";
 
-/// The revision name of the unpatched base in runs and tables.
-pub const BASELINE: &str = "baseline";
+/// The revision names every run and table knows: the unpatched bases
+/// and the Android picks (`android/`).
+pub use crate::kernel::checkout::{ANDROID, BASELINE, MAINLINE};
 
-/// The revision name of the Android picks (`android/`).
-pub const ANDROID: &str = "android";
-
-/// The revision name of the unpatched mainline base, beside [`BASELINE`]
-/// (the unpatched 6.12 base), for revisions that go upstream.
-pub const MAINLINE: &str = "mainline";
-
-/// The kernel a revision is based on, applied to, built and measured on.
-#[derive(
-    Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Base {
-    /// 6.12.117, the base of android16-6.12 (Debian's linux-source-6.12):
-    /// the Android picks, and the revisions posted before mainline came in.
-    #[default]
-    Android,
-    /// The newest mainline the workspace can get (Debian unstable's
-    /// linux-source-7.2): revisions that go upstream.
-    Mainline,
-}
-
-impl Base {
-    /// Its name in series.toml and in messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Base::Android => "android",
-            Base::Mainline => "mainline",
-        }
-    }
-}
+pub use crate::sources::Base;
 
 /// The pre-patch loop, which the baseline runs.
 pub const PRE_PATCH_LOOP: &str = "before";
@@ -148,7 +119,7 @@ impl Default for KunitSection {
 }
 
 fn default_suite() -> String {
-    "system-heap".into()
+    crate::kernel::checkout::DEFAULT_SUITE.into()
 }
 
 fn default_revisions() -> Vec<String> {

@@ -5,7 +5,6 @@
 
 pub mod ack;
 pub mod am;
-pub mod apply;
 pub mod check;
 pub mod format_patch;
 pub mod identity;

@@ -1,6 +1,6 @@
-//! A revision of a series as a run takes it: the base alone, a directory
-//! of patch files, or a variant of one (some of its patches left out),
-//! with what its series.toml asks of the run.
+//! A revision of a series resolved into the checkout a run builds: the
+//! base alone, a directory of patch files, or a variant of one (some of
+//! its patches left out), with what its series.toml asks of the run.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,96 +8,61 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::manifest::{self, Base, Manifest};
+use crate::kernel::checkout::Checkout;
 
-/// A revision to test: the base alone, a directory of patch files, or a
-/// variant of one (some of its patches left out), with what its series
-/// asks of the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revision {
-    /// The series directory's name (`system-heap-vmap`, ...).
-    pub series: String,
-    /// `baseline`, `v1`, ...
-    pub name: String,
-    /// The patch files, in order (empty for the baseline).
-    pub patches: Vec<PathBuf>,
-    /// The suite the series places into the tree.
-    pub suite: String,
-    /// Lines the series adds to the suite's kunitconfig.
-    pub kunit_config: Vec<String>,
-    /// The kernel it is built on.
-    pub base: Base,
+/// The checkout of revision `name` of the series in `series_dir`:
+/// `baseline`, `mainline`, a revision directory holding `*.patch` files,
+/// or a `[[variant]]` its series.toml names.
+pub fn resolve(series_dir: &Path, name: &str) -> Result<Checkout> {
+    let manifest = if series_dir.join(manifest::FILE).exists() {
+        Some(Manifest::load(series_dir)?)
+    } else {
+        None
+    };
+    in_series(series_dir, manifest.as_ref(), name)
 }
 
-impl Revision {
-    /// A revision of no series in particular, with the default suite.
-    pub fn new(name: &str, patches: Vec<PathBuf>) -> Revision {
-        let kunit = manifest::KunitSection::default();
-        Revision {
-            series: "series".into(),
-            name: name.into(),
-            patches,
-            suite: kunit.suite,
-            kunit_config: kunit.config,
-            base: Base::Android,
-        }
+/// As [`resolve`], with the series' manifest already read (`None`: the
+/// series has none, and runs the default suite on the Android base).
+pub fn in_series(series_dir: &Path, manifest: Option<&Manifest>, name: &str) -> Result<Checkout> {
+    let mut revision = Checkout::new(name, Vec::new());
+    revision.series = series_dir
+        .file_name()
+        .map_or("series".into(), |n| n.to_string_lossy().into_owned());
+    if let Some(m) = manifest {
+        revision.suite = m.kunit.suite.clone();
+        revision.kunit_config = m.kunit.config.clone();
+        revision.base = m.base_of(name);
+        revision.own_loop = m.own_loop(name);
     }
-
-    /// `baseline`, a revision directory under `series_dir` holding
-    /// `*.patch` files, or a `[[variant]]` its series.toml names.
-    pub fn resolve(series_dir: &Path, name: &str) -> Result<Revision> {
-        let manifest = if series_dir.join(manifest::FILE).exists() {
-            Some(Manifest::load(series_dir)?)
-        } else {
-            None
-        };
-        Revision::in_series(series_dir, manifest.as_ref(), name)
+    if name == manifest::BASELINE {
+        return Ok(revision);
     }
-
-    /// As [`Revision::resolve`], with the series' manifest already read
-    /// (`None`: the series has none).
-    pub fn in_series(
-        series_dir: &Path,
-        manifest: Option<&Manifest>,
-        name: &str,
-    ) -> Result<Revision> {
-        let mut revision = Revision::new(name, Vec::new());
-        revision.series = series_dir
-            .file_name()
-            .map_or("series".into(), |n| n.to_string_lossy().into_owned());
-        if let Some(m) = manifest {
-            revision.suite = m.kunit.suite.clone();
-            revision.kunit_config = m.kunit.config.clone();
-            revision.base = m.base_of(name);
-        }
-        if name == manifest::BASELINE {
-            return Ok(revision);
-        }
-        if name == manifest::MAINLINE {
-            revision.base = Base::Mainline;
-            return Ok(revision);
-        }
-        let variant = manifest.and_then(|m| m.variant(name));
-        let directory = variant.map_or(name, |v| v.revision.as_str());
-        let all = patches_in(series_dir, directory)?;
-        revision.patches = match variant {
-            None => all,
-            Some(v) => {
-                if let Some(bad) = v.omit.iter().find(|&&n| n == 0 || n > all.len()) {
-                    bail!(
-                        "variant {name:?} in {}: omit = {bad} is not a patch of {directory}/ (it holds patches 1 to {})",
-                        series_dir.join(manifest::FILE).display(),
-                        all.len()
-                    );
-                }
-                all.into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| !v.omit.contains(&(i + 1)))
-                    .map(|(_, p)| p)
-                    .collect()
+    if name == manifest::MAINLINE {
+        revision.base = Base::Mainline;
+        return Ok(revision);
+    }
+    let variant = manifest.and_then(|m| m.variant(name));
+    let directory = variant.map_or(name, |v| v.revision.as_str());
+    let all = patches_in(series_dir, directory)?;
+    revision.patches = match variant {
+        None => all,
+        Some(v) => {
+            if let Some(bad) = v.omit.iter().find(|&&n| n == 0 || n > all.len()) {
+                bail!(
+                    "variant {name:?} in {}: omit = {bad} is not a patch of {directory}/ (it holds patches 1 to {})",
+                    series_dir.join(manifest::FILE).display(),
+                    all.len()
+                );
             }
-        };
-        Ok(revision)
-    }
+            all.into_iter()
+                .enumerate()
+                .filter(|(i, _)| !v.omit.contains(&(i + 1)))
+                .map(|(_, p)| p)
+                .collect()
+        }
+    };
+    Ok(revision)
 }
 
 /// The `*.patch` files of `series_dir/directory` that carry a diff, in

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use patchctl::kernel::checkout::Checkout;
 use patchctl::kernel::run::{KernelRun, KernelRunner};
-use patchctl::kernel::tree::Revision;
 use patchctl::kernel::{ktap, Arch};
 
 /// Replays a recorded log per (revision, arch), as kunit.py printed it;
@@ -37,14 +37,14 @@ impl KernelRunner for Replay {
         "6.12.117"
     }
 
-    fn switch_to(&mut self, revision: &Revision, _progress: &mut dyn Write) -> Result<()> {
+    fn switch_to(&mut self, revision: &Checkout, _progress: &mut dyn Write) -> Result<()> {
         self.switched.push(revision.name.clone());
         Ok(())
     }
 
     fn run(
         &mut self,
-        revision: &Revision,
+        revision: &Checkout,
         arch: Arch,
         _progress: &mut dyn Write,
     ) -> Result<KernelRun> {

@@ -69,7 +69,7 @@ pub fn try_on(tree: &Path, patches: &[(String, String)]) -> Result<BaseFound> {
     let tree_name = tree.display().to_string();
     let texts: Vec<&[u8]> = patches.iter().map(|(_, t)| t.as_bytes()).collect();
     Ok(
-        match crate::series::apply::first_not_applying(tree, &texts)? {
+        match crate::kernel::apply::first_not_applying(tree, &texts)? {
             Some((i, error)) => BaseFound::DoesNotApply {
                 tree: tree_name,
                 patch: patches[i].0.clone(),

@@ -22,6 +22,6 @@ pub fn first_not_applying(tree: &Path, mails: &[SentMail]) -> Result<Option<(Pat
         );
     }
     let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
-    Ok(crate::series::apply::first_not_applying(tree, &texts)?
+    Ok(crate::kernel::apply::first_not_applying(tree, &texts)?
         .map(|(i, error)| (patches[i].path.clone(), error)))
 }

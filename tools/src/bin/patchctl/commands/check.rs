@@ -112,7 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         |m| m.name.clone(),
     );
     let figures = match args.results.is_dir() {
-        true => Some(patchctl::kernel::quote::RecordFigures::in_dir(
+        true => Some(patchctl::orchestrate::quote::RecordFigures::in_dir(
             &series_name,
             &args.results,
         )?),

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use patchctl::kernel::run::{self, AbiBoot, KunitOptions};
+use patchctl::kernel::run::AbiBoot;
 use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::{table, Arch};
+use patchctl::orchestrate::kunit::{self as run, KunitOptions};
 
 /// Build real kernels and run the KUnit suite on them, for each series, revision and arch.
 ///

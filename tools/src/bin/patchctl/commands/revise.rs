@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use patchctl::kernel::quote::RecordFigures;
-use patchctl::kernel::table;
+use patchctl::orchestrate::quote::{self, RecordFigures};
 use patchctl::review::fetch;
 use patchctl::series::revise::{self, Measured, ReviseRequest};
 use patchctl::series::Manifest;
@@ -99,7 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         false => {
             let manifest = Manifest::load(&args.series)?;
             Some(Measured {
-                table: table::cover_table(&args.results, &manifest)?,
+                table: quote::cover_table(&args.results, &manifest)?,
                 figures: Box::new(RecordFigures::load(&manifest.name, &args.results)?),
             })
         }

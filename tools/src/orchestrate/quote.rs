@@ -1,4 +1,4 @@
-//! Figures for mails, from KUnit records: the kernel layer's side of
+//! Figures for mails, from KUnit records: the records' side of
 //! `series::quote`. A figure is quoted as its median with the range of
 //! its runs; a ratio only when the two ranges do not overlap.
 
@@ -6,12 +6,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::ktap::Figure;
-use super::kunitpy::Config;
-use super::record::KunitRecord;
-use super::spread::{self, Difference, Range};
-use super::units::{human_time, parse_size};
+use crate::kernel::ktap::Figure;
+use crate::kernel::kunitpy::Config;
+use crate::kernel::record::KunitRecord;
+use crate::kernel::spread::{self, Difference, Range};
+use crate::kernel::table;
+use crate::kernel::units::{human_time, parse_size};
 use crate::series::quote::FigureSource;
+use crate::series::Manifest;
+
+/// The measured table a cover letter carries, from results files.
+/// Records written before they named their loop ask the manifest.
+pub fn cover_table(files: &[PathBuf], manifest: &Manifest) -> Result<String> {
+    let mut records = Vec::new();
+    for f in files {
+        let mut record = KunitRecord::load(f)?;
+        if record.own_loop.is_none() && record.series == manifest.name {
+            record.own_loop = manifest.own_loop(&record.revision);
+        }
+        records.push(record);
+    }
+    Ok(table::cover_table(records))
+}
 
 /// The records of one series, each with the file it was read from.
 pub struct RecordFigures {

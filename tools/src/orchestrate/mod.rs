@@ -1,0 +1,8 @@
+//! Series on kernels: the layer above both. The kernel layer builds and
+//! boots checkouts and keeps records; the series layer reads series.toml
+//! and writes mails. Here the two meet: a series' revisions resolved into
+//! checkouts and run (`patchctl kunit`), and figures from the records
+//! quoted into a series' cover letter.
+
+pub mod kunit;
+pub mod quote;
