@@ -5,7 +5,8 @@ mod common;
 
 use patchctl::mail::thread::Thread;
 use patchctl::review::maintainers::Maintainers;
-use patchctl::review::{self, Rules};
+use patchctl::review::rules::VerdictKind;
+use patchctl::review::{self, EvidenceKind, Rules};
 
 fn state() -> review::ReviewState {
     let mbox = common::v1_thread();
@@ -50,7 +51,11 @@ fn v1_is_rejected_by_the_maintainer_with_the_reviewer_in_support() {
         v1.grounds
     );
 
-    let support: Vec<_> = v1.verdicts.iter().filter(|v| v.kind == "support").collect();
+    let support: Vec<_> = v1
+        .verdicts
+        .iter()
+        .filter(|v| v.kind == EvidenceKind::Verdict(VerdictKind::Support))
+        .collect();
     assert_eq!(support.len(), 1);
     assert_eq!(support[0].name, "T.J. Mercier");
     assert_eq!(
@@ -65,7 +70,7 @@ fn v1_is_rejected_by_the_maintainer_with_the_reviewer_in_support() {
     let ack: Vec<_> = v1
         .verdicts
         .iter()
-        .filter(|v| v.kind == "acknowledged")
+        .filter(|v| v.kind == EvidenceKind::Verdict(VerdictKind::Acknowledged))
         .collect();
     assert_eq!(ack.len(), 1);
     assert_eq!(

@@ -355,9 +355,9 @@ impl<'a> RevisionView<'a> {
             .contains(&canon(self.maintainers, &mail.from_email))
     }
 
-    fn evidence(&self, kind: &str, mail: &Mail, line: &str) -> Evidence {
+    fn evidence(&self, kind: EvidenceKind, mail: &Mail, line: &str) -> Evidence {
         Evidence {
-            kind: kind.into(),
+            kind,
             message_id: mail.message_id.clone(),
             name: mail.from_name.clone(),
             email: mail.from_email.clone(),
@@ -409,7 +409,7 @@ impl<'a> RevisionView<'a> {
                 .as_ref()
                 .is_some_and(|e| canon(self.maintainers, e) != from);
             let given = GivenTrailer {
-                evidence: self.evidence(t.kind.as_str(), mail, &t.line),
+                evidence: self.evidence(EvidenceKind::Trailer(t.kind), mail, &t.line),
                 trailer: t,
                 address_differs: differs,
             };
@@ -448,7 +448,10 @@ impl<'a> RevisionView<'a> {
                 rule.phrases.iter().any(|p| lower.contains(p.as_str()))
             };
             if let Some(line) = lines.iter().find(|l| says(l)) {
-                found.push((rule.kind, self.evidence(rule.kind.as_str(), mail, line)));
+                found.push((
+                    rule.kind,
+                    self.evidence(EvidenceKind::Verdict(rule.kind), mail, line),
+                ));
                 argues |= self.rules.questions.skip_verdicts.contains(&rule.kind);
                 if rule.kind == VerdictKind::Rejected {
                     grounds = Some(
@@ -468,7 +471,10 @@ impl<'a> RevisionView<'a> {
                 .filter(|t| t.kind == TrailerKind::NackedBy)
             {
                 let kind = VerdictKind::Rejected;
-                found.push((kind, self.evidence(kind.as_str(), mail, &t.line)));
+                found.push((
+                    kind,
+                    self.evidence(EvidenceKind::Verdict(kind), mail, &t.line),
+                ));
             }
         }
         ReplyVerdicts {
@@ -708,9 +714,9 @@ fn revision_state(
     for mail in &replies {
         let lines = content_lines(mail, rules);
         let first_line = lines.first().copied().unwrap_or_default();
-        last_message = Some(view.evidence("last_message", mail, first_line));
+        last_message = Some(view.evidence(EvidenceKind::LastMessage, mail, first_line));
         if view.is_author(mail) {
-            last_author_word = Some(view.evidence("last_word", mail, first_line));
+            last_author_word = Some(view.evidence(EvidenceKind::LastWord, mail, first_line));
             continue;
         }
         view.collect_trailers(mail, &mut patches);
@@ -721,7 +727,7 @@ fn revision_state(
         verdicts.extend(said.found);
         if !said.argues {
             for line in lines.iter().filter(|l| l.ends_with('?')) {
-                questions.push((view.evidence("question", mail, line), mail));
+                questions.push((view.evidence(EvidenceKind::Question, mail, line), mail));
             }
         }
     }

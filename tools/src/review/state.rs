@@ -5,13 +5,54 @@
 use serde::{Serialize, Serializer};
 
 use super::maintainers::Role;
-use crate::mail::trailers::Trailer;
+use super::rules::VerdictKind;
+use crate::mail::trailers::{Trailer, TrailerKind};
+
+/// What a piece of evidence shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceKind {
+    /// A trailer given in review (`Acked-by`, ...).
+    Trailer(TrailerKind),
+    /// A verdict a reply states (`rejected`, `support`, ...).
+    Verdict(VerdictKind),
+    /// A question no one has answered yet (`question`).
+    Question,
+    /// The author's latest word in the thread (`last_word`).
+    LastWord,
+    /// The thread's latest message (`last_message`).
+    LastMessage,
+}
+
+impl EvidenceKind {
+    /// Its name in `status --json` and in the printed state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Trailer(t) => t.as_str(),
+            EvidenceKind::Verdict(v) => v.as_str(),
+            EvidenceKind::Question => "question",
+            EvidenceKind::LastWord => "last_word",
+            EvidenceKind::LastMessage => "last_message",
+        }
+    }
+}
+
+impl std::fmt::Display for EvidenceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EvidenceKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// A fact and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    /// `rejected`, `support`, a trailer kind, `question`, `last_word`, ...
-    pub kind: String,
+    /// What it shows.
+    pub kind: EvidenceKind,
     /// The message.
     pub message_id: String,
     /// Who wrote it.
