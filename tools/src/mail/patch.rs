@@ -97,18 +97,19 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
         .from()
         .and_then(|a| a.first())
         .with_context(|| format!("{what} has no From: header naming the author"))?;
-    let mut author_name = from.name().unwrap_or_default().to_string();
-    let mut author_email = from.address().unwrap_or_default().to_string();
     let date = message
         .date()
         .with_context(|| format!("{what} has no valid Date: header"))?;
-    let mut time = date.to_timestamp();
-    let mut offset_minutes = tz_minutes(date);
-    let subject_header = message
+    let subject = message
         .subject()
         .with_context(|| format!("{what} has no Subject: header"))?;
-    let mut subject = strip_subject_prefixes(subject_header);
-
+    let envelope = Envelope {
+        author_name: from.name().unwrap_or_default().to_string(),
+        author_email: from.address().unwrap_or_default().to_string(),
+        time: date.to_timestamp(),
+        offset_minutes: tz_minutes(date),
+        subject: subject.to_string(),
+    };
     let body = match message.part(0).map(|p| &p.body) {
         Some(PartType::Text(text)) => text.to_string(),
         _ => message
@@ -116,8 +117,37 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
             .with_context(|| format!("{what} has no text body"))?
             .to_string(),
     };
+    from_parts(envelope, &body, what)
+}
 
-    // In-body headers: lines at the very top override the mail's.
+/// A patch mail's own headers, decoded, before in-body headers override
+/// them.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// The From: name.
+    pub author_name: String,
+    /// The From: address.
+    pub author_email: String,
+    /// The Date:, seconds since the epoch.
+    pub time: i64,
+    /// The Date:'s UTC offset, minutes.
+    pub offset_minutes: i32,
+    /// The Subject:, prefixes and all.
+    pub subject: String,
+}
+
+/// The patch in a mail already parsed into its headers and decoded body
+/// (a mail of a stored thread): in-body `From:`/`Date:`/`Subject:` lines
+/// override the envelope, then the message up to `---` and the diff.
+pub fn from_parts(envelope: Envelope, body: &str, what: &str) -> Result<MailPatch> {
+    let Envelope {
+        mut author_name,
+        mut author_email,
+        mut time,
+        mut offset_minutes,
+        subject,
+    } = envelope;
+    let mut subject = strip_subject_prefixes(&subject);
     let mut lines = body.lines().peekable();
     while let Some(line) = lines.peek() {
         if let Some(v) = line.strip_prefix("From: ") {
@@ -138,12 +168,36 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
         }
         lines.next();
     }
+    let lines: Vec<&str> = lines.collect();
+    let (description, diff) = split_message_and_diff(&lines);
+    if diff.is_empty() {
+        bail!("{what} holds no diff: expected a \"diff --git\" line or a ---/+++ pair");
+    }
+    let mut message = subject.clone();
+    if !description.is_empty() {
+        message.push_str("\n\n");
+        message.push_str(&description.join("\n"));
+    }
+    message.push('\n');
+    Ok(MailPatch {
+        author_name,
+        author_email,
+        time,
+        offset_minutes,
+        subject,
+        message,
+        diff,
+    })
+}
 
+/// The body after the in-body headers, split as `git am` splits it: the
+/// description up to `---` (blank lines trimmed at both ends), and the
+/// diff up to the `-- ` signature.
+fn split_message_and_diff<'a>(lines: &[&'a str]) -> (Vec<&'a str>, String) {
     let mut description = Vec::new();
     let mut diff = String::new();
     let mut in_diff = false;
     let mut past_separator = false;
-    let lines: Vec<&str> = lines.collect();
     for (i, line) in lines.iter().copied().enumerate() {
         if in_diff {
             // "-- " starts the mail signature after the last hunk.
@@ -162,31 +216,13 @@ pub fn parse(raw: &[u8], what: &str) -> Result<MailPatch> {
             description.push(line);
         }
     }
-    if diff.is_empty() {
-        bail!("{what} holds no diff: expected a \"diff --git\" line or a ---/+++ pair");
-    }
     while description.first().is_some_and(|l| l.trim().is_empty()) {
         description.remove(0);
     }
     while description.last().is_some_and(|l| l.trim().is_empty()) {
         description.pop();
     }
-    let mut commit_message = subject.clone();
-    if !description.is_empty() {
-        commit_message.push_str("\n\n");
-        commit_message.push_str(&description.join("\n"));
-    }
-    commit_message.push('\n');
-
-    Ok(MailPatch {
-        author_name,
-        author_email,
-        time,
-        offset_minutes,
-        subject,
-        message: commit_message,
-        diff,
-    })
+    (description, diff)
 }
 
 fn tz_minutes(date: &mail_parser::DateTime) -> i32 {

@@ -11,7 +11,7 @@ use super::state::*;
 use crate::mail::patch;
 use crate::mail::subject;
 use crate::mail::thread::{Mail, Thread};
-use crate::mail::trailers::{self, TrailerKind};
+use crate::mail::trailers::{self, Trailer, TrailerKind};
 
 pub use crate::mail::patch_id::patch_id;
 
@@ -73,22 +73,22 @@ struct Posting<'a> {
 
 /// Derives the review state of every series in `thread`.
 pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules) -> ReviewState {
-    // Patches: mails with a patch subject and a diff (in git's form or plain).
-    let with_diff: HashSet<&str> = thread
+    // Each subject is parsed once: the postings are the mails whose
+    // subject is a patch's and not a reply's.
+    let posted: Vec<(&Mail, subject::PatchSubject)> = thread
         .mails
         .iter()
-        .filter(|m| subject::parse(&m.subject).is_some_and(|s| !s.reply))
-        .filter(|m| patch::holds_diff(&m.body))
-        .map(|m| m.message_id.as_str())
+        .filter_map(|m| subject::parse(&m.subject).map(|s| (m, s)))
+        .filter(|(_, s)| !s.reply)
+        .collect();
+    // Patches: postings with a diff (in git's form or plain).
+    let with_diff: HashSet<&str> = posted
+        .iter()
+        .filter(|(m, _)| patch::holds_diff(&m.body))
+        .map(|(m, _)| m.message_id.as_str())
         .collect();
     let mut postings: Vec<Posting> = Vec::new();
-    for mail in &thread.mails {
-        let Some(s) = subject::parse(&mail.subject) else {
-            continue;
-        };
-        if s.reply {
-            continue;
-        }
+    for (mail, s) in posted {
         let has_diff = with_diff.contains(mail.message_id.as_str());
         // A cover letter: marked 0/N, or a root without a diff that
         // patches reply to. Any other mail without a diff is a reply,
@@ -107,17 +107,18 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         } else {
             s.index.unwrap_or(1)
         };
+        // The mail is parsed already: its patch is read from its fields,
+        // not from the mail written out and parsed again.
         let patch = has_diff
             .then(|| {
-                let raw = format!(
-                    "From: {} <{}>\nDate: {}\nSubject: {}\n\n{}",
-                    mail.from_name,
-                    mail.from_email,
-                    crate::mail::date::rfc2822(mail.timestamp),
-                    mail.subject,
-                    mail.body
-                );
-                patch::parse(raw.as_bytes(), &mail.message_id).ok()
+                let envelope = patch::Envelope {
+                    author_name: mail.from_name.clone(),
+                    author_email: mail.from_email.clone(),
+                    time: mail.timestamp,
+                    offset_minutes: 0,
+                    subject: mail.subject.clone(),
+                };
+                patch::from_parts(envelope, &mail.body, &mail.message_id).ok()
             })
             .flatten();
         postings.push(Posting {
@@ -282,8 +283,8 @@ struct RevisionView<'a> {
     posting_above: HashMap<&'a str, &'a str>,
     /// Postings of every revision: never replies.
     not_replies: HashSet<String>,
-    /// The trailers each posting already carries (kind, address).
-    own: HashMap<&'a str, Vec<(String, Option<String>)>>,
+    /// The trailers each posting already carries, parsed once.
+    own: HashMap<&'a str, Vec<Trailer>>,
 }
 
 impl<'a> RevisionView<'a> {
@@ -294,12 +295,22 @@ impl<'a> RevisionView<'a> {
         maintainers: Option<&'a Maintainers>,
         rules: &'a Rules,
     ) -> RevisionView<'a> {
+        let own: HashMap<&'a str, Vec<Trailer>> = posts
+            .iter()
+            .map(|p| {
+                let carried = p
+                    .patch
+                    .as_ref()
+                    .map_or_else(Vec::new, |patch| trailers::parse(&patch.message));
+                (p.mail.message_id.as_str(), carried)
+            })
+            .collect();
         let mut author_emails = HashSet::new();
         for p in posts {
             author_emails.insert(canon(maintainers, &p.mail.from_email));
             if let Some(patch) = &p.patch {
                 author_emails.insert(canon(maintainers, &patch.author_email));
-                for t in trailers::parse(&patch.message) {
+                for t in &own[p.mail.message_id.as_str()] {
                     if matches!(
                         t.kind,
                         TrailerKind::SignedOffBy | TrailerKind::CoDevelopedBy
@@ -331,18 +342,7 @@ impl<'a> RevisionView<'a> {
             roles,
             posting_above: postings_above(thread, posts),
             not_replies: HashSet::new(),
-            own: posts
-                .iter()
-                .map(|p| {
-                    let own = p.patch.as_ref().map_or_else(Vec::new, |patch| {
-                        trailers::parse(&patch.message)
-                            .into_iter()
-                            .map(|t| (t.kind.as_str().to_lowercase(), t.email))
-                            .collect()
-                    });
-                    (p.mail.message_id.as_str(), own)
-                })
-                .collect(),
+            own,
         }
     }
 
@@ -386,15 +386,18 @@ impl<'a> RevisionView<'a> {
             .collect()
     }
 
-    /// The trailers a patch already carries (kind and address): a reviewer
-    /// who restates them gives nothing new.
-    fn own_trailers(&self, message_id: &str) -> &[(String, Option<String>)] {
-        self.own.get(message_id).map_or(&[], Vec::as_slice)
+    /// Whether the patch `message_id` already carries a trailer of this
+    /// kind and address: a reviewer who restates it gives nothing new.
+    fn carries(&self, message_id: &str, given: &Trailer) -> bool {
+        self.own.get(message_id).is_some_and(|own| {
+            own.iter()
+                .any(|t| t.kind == given.kind && t.email == given.email)
+        })
     }
 
     /// The sender's trailers, given to the patch replied to, or to every
     /// patch when the reply is to the cover letter.
-    fn collect_trailers(&self, mail: &Mail, patches: &mut [PatchState]) {
+    fn collect_trailers(&self, mail: &Mail, given: &[Trailer], patches: &mut [PatchState]) {
         let from = canon(self.maintainers, &mail.from_email);
         let target = self
             .posting_above
@@ -403,22 +406,19 @@ impl<'a> RevisionView<'a> {
         let to_cover = patches
             .iter()
             .any(|p| p.index == 0 && Some(&p.message_id) == target.as_ref());
-        for t in trailers::parse(&mail.body) {
+        for t in given {
             let differs = t
                 .email
                 .as_ref()
                 .is_some_and(|e| canon(self.maintainers, e) != from);
             let given = GivenTrailer {
                 evidence: self.evidence(EvidenceKind::Trailer(t.kind), mail, &t.line),
-                trailer: t,
+                trailer: t.clone(),
                 address_differs: differs,
             };
             for p in patches.iter_mut() {
                 let for_this = to_cover || Some(&p.message_id) == target.as_ref();
-                let restated = self.own_trailers(&p.message_id).contains(&(
-                    given.trailer.kind.as_str().to_lowercase(),
-                    given.trailer.email.clone(),
-                ));
+                let restated = self.carries(&p.message_id, &given.trailer);
                 if for_this && !restated && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
                     p.trailers.push(given.clone());
                 }
@@ -427,7 +427,7 @@ impl<'a> RevisionView<'a> {
     }
 
     /// The verdicts in one reply, by the rules and the sender's roles.
-    fn verdicts_in(&self, mail: &Mail, lines: &[&str]) -> ReplyVerdicts {
+    fn verdicts_in(&self, mail: &Mail, lines: &[&str], given: &[Trailer]) -> ReplyVerdicts {
         let roles = self.roles_of(&mail.from_email);
         let is_role = |want: RoleKind| roles.iter().any(|r| r.role == want);
         let mut found = Vec::new();
@@ -466,10 +466,7 @@ impl<'a> RevisionView<'a> {
         }
         // A maintainer's Nacked-by is a rejection too.
         if is_role(RoleKind::Maintainer) {
-            for t in trailers::parse(&mail.body)
-                .iter()
-                .filter(|t| t.kind == TrailerKind::NackedBy)
-            {
+            for t in given.iter().filter(|t| t.kind == TrailerKind::NackedBy) {
                 let kind = VerdictKind::Rejected;
                 found.push((
                     kind,
@@ -719,8 +716,10 @@ fn revision_state(
             last_author_word = Some(view.evidence(EvidenceKind::LastWord, mail, first_line));
             continue;
         }
-        view.collect_trailers(mail, &mut patches);
-        let said = view.verdicts_in(mail, &lines);
+        // Each reply's trailers are parsed once, for both uses.
+        let given = trailers::parse(&mail.body);
+        view.collect_trailers(mail, &given, &mut patches);
+        let said = view.verdicts_in(mail, &lines, &given);
         if let Some(g) = said.grounds {
             grounds = g;
         }

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::state::Standing;
+pub use super::state::VerdictKind;
 
 /// The rules shipped with the tool (`tools/config/review-rules.toml`).
 pub const DEFAULT_RULES: &str = include_str!("../../config/review-rules.toml");
@@ -71,43 +72,6 @@ impl Rules {
             .get(standing.as_str())
             .cloned()
             .unwrap_or_default()
-    }
-}
-
-/// What a reviewer's words mean for a revision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictKind {
-    /// The maintainer will not take it.
-    Rejected,
-    /// Applied.
-    Accepted,
-    /// A new revision is asked for.
-    ChangesRequested,
-    /// Someone speaks for the patch.
-    Support,
-    /// The author acknowledges a position (prose, not a trailer).
-    Acknowledged,
-}
-
-impl VerdictKind {
-    /// The name the rules file and the JSON use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerdictKind::Rejected => "rejected",
-            VerdictKind::Accepted => "accepted",
-            VerdictKind::ChangesRequested => "changes_requested",
-            VerdictKind::Support => "support",
-            VerdictKind::Acknowledged => "acknowledged",
-        }
-    }
-
-    /// Whether it decides the revision's standing.
-    pub fn is_decisive(self) -> bool {
-        matches!(
-            self,
-            VerdictKind::Rejected | VerdictKind::Accepted | VerdictKind::ChangesRequested
-        )
     }
 }
 

@@ -2,11 +2,47 @@
 //! fact with its evidence. Written by `derive`, printed by `render`,
 //! serialised as `status --json` and stored as `state.json`.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::maintainers::Role;
-use super::rules::VerdictKind;
 use crate::mail::trailers::{Trailer, TrailerKind};
+
+/// What a reviewer's words mean for a revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    /// The maintainer will not take it.
+    Rejected,
+    /// Applied.
+    Accepted,
+    /// A new revision is asked for.
+    ChangesRequested,
+    /// Someone speaks for the patch.
+    Support,
+    /// The author acknowledges a position (prose, not a trailer).
+    Acknowledged,
+}
+
+impl VerdictKind {
+    /// The name the rules file and the JSON use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictKind::Rejected => "rejected",
+            VerdictKind::Accepted => "accepted",
+            VerdictKind::ChangesRequested => "changes_requested",
+            VerdictKind::Support => "support",
+            VerdictKind::Acknowledged => "acknowledged",
+        }
+    }
+
+    /// Whether it decides the revision's standing.
+    pub fn is_decisive(self) -> bool {
+        matches!(
+            self,
+            VerdictKind::Rejected | VerdictKind::Accepted | VerdictKind::ChangesRequested
+        )
+    }
+}
 
 /// What a piece of evidence shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
