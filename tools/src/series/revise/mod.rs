@@ -9,16 +9,20 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use git2::{Repository, Sort, StatusOptions};
 
-use super::kernel_scripts;
-use super::manifest::{Base, Manifest, ManifestFile, ManifestRevision, NewRevision};
-use crate::mail::trailers::TrailerKind;
 use crate::review::ReviewState;
+use crate::series::manifest::{Base, Manifest, ManifestFile, NewRevision};
 use crate::staging::StagingDir;
+
+mod mail;
+mod scripts;
+
+pub use mail::{add_trailers, with_sender_signoff};
+use mail::{changelog, cover_letter, insert_headers, write_patch_mails};
+use scripts::{check_patches, headers};
 
 /// What `revise` needs.
 pub struct ReviseOptions<'a> {
@@ -97,39 +101,6 @@ pub struct Revised {
     pub notes: Vec<String>,
 }
 
-/// git format-patch keeps 52 characters of a subject in a file name.
-const FORMAT_PATCH_SLUG_LEN: usize = 52;
-
-/// Adds `extra` trailers (full lines) to a commit message, in the usual
-/// order and without duplicates, just above the last Signed-off-by.
-pub fn add_trailers(message: &str, extra: &[String]) -> String {
-    let mut lines: Vec<String> = message.trim_end().lines().map(String::from).collect();
-    let mut extra: Vec<&String> = extra
-        .iter()
-        .filter(|t| {
-            !lines
-                .iter()
-                .any(|l| l.trim().eq_ignore_ascii_case(t.trim()))
-        })
-        .collect();
-    extra.dedup();
-    // In the usual order (TrailerKind::carry_rank), others after them.
-    extra.sort_by_key(|t| {
-        t.split_once(':')
-            .and_then(|(key, _)| TrailerKind::from_key(key.trim()))
-            .and_then(TrailerKind::carry_rank)
-            .unwrap_or(usize::MAX)
-    });
-    let at = lines
-        .iter()
-        .rposition(|l| l.starts_with("Signed-off-by:"))
-        .unwrap_or(lines.len());
-    for (i, t) in extra.into_iter().enumerate() {
-        lines.insert(at + i, t.clone());
-    }
-    lines.join("\n") + "\n"
-}
-
 fn check_clean(repo: &Repository) -> Result<()> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(false).include_ignored(false);
@@ -146,67 +117,6 @@ fn check_clean(repo: &Repository) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Trailers collected in review for this patch: those given to any
-/// revision of the same patch (the same patch-id, or the title when the
-/// diff has no id), as `status` carries them; and, as notes, those given to
-/// a revision of the same title whose diff has changed since, which do not
-/// carry over.
-fn collected(
-    review: Option<&ReviewState>,
-    patch_id: Option<&str>,
-    title: &str,
-) -> (Vec<String>, Vec<String>) {
-    let Some(state) = review else {
-        return (Vec::new(), Vec::new());
-    };
-    let earlier = state.earlier_trailers(None, patch_id, title);
-    let mut lines = Vec::new();
-    for e in &earlier.carried {
-        let t = &e.given;
-        if t.trailer.kind.carry_rank().is_some() && !t.address_differs {
-            crate::util::push_unique(
-                &mut lines,
-                format!("{}: {}", t.trailer.kind, t.trailer.value),
-            );
-        }
-    }
-    let notes = earlier
-        .changed_since
-        .iter()
-        .filter(|e| e.given.trailer.kind.carry_rank().is_some())
-        .map(|e| {
-            format!(
-                "{title}: {}: {} was given to v{}; the patch changed since, so it is not carried",
-                e.given.trailer.kind, e.given.trailer.value, e.version
-            )
-        })
-        .collect();
-    (lines, notes)
-}
-
-fn insert_headers(mail: &str, headers: &[(String, Vec<String>)]) -> String {
-    let mut out = String::new();
-    let mut done = false;
-    for line in mail.split_inclusive('\n') {
-        out.push_str(line);
-        if !done && line.starts_with("Subject:") {
-            for (name, values) in headers.iter().filter(|(_, v)| !v.is_empty()) {
-                // Values come from mails of the thread: one line each, so
-                // no value can start a header of its own.
-                let values: Vec<String> = values
-                    .iter()
-                    .map(|v| {
-                        crate::mail::address::header_mailbox(&crate::mail::thread::one_line(v))
-                    })
-                    .collect();
-                out.push_str(&format!("{name}: {}\n", values.join(",\n\t")));
-            }
-            done = true;
-        }
-    }
-    out
 }
 
 /// Writes the next revision. See the module documentation.
@@ -346,329 +256,6 @@ impl<'r> SeriesRange<'r> {
             commits,
         })
     }
-}
-
-/// The changelog below `---`: this revision's changes, and a link to the
-/// previous revision once it was posted.
-///
-/// In the form maintainers' tools read: "Changes in vN:", one "- " item
-/// per change, then "- Link to vN-1: <lore>/r/<id>".
-fn changelog(opts: &ReviseOptions, previous: Option<&ManifestRevision>, version: u32) -> String {
-    let mut items: Vec<String> = opts
-        .changes
-        .iter()
-        .map(|c| bullet(c, CHANGELOG_WIDTH))
-        .collect();
-    if let Some(id) = previous.and_then(|p| p.message_id.as_ref()) {
-        items.push(format!(
-            "- Link to v{}: {}/r/{}\n",
-            version - 1,
-            opts.lore.trim_end_matches('/'),
-            id
-        ));
-    }
-    if items.is_empty() {
-        return String::new();
-    }
-    format!("Changes in v{version}:\n{}", items.concat())
-}
-
-/// Where changelog items wrap: the width of a commit message, so that
-/// checkpatch, which reads a cover letter's lines as it reads a commit
-/// message's, does not flag them.
-const CHANGELOG_WIDTH: usize = 72;
-
-/// One changelog item, "- " and the text wrapped at `width` between
-/// words, continued under its first word. A word longer than the line
-/// (a URL, a function name) stands on its own line, unbroken.
-fn bullet(text: &str, width: usize) -> String {
-    let mut out = String::from("-");
-    let mut line_len = 1;
-    for word in text.split_whitespace() {
-        if line_len > 2 && line_len + 1 + word.len() > width {
-            out.push_str("\n ");
-            line_len = 1;
-        }
-        out.push(' ');
-        out.push_str(word);
-        line_len += 1 + word.len();
-    }
-    out.push('\n');
-    out
-}
-
-/// `git range-diff` of the previous revision's commits against these, run
-/// in the tree (not imitated), for the cover letter.
-fn range_diff(opts: &ReviseOptions, previous: &str) -> Result<String> {
-    let out = Command::new("git")
-        .args(["range-diff", "--no-color"])
-        .arg(format!("{}..{previous}", opts.base))
-        .arg(format!("{}..{}", opts.base, opts.head))
-        .current_dir(opts.tree)
-        .output()
-        .context("cannot run git range-diff")?;
-    if !out.status.success() {
-        bail!(
-            "git range-diff {}..{previous} {}..{} failed: {}",
-            opts.base,
-            opts.base,
-            opts.head,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The message with `sender`'s Signed-off-by as its last trailer, added
-/// unless it is already last (the sender signs what they pass on).
-pub fn with_sender_signoff(message: &str, sender: &str) -> String {
-    let line = format!("Signed-off-by: {sender}");
-    let last = message
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("Signed-off-by:"));
-    if last.is_some_and(|l| l.trim() == line) {
-        return message.to_string();
-    }
-    format!("{}\n{line}\n", message.trim_end())
-}
-
-/// One `git format-patch`-form mail per commit, with the review's
-/// trailers and the changelog, written into `dir`.
-fn write_patch_mails(
-    repo: &Repository,
-    range: &SeriesRange,
-    opts: &ReviseOptions,
-    version: u32,
-    changelog: &str,
-    dir: &Path,
-) -> Result<(Vec<PathBuf>, Vec<String>)> {
-    let total = range.commits.len();
-    let mut files = Vec::new();
-    let mut review_notes = Vec::new();
-    for (i, commit) in range.commits.iter().enumerate() {
-        let diff = super::format_patch::commit_diff(repo, commit)?;
-        let message = commit.message().context("commit message is not UTF-8")?;
-        let summary = commit
-            .summary()
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-            .to_string();
-        let body = message
-            .split_once('\n')
-            .map_or("", |(_, b)| b)
-            .trim_start_matches('\n');
-        let (trailers, notes) = collected(
-            opts.review,
-            crate::review::upstream::diff_patch_id(&diff)?.as_deref(),
-            &summary,
-        );
-        for n in notes {
-            crate::util::push_unique(&mut review_notes, n);
-        }
-        let filled = super::quote::fill(body, opts.figures)
-            .with_context(|| format!("patch {} ({summary})", i + 1))?;
-        let mut body = add_trailers(&filled.text, &trailers);
-        if let Some(sender) = &opts.sender {
-            body = with_sender_signoff(&body, sender);
-        }
-        // Below ---: the changelog, then where each quoted figure came from.
-        let mut notes = match filled.citations.is_empty() {
-            true => changelog.trim_end().to_string(),
-            false => format!(
-                "{}\n\nFigures quoted above, from the committed record:\n{}",
-                changelog.trim_end(),
-                filled.citations.join("\n")
-            ),
-        };
-        // Without a cover letter, the one patch carries what it would.
-        let mut base_commit = None;
-        if opts.cover.is_none() {
-            if let Some(previous) = &opts.previous {
-                notes = format!(
-                    "{}\n\nRange-diff against v{}:\n{}",
-                    notes.trim_end(),
-                    version - 1,
-                    range_diff(opts, previous)?.trim_end()
-                );
-            }
-            base_commit = Some(range.base.id());
-        }
-        let subject = format!(
-            "{} {summary}",
-            super::format_patch::subject_tag(
-                opts.subject_prefix(),
-                opts.subject_version(version),
-                // A lone patch is not numbered, as git format-patch does.
-                (total > 1).then_some((i + 1, total)),
-            )
-        );
-        let author = commit.author();
-        let text = super::format_patch::render(&super::format_patch::PatchMail {
-            commit: commit.id(),
-            author: &author,
-            subject: &subject,
-            body: &body,
-            notes: &notes,
-            diff: &diff,
-            base_commit,
-        })?;
-        let name = format!(
-            "v{version}-{:04}-{}.patch",
-            i + 1,
-            crate::mail::patch::file_slug(&summary, FORMAT_PATCH_SLUG_LEN)
-        );
-        let path = dir.join(&name);
-        fs::write(&path, &text)?;
-        files.push(path);
-    }
-    Ok((files, review_notes))
-}
-
-/// To and Cc from the tree's own get_maintainer.pl for every patch, plus
-/// the previous thread's participants, one line per address; and
-/// In-Reply-To when asked.
-fn headers(opts: &ReviseOptions, files: &[PathBuf]) -> Result<Vec<(String, Vec<String>)>> {
-    let mut to = Vec::new();
-    let mut cc = Vec::new();
-    for f in files {
-        let (t, c) = kernel_scripts::recipients(opts.tree, f)?;
-        for x in t {
-            crate::util::push_unique(&mut to, x);
-        }
-        for x in c {
-            crate::util::push_unique(&mut cc, x);
-        }
-    }
-    for x in &opts.extra_cc {
-        crate::util::push_unique(&mut cc, x.clone());
-    }
-    // One line per address: get_maintainer.pl quotes names, mail does not.
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
-    cc.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
-    let mut headers = vec![("To".to_string(), to), ("Cc".to_string(), cc)];
-    if let Some(id) = &opts.in_reply_to {
-        headers.push(("In-Reply-To".to_string(), vec![format!("<{id}>")]));
-    }
-    Ok(headers)
-}
-
-/// The cover letter: the text, the measured table, the changelog, the
-/// shortlog and the diffstat of base..head.
-fn cover_letter(
-    repo: &Repository,
-    range: &SeriesRange,
-    opts: &ReviseOptions,
-    version: u32,
-    changelog: &str,
-    title: &str,
-    text: &str,
-) -> Result<String> {
-    let total = range.commits.len();
-    let whole =
-        repo.diff_tree_to_tree(Some(&range.base.tree()?), Some(&range.head.tree()?), None)?;
-    let diffstat = super::format_patch::diffstat(&whole, super::format_patch::STAT_WIDTH)?;
-    let tag = super::format_patch::subject_tag(
-        opts.subject_prefix(),
-        opts.subject_version(version),
-        Some((0, total)),
-    );
-    let filled = super::quote::fill(text, opts.figures).context("the cover letter")?;
-    let from = match &opts.sender {
-        Some(sender) => sender.clone(),
-        None => range.head.committer().to_string(),
-    };
-    let from = crate::mail::address::header_mailbox(&from);
-    let mut body = format!(
-        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: {from}\nDate: {}\nSubject: {tag} {title}\n\n{}\n",
-        crate::mail::date::rfc2822_now(),
-        filled.text.trim_end()
-    );
-    // A text that quotes its figures (each with its spread) stands alone:
-    // the minimum-only table would repeat them without it.
-    if let Some(table) = opts
-        .measured
-        .as_ref()
-        .filter(|_| filled.citations.is_empty())
-    {
-        body.push_str(&format!("\n{}\n", table.trim_end()));
-    }
-    if !changelog.is_empty() {
-        body.push_str(&format!("\n{changelog}"));
-    }
-    if !filled.citations.is_empty() {
-        body.push_str(&format!(
-            "\nFigures quoted above, from the committed record:\n{}\n",
-            filled.citations.join("\n")
-        ));
-    }
-    body.push('\n');
-    body.push_str(&shortlog(&range.commits));
-    body.push_str(&format!("\n{diffstat}"));
-    if let Some(previous) = &opts.previous {
-        body.push_str(&format!(
-            "\nRange-diff against v{}:\n{}",
-            version - 1,
-            range_diff(opts, previous)?
-        ));
-    }
-    body.push_str(&format!(
-        "\nbase-commit: {}\n{}",
-        range.base.id(),
-        super::format_patch::signature()
-    ));
-    Ok(body)
-}
-
-/// The shortlog as `git format-patch --cover-letter` writes it: each
-/// author's name with their count, then their subjects, authors in order
-/// of name as `git shortlog` sorts them.
-fn shortlog(commits: &[git2::Commit]) -> String {
-    let mut by_author: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for c in commits {
-        let author = c.author().name().unwrap_or_default().to_string();
-        let subject = c.summary().ok().flatten().unwrap_or_default().to_string();
-        by_author.entry(author).or_default().push(subject);
-    }
-    let mut out = String::new();
-    for (author, subjects) in &by_author {
-        out.push_str(&format!("{author} ({}):\n", subjects.len()));
-        for s in subjects {
-            out.push_str(&format!("  {s}\n"));
-        }
-        out.push('\n');
-    }
-    out.trim_end_matches('\n').to_string() + "\n"
-}
-
-/// checkpatch.pl --strict on every patch (not the cover letter): its
-/// summary per patch; errors fail unless allowed.
-fn check_patches(
-    opts: &ReviseOptions,
-    files: &[PathBuf],
-    version: u32,
-) -> Result<Vec<(PathBuf, String)>> {
-    let mut reports = Vec::new();
-    let mut failed = Vec::new();
-    for f in files
-        .iter()
-        .filter(|f| !f.ends_with(format!("v{version}-0000-cover-letter.patch")))
-    {
-        let (errors, summary, text) = kernel_scripts::checkpatch(opts.tree, f)?;
-        if errors > 0 {
-            failed.push(format!("{}:\n{text}", f.display()));
-        }
-        reports.push((f.clone(), summary));
-    }
-    if !failed.is_empty() && !opts.allow_checkpatch_errors {
-        bail!(
-            "checkpatch.pl --strict found errors:\n{}",
-            failed.join("\n")
-        );
-    }
-    Ok(reports)
 }
 
 /// Moves the written revision in and records it in the manifest (no
@@ -840,6 +427,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::mail::{bullet, FORMAT_PATCH_SLUG_LEN};
     use super::*;
 
     #[test]
