@@ -15,13 +15,18 @@ use super::store::{self, Store};
 use crate::mail::{mbox, thread::Thread};
 
 /// Where the review store is and what to judge it by.
-#[derive(Debug, Clone)]
+/// The same type is the command line's (`--repo`, `--maintainers`,
+/// `--rules`) of every command that reads the store.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReviewSetup {
-    /// A directory inside the git repository holding the store.
+    /// The git repository holding the review store.
+    #[arg(long, default_value = ".")]
     pub repo: PathBuf,
-    /// MAINTAINERS to read roles from; `None`: the cached kernel source's.
+    /// A kernel tree's MAINTAINERS (default: the cached linux-source-6.12's).
+    #[arg(long)]
     pub maintainers: Option<PathBuf>,
-    /// Verdict rules; `None`: the shipped ones.
+    /// Verdict rules (default: the built-in tools/config/review-rules.toml).
+    #[arg(long)]
     pub rules: Option<PathBuf>,
 }
 

@@ -354,30 +354,44 @@ fn make_pick<'r>(
 /// Pick file names keep 60 characters of the subject, prefix included.
 const ACK_SLUG_LEN: usize = 60;
 
-/// What `patchctl ack` asks for, before anything is resolved.
+/// What `patchctl ack` asks for, before anything is resolved: the
+/// command line and the library take this one type.
+#[derive(Debug, Clone, clap::Args)]
 pub struct PickRequest {
-    /// The revision to pick (a directory of the series).
+    /// The revision to pick (a directory of the series, e.g. v1).
+    #[arg(long)]
     pub revision: String,
     /// The Android tracking bug.
+    #[arg(long)]
     pub bug: String,
     /// Which kind of pick.
+    #[arg(long, value_enum, default_value = "fromlist")]
     pub kind: KindName,
-    /// The upstream commit (upstream, backport); `None`: looked up in
-    /// `upstream_tree`.
+    /// The upstream commit (upstream, backport). Without it, --tree is
+    /// searched for the patch by its patch-id.
+    #[arg(long)]
     pub upstream_sha: Option<String>,
-    /// What a backport changed.
-    pub note: Option<String>,
-    /// The kernel tree the patch landed in, to find its commit by patch-id.
+    /// The kernel tree the patch landed in (for --kind upstream without
+    /// --upstream-sha).
+    #[arg(long = "tree", value_name = "REPO")]
     pub upstream_tree: Option<PathBuf>,
-    /// The picker as `Name <address>`; `None`: git's user.name and user.email.
+    /// What a backport changed.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// You, as "Name <address>" (default: git's user.name and user.email).
+    #[arg(long)]
     pub picker: Option<String>,
-    /// Leave the picks on this new branch.
+    /// Leave the picks on this new branch of the kernel repository.
+    #[arg(long)]
     pub branch: Option<String>,
-    /// The base to pick onto.
+    /// The base to pick onto, in the kernel repository.
+    #[arg(long, default_value = "HEAD")]
     pub onto: String,
     /// The series directory.
+    #[arg(long, default_value = "patches/system-heap-vmap")]
     pub series: PathBuf,
     /// lore's address, for Link:.
+    #[arg(long, default_value = crate::review::fetch::DEFAULT_BASE)]
     pub lore: String,
 }
 

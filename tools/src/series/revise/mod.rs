@@ -322,49 +322,79 @@ pub struct Measured {
     pub figures: Box<dyn super::quote::FigureSource>,
 }
 
-/// What `patchctl revise` asks for, before anything is read.
+/// What `patchctl revise` asks for: the command line and the library
+/// take this one type. The measured figures are not in it: they are read
+/// from the kernel layer's records by the caller and handed in beside it.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReviseRequest {
-    /// The kernel tree holding the branch.
+    /// The kernel tree (git repository) holding the branch.
+    #[arg(long)]
     pub tree: PathBuf,
-    /// The base the series applies to.
+    /// The base revision the series applies to.
+    #[arg(long)]
     pub base: String,
-    /// The kernel that base is.
+    /// Which kernel that base is, recorded in series.toml so that
+    /// `patchctl kunit` builds the revision on it: `mainline` for a
+    /// revision that goes upstream, `android` (6.12) for the picks' base.
+    #[arg(long, value_enum, default_value = "android")]
     pub kernel_base: Base,
-    /// The series' top.
+    /// The branch (or revision) at the series' top.
+    #[arg(long, default_value = "HEAD")]
     pub head: String,
     /// The series directory.
+    #[arg(long, default_value = "patches/system-heap-vmap")]
     pub series: PathBuf,
-    /// Changelog lines.
+    /// A changelog line (repeat for more).
+    #[arg(long = "change")]
     pub changes: Vec<String>,
-    /// A cover letter file: first line the title, the rest the text.
+    /// Cover letter: a file whose first line is the title, the rest the text.
+    #[arg(long)]
     pub cover: Option<PathBuf>,
-    /// What the measured record gives the mails, read by the caller (the
-    /// kernel layer owns the record; the series layer only quotes it).
-    pub measured: Option<Measured>,
-    /// Reply to this Message-ID.
+    /// Reply to this Message-ID (the previous cover letter).
+    #[arg(long)]
     pub in_reply_to: Option<String>,
-    /// lore's address.
+    /// lore's address, for the link to the previous revision.
+    #[arg(long, default_value = crate::review::fetch::DEFAULT_BASE)]
     pub lore: String,
-    /// Write even when checkpatch.pl reports errors.
+    /// Write the revision even when checkpatch.pl reports errors.
+    #[arg(long)]
     pub allow_checkpatch_errors: bool,
-    /// The timed loop this revision runs.
+    /// Which KUnit-timed loop (before, v1, bounded) this revision's
+    /// system_heap_do_vmap() runs, recorded in series.toml for the tables.
+    #[arg(long = "loop")]
     pub timed_loop: Option<String>,
-    /// The previous revision's commits in the tree, for a range-diff.
+    /// A branch (or revision) of --tree holding the previous revision's
+    /// commits on the same base: the cover letter gets `git range-diff`
+    /// against it, as `git format-patch --range-diff` writes it.
+    #[arg(long, value_name = "REV")]
     pub previous: Option<String>,
-    /// A request for comments (`[RFC PATCH ...]`).
+    /// A request for comments: subjects read [RFC PATCH i/N] (with vN from
+    /// the second revision on).
+    #[arg(long)]
     pub rfc: bool,
-    /// Who sends it (`Name <address>`); None: the branch's committer.
-    pub sender: Option<String>,
-    /// More people to Cc on every mail.
+    /// Someone else to Cc on every mail, such as an earlier revision's
+    /// authors (repeat for more).
+    #[arg(long = "cc", value_name = "NAME <ADDRESS>")]
     pub cc: Vec<String>,
-    /// The review store to take trailers and participants from.
+    /// Who sends the series, as `Name <address>`: the cover letter is from
+    /// them and every patch ends with their Signed-off-by. Default:
+    /// sendemail.from, else user.name and user.email, of --tree's git
+    /// configuration first. To regenerate a series under your own name,
+    /// set those (or pass this) and run revise again.
+    #[arg(long, value_name = "NAME <ADDRESS>")]
+    pub sender: Option<String>,
+    #[command(flatten)]
     pub review: crate::review::ops::ReviewSetup,
 }
 
 /// Writes the next revision as `patchctl revise` does: the cover letter
 /// from its file, the measured table from results records, trailers and
 /// participants from the review store when the repository has one.
-pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> Result<Revised> {
+pub fn next_revision(
+    req: &ReviseRequest,
+    measured: Option<&Measured>,
+    progress: &mut dyn std::io::Write,
+) -> Result<Revised> {
     let cover = match &req.cover {
         Some(p) => {
             let text =
@@ -406,7 +436,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             series_dir: &req.series,
             changes: req.changes.clone(),
             cover,
-            measured: req.measured.as_ref().map(|m| m.table.clone()),
+            measured: measured.map(|m| m.table.clone()),
             review: state.as_ref(),
             extra_cc: participants
                 .into_iter()
@@ -419,7 +449,7 @@ pub fn next_revision(req: &ReviseRequest, progress: &mut dyn std::io::Write) -> 
             previous: req.previous.clone(),
             rfc: req.rfc,
             sender: req.sender.clone(),
-            figures: req.measured.as_ref().map(|m| m.figures.as_ref()),
+            figures: measured.map(|m| m.figures.as_ref()),
         },
         progress,
     )

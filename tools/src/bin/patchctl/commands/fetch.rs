@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use patchctl::review::{fetch, ops, store};
 
-use super::ReviewArgs;
+use patchctl::review::ops::ReviewSetup;
 
 /// Fetch a review thread into the workspace's review store.
 ///
@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long, default_value_t = 4)]
     attempts: u32,
     #[command(flatten)]
-    review: ReviewArgs,
+    review: ReviewSetup,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         attempts: args.attempts,
         ..fetch::HttpOptions::default()
     };
-    let setup = args.review.setup();
+    let setup = args.review;
     match ops::fetch(
         &args.thread,
         &http,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use patchctl::review::{self, ops};
 
-use super::ReviewArgs;
+use patchctl::review::ops::ReviewSetup;
 
 /// Where each revision stands: state, trailers, verdicts with evidence,
 /// open questions, and the next step for the author.
@@ -27,12 +27,12 @@ pub struct Args {
     #[arg(long, default_value_t = patchctl::review::upstream::DEFAULT_LIMIT, requires = "tree")]
     upstream_limit: usize,
     #[command(flatten)]
-    review: ReviewArgs,
+    review: ReviewSetup,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let upstream = args.tree.as_deref().map(|t| (t, args.upstream_limit));
-    let state = ops::status(&args.review.setup(), upstream, &mut std::io::stderr())?;
+    let state = ops::status(&args.review, upstream, &mut std::io::stderr())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&state)?);
     } else {
