@@ -298,7 +298,8 @@ record: patchctl
 		[ -f "$$f" ] || continue; cp "$$f" results/; n=$$((n + 1)); echo "record: $$f -> results/"; \
 	done; echo "record: $$n file(s) copied"
 	$(PATCHCTL) report --results results --out results
-	@echo "record: charts and index.html drawn from results/; review with git diff results/ and commit"
+	$(PATCHCTL) readme --results results --file README.md
+	@echo "record: charts, index.html and the README's tables drawn from results/; review with git diff and commit"
 
 clean:
 	$(CARGO) clean

@@ -14,6 +14,7 @@
 //!   revisions resolved and run (`patchctl kunit`), figures quoted from
 //!   the records into its cover letter.
 //! - `bench`: the userspace benchmark's report (`patchctl bench`).
+//! - `readme`: the README's figure tables, drawn from `results/`.
 
 pub mod bench;
 pub mod failpoint;
@@ -21,6 +22,7 @@ pub mod kernel;
 pub mod machine;
 pub mod mail;
 pub mod orchestrate;
+pub mod readme;
 pub mod review;
 pub mod series;
 pub mod sources;

@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["review"],
     &["kernel"],
     &["series"],
-    &["orchestrate", "bench"],
+    &["orchestrate", "bench", "readme"],
 ];
 
 fn layer_of(top: &str) -> Option<usize> {

@@ -40,6 +40,7 @@ enum Command {
     Revise(commands::revise::Args),
     Ack(commands::ack::Args),
     Check(commands::check::Args),
+    Readme(commands::readme::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         Command::Revise(args) => commands::revise::run(args),
         Command::Ack(args) => commands::ack::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Readme(args) => commands::readme::run(args),
     };
     match result {
         Ok(code) => code,

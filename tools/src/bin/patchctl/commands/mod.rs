@@ -9,6 +9,7 @@ pub mod compare;
 pub mod export;
 pub mod fetch;
 pub mod kunit;
+pub mod readme;
 pub mod report;
 pub mod revise;
 pub mod status;

@@ -1,0 +1,235 @@
+//! The README's figure tables, generated from the committed `results/`
+//! so that they cannot drift from the record. A generated block sits
+//! between `<!-- generated: NAME -->` and `<!-- end generated -->`;
+//! `patchctl readme` rewrites every block from the record (`make record`
+//! runs it), and `patchctl readme --check` fails when one is stale (a
+//! test runs the same check on the committed README).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::machine::Machine;
+
+/// Where a generated block starts; its name follows, then ` -->`.
+const BEGIN: &str = "<!-- generated: ";
+/// Where every generated block ends.
+const END: &str = "<!-- end generated -->";
+
+/// The blocks the README may carry, by name, each with the record it is
+/// drawn from.
+const BLOCKS: &[(&str, &str)] = &[
+    ("review-speed", "bench-review.json"),
+    ("userspace-bench", "bench-userspace.json"),
+];
+
+/// The README text with every generated block drawn again from the
+/// records in `results`.
+pub fn regenerate(readme: &str, results: &Path) -> Result<String> {
+    let mut out = String::with_capacity(readme.len());
+    let mut rest = readme;
+    while let Some(start) = rest.find(BEGIN) {
+        let after_begin = &rest[start + BEGIN.len()..];
+        let name_end = after_begin
+            .find(" -->")
+            .with_context(|| format!("a {BEGIN:?} marker without its closing \" -->\""))?;
+        let name = &after_begin[..name_end];
+        let body_start = start + BEGIN.len() + name_end + " -->".len();
+        let end = rest[body_start..]
+            .find(END)
+            .with_context(|| format!("generated block {name:?} has no {END:?} after it"))?;
+        out.push_str(&rest[..body_start]);
+        out.push('\n');
+        out.push_str(&render(name, results)?);
+        rest = &rest[body_start + end..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The blocks of `readme` that differ from what the record gives, by
+/// name.
+pub fn stale_blocks(readme: &str, results: &Path) -> Result<Vec<String>> {
+    let fresh = regenerate(readme, results)?;
+    let blocks = |text: &str| -> Vec<(String, String)> {
+        text.split(BEGIN)
+            .skip(1)
+            .filter_map(|b| {
+                let (name, body) = b.split_once(" -->")?;
+                Some((name.to_string(), body.split(END).next()?.to_string()))
+            })
+            .collect()
+    };
+    Ok(blocks(readme)
+        .into_iter()
+        .zip(blocks(&fresh))
+        .filter(|(old, new)| old.1 != new.1)
+        .map(|(old, _)| old.0)
+        .collect())
+}
+
+/// One block's text: a table and the line that says where its figures
+/// came from.
+fn render(name: &str, results: &Path) -> Result<String> {
+    let Some(&(_, file)) = BLOCKS.iter().find(|(n, _)| *n == name) else {
+        bail!(
+            "no generated block {name:?}: expected one of {}",
+            BLOCKS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    let path = results.join(file);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("block {name:?} is drawn from {}", path.display()))?;
+    let parse_error = || {
+        format!(
+            "{} is not the record block {name:?} expects",
+            path.display()
+        )
+    };
+    match name {
+        "review-speed" => Ok(review_speed(
+            &serde_json::from_str(&text).with_context(parse_error)?,
+        )),
+        _ => Ok(userspace_bench(
+            &serde_json::from_str(&text).with_context(parse_error)?,
+        )),
+    }
+}
+
+/// `results/bench-review.json`, as far as the table reads it.
+#[derive(Deserialize)]
+struct ReviewRecord {
+    method: String,
+    machine: Machine,
+    figures: Vec<ProcessFigure>,
+}
+
+/// One command timed as a whole process.
+#[derive(Deserialize)]
+struct ProcessFigure {
+    what: String,
+    messages: u64,
+    bytes: u64,
+    runs: u32,
+    median_s: f64,
+    min_s: f64,
+    max_s: f64,
+    peak_rss_mib: f64,
+}
+
+fn review_speed(record: &ReviewRecord) -> String {
+    let mut out =
+        String::from("| thread | command | median | range | peak RSS |\n|---|---|---|---|---|\n");
+    for f in &record.figures {
+        let _ = writeln!(
+            out,
+            "| {} messages, {:.1} MB | `{}` | {:.3} s | {:.3} to {:.3} s ({} runs) | {:.1} MiB |",
+            thousands(f.messages),
+            f.bytes as f64 / 1e6,
+            f.what,
+            f.median_s,
+            f.min_s,
+            f.max_s,
+            f.runs,
+            f.peak_rss_mib
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{}; {}.",
+        record.method,
+        machine_words(&record.machine)
+    );
+    out
+}
+
+/// `results/bench-userspace.json`, as far as the table reads it.
+#[derive(Deserialize)]
+struct UserspaceRecord {
+    method: String,
+    machine: Machine,
+    figures: Vec<ConversionFigure>,
+}
+
+/// One conversion under criterion.
+#[derive(Deserialize)]
+struct ConversionFigure {
+    what: String,
+    median_ns: f64,
+    median_ci_ns: (f64, f64),
+    speedup_vs_before: f64,
+    ratio_to_floor: f64,
+}
+
+fn userspace_bench(record: &UserspaceRecord) -> String {
+    let mut out = String::from(
+        "| conversion | median | 95% interval of the median | faster than the walk | to the floor |\n|---|---|---|---|---|\n",
+    );
+    for f in &record.figures {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} us | {:.1} to {:.1} us | {:.2}x | {:.2}x |",
+            f.what,
+            f.median_ns / 1e3,
+            f.median_ci_ns.0 / 1e3,
+            f.median_ci_ns.1 / 1e3,
+            f.speedup_vs_before,
+            f.ratio_to_floor
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{}; {}.",
+        record.method,
+        machine_words(&record.machine)
+    );
+    out
+}
+
+fn machine_words(m: &Machine) -> String {
+    format!(
+        "{}, {} CPUs, {} MiB, {} ({})",
+        m.cpu, m.cpus, m.memory_mib, m.kernel, m.arch
+    )
+}
+
+/// `12345` as `12,345`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(100), "100");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn an_unknown_or_unclosed_block_is_an_error() {
+        let dir = std::env::temp_dir();
+        let err =
+            regenerate("<!-- generated: nope -->\nx\n<!-- end generated -->", &dir).unwrap_err();
+        assert!(format!("{err:#}").contains("no generated block \"nope\""));
+        let err = regenerate("<!-- generated: review-speed -->\nx\n", &dir).unwrap_err();
+        assert!(format!("{err:#}").contains("has no"));
+    }
+}
