@@ -33,3 +33,16 @@ fn a_file_no_suite_covers_is_named() {
     assert_eq!(c.config, vec!["CONFIG_KUNIT=y"]);
     assert!(c.uncovered[0].starts_with("mm/vmalloc.c: no .kunitconfig"), "{:?}", c.uncovered);
 }
+
+/// The two reconstructed series (`tests/fixtures/series/`) on the 6.12
+/// base they are picked onto.
+#[test]
+fn the_reconstructed_series_are_covered_on_6_12() {
+    let android = patchctl::sources::cached_source().unwrap();
+    let c = coverage::discover(&android, &["lib/list_sort.c".into()]).unwrap();
+    assert_eq!(c.tests.len(), 1, "{c:#?}");
+    assert_eq!(c.tests[0].path, "lib/test_list_sort.c");
+    assert_eq!(c.tests[0].symbol, "TEST_LIST_SORT");
+    let c = coverage::discover(&android, &["drivers/input/input.c".into()]).unwrap();
+    assert_eq!(c.kunitconfigs, vec!["drivers/input/tests/.kunitconfig"]);
+}
