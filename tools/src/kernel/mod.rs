@@ -29,6 +29,7 @@ pub mod ktap;
 pub mod kunitpy;
 pub mod panel;
 pub mod record;
+pub mod regressions;
 pub mod report;
 pub mod run;
 pub mod spread;
