@@ -15,7 +15,9 @@ fn a_library_file_is_covered_by_its_kunit_test() {
     assert_eq!(c.tests.len(), 1, "{c:#?}");
     assert_eq!(c.tests[0].path, "lib/tests/string_helpers_kunit.c");
     assert_eq!(c.tests[0].symbol, "STRING_HELPERS_KUNIT_TEST");
-    assert!(c.config.contains(&"CONFIG_STRING_HELPERS_KUNIT_TEST=y".to_string()));
+    assert!(c
+        .config
+        .contains(&"CONFIG_STRING_HELPERS_KUNIT_TEST=y".to_string()));
     assert!(c.uncovered.is_empty(), "{:?}", c.uncovered);
 }
 
@@ -23,7 +25,10 @@ fn a_library_file_is_covered_by_its_kunit_test() {
 fn a_driver_file_is_covered_by_the_nearest_kunitconfig() {
     let c = coverage::discover(&mainline(), &["drivers/dma-buf/dma-fence.c".into()]).unwrap();
     assert_eq!(c.kunitconfigs, vec!["drivers/dma-buf/.kunitconfig"]);
-    assert!(c.config.contains(&"CONFIG_DMABUF_KUNIT_TEST=y".to_string()), "{c:#?}");
+    assert!(
+        c.config.contains(&"CONFIG_DMABUF_KUNIT_TEST=y".to_string()),
+        "{c:#?}"
+    );
 }
 
 #[test]
@@ -31,7 +36,11 @@ fn a_file_no_suite_covers_is_named() {
     let c = coverage::discover(&mainline(), &["mm/vmalloc.c".into()]).unwrap();
     assert!(c.is_empty(), "{c:#?}");
     assert_eq!(c.config, vec!["CONFIG_KUNIT=y"]);
-    assert!(c.uncovered[0].starts_with("mm/vmalloc.c: no .kunitconfig"), "{:?}", c.uncovered);
+    assert!(
+        c.uncovered[0].starts_with("mm/vmalloc.c: no .kunitconfig"),
+        "{:?}",
+        c.uncovered
+    );
 }
 
 /// The two reconstructed series (`tests/fixtures/series/`) on the 6.12
