@@ -18,8 +18,15 @@ pub const ANDROID: &str = "android";
 /// revisions that go upstream.
 pub const MAINLINE: &str = "mainline";
 
-/// The suite a checkout runs when nothing names one.
+/// The suite a checkout runs when nothing names one: the workspace's
+/// system heap suite (the runner's own test data has no series.toml).
 pub const DEFAULT_SUITE: &str = "system-heap";
+
+/// The suite name that means "the kernel's own KUnit suites that cover
+/// the series' files" (`kernel::coverage`): nothing of the workspace is
+/// placed into the tree, and the kunitconfig is the checkout's
+/// `kunit_config` alone. A series.toml that names no suite runs these.
+pub const KERNEL_SUITES: &str = "kernel";
 
 /// A kernel to build and test.
 #[derive(Debug, Clone, PartialEq, Eq)]

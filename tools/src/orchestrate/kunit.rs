@@ -3,18 +3,21 @@
 //! kernel layer runs, and the regression gate on what it gave.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::kernel::checkout::Checkout;
+use crate::kernel::checkout::{Checkout, KERNEL_SUITES};
 use crate::kernel::compare::{self, Comparison};
+use crate::kernel::coverage::{self, Coverage};
 use crate::kernel::kunitpy::{self, Arch, Flavor};
 use crate::kernel::record;
+use crate::kernel::regressions;
 use crate::kernel::run::{run_matrix, AbiBoot, KunitPy, KunitPySetup, Matrix, MatrixOutcome};
 use crate::kernel::suite::Suite;
 use crate::kernel::tree;
 use crate::machine::Machine;
+use crate::review::maintainers::files_in_diff;
 use crate::series::manifest::{self, Base};
 use crate::series::{revision, Manifest};
 
@@ -71,12 +74,42 @@ pub struct KunitReport {
     pub outcome: MatrixOutcome,
     /// The regression gate's findings, when asked for.
     pub comparison: Option<Comparison>,
+    /// For each series run on the kernel's own suites, its base against
+    /// each of its revisions, per arch.
+    pub regressions: Vec<SeriesVerdict>,
+}
+
+/// A revision of a series against its base on one arch, on the kernel's
+/// own suites.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SeriesVerdict {
+    /// The series.
+    pub series: String,
+    /// The revision compared with the base.
+    pub revision: String,
+    /// The base's row (`baseline` or `mainline`).
+    pub base: String,
+    /// The arch.
+    pub arch: String,
+    /// Case by case.
+    pub comparison: regressions::Comparison,
+    /// Why there is no verdict, when the base ran no case.
+    pub no_verdict: Option<String>,
+}
+
+impl SeriesVerdict {
+    /// Whether it fails the command: a regression, or no verdict.
+    pub fn failed(&self) -> bool {
+        self.comparison.regressed() || self.no_verdict.is_some()
+    }
 }
 
 impl KunitReport {
     /// Whether the command fails: a failed run, or a regression.
     pub fn failed(&self) -> bool {
-        self.outcome.failed || self.comparison.as_ref().is_some_and(Comparison::failed)
+        self.outcome.failed
+            || self.comparison.as_ref().is_some_and(Comparison::failed)
+            || self.regressions.iter().any(SeriesVerdict::failed)
     }
 }
 
@@ -103,7 +136,14 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     for &arch in &opts.arches {
         kunitpy::check_tools(arch)?;
     }
-    let Plan { revisions, .. } = plan(opts)?;
+    let Plan {
+        revisions,
+        coverage,
+        ..
+    } = plan(opts)?;
+    for (series, c) in &coverage {
+        report_coverage(series, c, progress);
+    }
     if matches!(flavor, Flavor::Rust(_) | Flavor::RustKasan(_)) {
         if let Some(r) = revisions.iter().find(|r| r.base == Base::Mainline) {
             bail!(
@@ -144,18 +184,121 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             skip_timings: opts.skip_timings,
         };
         let part = run_on(setup, &group, opts, progress)?;
+        // On the kernel's own suites a case the base fails already is
+        // not the series' doing: those runs are judged by regressions
+        // below, the workspace's own suites by the run as before.
+        outcome.failed |= if group.iter().any(|r| r.suite == KERNEL_SUITES) {
+            part.records
+                .iter()
+                .zip(group_runs(&group, opts))
+                .any(|(r, on_kernel_suites)| {
+                    !on_kernel_suites && (!r.failed.is_empty() || !r.missing.is_empty())
+                })
+        } else {
+            part.failed
+        };
         outcome.records.extend(part.records);
-        outcome.failed |= part.failed;
         kernels.push(version);
     }
     let version = kernels.join(" and ");
     let comparison = stored.map(|s| compare::compare(&outcome.records, &s, opts.threshold));
+    let regressions = verdicts(&revisions, &outcome.records);
+    for v in &regressions {
+        let _ = write!(
+            progress,
+            "patchctl: {} {} against {}, {}",
+            v.series,
+            v.revision,
+            v.base,
+            regressions::render(&v.arch, &v.comparison)
+        );
+        if let Some(why) = &v.no_verdict {
+            let _ = writeln!(progress, "  NO VERDICT: {why}");
+        }
+    }
     Ok(KunitReport {
         kernel: version,
         flavor,
         outcome,
         comparison,
+        regressions,
     })
+}
+
+/// For each record of `group`'s runs (revisions x arches, in run order),
+/// whether its revision runs the kernel's own suites.
+fn group_runs(group: &[Checkout], opts: &KunitOptions) -> Vec<bool> {
+    group
+        .iter()
+        .flat_map(|r| opts.arches.iter().map(move |_| r.suite == KERNEL_SUITES))
+        .collect()
+}
+
+/// Says what covers a series before anything is built.
+fn report_coverage(series: &str, c: &Coverage, progress: &mut dyn Write) {
+    let mut what: Vec<String> = c.kunitconfigs.clone();
+    what.extend(
+        c.tests
+            .iter()
+            .map(|t| format!("{} (CONFIG_{})", t.path, t.symbol)),
+    );
+    let _ = writeln!(
+        progress,
+        "patchctl: {series} runs the kernel's own KUnit suites that cover its files: {}",
+        what.join(", ")
+    );
+    for u in &c.uncovered {
+        let _ = writeln!(progress, "patchctl: {series}: not covered: {u}");
+    }
+}
+
+/// Each revision of a series on the kernel's own suites against the
+/// series' base row, arch by arch.
+fn verdicts(revisions: &[Checkout], records: &[record::KunitRecord]) -> Vec<SeriesVerdict> {
+    let mut out = Vec::new();
+    for r in revisions.iter().filter(|r| r.suite == KERNEL_SUITES) {
+        if r.name == manifest::BASELINE || r.name == manifest::MAINLINE {
+            continue;
+        }
+        let base_name = match r.base {
+            Base::Mainline => manifest::MAINLINE,
+            Base::Android => manifest::BASELINE,
+        };
+        for now in records
+            .iter()
+            .filter(|x| x.series == r.series && x.revision == r.name)
+        {
+            let base = records
+                .iter()
+                .find(|x| x.series == r.series && x.revision == base_name && x.arch == now.arch);
+            let (comparison, no_verdict) = match base {
+                Some(b) if !b.cases.is_empty() => (regressions::compare(&b.cases, &now.cases), None),
+                Some(_) => (
+                    regressions::Comparison::default(),
+                    Some(format!(
+                        "the base ran no case on {} (see its log): nothing to compare",
+                        now.arch.name()
+                    )),
+                ),
+                None => (
+                    regressions::Comparison::default(),
+                    Some(format!(
+                        "no run of {base_name} on {} to compare with: run it too (leave --revision out)",
+                        now.arch.name()
+                    )),
+                ),
+            };
+            out.push(SeriesVerdict {
+                series: r.series.clone(),
+                revision: r.name.clone(),
+                base: base_name.to_string(),
+                arch: now.arch.name().to_string(),
+                comparison,
+                no_verdict,
+            });
+        }
+    }
+    out
 }
 
 /// Runs `revisions` (all on one base) on the kernel `setup` names.
@@ -238,6 +381,8 @@ pub struct Plan {
     pub manifests: Vec<(String, Manifest)>,
     /// The revisions, series by series, in order.
     pub revisions: Vec<Checkout>,
+    /// For each series run on the kernel's own suites, what covers it.
+    pub coverage: Vec<(String, Coverage)>,
 }
 
 /// The manifests and the revisions to run, series by series: the named
@@ -257,6 +402,7 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
     }
     let mut manifests = Vec::new();
     let mut revisions = Vec::new();
+    let mut coverages = Vec::new();
     for dir in &dirs {
         // A series without a manifest (the runner's own test data) has no
         // timed loops to name; a manifest that is there must read.
@@ -269,29 +415,36 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
             opts.revisions.clone()
         } else {
             match &manifest {
-                Some(m) if opts.kasan || opts.distinct => m.kunit.kasan.clone(),
-                Some(m) => m.kunit.revisions.clone(),
+                Some(m) if (opts.kasan || opts.distinct) && !m.kunit.kasan.is_empty() => {
+                    m.kunit.kasan.clone()
+                }
+                Some(m) => m.kunit_revisions(),
                 None => bail!(
                     "{} has no series.toml to say which revisions to run: name them with --revision",
                     dir.display()
                 ),
             }
         };
+        let mut group = Vec::new();
         for name in &names {
             let revision = revision::in_series(dir, manifest.as_ref(), name)?;
             if opts.base.is_some_and(|b| b != revision.base) {
                 continue;
             }
             // An unknown suite fails now, not after the first build.
-            Suite::named(&opts.workspace, &revision.suite)
-                .with_context(|| format!("series {}", dir.display()))?;
-            revisions.push(revision);
+            if revision.suite != KERNEL_SUITES {
+                Suite::named(&opts.workspace, &revision.suite)
+                    .with_context(|| format!("series {}", dir.display()))?;
+            }
+            group.push(revision);
         }
+        if group.iter().any(|r| r.suite == KERNEL_SUITES) {
+            let coverage = cover(dir, &mut group, opts)?;
+            coverages.push((series_name(dir), coverage));
+        }
+        revisions.extend(group);
         if let Some(m) = manifest {
-            let name = dir
-                .file_name()
-                .map_or("series".into(), |n| n.to_string_lossy().into_owned());
-            manifests.push((name, m));
+            manifests.push((series_name(dir), m));
         }
     }
     if revisions.is_empty() {
@@ -302,5 +455,48 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
     Ok(Plan {
         manifests,
         revisions,
+        coverage: coverages,
     })
+}
+
+fn series_name(dir: &Path) -> String {
+    dir.file_name()
+        .map_or("series".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The kernel's own suites that cover the files the series' revisions
+/// touch, found in the base they are built on; every checkout of the
+/// series gets the same kunitconfig, so that the base and the series run
+/// the same cases. A series no suite covers is refused: a run of nothing
+/// would prove nothing.
+fn cover(dir: &Path, group: &mut [Checkout], opts: &KunitOptions) -> Result<Coverage> {
+    let mut touched: Vec<String> = Vec::new();
+    for patch in group.iter().flat_map(|r| &r.patches) {
+        let text = std::fs::read_to_string(patch)
+            .with_context(|| format!("cannot read {}", patch.display()))?;
+        for f in files_in_diff(&text) {
+            crate::util::push_unique(&mut touched, f);
+        }
+    }
+    let base = group.first().map_or(Base::Android, |r| r.base);
+    let source = source_of(base, opts)?;
+    let coverage = coverage::discover(&source, &touched)?;
+    if coverage.is_empty() {
+        bail!(
+            "no KUnit suite of the kernel covers series {} ({}): {}; name a suite in its series.toml's [kunit] section",
+            dir.display(),
+            touched.join(", "),
+            coverage.uncovered.join("; ")
+        );
+    }
+    for r in group.iter_mut() {
+        let own = std::mem::take(&mut r.kunit_config);
+        r.kunit_config = coverage.config.clone();
+        for line in own {
+            if !r.kunit_config.contains(&line) {
+                r.kunit_config.push(line);
+            }
+        }
+    }
+    Ok(coverage)
 }

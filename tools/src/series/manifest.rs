@@ -88,14 +88,17 @@ pub struct PostedPatch {
 #[serde(deny_unknown_fields)]
 pub struct KunitSection {
     /// The suite placed into every tree of the series (see
-    /// `kernel::suite::Suite::named`).
+    /// `kernel::suite::Suite::named`); by default the kernel's own suites
+    /// that cover the series' files (`kernel::checkout::KERNEL_SUITES`).
     #[serde(default = "default_suite")]
     pub suite: String,
     /// Lines added to the suite's kunitconfig, e.g. the series' own test.
     #[serde(default)]
     pub config: Vec<String>,
-    /// The revisions `patchctl kunit` runs when none are named.
-    #[serde(default = "default_revisions")]
+    /// The revisions `patchctl kunit` runs when none are named; empty:
+    /// the newest revision's base and the newest revision (see
+    /// [`Manifest::kunit_revisions`]).
+    #[serde(default)]
     pub revisions: Vec<String>,
     /// The revisions `patchctl kunit --kasan` runs when none are named:
     /// each distinct code once.
@@ -111,7 +114,7 @@ impl Default for KunitSection {
         KunitSection {
             suite: default_suite(),
             config: Vec::new(),
-            revisions: default_revisions(),
+            revisions: Vec::new(),
             kasan: Vec::new(),
             table: TableKind::default(),
         }
@@ -119,11 +122,7 @@ impl Default for KunitSection {
 }
 
 fn default_suite() -> String {
-    crate::kernel::checkout::DEFAULT_SUITE.into()
-}
-
-fn default_revisions() -> Vec<String> {
-    vec![BASELINE.into()]
+    crate::kernel::checkout::KERNEL_SUITES.into()
 }
 
 /// What a series' runs are compared by.
@@ -231,6 +230,26 @@ impl Manifest {
     /// The newest revision.
     pub fn latest(&self) -> Option<&ManifestRevision> {
         self.revision.iter().max_by_key(|r| r.version)
+    }
+
+    /// The revisions `patchctl kunit` runs when none are named: the
+    /// `[kunit] revisions` list, else the unpatched base of the newest
+    /// revision and that revision (a series brought in by `patchctl am`
+    /// has no list: its base against it is the question).
+    pub fn kunit_revisions(&self) -> Vec<String> {
+        if !self.kunit.revisions.is_empty() {
+            return self.kunit.revisions.clone();
+        }
+        match self.latest() {
+            Some(r) => {
+                let base = match r.base {
+                    Base::Mainline => MAINLINE,
+                    Base::Android => BASELINE,
+                };
+                vec![base.to_string(), r.directory.clone()]
+            }
+            None => vec![BASELINE.to_string()],
+        }
     }
 
     /// The variant named `name`.
