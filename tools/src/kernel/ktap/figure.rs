@@ -1,0 +1,141 @@
+//! The `sgvmap_timing` figure lines the timing cases print as KTAP
+//! diagnostics, and the merge of one kernel's figures over several boots.
+
+use serde::Serialize;
+
+/// One `# sgvmap_timing: arch=.. size=.. impl=.. ns=.. runs=..` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Figure {
+    /// `um`, `arm64`, ...
+    pub arch: String,
+    /// Buffer size in bytes.
+    pub size: u64,
+    /// `before`, `v1`, `bounded`, `rust`, `floor`, `vmap` or `whole`.
+    pub implementation: String,
+    /// Minimum over the runs, nanoseconds.
+    pub ns: u64,
+    /// Median of the runs, nanoseconds (records before spread: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_ns: Option<u64>,
+    /// Maximum over the runs, nanoseconds (records before spread: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ns: Option<u64>,
+    /// Runs the figure was taken over.
+    pub runs: u32,
+    /// Boots the runs came from (records of one boot: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boots: Option<u32>,
+}
+
+/// One figure per (arch, size, implementation) over several boots of the
+/// same kernel: the lowest minimum, the median of the boots' medians,
+/// the highest maximum, all the runs. One boot's figures come back as
+/// they are.
+pub fn merge_boots(boots: &[Vec<Figure>]) -> Vec<Figure> {
+    if boots.len() < 2 {
+        return boots.first().cloned().unwrap_or_default();
+    }
+    let mut out: Vec<Figure> = Vec::new();
+    for f in boots.iter().flatten() {
+        let key = |g: &Figure| {
+            (
+                g.arch == f.arch,
+                g.size == f.size,
+                g.implementation == f.implementation,
+            )
+        };
+        if out.iter().any(|g| key(g) == (true, true, true)) {
+            continue;
+        }
+        let same: Vec<&Figure> = boots
+            .iter()
+            .flatten()
+            .filter(|g| key(g) == (true, true, true))
+            .collect();
+        let mut medians: Vec<u64> = same.iter().filter_map(|g| g.median_ns).collect();
+        medians.sort_unstable();
+        out.push(Figure {
+            arch: f.arch.clone(),
+            size: f.size,
+            implementation: f.implementation.clone(),
+            ns: same.iter().map(|g| g.ns).min().unwrap_or(f.ns),
+            median_ns: (medians.len() == same.len()).then(|| medians[medians.len() / 2]),
+            max_ns: same
+                .iter()
+                .map(|g| g.max_ns)
+                .collect::<Option<Vec<u64>>>()
+                .and_then(|m| m.into_iter().max()),
+            runs: same.iter().map(|g| g.runs).sum(),
+            boots: Some(same.len() as u32),
+        });
+    }
+    out
+}
+
+/// The key that starts a figure line.
+pub const FIGURE_KEY: &str = "sgvmap_timing:";
+
+/// Parses one figure line's text after `# `; `None` if it is not one.
+/// A line that starts with the key but lacks a field is an error.
+pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
+    // kunit_info() in a parameterised case puts "<case>: " in front, so
+    // the key is searched for, not expected at the start.
+    let at = text.find(FIGURE_KEY)?;
+    let rest = &text[at + FIGURE_KEY.len()..];
+    let rest = match rest.find(FIGURE_KEY) {
+        Some(again) => &rest[again + FIGURE_KEY.len()..],
+        None => rest,
+    };
+    let mut arch = None;
+    let mut size = None;
+    let mut implementation = None;
+    let mut ns = None;
+    let mut median_ns = None;
+    let mut max_ns = None;
+    let mut runs = None;
+    for field in rest.split_whitespace() {
+        let Some((key, value)) = field.split_once('=') else {
+            return Some(Err(format!(
+                "figure field {field:?} is not key=value in {text:?}"
+            )));
+        };
+        let bad = |what: &str| format!("figure field {key}={value:?} is not {what} in {text:?}");
+        match key {
+            "arch" => arch = Some(value.to_string()),
+            "size" => match value.parse() {
+                Ok(v) => size = Some(v),
+                Err(_) => return Some(Err(bad("a byte count"))),
+            },
+            "impl" => implementation = Some(value.to_string()),
+            "ns" | "median" | "max" => match value.parse() {
+                Ok(v) => match key {
+                    "ns" => ns = Some(v),
+                    "median" => median_ns = Some(v),
+                    _ => max_ns = Some(v),
+                },
+                Err(_) => return Some(Err(bad("nanoseconds"))),
+            },
+            "runs" => match value.parse() {
+                Ok(v) => runs = Some(v),
+                Err(_) => return Some(Err(bad("a run count"))),
+            },
+            // Unknown keys are for later versions of the format.
+            _ => {}
+        }
+    }
+    Some(match (arch, size, implementation, ns, runs) {
+        (Some(arch), Some(size), Some(implementation), Some(ns), Some(runs)) => Ok(Figure {
+            arch,
+            size,
+            implementation,
+            ns,
+            median_ns,
+            max_ns,
+            runs,
+            boots: None,
+        }),
+        _ => Err(format!(
+            "figure line lacks one of arch, size, impl, ns, runs: {text:?}"
+        )),
+    })
+}
