@@ -1,0 +1,268 @@
+//! One kunit.py run: its kunitconfig and command line, its output
+//! streamed as progress and kept as a log, and its KTAP parsed.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::{Arch, Flavor, SKIP_TIMINGS};
+use crate::kernel::ccache::CompilerCache;
+use crate::kernel::ktap;
+use crate::kernel::suite::Suite;
+
+/// What one kunit.py run gave.
+#[derive(Debug, Serialize)]
+pub struct RunResult {
+    /// The parsed KTAP.
+    pub run: ktap::Run,
+    /// kunit.py's exit status.
+    pub exit_code: Option<i32>,
+    /// Where the raw log is.
+    pub log: PathBuf,
+    /// Where kunit.py's time went, as it reports it.
+    pub elapsed: Option<Elapsed>,
+}
+
+/// kunit.py's own account of a run's time (its "Elapsed time:" line).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Elapsed {
+    /// Writing and checking the .config.
+    pub configuring_s: f64,
+    /// make.
+    pub building_s: f64,
+    /// Booting and running the suites.
+    pub running_s: f64,
+}
+
+impl Elapsed {
+    /// Reads the last "Elapsed time: Ts total, Cs configuring, Bs
+    /// building, Rs running" line of kunit.py's output.
+    pub fn parse(output: &str) -> Option<Elapsed> {
+        let line = output.lines().rev().find(|l| l.contains("Elapsed time:"))?;
+        let figure = |what: &str| -> Option<f64> {
+            line.split(',')
+                .find(|part| part.trim_end().ends_with(what))?
+                .trim()
+                .split('s')
+                .next()?
+                .parse()
+                .ok()
+        };
+        Some(Elapsed {
+            configuring_s: figure("configuring")?,
+            building_s: figure("building")?,
+            running_s: figure("running")?,
+        })
+    }
+}
+
+/// One kunit.py run: where, for which arch and flavour, built where.
+#[derive(Clone, Copy)]
+pub struct Invocation<'a> {
+    /// The kernel tree, with the suite placed.
+    pub tree: &'a Path,
+    /// The suite (for its kunitconfig).
+    pub suite: &'a Suite,
+    /// Lines the series adds to the suite's kunitconfig.
+    pub extra_config: &'a [String],
+    /// The arch to build and boot.
+    pub arch: Arch,
+    /// The build directory (kept between runs: kbuild is incremental).
+    pub build_dir: &'a Path,
+    /// Where kunit.py's whole output is saved.
+    pub log: &'a Path,
+    /// Parallel make jobs.
+    pub jobs: usize,
+    /// What the kernel is built with besides the suite.
+    pub flavor: &'a Flavor,
+    /// The compiler cache, when there is one.
+    pub ccache: Option<&'a CompilerCache>,
+    /// Leave the timing cases (KUnit's slow ones) out.
+    pub skip_timings: bool,
+}
+
+/// Runs kunit.py in `tree` for `arch`, building in `build_dir`, streaming
+/// its output to `progress` and saving it to `log`; `flavor` adds Rust or
+/// KASAN to the build.
+pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult> {
+    let kunitconfig = write_kunitconfig(inv)?;
+    let mut child = command(inv, &kunitconfig)
+        .spawn()
+        .with_context(|| format!("cannot start kunit.py in {}", inv.tree.display()))?;
+    let Streamed {
+        output,
+        errors,
+        status,
+    } = stream(&mut child, progress)?;
+    let log = inv.log;
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).ok();
+    }
+    fs::write(log, format!("{output}{errors}"))
+        .with_context(|| format!("cannot write {}", log.display()))?;
+
+    let run = ktap::parse(&output).with_context(|| {
+        format!(
+            "kunit.py exited with {status} and printed no KTAP; the build or boot failed: see {}",
+            log.display()
+        )
+    })?;
+    Ok(RunResult {
+        run,
+        exit_code: status.code(),
+        log: log.to_path_buf(),
+        elapsed: Elapsed::parse(&output),
+    })
+}
+
+/// Writes the run's kunitconfig into the build directory; its path.
+fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
+    let build_dir = inv.build_dir;
+    fs::create_dir_all(build_dir)
+        .with_context(|| format!("cannot create {}", build_dir.display()))?;
+    // The suite's kunitconfig, plus what the flavour needs.
+    let kunitconfig = build_dir.join("patchctl.kunitconfig");
+    let mut config = fs::read_to_string(&inv.suite.kunitconfig)
+        .with_context(|| format!("cannot read {}", inv.suite.kunitconfig.display()))?;
+    for line in inv.extra_config {
+        config.push_str(line);
+        config.push('\n');
+    }
+    config.push_str(&inv.flavor.kconfig());
+    fs::write(&kunitconfig, config)
+        .with_context(|| format!("cannot write {}", kunitconfig.display()))?;
+    Ok(kunitconfig)
+}
+
+/// kunit.py's command line for the run, its output piped.
+fn command(inv: &Invocation, kunitconfig: &Path) -> Command {
+    let Invocation {
+        tree,
+        arch,
+        build_dir,
+        jobs,
+        flavor,
+        ccache,
+        skip_timings,
+        ..
+    } = *inv;
+    let mut cmd = Command::new("python3");
+    cmd.arg("tools/testing/kunit/kunit.py")
+        .arg("run")
+        .arg(format!("--kunitconfig={}", kunitconfig.display()))
+        .args(flavor.kunit_args(arch));
+    // KASAN builds filter the timings out already.
+    if skip_timings && !flavor.has_kasan() {
+        cmd.arg(SKIP_TIMINGS);
+    }
+    cmd.arg(format!("--build_dir={}", build_dir.display()))
+        .arg(format!("--jobs={jobs}"))
+        .arg("--raw_output=all")
+        // kunit.py gives a run 300 s by default; the 2 GB timings under
+        // QEMU's emulation need more.
+        .arg("--timeout=1800")
+        .args(arch.kunit_args());
+    if let Some(cc) = ccache {
+        cmd.arg(format!(
+            "--make_options={}",
+            cc.make_option(flavor.is_llvm())
+        ));
+        cc.configure(&mut cmd);
+    }
+    cmd.current_dir(tree)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// What kunit.py printed, once it has exited.
+struct Streamed {
+    /// Its stdout: the build's steps and the kernel's console.
+    output: String,
+    /// Its stderr.
+    errors: String,
+    /// How it exited.
+    status: std::process::ExitStatus,
+}
+
+/// Reads kunit.py's output to its end, passing the lines worth following
+/// on to `progress`, and waits for it to exit.
+fn stream(child: &mut Child, progress: &mut dyn Write) -> Result<Streamed> {
+    // kunit.py's stderr carries make's errors: fold it into the same log,
+    // and into the progress as it comes (through a channel: the writer
+    // belongs to this thread).
+    let stderr = child.stderr.take().expect("piped");
+    let (err_lines, err_rx) = std::sync::mpsc::channel::<String>();
+    let err_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            text.push_str(&line);
+            text.push('\n');
+            let _ = err_lines.send(line);
+        }
+        text
+    });
+    let mut output = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading kunit.py's output")?;
+        if shown_as_progress(&line) {
+            let _ = writeln!(progress, "  {}", line);
+        }
+        for err in err_rx.try_iter() {
+            let _ = writeln!(progress, "  kunit.py! {err}");
+        }
+        output.push_str(&line);
+        output.push('\n');
+    }
+    let status = child.wait().context("waiting for kunit.py")?;
+    let errors = err_thread.join().unwrap_or_default();
+    for err in err_rx.try_iter() {
+        let _ = writeln!(progress, "  kunit.py! {err}");
+    }
+    Ok(Streamed {
+        output,
+        errors,
+        status,
+    })
+}
+
+/// Progress: kunit.py's own lines and the KTAP results, not the boot log.
+fn shown_as_progress(line: &str) -> bool {
+    let body = line.trim_start();
+    line.starts_with('[') && line.contains("] ")
+        || body.starts_with("ok ")
+        || body.starts_with("not ok ")
+        || body.starts_with("# sgvmap_timing")
+        // How vmap_sg() mapped each layout (PMD blocks, contiguous ptes).
+        || body.contains("vmap_sg_layout:")
+        || body.contains("BUG: KASAN: ")
+        || body.starts_with("$ make")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kunit_py_s_own_account_of_its_time() {
+        let output = "[07:01:02] Building KUnit Kernel ...\n\
+                      [07:05:40] Elapsed time: 301.250s total, 2.004s configuring, 280.500s building, 18.746s running\n";
+        assert_eq!(
+            Elapsed::parse(output),
+            Some(Elapsed {
+                configuring_s: 2.004,
+                building_s: 280.5,
+                running_s: 18.746
+            })
+        );
+        assert_eq!(
+            Elapsed::parse("[07:01:02] no summary: the build failed\n"),
+            None
+        );
+    }
+}

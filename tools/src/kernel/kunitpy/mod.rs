@@ -1,0 +1,220 @@
+//! Drives the tree's own `tools/testing/kunit/kunit.py`: one build and
+//! boot per revision, arch and flavour, its output streamed as progress,
+//! kept as a log and parsed as KTAP.
+//!
+//! This module says what a run builds (the arch, the flavour, and the
+//! config records name it by); `tools` finds the programs kunit.py calls
+//! and `invoke` runs it.
+
+use serde::{Deserialize, Serialize};
+
+mod invoke;
+mod tools;
+
+pub use invoke::{run_kunit, Elapsed, Invocation, RunResult};
+pub use tools::{check_tools, RustTools};
+
+/// The architectures the runner knows how to boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// User-mode Linux.
+    #[value(alias = "uml")]
+    Um,
+    /// arm64 under QEMU (TCG emulation on this kind of machine).
+    #[value(alias = "aarch64")]
+    Arm64,
+}
+
+impl Arch {
+    /// The name kunit.py and the figures use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Um => "um",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// How its figures were taken, for tables and cover letters.
+    pub fn how_run(self) -> &'static str {
+        match self {
+            Arch::Um => "UML",
+            Arch::Arm64 => "QEMU TCG",
+        }
+    }
+
+    /// kunit.py's arguments for this arch.
+    ///
+    /// QEMU gets 4 GB so that the 2 GB buffer fits: kunit.py starts it with
+    /// `-m 1024`, and the `-m` that comes last wins. UML cannot be helped
+    /// the same way: kunit.py appends `mem=1G` after any kernel argument,
+    /// so on UML the suite skips the sizes that do not fit and says so.
+    fn kunit_args(self) -> Vec<String> {
+        match self {
+            Arch::Um => vec!["--arch=um".into()],
+            Arch::Arm64 => vec![
+                "--arch=arm64".into(),
+                "--cross_compile=aarch64-linux-gnu-".into(),
+                "--qemu_args=-m 4096".into(),
+            ],
+        }
+    }
+}
+
+/// The `config` of a results record: what the kernel was built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Config {
+    /// The C suite.
+    #[serde(rename = "C")]
+    C,
+    /// CONFIG_RUST: the Rust core beside C.
+    #[serde(rename = "C+Rust")]
+    CRust,
+    /// CONFIG_KASAN.
+    #[serde(rename = "C+KASAN")]
+    CKasan,
+    /// CONFIG_RUST and CONFIG_KASAN, built with LLVM.
+    #[serde(rename = "C+Rust+KASAN")]
+    CRustKasan,
+}
+
+impl Config {
+    /// The suffix of results files: ``, `-rust`, `-kasan`, `-rust-kasan`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Config::C => "",
+            Config::CRust => "-rust",
+            Config::CKasan => "-kasan",
+            Config::CRustKasan => "-rust-kasan",
+        }
+    }
+
+    /// As records write it: `C`, `C+Rust`, `C+KASAN`, `C+Rust+KASAN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Config::C => "C",
+            Config::CRust => "C+Rust",
+            Config::CKasan => "C+KASAN",
+            Config::CRustKasan => "C+Rust+KASAN",
+        }
+    }
+}
+
+/// The Rust heap beside the C one; an initramfs and devtmpfs for the
+/// second boot that drives both through /dev/dma_heap.
+const RUST_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
+                            CONFIG_BLK_DEV_INITRD=y\nCONFIG_DEVTMPFS=y\n";
+
+/// kunit.py's filter that leaves the timing cases out: they are marked
+/// KUNIT_SPEED_SLOW, everything else is faster.
+const SKIP_TIMINGS: &str = "--filter=speed>slow";
+
+/// Generic KASAN, vmalloc included.
+const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
+
+/// What kind of kernel a run builds, besides the suite itself.
+#[derive(Debug, Clone)]
+pub enum Flavor {
+    /// The C suite only.
+    C,
+    /// CONFIG_RUST with this toolchain: rust-heap's core beside C.
+    Rust(RustTools),
+    /// CONFIG_KASAN (generic, with vmalloc): the C suite checked byte by
+    /// byte. UML only here, and C only: KASAN and Rust do not mix with GCC
+    /// in 6.12.
+    Kasan,
+    /// CONFIG_RUST and CONFIG_KASAN together, which 6.12 allows only with
+    /// clang (`RUST depends on !KASAN || CC_IS_CLANG`): an `LLVM=1` build,
+    /// UML only, so that the Rust heap runs checked byte by byte too.
+    RustKasan(RustTools),
+}
+
+impl Flavor {
+    /// Its name in build directories: `c`, `rust`, `kasan`, `rust-kasan`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Flavor::C => "c",
+            Flavor::Rust(_) => "rust",
+            Flavor::Kasan => "kasan",
+            Flavor::RustKasan(_) => "rust-kasan",
+        }
+    }
+
+    /// Whether the build has the Rust heap (and so boots a second time
+    /// through /dev/dma_heap).
+    pub fn has_rust(&self) -> bool {
+        matches!(self, Flavor::Rust(_) | Flavor::RustKasan(_))
+    }
+
+    /// Whether the C side is built by clang (`LLVM=1`).
+    pub fn is_llvm(&self) -> bool {
+        matches!(self, Flavor::RustKasan(_))
+    }
+
+    /// Whether the build has KASAN (and so is judged by its reports).
+    pub fn has_kasan(&self) -> bool {
+        matches!(self, Flavor::Kasan | Flavor::RustKasan(_))
+    }
+
+    /// The `config` of results files.
+    pub fn config(&self) -> Config {
+        match self {
+            Flavor::C => Config::C,
+            Flavor::Rust(_) => Config::CRust,
+            Flavor::Kasan => Config::CKasan,
+            Flavor::RustKasan(_) => Config::CRustKasan,
+        }
+    }
+
+    /// Options added to the suite's kunitconfig.
+    fn kconfig(&self) -> String {
+        let mut lines = String::new();
+        if self.has_rust() {
+            lines.push_str(RUST_KCONFIG);
+        }
+        if self.has_kasan() {
+            lines.push_str(KASAN_KCONFIG);
+        }
+        lines
+    }
+
+    /// kunit.py arguments for this flavour on `arch`.
+    fn kunit_args(&self, arch: Arch) -> Vec<String> {
+        let rust = |tools: &RustTools| {
+            vec![
+                format!("--make_options=RUSTC={}", tools.rustc.display()),
+                format!("--make_options=BINDGEN={}", tools.bindgen.display()),
+            ]
+        };
+        let kasan = || {
+            vec![
+                // Every report, not only the first: the expected one comes
+                // last, and no earlier one may hide behind it.
+                "--kernel_args=kasan_multi_shot".to_string(),
+                // Timings under KASAN measure KASAN; the checks are what count.
+                SKIP_TIMINGS.to_string(),
+            ]
+        };
+        match self {
+            Flavor::C => Vec::new(),
+            Flavor::Rust(tools) => {
+                let mut args = rust(tools);
+                if arch == Arch::Um {
+                    // 6.12 leaves bindgen's target empty for UML built with
+                    // GCC, and bindgen then guesses wrong: name it.
+                    args.push("--make_options=BINDGEN_TARGET=x86_64-linux-gnu".into());
+                }
+                args
+            }
+            Flavor::Kasan => kasan(),
+            Flavor::RustKasan(tools) => {
+                let mut args = rust(tools);
+                // clang, lld and LLVM's binutils for C: Rust and KASAN need
+                // the C side built by clang in 6.12.
+                args.push("--make_options=LLVM=1".into());
+                args.extend(kasan());
+                args
+            }
+        }
+    }
+}
