@@ -5,6 +5,7 @@
 //! the eye back and forth by colour alone.
 
 use anyhow::{anyhow, Result};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -82,15 +83,23 @@ pub fn svg(panel: &Panel) -> Result<String> {
     Ok(svg)
 }
 
-/// Draws the panel into `area`.
-pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> {
-    if panel.lines.len() > MAX_LINES {
-        return Err(anyhow!(
-            "{}: {} lines, at most {MAX_LINES} can be told apart",
-            panel.title,
-            panel.lines.len()
-        ));
-    }
+/// The panel's chart: sizes on a log2 x axis, time on a log y axis.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, LogCoord<f64>>>;
+
+/// Where a panel's axes run, from its points.
+struct Axes {
+    /// The sizes measured, as powers of two, smallest first.
+    sizes: Vec<f64>,
+    /// The smallest and largest of them.
+    first: f64,
+    last: f64,
+    /// The time axis's ends, in ns, with room above and below the bars.
+    y_low: f64,
+    y_high: f64,
+}
+
+/// The axes that hold every point and bar of `panel`.
+fn axes(panel: &Panel) -> Result<Axes> {
     let points = || panel.lines.iter().flat_map(|l| l.points.iter());
     let sizes: Vec<f64> = {
         let mut s: Vec<u64> = points().map(|p| p.size).collect();
@@ -106,6 +115,26 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
     let high = |p: &Point| p.range.map_or(p.median, |r| r.1).max(1.0);
     let y_min = points().map(low).fold(f64::MAX, f64::min);
     let y_max = points().map(high).fold(0.0, f64::max);
+    Ok(Axes {
+        sizes,
+        first,
+        last,
+        y_low: y_min / 1.5,
+        y_high: y_max * 1.5,
+    })
+}
+
+/// Draws the panel into `area`.
+pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> {
+    if panel.lines.len() > MAX_LINES {
+        return Err(anyhow!(
+            "{}: {} lines, at most {MAX_LINES} can be told apart",
+            panel.title,
+            panel.lines.len()
+        ));
+    }
+    let axes = axes(panel)?;
+    let (first, last) = (axes.first, axes.last);
     let label_width = panel
         .lines
         .iter()
@@ -114,21 +143,16 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
         .unwrap_or(0)
         * 8
         + 14;
-    let (y_low, y_high) = (y_min / 1.5, y_max * 1.5);
-    // Over a few decades, a label at each power of ten; over less, at 1,
-    // 2 and 5 of each, so that no panel has a single label on its axis.
-    let mantissas: &[u32] = if (y_high / y_low).log10() > 2.5 {
-        &[1]
-    } else {
-        &[1, 2, 5]
-    };
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, ("sans-serif", 15))
         .margin(8)
         .margin_right(label_width)
         .x_label_area_size(24)
         .y_label_area_size(58)
-        .build_cartesian_2d(first - 0.4..last + 0.4, (y_low..y_high).log_scale())
+        .build_cartesian_2d(
+            first - 0.4..last + 0.4,
+            (axes.y_low..axes.y_high).log_scale(),
+        )
         .map_err(plot_error)?;
     chart
         .configure_mesh()
@@ -137,7 +161,7 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
         // A tick at every power of two between, labelled only at the
         // sizes measured: the others are not figures.
         .x_labels((last - first) as usize + 2)
-        .x_label_formatter(&|x| size_label(*x, &sizes))
+        .x_label_formatter(&|x| size_label(*x, &axes.sizes))
         // Enough asked for that plotters ticks 1 to 9 of each decade; the
         // labels are drawn below, as plotters would print each power of
         // ten twice (once as a decade, once as 10 of the one below).
@@ -145,6 +169,25 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
         .y_label_formatter(&|_| String::new())
         .draw()
         .map_err(plot_error)?;
+    label_times(area, &chart, &axes)?;
+    let ends = draw_lines(&mut chart, panel)?;
+    name_the_ends(area, &chart.plotting_area().get_pixel_range(), panel, &ends)
+}
+
+/// The time axis's labels, left of the plot.
+fn label_times(
+    area: &DrawingArea<SVGBackend, Shift>,
+    chart: &Chart<'_, '_>,
+    axes: &Axes,
+) -> Result<()> {
+    let (y_low, y_high) = (axes.y_low, axes.y_high);
+    // Over a few decades, a label at each power of ten; over less, at 1,
+    // 2 and 5 of each, so that no panel has a single label on its axis.
+    let mantissas: &[u32] = if (y_high / y_low).log10() > 2.5 {
+        &[1]
+    } else {
+        &[1, 2, 5]
+    };
     let (base_x, base_y) = area.get_base_pixel();
     let left = chart.plotting_area().get_pixel_range().0.start;
     let mut decade = 10f64.powf(y_low.log10().floor());
@@ -152,7 +195,7 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
         for m in mantissas {
             let ns = decade * *m as f64;
             if (y_low..=y_high).contains(&ns) {
-                let (_, y) = chart.backend_coord(&(first, ns));
+                let (_, y) = chart.backend_coord(&(axes.first, ns));
                 let style = TextStyle::from(("sans-serif", FONT).into_font())
                     .pos(Pos::new(HPos::Right, VPos::Center));
                 area.draw(&Text::new(
@@ -165,6 +208,11 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
         }
         decade *= 10.0;
     }
+    Ok(())
+}
+
+/// Each line with its points and bars; where each line ends, in pixels.
+fn draw_lines(chart: &mut Chart<'_, '_>, panel: &Panel) -> Result<Vec<(usize, (i32, i32))>> {
     let n = panel.lines.len() as f64;
     let mut ends = Vec::new();
     for (i, line) in panel.lines.iter().enumerate() {
@@ -200,7 +248,7 @@ pub fn draw(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> 
             ends.push((i, chart.backend_coord(&at(end))));
         }
     }
-    name_the_ends(area, &chart.plotting_area().get_pixel_range(), panel, &ends)
+    Ok(ends)
 }
 
 /// Each line's name right of the plot, beside its end (moved only as far
