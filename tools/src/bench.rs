@@ -159,8 +159,7 @@ fn read_estimates(path: &Path) -> Result<Estimates> {
     Ok(est)
 }
 
-/// Reads every function's estimates under `criterion_dir` (criterion's
-/// output folder, `target/criterion` by default) and computes the ratios.
+/// The benchmark's own record of how it ran (`method.json`).
 fn read_method(criterion_dir: &Path) -> Result<Method> {
     let path = criterion_dir.join(GROUP).join("method.json");
     let text = fs::read_to_string(&path).with_context(|| {
@@ -177,24 +176,37 @@ fn read_method(criterion_dir: &Path) -> Result<Method> {
     })
 }
 
-pub fn load(criterion_dir: &Path, machine: Machine) -> Result<Report> {
+/// One function's median, with its id and what it is.
+type Median = (&'static str, &'static str, Estimate);
+
+/// The median of every function in [`FUNCTIONS`], in its order.
+fn read_medians(criterion_dir: &Path) -> Result<Vec<Median>> {
     let mut medians = Vec::new();
     for (id, what) in FUNCTIONS {
         let est = read_estimates(&estimates_path(criterion_dir, id))?;
         medians.push((id, what, est.median));
     }
+    Ok(medians)
+}
+
+/// The median time of function `wanted`, in ns.
+fn median_of(medians: &[Median], wanted: &str) -> f64 {
+    medians
+        .iter()
+        .find(|(id, _, _)| *id == wanted)
+        .map(|(_, _, m)| m.point_estimate)
+        .expect("FUNCTIONS lists every id")
+}
+
+/// Reads every function's estimates under `criterion_dir` (criterion's
+/// output folder, `target/criterion` by default) and computes the ratios.
+pub fn load(criterion_dir: &Path, machine: Machine) -> Result<Report> {
+    let medians = read_medians(criterion_dir)?;
     let assumed = read_method(criterion_dir)?;
-    let median_of = |wanted: &str| {
-        medians
-            .iter()
-            .find(|(id, _, _)| *id == wanted)
-            .map(|(_, _, m)| m.point_estimate)
-            .expect("FUNCTIONS lists every id")
-    };
-    let before = median_of("c_before");
+    let before = median_of(&medians, "c_before");
     let (floor_id, floor) = FLOORS
         .iter()
-        .map(|id| (*id, median_of(id)))
+        .map(|id| (*id, median_of(&medians, id)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .expect("FLOORS is not empty");
 
@@ -212,16 +224,33 @@ pub fn load(criterion_dir: &Path, machine: Machine) -> Result<Report> {
             ratio_to_floor: m.point_estimate / floor,
         })
         .collect();
+    let targets = targets(&medians, &figures, floor_id);
+    let notes = below_floor_notes(&figures);
+    Ok(Report {
+        group: GROUP.into(),
+        pages: PAGES,
+        method: method_text(&assumed),
+        assumed,
+        floor: floor_id.to_string(),
+        notes,
+        machine,
+        figures,
+        targets,
+    })
+}
 
-    let v1_speedup = before / median_of("c_v1");
-    let rust_speedup = before / median_of("rust_bounded");
-    let rust_vs_v1 = median_of("rust_bounded") / median_of("c_v1");
+/// The issue's targets, judged on the run's medians and ratios.
+fn targets(medians: &[Median], figures: &[Figure], floor_id: &str) -> Vec<Target> {
+    let before = median_of(medians, "c_before");
+    let v1_speedup = before / median_of(medians, "c_v1");
+    let rust_speedup = before / median_of(medians, "rust_bounded");
+    let rust_vs_v1 = median_of(medians, "rust_bounded") / median_of(medians, "c_v1");
     let fastest = figures
         .iter()
         .filter(|f| !FLOORS.contains(&f.id.as_str()))
         .map(|f| f.ratio_to_floor)
         .fold(f64::INFINITY, f64::min);
-    let targets = vec![
+    vec![
         Target {
             what: "C v1 at least 6x faster than the pre-patch walk".into(),
             measured: v1_speedup,
@@ -242,9 +271,12 @@ pub fn load(criterion_dir: &Path, machine: Machine) -> Result<Report> {
             measured: fastest,
             met: fastest <= 1.2,
         },
-    ];
+    ]
+}
 
-    let notes = figures
+/// A note for each conversion measured below the floor, saying what that means.
+fn below_floor_notes(figures: &[Figure]) -> Vec<String> {
+    figures
         .iter()
         .filter(|f| !FLOORS.contains(&f.id.as_str()) && f.ratio_to_floor < BELOW_FLOOR)
         .map(|f| {
@@ -254,32 +286,26 @@ pub fn load(criterion_dir: &Path, machine: Machine) -> Result<Report> {
                 f.what, f.ratio_to_floor
             )
         })
-        .collect();
-    Ok(Report {
-        group: GROUP.into(),
-        pages: PAGES,
-        method: format!(
-            "criterion median per call over {} samples ({} s warm-up, {} s measurement); \
-             one 2 GB heap-layout table (2048 x 1 MB entries, chained), pre-faulted page array \
-             aligned to {} bytes; C by {} with {}; Rust by {} at opt-level {}; \
-             the floor is the fastest of {}: the fastest way to write the same bytes",
-            assumed.samples,
-            assumed.warm_up_s,
-            assumed.measurement_s,
-            assumed.array_alignment,
-            assumed.c_compiler,
-            assumed.c_flags,
-            assumed.rustc,
-            assumed.rust_opt_level,
-            FLOORS.join(", ")
-        ),
-        assumed,
-        floor: floor_id.to_string(),
-        notes,
-        machine,
-        figures,
-        targets,
-    })
+        .collect()
+}
+
+/// How the figures were taken, in words, from the benchmark's own record.
+fn method_text(assumed: &Method) -> String {
+    format!(
+        "criterion median per call over {} samples ({} s warm-up, {} s measurement); \
+         one 2 GB heap-layout table (2048 x 1 MB entries, chained), pre-faulted page array \
+         aligned to {} bytes; C by {} with {}; Rust by {} at opt-level {}; \
+         the floor is the fastest of {}: the fastest way to write the same bytes",
+        assumed.samples,
+        assumed.warm_up_s,
+        assumed.measurement_s,
+        assumed.array_alignment,
+        assumed.c_compiler,
+        assumed.c_flags,
+        assumed.rustc,
+        assumed.rust_opt_level,
+        FLOORS.join(", ")
+    )
 }
 
 fn human_time(ns: f64) -> String {
