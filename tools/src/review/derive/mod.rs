@@ -6,25 +6,27 @@
 use std::collections::HashSet;
 
 use super::maintainers::Maintainers;
-use super::rules::{Rules, VerdictKind};
+use super::rules::Rules;
 use super::state::*;
 use crate::mail::patch;
 use crate::mail::subject;
 use crate::mail::thread::{Mail, Thread};
-use crate::mail::trailers::{self};
 
 pub use crate::mail::patch_id::patch_id;
 
 mod given;
+mod revision;
 mod threading;
 mod verdicts;
 mod view;
 
 use given::*;
+use revision::*;
 use threading::*;
 use verdicts::*;
 use view::*;
 
+/// A mail that posts a patch or a cover letter, its subject read.
 pub(super) struct Posting<'a> {
     mail: &'a Mail,
     version: u32,
@@ -35,6 +37,21 @@ pub(super) struct Posting<'a> {
 
 /// Derives the review state of every series in `thread`.
 pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules) -> ReviewState {
+    let postings = postings(thread);
+    let all_postings: HashSet<&str> = postings
+        .iter()
+        .map(|p| p.mail.message_id.as_str())
+        .collect();
+    let mut series: Vec<SeriesState> = series_of(thread, &postings)
+        .iter()
+        .map(|group| series_state(thread, group, &all_postings, maintainers, rules))
+        .collect();
+    series.sort_by(|a, b| a.title.cmp(&b.title));
+    ReviewState { series }
+}
+
+/// The mails of `thread` that post a patch or a cover letter.
+fn postings(thread: &Thread) -> Vec<Posting<'_>> {
     // Each subject is parsed once: the postings are the mails whose
     // subject is a patch's and not a reply's.
     let posted: Vec<(&Mail, subject::PatchSubject)> = thread
@@ -69,163 +86,65 @@ pub fn derive(thread: &Thread, maintainers: Option<&Maintainers>, rules: &Rules)
         } else {
             s.index.unwrap_or(1)
         };
-        // The mail is parsed already: its patch is read from its fields,
-        // not from the mail written out and parsed again.
-        let patch = has_diff
-            .then(|| {
-                let envelope = patch::Envelope {
-                    author_name: mail.from_name.clone(),
-                    author_email: mail.from_email.clone(),
-                    time: mail.timestamp,
-                    offset_minutes: 0,
-                    subject: mail.subject.clone(),
-                };
-                patch::from_parts(envelope, &mail.body, &mail.message_id).ok()
-            })
-            .flatten();
         postings.push(Posting {
             mail,
             version: s.version,
             index,
             title: s.title,
-            patch,
+            patch: has_diff.then(|| mail_patch(mail)).flatten(),
         });
     }
-
-    let all_postings: HashSet<&str> = postings
-        .iter()
-        .map(|p| p.mail.message_id.as_str())
-        .collect();
-    let mut series = Vec::new();
-    for group in series_of(thread, &postings) {
-        let newest = group.iter().map(|(v, _)| *v).max().unwrap_or(1);
-        let title = group
-            .first()
-            .and_then(|(_, posts)| posts.iter().min_by_key(|p| p.index))
-            .map(|p| p.title.clone())
-            .unwrap_or_default();
-        let mut revisions = Vec::new();
-        for (version, posts) in &group {
-            revisions.push(revision_state(
-                thread,
-                posts,
-                &all_postings,
-                *version,
-                *version < newest,
-                maintainers,
-                rules,
-            ));
-        }
-        let mut state = SeriesState {
-            title,
-            revisions,
-            current: Vec::new(),
-        };
-        carry_trailers(&mut state);
-        state.current = current_patches(&state);
-        series.push(state);
-    }
-    series.sort_by(|a, b| a.title.cmp(&b.title));
-    ReviewState { series }
+    postings
 }
 
-fn revision_state(
+/// The patch a posting's mail carries; `None` if it does not parse.
+fn mail_patch(mail: &Mail) -> Option<patch::MailPatch> {
+    // The mail is parsed already: its patch is read from its fields,
+    // not from the mail written out and parsed again.
+    let envelope = patch::Envelope {
+        author_name: mail.from_name.clone(),
+        author_email: mail.from_email.clone(),
+        time: mail.timestamp,
+        offset_minutes: 0,
+        subject: mail.subject.clone(),
+    };
+    patch::from_parts(envelope, &mail.body, &mail.message_id).ok()
+}
+
+/// One series' state: each revision's, with the trailers carried over.
+fn series_state(
     thread: &Thread,
-    posts: &[&Posting],
+    group: &[Revision],
     all_postings: &HashSet<&str>,
-    version: u32,
-    superseded: bool,
     maintainers: Option<&Maintainers>,
     rules: &Rules,
-) -> RevisionState {
-    let files = touched_files(posts);
-    let mut view = RevisionView::new(thread, posts, &files, maintainers, rules);
-    // A later revision's patch sent into this thread (a partial reroll) is
-    // not a reply to this one: not its last word, nor a review.
-    view.not_replies = all_postings.iter().map(|s| s.to_string()).collect();
-    let replies = view.replies();
-    let mut patches: Vec<PatchState> = posts
-        .iter()
-        .map(|p| PatchState {
-            index: p.index,
-            title: p.title.clone(),
-            message_id: p.mail.message_id.clone(),
-            patch_id: p.patch.as_ref().and_then(|x| patch_id(&x.diff)),
-            trailers: Vec::new(),
-            carried: Vec::new(),
-            changed_since: Vec::new(),
-            landed: None,
-        })
-        .collect();
-    patches.sort_by_key(|p| p.index);
-
-    let mut verdicts: Vec<(VerdictKind, Evidence)> = Vec::new();
-    let mut questions: Vec<(Evidence, &Mail)> = Vec::new();
-    let mut last_author_word = None;
-    let mut last_message = None;
-    let mut grounds = Vec::new();
-    for mail in &replies {
-        let lines = content_lines(mail, rules);
-        let first_line = lines.first().copied().unwrap_or_default();
-        last_message = Some(view.evidence(EvidenceKind::LastMessage, mail, first_line));
-        if view.is_author(mail) {
-            last_author_word = Some(view.evidence(EvidenceKind::LastWord, mail, first_line));
-            continue;
-        }
-        // Each reply's trailers are parsed once, for both uses.
-        let given = trailers::parse(&mail.body);
-        view.collect_trailers(mail, &given, &mut patches);
-        let said = view.verdicts_in(mail, &lines, &given);
-        if let Some(g) = said.grounds {
-            grounds = g;
-        }
-        verdicts.extend(said.found);
-        if !said.argues {
-            for line in lines.iter().filter(|l| l.ends_with('?')) {
-                questions.push((view.evidence(EvidenceKind::Question, mail, line), mail));
-            }
-        }
+) -> SeriesState {
+    let newest = group.iter().map(|(v, _)| *v).max().unwrap_or(1);
+    let title = group
+        .first()
+        .and_then(|(_, posts)| posts.iter().min_by_key(|p| p.index))
+        .map(|p| p.title.clone())
+        .unwrap_or_default();
+    let mut revisions = Vec::new();
+    for (version, posts) in group {
+        revisions.push(revision_state(
+            thread,
+            posts,
+            all_postings,
+            *version,
+            *version < newest,
+            maintainers,
+            rules,
+        ));
     }
-    let open_questions = view.open_questions(&replies, questions);
-
-    // The latest decisive verdict wins.
-    let decisive = verdicts
-        .iter()
-        .rev()
-        .find(|(kind, _)| kind.is_decisive())
-        .cloned();
-    let others_replied = replies.iter().any(|m| !view.is_author(m));
-    let state = standing(
-        superseded,
-        decisive.as_ref().map(|(k, _)| *k),
-        others_replied,
-    );
-    if decisive
-        .as_ref()
-        .is_none_or(|(kind, _)| *kind != VerdictKind::Rejected)
-    {
-        grounds.clear();
-    }
-    let first = posts.iter().map(|p| p.mail).min_by_key(|m| m.timestamp);
-    RevisionState {
-        version,
-        next_step: rules.next_step(state),
-        state,
-        state_evidence: if superseded {
-            None
-        } else {
-            decisive.map(|(_, e)| e)
-        },
-        posted: first.map(|m| m.date.clone()).unwrap_or_default(),
-        authors: author_names(posts),
-        files,
-        patches,
-        verdicts: verdicts.into_iter().map(|(_, e)| e).collect(),
-        grounds,
-        open_questions,
-        last_author_word,
-        last_message,
-    }
+    let mut state = SeriesState {
+        title,
+        revisions,
+        current: Vec::new(),
+    };
+    carry_trailers(&mut state);
+    state.current = current_patches(&state);
+    state
 }
 
 fn canon(maintainers: Option<&Maintainers>, email: &str) -> String {
