@@ -25,6 +25,26 @@ pub(super) fn series_of<'p, 'a>(
     thread: &Thread,
     postings: &'p [Posting<'a>],
 ) -> Vec<Vec<Revision<'p, 'a>>> {
+    let units = revisions_by_root(thread, postings);
+    // Union-find over the revisions.
+    let mut group: Vec<usize> = (0..units.len()).collect();
+    for a in 0..units.len() {
+        for b in a + 1..units.len() {
+            if linked(&units[a], &units[b]) {
+                let (ra, rb) = (find(&mut group, a), find(&mut group, b));
+                group[rb] = ra;
+            }
+        }
+    }
+    gather(units, &mut group)
+}
+
+/// A revision before the grouping: its version and thread root, and its
+/// postings.
+type Unit<'p, 'a> = ((u32, String), Vec<&'p Posting<'a>>);
+
+/// The postings as revisions: one per version and thread root.
+fn revisions_by_root<'p, 'a>(thread: &Thread, postings: &'p [Posting<'a>]) -> Vec<Unit<'p, 'a>> {
     let root_of = |m: &Mail| -> String {
         let mut at = m;
         while let Some(p) = at.parent.as_deref().and_then(|p| thread.get(p)) {
@@ -33,7 +53,7 @@ pub(super) fn series_of<'p, 'a>(
         at.message_id.clone()
     };
     // Revisions: (version, root) -> postings.
-    let mut units: Vec<((u32, String), Vec<&'p Posting<'a>>)> = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
     for p in postings {
         let key = (p.version, root_of(p.mail));
         match units.iter_mut().find(|(k, _)| *k == key) {
@@ -41,57 +61,65 @@ pub(super) fn series_of<'p, 'a>(
             None => units.push((key, vec![p])),
         }
     }
-    let title = |posts: &[&Posting]| -> String {
-        posts
-            .iter()
-            .min_by_key(|p| p.index)
-            .map(|p| p.title.clone())
-            .unwrap_or_default()
-    };
-    let change_id = |posts: &[&Posting]| -> Option<String> {
-        posts.iter().find_map(|p| {
-            p.mail
-                .body
-                .lines()
-                .find_map(|l| l.strip_prefix("change-id: "))
-                .map(|id| id.trim().to_string())
-        })
-    };
-    let names = |from: &[&Posting], to: &[&Posting]| -> bool {
-        from.iter().any(|p| {
-            to.iter().any(|q| {
-                q.mail.message_id.contains('@') && p.mail.body.contains(&q.mail.message_id)
-            })
-        })
-    };
-    // Union-find over the revisions.
-    let mut group: Vec<usize> = (0..units.len()).collect();
-    fn find(group: &mut [usize], i: usize) -> usize {
-        let mut i = i;
-        while group[i] != i {
-            group[i] = group[group[i]];
-            i = group[i];
-        }
-        i
+    units
+}
+
+/// Whether two revisions belong to one series, by the rules [`series_of`]
+/// gives.
+fn linked(a: &Unit, b: &Unit) -> bool {
+    let (ka, pa) = a;
+    let (kb, pb) = b;
+    title(pa) == title(pb)
+        || (ka.1 == kb.1 && ka.0 != kb.0)
+        || names(pa, pb)
+        || names(pb, pa)
+        || change_id(pa).is_some_and(|c| change_id(pb) == Some(c))
+}
+
+/// A revision's title: its first posting's.
+fn title(posts: &[&Posting]) -> String {
+    posts
+        .iter()
+        .min_by_key(|p| p.index)
+        .map(|p| p.title.clone())
+        .unwrap_or_default()
+}
+
+/// b4's `change-id:` of a revision, if a posting carries one.
+fn change_id(posts: &[&Posting]) -> Option<String> {
+    posts.iter().find_map(|p| {
+        p.mail
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix("change-id: "))
+            .map(|id| id.trim().to_string())
+    })
+}
+
+/// Whether a mail of `from` names a posting of `to` by its Message-ID.
+fn names(from: &[&Posting], to: &[&Posting]) -> bool {
+    from.iter().any(|p| {
+        to.iter()
+            .any(|q| q.mail.message_id.contains('@') && p.mail.body.contains(&q.mail.message_id))
+    })
+}
+
+/// The root of `i`'s group in the union-find, halving the path on the way.
+fn find(group: &mut [usize], i: usize) -> usize {
+    let mut i = i;
+    while group[i] != i {
+        group[i] = group[group[i]];
+        i = group[i];
     }
-    for a in 0..units.len() {
-        for b in a + 1..units.len() {
-            let (ka, pa) = &units[a];
-            let (kb, pb) = &units[b];
-            let linked = title(pa) == title(pb)
-                || (ka.1 == kb.1 && ka.0 != kb.0)
-                || names(pa, pb)
-                || names(pb, pa)
-                || change_id(pa).is_some_and(|c| change_id(pb) == Some(c));
-            if linked {
-                let (ra, rb) = (find(&mut group, a), find(&mut group, b));
-                group[rb] = ra;
-            }
-        }
-    }
+    i
+}
+
+/// The revisions gathered by group, in the order groups first appear,
+/// each group's revisions oldest first.
+fn gather<'p, 'a>(units: Vec<Unit<'p, 'a>>, group: &mut [usize]) -> Vec<Vec<Revision<'p, 'a>>> {
     let mut out: Vec<(usize, Vec<Revision<'p, 'a>>)> = Vec::new();
     for (i, ((version, _), posts)) in units.into_iter().enumerate() {
-        let g = find(&mut group, i);
+        let g = find(group, i);
         let revisions = match out.iter_mut().find(|(id, _)| *id == g) {
             Some((_, r)) => r,
             None => {
