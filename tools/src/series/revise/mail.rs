@@ -220,10 +220,6 @@ pub(super) fn write_patch_mails(
             .flatten()
             .unwrap_or_default()
             .to_string();
-        let body = message
-            .split_once('\n')
-            .map_or("", |(_, b)| b)
-            .trim_start_matches('\n');
         let (trailers, notes) = collected(
             opts.review,
             crate::review::upstream::diff_patch_id(&diff)?.as_deref(),
@@ -232,34 +228,9 @@ pub(super) fn write_patch_mails(
         for n in notes {
             crate::util::push_unique(&mut review_notes, n);
         }
-        let filled = crate::series::quote::fill(body, opts.figures)
+        let (body, citations) = patch_body(opts, message, &trailers)
             .with_context(|| format!("patch {} ({summary})", i + 1))?;
-        let mut body = add_trailers(&filled.text, &trailers);
-        if let Some(sender) = &opts.sender {
-            body = with_sender_signoff(&body, sender);
-        }
-        // Below ---: the changelog, then where each quoted figure came from.
-        let mut notes = match filled.citations.is_empty() {
-            true => changelog.trim_end().to_string(),
-            false => format!(
-                "{}\n\nFigures quoted above, from the committed record:\n{}",
-                changelog.trim_end(),
-                filled.citations.join("\n")
-            ),
-        };
-        // Without a cover letter, the one patch carries what it would.
-        let mut base_commit = None;
-        if opts.cover.is_none() {
-            if let Some(previous) = &opts.previous {
-                notes = format!(
-                    "{}\n\nRange-diff against v{}:\n{}",
-                    notes.trim_end(),
-                    version - 1,
-                    range_diff(opts, previous)?.trim_end()
-                );
-            }
-            base_commit = Some(range.base.id());
-        }
+        let (notes, base_commit) = below_the_line(range, opts, version, changelog, &citations)?;
         let subject = format!(
             "{} {summary}",
             crate::series::format_patch::subject_tag(
@@ -289,6 +260,60 @@ pub(super) fn write_patch_mails(
         files.push(path);
     }
     Ok((files, review_notes))
+}
+
+/// A commit message's body as the mail carries it: figures filled in,
+/// the review's `trailers` added and the sender's sign-off last; with
+/// where each quoted figure came from.
+fn patch_body(
+    opts: &ReviseOptions,
+    message: &str,
+    trailers: &[String],
+) -> Result<(String, Vec<String>)> {
+    let body = message
+        .split_once('\n')
+        .map_or("", |(_, b)| b)
+        .trim_start_matches('\n');
+    let filled = crate::series::quote::fill(body, opts.figures)?;
+    let mut body = add_trailers(&filled.text, trailers);
+    if let Some(sender) = &opts.sender {
+        body = with_sender_signoff(&body, sender);
+    }
+    Ok((body, filled.citations))
+}
+
+/// What a patch carries below `---`, and the base commit it names (a lone
+/// patch only, sent without a cover letter).
+fn below_the_line(
+    range: &SeriesRange,
+    opts: &ReviseOptions,
+    version: u32,
+    changelog: &str,
+    citations: &[String],
+) -> Result<(String, Option<git2::Oid>)> {
+    // Below ---: the changelog, then where each quoted figure came from.
+    let mut notes = match citations.is_empty() {
+        true => changelog.trim_end().to_string(),
+        false => format!(
+            "{}\n\nFigures quoted above, from the committed record:\n{}",
+            changelog.trim_end(),
+            citations.join("\n")
+        ),
+    };
+    // Without a cover letter, the one patch carries what it would.
+    let mut base_commit = None;
+    if opts.cover.is_none() {
+        if let Some(previous) = &opts.previous {
+            notes = format!(
+                "{}\n\nRange-diff against v{}:\n{}",
+                notes.trim_end(),
+                version - 1,
+                range_diff(opts, previous)?.trim_end()
+            );
+        }
+        base_commit = Some(range.base.id());
+    }
+    Ok((notes, base_commit))
 }
 
 /// The cover letter: the text, the measured table, the changelog, the
