@@ -12,7 +12,8 @@ use super::maintainers::{self, Maintainers};
 use super::rules::Rules;
 use super::state::ReviewState;
 use super::store::{self, Store};
-use crate::mail::{mbox, thread::Thread};
+use crate::mail::mbox;
+use crate::mail::thread::{Mail, Thread};
 
 /// Where the review store is and what to judge it by.
 /// The same type is the command line's (`--repo`, `--maintainers`,
@@ -131,24 +132,10 @@ pub fn fetch(
     let source = fetch::parse_source(source)?;
     let repo = setup.repository()?;
     let store = Store::new(&repo);
-    let (data, what) = match &source {
-        Source::File(p) => (read_file(p)?, p.display().to_string()),
-        Source::MessageId(id) if offline => {
-            let known = stored_thread(&store)?;
-            if known.get(id).is_none() {
-                bail!("thread {id} is not stored: fetch it once without --offline");
-            }
-            return Ok(Fetched::AlreadyStored {
-                message_id: id.clone(),
-                stored: known.mails.len(),
-            });
-        }
-        Source::MessageId(id) => {
-            let url = fetch::thread_url(&http.base, id);
-            let _ = writeln!(progress, "patchctl: fetching {url}");
-            (fetch::download(id, http, progress)?, url)
-        }
-    };
+    if let (Source::MessageId(id), true) = (&source, offline) {
+        return already_stored(&store, id);
+    }
+    let (data, what) = read_source(&source, http, progress)?;
     let fetched = fetch::decode(&data, &what)?;
     let root = fetched
         .thread
@@ -181,19 +168,9 @@ pub fn fetch(
     }
     let raw: Vec<Vec<u8>> = merged.into_iter().map(|(_, r)| r).collect();
     let thread_mbox = mbox::join(&raw);
-
-    // The state as it stands with this thread, in the same commit: the
-    // other stored threads, then this one's mails as already parsed (the
-    // stored ones first, as the merge keeps them).
-    let mut all = Vec::new();
-    for (name, data) in store.threads()? {
-        if format!("threads/{name}") != file {
-            all.extend(fetch::decode(&data, &name)?.thread.mails);
-        }
-    }
-    all.extend(old_mails);
-    all.extend(fetched.thread.mails);
-    let state = setup.derive(&Thread::from_mails(all), progress)?;
+    let mut mails = old_mails;
+    mails.extend(fetched.thread.mails);
+    let state = state_with(&store, &file, mails, setup, progress)?;
     let files = vec![
         (file, thread_mbox),
         ("state.json".to_string(), serde_json::to_vec_pretty(&state)?),
@@ -208,6 +185,55 @@ pub fn fetch(
         total,
         commit,
     })
+}
+
+/// `--offline`: the thread `id` as stored, or an error if it is not.
+fn already_stored(store: &Store, id: &str) -> Result<Fetched> {
+    let known = stored_thread(store)?;
+    if known.get(id).is_none() {
+        bail!("thread {id} is not stored: fetch it once without --offline");
+    }
+    Ok(Fetched::AlreadyStored {
+        message_id: id.to_string(),
+        stored: known.mails.len(),
+    })
+}
+
+/// The thread's bytes, read from the file or downloaded, and where they
+/// came from.
+fn read_source(
+    source: &Source,
+    http: &HttpOptions,
+    progress: &mut dyn Write,
+) -> Result<(Vec<u8>, String)> {
+    Ok(match source {
+        Source::File(p) => (read_file(p)?, p.display().to_string()),
+        Source::MessageId(id) => {
+            let url = fetch::thread_url(&http.base, id);
+            let _ = writeln!(progress, "patchctl: fetching {url}");
+            (fetch::download(id, http, progress)?, url)
+        }
+    })
+}
+
+/// The state as it stands with the thread stored in `file`, in the same
+/// commit: the other stored threads, then `mails`, this thread's mails as
+/// already parsed (the stored ones first, as the merge keeps them).
+fn state_with(
+    store: &Store,
+    file: &str,
+    mails: Vec<Mail>,
+    setup: &ReviewSetup,
+    progress: &mut dyn Write,
+) -> Result<ReviewState> {
+    let mut all = Vec::new();
+    for (name, data) in store.threads()? {
+        if format!("threads/{name}") != file {
+            all.extend(fetch::decode(&data, &name)?.thread.mails);
+        }
+    }
+    all.extend(mails);
+    setup.derive(&Thread::from_mails(all), progress)
 }
 
 /// The review state of every stored thread; an empty store is an error
