@@ -120,65 +120,8 @@ pub fn kcidb(records: &[KunitRecord]) -> Value {
             }));
         }
         let build_id = format!("{checkout_id}-{}-{}", r.arch.name(), r.config.name());
-        let mut build = json!({
-            "checkout_id": checkout_id,
-            "id": build_id,
-            "origin": ORIGIN,
-            "architecture": r.arch.name(),
-            "config_name": format!("kunit {}", r.config.name()),
-            // A record exists only for a kernel that built and booted to KTAP.
-            "status": "PASS",
-            "misc": {"machine": r.machine, "how_run": r.arch.how_run(), "timed_loop": r.own_loop},
-        });
-        if let Some(s) = r.duration_s {
-            build["duration"] = json!(s);
-        }
-        builds.push(build);
-        let mut add_test = |path: String, status: &str, extra: Option<Value>| {
-            let mut t = json!({
-                "build_id": build_id,
-                "id": format!("{build_id}:{path}"),
-                "origin": ORIGIN,
-                "path": path,
-                "status": status,
-            });
-            if let (Some(extra), Some(obj)) = (extra, t.as_object_mut()) {
-                for (k, v) in extra.as_object().into_iter().flatten() {
-                    obj.insert(k.clone(), v.clone());
-                }
-            }
-            tests.push(t);
-        };
-        for case in &r.cases {
-            let extra = match &case.outcome {
-                Outcome::Skip(reason) => Some(json!({"misc": {"reason": reason}})),
-                Outcome::Fail => Some(json!({"log_excerpt": case.diagnostics.join("\n")})),
-                Outcome::Pass => None,
-            };
-            add_test(kcidb_path(&case.path), status(&case.outcome), extra);
-        }
-        for m in &r.missing {
-            add_test(
-                kcidb_path(&m.parent),
-                "MISS",
-                Some(json!({"misc": {"planned": m.planned, "seen": m.seen}})),
-            );
-        }
-        for f in &r.figures {
-            add_test(
-                format!(
-                    "sgvmap_timing.{}.{}.{}",
-                    path_segment(&f.arch),
-                    f.size,
-                    path_segment(&f.implementation)
-                ),
-                "DONE",
-                Some(json!({
-                    "number": {"value": f.ns, "unit": "ns"},
-                    "misc": {"size_bytes": f.size, "implementation": f.implementation, "minimum_of_runs": f.runs},
-                })),
-            );
-        }
+        builds.push(kcidb_build(r, &checkout_id, &build_id));
+        tests.extend(kcidb_tests(r, &build_id));
     }
     json!({
         "version": {"major": KCIDB_VERSION.0, "minor": KCIDB_VERSION.1},
@@ -186,4 +129,83 @@ pub fn kcidb(records: &[KunitRecord]) -> Value {
         "builds": builds,
         "tests": tests,
     })
+}
+
+/// The KCIDB build of one record: its arch and config on its checkout.
+fn kcidb_build(r: &KunitRecord, checkout_id: &str, build_id: &str) -> Value {
+    let mut build = json!({
+        "checkout_id": checkout_id,
+        "id": build_id,
+        "origin": ORIGIN,
+        "architecture": r.arch.name(),
+        "config_name": format!("kunit {}", r.config.name()),
+        // A record exists only for a kernel that built and booted to KTAP.
+        "status": "PASS",
+        "misc": {"machine": r.machine, "how_run": r.arch.how_run(), "timed_loop": r.own_loop},
+    });
+    if let Some(s) = r.duration_s {
+        build["duration"] = json!(s);
+    }
+    build
+}
+
+/// The KCIDB tests of one record: its cases, the results its crashes never
+/// gave, then its timing figures.
+fn kcidb_tests(r: &KunitRecord, build_id: &str) -> Vec<Value> {
+    let mut tests = Vec::new();
+    for case in &r.cases {
+        let extra = match &case.outcome {
+            Outcome::Skip(reason) => Some(json!({"misc": {"reason": reason}})),
+            Outcome::Fail => Some(json!({"log_excerpt": case.diagnostics.join("\n")})),
+            Outcome::Pass => None,
+        };
+        tests.push(kcidb_test(
+            build_id,
+            kcidb_path(&case.path),
+            status(&case.outcome),
+            extra,
+        ));
+    }
+    for m in &r.missing {
+        tests.push(kcidb_test(
+            build_id,
+            kcidb_path(&m.parent),
+            "MISS",
+            Some(json!({"misc": {"planned": m.planned, "seen": m.seen}})),
+        ));
+    }
+    for f in &r.figures {
+        tests.push(kcidb_test(
+            build_id,
+            format!(
+                "sgvmap_timing.{}.{}.{}",
+                path_segment(&f.arch),
+                f.size,
+                path_segment(&f.implementation)
+            ),
+            "DONE",
+            Some(json!({
+                "number": {"value": f.ns, "unit": "ns"},
+                "misc": {"size_bytes": f.size, "implementation": f.implementation, "minimum_of_runs": f.runs},
+            })),
+        ));
+    }
+    tests
+}
+
+/// One KCIDB test of `build_id`, with the `extra` fields its status needs.
+fn kcidb_test(build_id: &str, path: String, status: &str, extra: Option<Value>) -> Value {
+    let mut t = json!({
+        "build_id": build_id,
+        "id": format!("{build_id}:{path}"),
+        "origin": ORIGIN,
+        "path": path,
+        "status": status,
+    });
+    if let (Some(extra), Some(obj)) = (extra, t.as_object_mut()) {
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    t
 }
