@@ -11,7 +11,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -134,6 +134,54 @@ pub fn run(
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("cannot boot {:?}", cmd.get_program()))?;
+    let Watched {
+        output,
+        timed_out,
+        status,
+    } = watch(&mut child, progress)?;
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).ok();
+    }
+    fs::write(log, &output).with_context(|| format!("cannot write {}", log.display()))?;
+    if timed_out {
+        bail!(
+            "the second boot on {} ran past {} s and was stopped: see {}",
+            arch.name(),
+            BOOT_TIMEOUT.as_secs(),
+            log.display()
+        );
+    }
+    let run = ktap::parse(&output).with_context(|| {
+        format!(
+            "the second boot on {} exited with {status} and {} printed no KTAP: see {}",
+            arch.name(),
+            PROGRAM,
+            log.display()
+        )
+    })?;
+    if !run.suites.iter().any(|s| s.name == SUITE) {
+        bail!(
+            "the second boot on {} printed KTAP without the suite {SUITE}: see {}",
+            arch.name(),
+            log.display()
+        );
+    }
+    Ok(AbiBoot { run, output })
+}
+
+/// What the machine printed, once it stopped.
+struct Watched {
+    /// Everything it printed.
+    output: String,
+    /// Whether it was stopped for running past [`BOOT_TIMEOUT`].
+    timed_out: bool,
+    /// How it exited.
+    status: ExitStatus,
+}
+
+/// Reads the booted machine's output until it exits, or stops it past
+/// [`BOOT_TIMEOUT`]; its result lines go on to `progress`.
+fn watch(child: &mut Child, progress: &mut dyn Write) -> Result<Watched> {
     let stdout = child.stdout.take().context("the boot's stdout")?;
     let (lines, rx) = mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {
@@ -167,32 +215,9 @@ pub fn run(
     }
     let status = child.wait().context("waiting for the second boot")?;
     let _ = reader.join();
-    if let Some(dir) = log.parent() {
-        fs::create_dir_all(dir).ok();
-    }
-    fs::write(log, &output).with_context(|| format!("cannot write {}", log.display()))?;
-    if timed_out {
-        bail!(
-            "the second boot on {} ran past {} s and was stopped: see {}",
-            arch.name(),
-            BOOT_TIMEOUT.as_secs(),
-            log.display()
-        );
-    }
-    let run = ktap::parse(&output).with_context(|| {
-        format!(
-            "the second boot on {} exited with {status} and {} printed no KTAP: see {}",
-            arch.name(),
-            PROGRAM,
-            log.display()
-        )
-    })?;
-    if !run.suites.iter().any(|s| s.name == SUITE) {
-        bail!(
-            "the second boot on {} printed KTAP without the suite {SUITE}: see {}",
-            arch.name(),
-            log.display()
-        );
-    }
-    Ok(AbiBoot { run, output })
+    Ok(Watched {
+        output,
+        timed_out,
+        status,
+    })
 }
