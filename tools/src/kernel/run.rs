@@ -359,6 +359,53 @@ impl KunitPy {
             _lock: lock,
         })
     }
+
+    /// Where this flavour's kernel for `arch` builds, relative to the cache.
+    fn build_rel(&self, arch: Arch) -> PathBuf {
+        PathBuf::from("build").join(format!(
+            "linux-{}-{}-{}",
+            self.version,
+            arch.name(),
+            self.flavor.name()
+        ))
+    }
+
+    /// Whether the kernel just built for `arch` boots a second time.
+    fn boots_again(&mut self, arch: Arch) -> bool {
+        // The program drives the heaps' allocation and mmap paths, which no
+        // revision changes: with --abi-boot first, one boot per arch does.
+        let boot_again = match self.abi_boot {
+            AbiBoot::Every => true,
+            AbiBoot::First => self.abi_booted.insert(arch),
+            AbiBoot::None => false,
+        };
+        self.flavor.has_rust() && boot_again
+    }
+
+    /// Boots the kernel in `build` again with the /dev/dma_heap program as
+    /// init, its suites joining `run` and its output `log_text`; the
+    /// seconds it took.
+    fn second_boot(
+        &self,
+        revision: &Checkout,
+        arch: Arch,
+        build: &Path,
+        run: &mut ktap::Run,
+        log_text: &mut String,
+        progress: &mut dyn Write,
+    ) -> Result<f64> {
+        let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
+        let booting = std::time::Instant::now();
+        let boot = abi_boot::run(&self.workspace, arch, build, &abi_log, progress)?;
+        let took = booting.elapsed().as_secs_f64();
+        run.suites.extend(boot.run.suites);
+        run.missing.extend(boot.run.missing);
+        log_text.push_str("\n# second boot: ");
+        log_text.push_str(abi_boot::PROGRAM);
+        log_text.push_str(" as /init\n");
+        log_text.push_str(&boot.output);
+        Ok(took)
+    }
 }
 
 impl KernelRunner for KunitPy {
@@ -387,12 +434,7 @@ impl KernelRunner for KunitPy {
         arch: Arch,
         progress: &mut dyn Write,
     ) -> Result<KernelRun> {
-        let build_rel = PathBuf::from("build").join(format!(
-            "linux-{}-{}-{}",
-            self.version,
-            arch.name(),
-            self.flavor.name()
-        ));
+        let build_rel = self.build_rel(arch);
         let log_rel = build_rel.join(format!("kunit-{}-{}.log", revision.series, revision.name));
         let suite = self
             .suite
@@ -430,24 +472,10 @@ impl KernelRunner for KunitPy {
         let mut run = result.run;
         // A Rust build also boots the same kernel again, with the
         // /dev/dma_heap program as init: its suite joins the KUnit suites.
-        // The program drives the heaps' allocation and mmap paths, which no
-        // revision changes: with --abi-boot first, one boot per arch does.
-        let boot_again = match self.abi_boot {
-            AbiBoot::Every => true,
-            AbiBoot::First => self.abi_booted.insert(arch),
-            AbiBoot::None => false,
-        };
-        if self.flavor.has_rust() && boot_again {
-            let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
-            let booting = std::time::Instant::now();
-            let boot = abi_boot::run(&self.workspace, arch, &build, &abi_log, progress)?;
-            timing.abi_boot_s = Some(booting.elapsed().as_secs_f64());
-            run.suites.extend(boot.run.suites);
-            run.missing.extend(boot.run.missing);
-            log_text.push_str("\n# second boot: ");
-            log_text.push_str(abi_boot::PROGRAM);
-            log_text.push_str(" as /init\n");
-            log_text.push_str(&boot.output);
+        if self.boots_again(arch) {
+            let took =
+                self.second_boot(revision, arch, &build, &mut run, &mut log_text, progress)?;
+            timing.abi_boot_s = Some(took);
         }
         Ok(KernelRun {
             run,
