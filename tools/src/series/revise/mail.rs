@@ -404,3 +404,87 @@ fn shortlog(commits: &[git2::Commit]) -> String {
     }
     out.trim_end_matches('\n').to_string() + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changelog_items_wrap_under_their_first_word() {
+        let item = bullet(
+            "no speed claim: no change to the whole system_heap_do_vmap() was measured; the per-entry walk is a clean-up",
+            72,
+        );
+        assert_eq!(
+            item,
+            "- no speed claim: no change to the whole system_heap_do_vmap() was\n  measured; the per-entry walk is a clean-up\n"
+        );
+        assert!(item.lines().all(|l| l.len() <= 72));
+        let long = "x".repeat(80);
+        assert_eq!(
+            bullet(&format!("see {long}"), 72),
+            format!("- see\n  {long}\n")
+        );
+    }
+
+    #[test]
+    fn trailers_go_above_the_submitters_signoff_in_order() {
+        let msg = "Body.\n\nSigned-off-by: A <a@x>\nReviewed-by: R <r@x>\nSigned-off-by: S <s@x>\n";
+        let out = add_trailers(
+            msg,
+            &[
+                "Acked-by: K <k@x>".into(),
+                "Reviewed-by: R <r@x>".into(),
+                "Tested-by: T <t@x>".into(),
+            ],
+        );
+        assert_eq!(
+            out,
+            "Body.\n\nSigned-off-by: A <a@x>\nReviewed-by: R <r@x>\nTested-by: T <t@x>\nAcked-by: K <k@x>\nSigned-off-by: S <s@x>\n"
+        );
+    }
+
+    #[test]
+    fn header_values_cannot_inject_headers() {
+        let mail = "From: a\nSubject: x\n\nbody\n";
+        let out = insert_headers(
+            mail,
+            &[(
+                "Cc".into(),
+                vec!["Evil\r\nBcc: victim@example.org <evil@example.org>".into()],
+            )],
+        );
+        assert!(
+            !out.lines().any(|l| l.starts_with("Bcc:")),
+            "a header was injected: {out}"
+        );
+        // One line, and the name quoted: its colon and @ are mail syntax.
+        assert!(
+            out.contains("Cc: \"Evil Bcc: victim@example.org\" <evil@example.org>\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            crate::mail::patch::file_slug(
+                "dma-buf: system_heap: Optimize x",
+                FORMAT_PATCH_SLUG_LEN
+            ),
+            "dma-buf-system-heap-Optimize-x"
+        );
+    }
+
+    #[test]
+    fn sender_signs_last_once() {
+        let s = "S <s@x>";
+        let by_author = "Body.\n\nSigned-off-by: A <a@x>\n";
+        assert_eq!(
+            with_sender_signoff(by_author, s),
+            "Body.\n\nSigned-off-by: A <a@x>\nSigned-off-by: S <s@x>\n"
+        );
+        let done = with_sender_signoff(by_author, s);
+        assert_eq!(with_sender_signoff(&done, s), done);
+    }
+}
