@@ -140,12 +140,7 @@ fn review_speed(record: &ReviewRecord) -> String {
             f.peak_rss_mib
         );
     }
-    let _ = writeln!(
-        out,
-        "\n{}; {}.",
-        record.method,
-        machine_words(&record.machine)
-    );
+    out.push_str(&source_line(&record.method, &record.machine));
     out
 }
 
@@ -183,13 +178,13 @@ fn userspace_bench(record: &UserspaceRecord) -> String {
             f.ratio_to_floor
         );
     }
-    let _ = writeln!(
-        out,
-        "\n{}; {}.",
-        record.method,
-        machine_words(&record.machine)
-    );
+    out.push_str(&source_line(&record.method, &record.machine));
     out
+}
+
+/// The line under a table: how its figures were taken, and where.
+fn source_line(method: &str, m: &Machine) -> String {
+    format!("\n{method}; {}.\n", machine_words(m))
 }
 
 fn machine_words(m: &Machine) -> String {
