@@ -12,7 +12,7 @@ use git2::Repository;
 
 use super::abi_boot;
 use super::ccache::CompilerCache;
-use super::checkout::Checkout;
+use super::checkout::{Checkout, KERNEL_SUITES};
 use super::kasan;
 use super::ktap;
 use super::kunitpy::{self, Arch, Flavor, Invocation};
@@ -279,8 +279,9 @@ pub struct KunitPy {
     tree_name: String,
     tree_dir: PathBuf,
     base: Repository,
-    // The suite placed by the last switch.
-    suite: Option<Suite>,
+    // What the last switch placed: none before the first switch, Some(None)
+    // when it placed nothing (the kernel's own suites).
+    switched: Option<Option<Suite>>,
     jobs: usize,
     flavor: Flavor,
     ccache: Option<CompilerCache>,
@@ -349,7 +350,7 @@ impl KunitPy {
             tree_name,
             tree_dir,
             base,
-            suite: None,
+            switched: None,
             jobs,
             flavor,
             ccache: CompilerCache::discover(cache),
@@ -360,10 +361,18 @@ impl KunitPy {
         })
     }
 
-    /// Where this flavour's kernel for `arch` builds, relative to the cache.
-    fn build_rel(&self, arch: Arch) -> PathBuf {
+    /// Where this flavour's kernel for `arch` builds, relative to the
+    /// cache. Runs of the kernel's own suites build apart: their config
+    /// shares nothing with the workspace suite's, and switching one build
+    /// directory between the two would rebuild it whole each time.
+    fn build_rel(&self, arch: Arch, revision: &Checkout) -> PathBuf {
+        let own = if revision.suite == KERNEL_SUITES {
+            "-kernel-suites"
+        } else {
+            ""
+        };
         PathBuf::from("build").join(format!(
-            "linux-{}-{}-{}",
+            "linux-{}-{}-{}{own}",
             self.version,
             arch.name(),
             self.flavor.name()
@@ -421,10 +430,17 @@ impl KernelRunner for KunitPy {
             self.version,
             self.tree_dir.display()
         );
-        let suite = Suite::named(&self.workspace, &revision.suite)?;
+        // The kernel's own suites need nothing of the workspace placed.
+        let suite = if revision.suite == KERNEL_SUITES {
+            None
+        } else {
+            Some(Suite::named(&self.workspace, &revision.suite)?)
+        };
         tree::prepare(&self.base, revision, &self.tree_name, &self.tree_dir)?;
-        suite::place_suite(&self.tree_dir, &suite)?;
-        self.suite = Some(suite);
+        if let Some(suite) = &suite {
+            suite::place_suite(&self.tree_dir, suite)?;
+        }
+        self.switched = Some(suite);
         Ok(())
     }
 
@@ -434,12 +450,13 @@ impl KernelRunner for KunitPy {
         arch: Arch,
         progress: &mut dyn Write,
     ) -> Result<KernelRun> {
-        let build_rel = self.build_rel(arch);
+        let build_rel = self.build_rel(arch, revision);
         let log_rel = build_rel.join(format!("kunit-{}-{}.log", revision.series, revision.name));
         let suite = self
-            .suite
+            .switched
             .as_ref()
-            .context("kunit.py asked to run before the tree was switched to a revision")?;
+            .context("kunit.py asked to run before the tree was switched to a revision")?
+            .as_ref();
         let build = self.cache.join(&build_rel);
         let log = self.cache.join(&log_rel);
         let _ = writeln!(progress, "patchctl: building in {}", build.display());

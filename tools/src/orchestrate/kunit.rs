@@ -116,23 +116,7 @@ impl KunitReport {
 /// Checks the request, then runs the matrix on real kernels.
 pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitReport> {
     let cache = tree::cache_dir()?;
-    if opts.kasan {
-        if let Some(arch) = opts.arches.iter().find(|&&a| a != Arch::Um) {
-            bail!(
-                "--kasan runs on UML only: KASAN under QEMU's emulation of arm64 would take hours; drop --arch {}",
-                arch.name()
-            );
-        }
-    }
-    let flavor = if opts.rust && opts.kasan {
-        Flavor::RustKasan(kunitpy::RustTools::discover(&cache)?)
-    } else if opts.rust {
-        Flavor::Rust(kunitpy::RustTools::discover(&cache)?)
-    } else if opts.kasan {
-        Flavor::Kasan
-    } else {
-        Flavor::C
-    };
+    let flavor = flavor_of(opts, &cache)?;
     for &arch in &opts.arches {
         kunitpy::check_tools(arch)?;
     }
@@ -144,15 +128,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     for (series, c) in &coverage {
         report_coverage(series, c, progress);
     }
-    if matches!(flavor, Flavor::Rust(_) | Flavor::RustKasan(_)) {
-        if let Some(r) = revisions.iter().find(|r| r.base == Base::Mainline) {
-            bail!(
-                "{} {} is based on mainline, where the Rust heap is not built (its bindings follow 6.12): run it without --rust",
-                r.series,
-                r.name
-            );
-        }
-    }
+    refuse_unbuildable(&flavor, &revisions)?;
     // Read before hours of builds: a bad --compare fails now.
     let stored = match &opts.compare {
         Some(spec) => Some(record::load_run(spec, &opts.workspace)?),
@@ -223,6 +199,52 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         comparison,
         regressions,
     })
+}
+
+/// The flavour `opts` asks for, refused where it cannot run.
+fn flavor_of(opts: &KunitOptions, cache: &Path) -> Result<Flavor> {
+    if opts.kasan {
+        if let Some(arch) = opts.arches.iter().find(|&&a| a != Arch::Um) {
+            bail!(
+                "--kasan runs on UML only: KASAN under QEMU's emulation of arm64 would take hours; drop --arch {}",
+                arch.name()
+            );
+        }
+    }
+    Ok(if opts.rust && opts.kasan {
+        Flavor::RustKasan(kunitpy::RustTools::discover(cache)?)
+    } else if opts.rust {
+        Flavor::Rust(kunitpy::RustTools::discover(cache)?)
+    } else if opts.kasan {
+        Flavor::Kasan
+    } else {
+        Flavor::C
+    })
+}
+
+/// Refuses, before anything builds, a revision the flavour cannot build:
+/// the Rust heap on mainline, or any flavour but C on the kernel's own
+/// suites (the Rust and KASAN flavours add the workspace's heap and its
+/// deliberate overflow case, which those runs do not place).
+fn refuse_unbuildable(flavor: &Flavor, revisions: &[Checkout]) -> Result<()> {
+    if flavor.has_rust() {
+        if let Some(r) = revisions.iter().find(|r| r.base == Base::Mainline) {
+            bail!(
+                "{} {} is based on mainline, where the Rust heap is not built (its bindings follow 6.12): run it without --rust",
+                r.series,
+                r.name
+            );
+        }
+    }
+    if !matches!(flavor, Flavor::C) {
+        if let Some(r) = revisions.iter().find(|r| r.suite == KERNEL_SUITES) {
+            bail!(
+                "{} runs the kernel's own KUnit suites, which patchctl builds in the plain C flavour only: run it without --rust and --kasan",
+                r.series
+            );
+        }
+    }
+    Ok(())
 }
 
 /// For each record of `group`'s runs (revisions x arches, in run order),

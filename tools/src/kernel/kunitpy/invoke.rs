@@ -65,9 +65,12 @@ impl Elapsed {
 pub struct Invocation<'a> {
     /// The kernel tree, with the suite placed.
     pub tree: &'a Path,
-    /// The suite (for its kunitconfig).
-    pub suite: &'a Suite,
-    /// Lines the series adds to the suite's kunitconfig.
+    /// The workspace suite placed in the tree (for its kunitconfig);
+    /// none when the run is the kernel's own suites, named by
+    /// `extra_config` alone.
+    pub suite: Option<&'a Suite>,
+    /// Lines the series adds to the suite's kunitconfig (the whole of it
+    /// when there is no suite).
     pub extra_config: &'a [String],
     /// The arch to build and boot.
     pub arch: Arch,
@@ -81,7 +84,8 @@ pub struct Invocation<'a> {
     pub flavor: &'a Flavor,
     /// The compiler cache, when there is one.
     pub ccache: Option<&'a CompilerCache>,
-    /// Leave the timing cases (KUnit's slow ones) out.
+    /// Leave the workspace suite's timing cases (KUnit's slow ones) out;
+    /// the kernel's own suites always run whole.
     pub skip_timings: bool,
 }
 
@@ -126,8 +130,11 @@ fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
         .with_context(|| format!("cannot create {}", build_dir.display()))?;
     // The suite's kunitconfig, plus what the flavour needs.
     let kunitconfig = build_dir.join("patchctl.kunitconfig");
-    let mut config = fs::read_to_string(&inv.suite.kunitconfig)
-        .with_context(|| format!("cannot read {}", inv.suite.kunitconfig.display()))?;
+    let mut config = match inv.suite {
+        Some(suite) => fs::read_to_string(&suite.kunitconfig)
+            .with_context(|| format!("cannot read {}", suite.kunitconfig.display()))?,
+        None => String::new(),
+    };
     for line in inv.extra_config {
         config.push_str(line);
         config.push('\n');
@@ -142,6 +149,7 @@ fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
 fn command(inv: &Invocation, kunitconfig: &Path) -> Command {
     let Invocation {
         tree,
+        suite,
         arch,
         build_dir,
         jobs,
@@ -155,8 +163,9 @@ fn command(inv: &Invocation, kunitconfig: &Path) -> Command {
         .arg("run")
         .arg(format!("--kunitconfig={}", kunitconfig.display()))
         .args(flavor.kunit_args(arch));
-    // KASAN builds filter the timings out already.
-    if skip_timings && !flavor.has_kasan() {
+    // KASAN builds filter the timings out already; the kernel's own
+    // suites are not ours to filter.
+    if skip_timings && suite.is_some() && !flavor.has_kasan() {
         cmd.arg(SKIP_TIMINGS);
     }
     cmd.arg(format!("--build_dir={}", build_dir.display()))
@@ -263,6 +272,46 @@ mod tests {
         assert_eq!(
             Elapsed::parse("[07:01:02] no summary: the build failed\n"),
             None
+        );
+    }
+
+    /// An invocation of the kernel's own suites (no workspace suite) in
+    /// `dir`, with `extra` as its whole config.
+    fn kernel_suites<'a>(dir: &'a Path, extra: &'a [String]) -> Invocation<'a> {
+        Invocation {
+            tree: dir,
+            suite: None,
+            extra_config: extra,
+            arch: Arch::Um,
+            build_dir: dir,
+            log: dir,
+            jobs: 1,
+            flavor: &Flavor::C,
+            ccache: None,
+            skip_timings: true,
+        }
+    }
+
+    #[test]
+    fn the_kernel_s_own_suites_run_on_their_config_alone_and_unfiltered() {
+        let dir = std::env::temp_dir().join(format!("patchctl-kunitconfig-{}", std::process::id()));
+        let extra = vec![
+            "CONFIG_KUNIT=y".to_string(),
+            "CONFIG_TEST_LIST_SORT=y".to_string(),
+        ];
+        let inv = kernel_suites(&dir, &extra);
+        let path = write_kunitconfig(&inv).unwrap();
+        let written = fs::read_to_string(path).unwrap();
+        fs::remove_dir_all(&dir).ok();
+        assert_eq!(written, "CONFIG_KUNIT=y\nCONFIG_TEST_LIST_SORT=y\n");
+        let kunitconfig = dir.join("k");
+        let args: Vec<String> = command(&inv, &kunitconfig)
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !args.iter().any(|a| a == SKIP_TIMINGS),
+            "the kernel's slow cases are part of its suites: {args:?}"
         );
     }
 }
