@@ -9,26 +9,45 @@ use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::{table, Arch};
 use patchctl::orchestrate::kunit::{self as run, KunitOptions};
 
-/// Build real kernels and run the KUnit suite on them, for each series, revision and arch.
+/// Build real kernels and run KUnit on them, for each series, revision and arch.
 ///
-/// Each series directory's series.toml says, under [kunit], which suite
-/// goes into the tree, what it adds to the suite's kunitconfig, which
-/// revisions run by default and what its table compares. A revision is
-/// built on its base: 6.12 (Debian's linux-source-6.12, the base of
-/// android16-6.12; `baseline` is that kernel unpatched), or mainline
-/// (Debian unstable's linux-source-7.2) for a revision whose
+/// Which KUnit runs depends on the series:
+///
+///   - A series that names no suite in its series.toml (any series that
+///     `patchctl am` brought in) runs the kernel's own suites that cover
+///     the files it touches: the nearest .kunitconfig of each touched
+///     directory, and the test files named after a touched file (their
+///     Makefile symbol and its Kconfig dependencies). It runs on its base
+///     and on its newest revision, and the verdict is a regression check
+///     case by case: a case that passed on the base and fails, is skipped
+///     or is missing with the series fails the command. Cases the base
+///     fails already are reported, not held against the series. A series
+///     that nothing covers is refused before anything builds.
+///   - A series that names a suite under [kunit] (the worked example,
+///     patches/system-heap-vmap) gets that suite from kunit/ placed into
+///     the tree, with what [kunit] adds to its kunitconfig; any failed or
+///     missing case fails the command, and its timing figures go into
+///     one comparison table.
+///
+/// A revision is built on its base: 6.12 (Debian's linux-source-6.12,
+/// the base of android16-6.12; `baseline` is that kernel unpatched), or
+/// mainline (Debian unstable's linux-source-7.2) for a revision whose
 /// [[revision]] says base = "mainline" (`mainline` is that kernel
 /// unpatched). For every revision (`baseline`, `mainline`, a directory
 /// under the series such as `v1`, or a [[variant]] that leaves some of a
 /// revision's patches out), one cached worktree of its base is switched
-/// to the revision's patches and gets the suite from kunit/, then the
-/// tree's own
+/// to the revision's patches, then the tree's own
 /// tools/testing/kunit/kunit.py builds and boots it (UML, or arm64 under
 /// QEMU) in a build directory per arch and flavour, so a revision costs
-/// only what it changes. The KTAP it prints is
-/// parsed: any failed or missing case fails the command. Figures go to
-/// target/patchctl/results/kunit-<series>-<revision>-<arch>.json (see --results)
-/// and into one comparison table.
+/// only what it changes. Records go to
+/// target/patchctl/results/kunit-<series>-<revision>-<arch>.json (see
+/// --results).
+///
+/// Examples:
+///
+///   patchctl am thread.mbox        # a series from the list
+///   patchctl kunit --series patches/<slug> --arch um,arm64
+///   patchctl kunit --revision baseline,v2 --arch arm64 --boots 2
 ///
 /// Trees and build directories live in ~/.cache/patchctl and are reused.
 /// When ccache is installed, kernel objects are kept in
@@ -36,6 +55,7 @@ use patchctl::orchestrate::kunit::{self as run, KunitOptions};
 /// PATCHCTL_CCACHE=0 builds without it (each build directory then
 /// rebuilds in full once, since the compiler's command line changes).
 #[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Architectures. Repeat or separate with commas.
     #[arg(long = "arch", value_enum, value_delimiter = ',', default_value = "um")]
