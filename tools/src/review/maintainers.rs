@@ -26,6 +26,9 @@ pub struct Section {
     pub lists: Vec<String>,
     /// `S:` status.
     pub status: String,
+    /// `T: git <url>` trees (the URL only).
+    #[serde(skip)]
+    pub trees: Vec<String>,
     #[serde(skip)]
     files: Vec<Pattern>,
     #[serde(skip)]
@@ -260,6 +263,7 @@ impl Maintainers {
                             .to_lowercase(),
                     ),
                     b'S' => section.status = value.to_string(),
+                    b'T' => section.trees.extend(git_tree(value)),
                     b'F' => section.files.push(Pattern::new(value, tree.as_ref())),
                     b'X' => section.excludes.push(Pattern::new(value, tree.as_ref())),
                     b'N' => section
@@ -282,6 +286,7 @@ impl Maintainers {
                         reviewers: Vec::new(),
                         lists: Vec::new(),
                         status: String::new(),
+                        trees: Vec::new(),
                         files: Vec::new(),
                         excludes: Vec::new(),
                         names: Vec::new(),
@@ -358,6 +363,12 @@ impl Maintainers {
     }
 }
 
+/// The URL of a `T:` value that names a git tree (`git <url> [branch]`).
+fn git_tree(value: &str) -> Option<String> {
+    let mut words = value.split_whitespace();
+    (words.next() == Some("git")).then(|| words.next().map(String::from))?
+}
+
 /// The files a diff touches (`diff --git a/x b/x`, new side); a diff in
 /// plain form (`---`/`+++` only) counts too.
 pub fn files_in_diff(text: &str) -> Vec<String> {
@@ -390,6 +401,8 @@ M:	Ann Example <Ann@Example.org>
 R:	Rob Review <rob@example.org>
 L:	abc@lists.example.org (moderated for non-subscribers)
 S:	Maintained
+T:	git git://git.example.org/abc.git
+T:	quilt https://example.org/abc-patches/
 F:	drivers/abc/
 F:	include/linux/abc*.h
 X:	drivers/abc/legacy/
@@ -428,6 +441,8 @@ N:	abcfs
             }]
         );
         assert_eq!(m.sections[0].lists, vec!["abc@lists.example.org"]);
+        assert_eq!(m.sections[0].trees, vec!["git://git.example.org/abc.git"]);
+        assert!(m.sections[1].trees.is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! rules (`rules`), the state derived (`derive`) into typed facts
 //! (`state`) and printed (`render`); `ops` is what the commands call.
 
+pub mod applied;
 pub mod derive;
 pub mod fetch;
 pub mod maintainers;

@@ -138,6 +138,9 @@ pub struct PatchState {
     pub changed_since: Vec<EarlierTrailer>,
     /// Where it landed in the tree `status --tree` looked in.
     pub landed: Option<Landed>,
+    /// The commit a maintainer's reply says it was applied as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_commit: Option<String>,
 }
 
 /// A trailer given to an earlier revision.
@@ -245,6 +248,24 @@ pub struct RevisionState {
     pub last_message: Option<Evidence>,
     /// What to do next.
     pub next_step: String,
+    /// Maintainers' replies that say patches of it were applied, oldest
+    /// first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<Applied>,
+}
+
+/// A maintainer's reply that says patches were applied, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The tree, as the reply names it or, when it names none, the
+    /// maintainer's tree in MAINTAINERS (`T:`).
+    pub tree: Option<String>,
+    /// The branch, when the reply names one.
+    pub branch: Option<String>,
+    /// The patches it applied, by place (1 is the first).
+    pub patches: Vec<u32>,
+    /// The reply.
+    pub evidence: Evidence,
 }
 
 /// A series and its revisions.

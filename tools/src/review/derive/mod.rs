@@ -14,6 +14,7 @@ use crate::mail::thread::{Mail, Thread};
 
 pub use crate::mail::patch_id::patch_id;
 
+mod applications;
 mod given;
 mod revision;
 mod threading;

@@ -71,6 +71,7 @@ pub(super) fn revision_state(
         open_questions,
         last_author_word: heard.last_author_word,
         last_message: heard.last_message,
+        applied: heard.applied,
     }
 }
 
@@ -87,6 +88,7 @@ fn patch_states(posts: &[&Posting]) -> Vec<PatchState> {
             carried: Vec::new(),
             changed_since: Vec::new(),
             landed: None,
+            applied_commit: None,
         })
         .collect();
     patches.sort_by_key(|p| p.index);
@@ -105,6 +107,8 @@ struct Heard<'m> {
     last_message: Option<Evidence>,
     /// The other lines of the latest reply that rejected.
     grounds: Vec<String>,
+    /// Maintainers' replies that applied patches.
+    applied: Vec<Applied>,
 }
 
 /// Reads `replies` in order: their verdicts, questions and last words,
@@ -121,11 +125,14 @@ fn hear<'m>(
         last_author_word: None,
         last_message: None,
         grounds: Vec::new(),
+        applied: Vec::new(),
     };
     for &mail in replies {
         let lines = content_lines(mail, rules);
         let first_line = lines.first().copied().unwrap_or_default();
         heard.last_message = Some(view.evidence(EvidenceKind::LastMessage, mail, first_line));
+        // A maintainer applies patches, their own too.
+        heard.applied.extend(view.applied_by(mail, patches));
         if view.is_author(mail) {
             heard.last_author_word = Some(view.evidence(EvidenceKind::LastWord, mail, first_line));
             continue;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::mail::thread::{Mail, Thread};
 use crate::mail::trailers::{self, Trailer, TrailerKind};
-use crate::review::maintainers::{Maintainers, Role};
+use crate::review::maintainers::{Maintainers, Role, Section};
 use crate::review::rules::Rules;
 
 use super::*;
@@ -20,6 +20,8 @@ pub(super) struct RevisionView<'a> {
     /// Canonical addresses of who posted, wrote or signed off the patches.
     pub(super) author_emails: HashSet<String>,
     pub(super) roles: HashMap<String, Vec<Role>>,
+    /// The MAINTAINERS sections covering the revision's files.
+    pub(super) sections: Vec<Section>,
     /// For every mail, the nearest of this revision's postings above it.
     pub(super) posting_above: HashMap<&'a str, &'a str>,
     /// Postings of every revision: never replies.
@@ -81,6 +83,7 @@ impl<'a> RevisionView<'a> {
             rules,
             author_emails,
             roles,
+            sections,
             posting_above: postings_above(thread, posts),
             not_replies: HashSet::new(),
             own,
