@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::{kernel_tree, tempdir};
 use patchctl::kernel::checkout::Checkout;
-use patchctl::series::ack::{self, AckOptions, Kind};
+use patchctl::series::ack::{self, AckOptions, Kind, Pick};
 use patchctl::series::revision;
 
 fn v1() -> Checkout {
@@ -52,10 +52,9 @@ fn fromlist_pick_with_a_gerrit_change_id() {
         base: &base,
         onto: "base",
         revision: &rev,
-        message_ids: vec![MSGID.into()],
+        picks: vec![Pick::new(Kind::FromList, Some(MSGID.into()), "test")],
         bug: "123456789",
         picker: ("Pat Picker", "pat@example.org"),
-        kind: Kind::FromList,
         out: &out,
         branch: Some("android-pick"),
         scratch: &tempdir("scratch"),
@@ -134,10 +133,9 @@ fn fromlist_needs_its_links_and_a_bug() {
         base: &base,
         onto: "base",
         revision: &rev,
-        message_ids: Vec::new(),
+        picks: vec![Pick::new(Kind::FromList, None, "test")],
         bug: "1",
         picker: ("Pat Picker", "pat@example.org"),
-        kind: Kind::FromList,
         out: &out,
         branch: None,
         scratch: &scratch,
@@ -147,7 +145,7 @@ fn fromlist_needs_its_links_and_a_bug() {
         .unwrap_err()
         .to_string()
         .contains("one lore Message-ID per patch"));
-    opts.message_ids = vec![MSGID.into()];
+    opts.picks = vec![Pick::new(Kind::FromList, Some(MSGID.into()), "test")];
     opts.bug = " ";
     assert!(ack::ack(&opts, &mut std::io::stderr())
         .unwrap_err()
@@ -156,9 +154,13 @@ fn fromlist_needs_its_links_and_a_bug() {
     assert!(!out.exists());
     // An UPSTREAM pick names the upstream commit; no branch is left behind.
     opts.bug = "7";
-    opts.kind = Kind::Upstream {
-        sha: "0123456789abcdef0123456789abcdef01234567".into(),
-    };
+    opts.picks = vec![Pick::new(
+        Kind::Upstream {
+            sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        },
+        Some(MSGID.into()),
+        "test",
+    )];
     let files = ack::ack(&opts, &mut std::io::stderr()).unwrap();
     let text = fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("UPSTREAM: dma-buf"), "{text}");

@@ -63,6 +63,10 @@ pub(super) fn pick_message(
             "UPSTREAM",
             format!("(cherry picked from commit {sha})\nBug: {bug}\n"),
         ),
+        Kind::FromGit { sha, tree, branch } => (
+            "FROMGIT",
+            format!("(cherry picked from commit {sha} {tree} {branch})\nBug: {bug}\n"),
+        ),
         Kind::Backport { sha, note } => (
             "BACKPORT",
             format!(
@@ -116,7 +120,7 @@ pub(super) fn earlier_change_ids(dir: &Path) -> Vec<(String, String)> {
             .find_map(|l| l.strip_prefix("Subject: "))
             .map(patch::strip_subject_prefixes)
             .map(|s| {
-                ["FROMLIST: ", "UPSTREAM: ", "BACKPORT: "]
+                ["FROMLIST: ", "UPSTREAM: ", "FROMGIT: ", "BACKPORT: "]
                     .iter()
                     .find_map(|p| s.strip_prefix(p).map(String::from))
                     .unwrap_or(s)

@@ -1,7 +1,7 @@
 //! Picks for the Android Common Kernel: each patch of a revision as a
-//! commit on the 6.12 base with the ACK's subject prefix (`FROMLIST:`,
-//! `UPSTREAM:`, `BACKPORT:`), `Bug:`, `Link:` or `(cherry picked from
-//! commit ...)`, a Gerrit `Change-Id:` computed the way Gerrit's commit-msg
+//! commit on the 6.12 base with the ACK's subject prefix its state
+//! implies (`UPSTREAM:`, `FROMGIT:`, `FROMLIST:`, `BACKPORT:`), `Bug:`,
+//! `Link:` or `(cherry picked from commit ...)`, a Gerrit `Change-Id:` computed the way Gerrit's commit-msg
 //! hook computes it, and the picker's Signed-off-by; written as patch files
 //! and, on request, left on a branch.
 
@@ -16,18 +16,24 @@ use crate::kernel::checkout::Checkout;
 use crate::mail::patch::{self, MailPatch};
 use crate::staging::StagingDir;
 
+mod decide;
 mod message;
 mod request;
 mod scratch;
+mod threads;
 
 pub use message::{change_id, ident};
 use message::{earlier_change_ids, pick_message, with_change_id};
 pub use request::{pick, PickRequest};
 use scratch::{remove_stale_scratch, Scratch};
+pub use threads::short_tree;
 
 /// The kinds of pick, by name, as `--kind` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum KindName {
+    /// Each patch as its state implies: UPSTREAM when --tree holds it,
+    /// FROMGIT when a maintainer applied it, FROMLIST otherwise.
+    Auto,
     /// Posted on a list, not merged.
     Fromlist,
     /// Merged upstream (needs the upstream commit).
@@ -46,6 +52,17 @@ pub enum Kind {
         /// The upstream commit.
         sha: String,
     },
+    /// Applied by a maintainer to `tree`'s `branch` as `sha`, not yet
+    /// upstream: `FROMGIT:` with `(cherry picked from commit sha tree
+    /// branch)`.
+    FromGit {
+        /// The maintainer's commit.
+        sha: String,
+        /// The maintainer's tree.
+        tree: String,
+        /// Its branch.
+        branch: String,
+    },
     /// Merged, but changed to apply: `BACKPORT:` with a note of what changed.
     Backport {
         /// The upstream commit.
@@ -56,16 +73,49 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The subject prefix it gives (without the colon).
+    pub fn prefix(&self) -> &'static str {
+        match self {
+            Kind::FromList => "FROMLIST",
+            Kind::Upstream { .. } => "UPSTREAM",
+            Kind::FromGit { .. } => "FROMGIT",
+            Kind::Backport { .. } => "BACKPORT",
+        }
+    }
+
     /// The kind named `name`, with what it needs: the upstream commit for
     /// `upstream` and `backport`, and a note for `backport`.
     pub fn from_parts(name: KindName, sha: Option<String>, note: Option<String>) -> Result<Kind> {
         Ok(match (name, sha, note) {
+            (KindName::Auto, _, _) => bail!("--kind auto decides per patch: no one kind"),
             (KindName::Fromlist, _, _) => Kind::FromList,
             (KindName::Upstream, Some(sha), _) => Kind::Upstream { sha },
             (KindName::Backport, Some(sha), Some(note)) => Kind::Backport { sha, note },
             (KindName::Upstream, None, _) => bail!("--kind upstream needs --upstream-sha"),
             (KindName::Backport, _, _) => bail!("--kind backport needs --upstream-sha and --note"),
         })
+    }
+}
+
+/// How one patch is picked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    /// Which kind.
+    pub kind: Kind,
+    /// The patch's own Message-ID on the list (the `Link:` of FROMLIST).
+    pub message_id: Option<String>,
+    /// Why this kind, for the progress line.
+    pub why: String,
+}
+
+impl Pick {
+    /// A pick of `kind` for the patch posted as `message_id`.
+    pub fn new(kind: Kind, message_id: Option<String>, why: &str) -> Pick {
+        Pick {
+            kind,
+            message_id,
+            why: why.to_string(),
+        }
     }
 }
 
@@ -77,14 +127,12 @@ pub struct AckOptions<'a> {
     pub onto: &'a str,
     /// The revision's patches.
     pub revision: &'a Checkout,
-    /// One lore Message-ID per patch, in order (FROMLIST links).
-    pub message_ids: Vec<String>,
+    /// One pick per patch, in order: its kind, Message-ID and why.
+    pub picks: Vec<Pick>,
     /// The tracking bug.
     pub bug: &'a str,
     /// The picker, `Name <address>`.
     pub picker: (&'a str, &'a str),
-    /// Which kind.
-    pub kind: Kind,
     /// Where the patch files go (`patches/<series>/android`).
     pub out: &'a Path,
     /// Leave the commits on this new branch of `base`.
@@ -126,8 +174,24 @@ pub fn ack(opts: &AckOptions, progress: &mut dyn std::io::Write) -> Result<Vec<P
         let earlier_ids = earlier_change_ids(opts.out);
         let picker = Signature::now(opts.picker.0, opts.picker.1)?;
         let mut files = Vec::new();
-        for (i, (path, patch)) in patches.iter().enumerate() {
-            let commit = make_pick(&repo, opts, i, path, patch, &earlier_ids, &picker)?;
+        let n = patches.len();
+        for (i, ((path, patch), pick)) in patches.iter().zip(&opts.picks).enumerate() {
+            let _ = writeln!(
+                progress,
+                "{}/{n} {}: {}",
+                i + 1,
+                pick.kind.prefix(),
+                pick.why
+            );
+            let made = make_pick(&repo, opts, pick, path, patch, &earlier_ids, &picker);
+            let commit = made.with_context(|| {
+                format!(
+                    "patch {}/{n} ({}) does not apply cleanly on {}: pick it as a backport, --kind backport --upstream-sha <its upstream commit> --note \"<what you changed to resolve the conflict>\"",
+                    i + 1,
+                    patch.subject,
+                    opts.onto
+                )
+            })?;
             let subject = commit
                 .summary()
                 .ok()
@@ -172,11 +236,23 @@ fn read_patches(opts: &AckOptions) -> Result<Vec<(PathBuf, MailPatch)>> {
             patch::parse(&raw, &path.display().to_string())?,
         ));
     }
-    if opts.kind == Kind::FromList && opts.message_ids.len() != patches.len() {
+    if opts.picks.len() != patches.len() {
         bail!(
-            "FROMLIST picks need one lore Message-ID per patch: {} patches, {} Message-IDs (is the revision posted and its thread fetched?)",
+            "one pick per patch: {} has {} patches, {} picks were asked for",
+            opts.revision.name,
             patches.len(),
-            opts.message_ids.len()
+            opts.picks.len()
+        );
+    }
+    let no_link = opts
+        .picks
+        .iter()
+        .position(|p| p.kind == Kind::FromList && p.message_id.is_none());
+    if let Some(i) = no_link {
+        bail!(
+            "FROMLIST picks need one lore Message-ID per patch: patch {}/{} has none (is the revision posted and its thread fetched?)",
+            i + 1,
+            patches.len()
         );
     }
     Ok(patches)
@@ -187,19 +263,19 @@ fn read_patches(opts: &AckOptions) -> Result<Vec<(PathBuf, MailPatch)>> {
 fn make_pick<'r>(
     repo: &'r Repository,
     opts: &AckOptions,
-    i: usize,
+    pick: &Pick,
     path: &Path,
     patch: &MailPatch,
     earlier_ids: &[(String, String)],
     picker: &Signature,
 ) -> Result<git2::Commit<'r>> {
-    let link = opts
-        .message_ids
-        .get(i)
+    let link = pick
+        .message_id
+        .as_ref()
         .map(|id| format!("{}/r/{}", opts.lore.trim_end_matches('/'), id));
-    let mut pick = patch.clone();
-    pick.message = pick_message(patch, &opts.kind, opts.bug, link.as_deref(), opts.picker);
-    let first = apply::am(repo, path, &pick)?;
+    let mut picked = patch.clone();
+    picked.message = pick_message(patch, &pick.kind, opts.bug, link.as_deref(), opts.picker);
+    let first = apply::am(repo, path, &picked)?;
     // Gerrit's hook sees the commit as made; the Change-Id goes in with
     // the same tree, parent, author and committer.
     let commit = repo.find_commit(first)?;

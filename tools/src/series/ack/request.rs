@@ -1,14 +1,13 @@
 //! What `patchctl ack` asks for, and its resolution into the picks to
-//! make: the revision, its Message-IDs, the upstream commit and the picker.
+//! make: the revision, each patch's Message-ID and prefix, and the picker.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use git2::Repository;
 
-use super::{ack, AckOptions, Kind, KindName};
-use crate::kernel::checkout::Checkout;
+use super::{ack, decide, threads, AckOptions, KindName};
 use crate::mail::address;
 use crate::mail::patch;
 use crate::series::manifest::{self, Manifest, ManifestFile};
@@ -24,17 +23,23 @@ pub struct PickRequest {
     /// The Android tracking bug.
     #[arg(long)]
     pub bug: String,
-    /// Which kind of pick.
-    #[arg(long, value_enum, default_value = "fromlist")]
+    /// Which kind of pick: auto decides per patch (UPSTREAM, FROMGIT,
+    /// FROMLIST); an explicit kind is every patch's.
+    #[arg(long, value_enum, default_value = "auto")]
     pub kind: KindName,
-    /// The upstream commit (upstream, backport). Without it, --tree is
-    /// searched for the patch by its patch-id.
+    /// The upstream commit (upstream, backport; a revision of one
+    /// patch). Without it, --tree is searched for each patch by its
+    /// patch-id.
     #[arg(long)]
     pub upstream_sha: Option<String>,
-    /// The kernel tree the patch landed in (for --kind upstream without
-    /// --upstream-sha).
+    /// A kernel repository the patches may have landed in: a patch it
+    /// holds (the same patch-id) is picked as UPSTREAM.
     #[arg(long = "tree", value_name = "REPO")]
     pub upstream_tree: Option<PathBuf>,
+    /// MAINTAINERS, whose maintainers' "applied" replies make a patch
+    /// FROMGIT (default: the cached linux-source-6.12's).
+    #[arg(long)]
+    pub maintainers: Option<PathBuf>,
     /// What a backport changed.
     #[arg(long)]
     pub note: Option<String>,
@@ -55,10 +60,11 @@ pub struct PickRequest {
     pub lore: String,
 }
 
-/// Picks a revision as `patchctl ack` does: resolves the revision, its
-/// Message-IDs and the picker, makes the picks on `base` (the kernel base
-/// as a repository, which the caller prepares), and records the picked
-/// revision in series.toml. Returns the files written.
+/// Picks a revision as `patchctl ack` does: resolves the revision, each
+/// patch's prefix and Message-ID, and the picker, makes the picks on
+/// `base` (the kernel base as a repository, which the caller prepares),
+/// and records the picked revision in series.toml. Returns the files
+/// written.
 pub fn pick(
     req: &PickRequest,
     base: &Repository,
@@ -66,44 +72,50 @@ pub fn pick(
 ) -> Result<Vec<PathBuf>> {
     let rev = revision::resolve(&req.series, &req.revision)?;
     let manifest = Manifest::load(&req.series)?;
-    let sha = match (&req.upstream_sha, &req.upstream_tree, req.kind) {
-        (None, Some(upstream), KindName::Upstream | KindName::Backport) => {
-            Some(landed_commit(upstream, &rev)?)
-        }
-        (sha, _, _) => sha.clone(),
+    let mut patches = Vec::new();
+    for path in &rev.patches {
+        let raw = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        patches.push(patch::parse(&raw, &path.display().to_string())?);
+    }
+    let posted = posted_ids(&manifest, &req.revision, patches.len());
+    let state = match req.kind {
+        KindName::Auto => threads::review_state(&req.series, req.maintainers.as_deref(), progress)?,
+        _ => None,
     };
-    let kind = Kind::from_parts(req.kind, sha, req.note.clone())?;
-    // One Message-ID per patch: the manifest's for a single patch.
-    let message_ids: Vec<String> = match manifest
-        .revision(&req.revision)
-        .and_then(|e| e.message_id.clone())
-    {
-        Some(id) if rev.patches.len() == 1 => vec![id],
-        _ => Vec::new(),
+    let version = manifest.revision(&req.revision).map(|r| r.version);
+    let known: Vec<String> = posted.iter().flatten().cloned().collect();
+    let review = state
+        .as_ref()
+        .zip(version)
+        .and_then(|(s, v)| threads::revision_in(s, v, &known));
+    // A patch's Message-ID: series.toml's [[posted]], else the thread's.
+    let message_ids: Vec<Option<String>> = posted
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            id.or_else(|| {
+                review
+                    .and_then(|r| r.patches.iter().find(|p| p.index == i as u32 + 1))
+                    .map(|p| p.message_id.clone())
+            })
+        })
+        .collect();
+    let facts = decide::Facts {
+        patches: &patches,
+        message_ids: &message_ids,
+        review,
     };
-    let picker = match &req.picker {
-        Some(p) => p.clone(),
-        None => {
-            let cfg = git2::Config::open_default()?;
-            format!(
-                "{} <{}>",
-                cfg.get_string("user.name")?,
-                cfg.get_string("user.email")?
-            )
-        }
-    };
-    let (name, email) = address::split(&picker)
-        .with_context(|| format!("--picker {picker:?} must be \"Name <address>\""))?;
+    let picks = decide::picks(req, &facts)?;
+    let (name, email) = picker(req)?;
     let scratch = crate::sources::cache_dir()?.join("trees");
     let files = ack(
         &AckOptions {
             base,
             onto: &req.onto,
             revision: &rev,
-            message_ids,
+            picks,
             bug: &req.bug,
             picker: (&name, &email),
-            kind,
             out: &req.series.join(manifest::ANDROID),
             branch: req.branch.as_deref(),
             scratch: &scratch,
@@ -117,37 +129,36 @@ pub fn pick(
     Ok(files)
 }
 
-/// The commit `upstream` holds the revision's one patch as: found by its
-/// patch-id, as `patchctl status --tree` finds it.
-fn landed_commit(upstream: &Path, rev: &Checkout) -> Result<String> {
-    let [path] = rev.patches.as_slice() else {
-        bail!(
-            "{} has {} patches: give --upstream-sha, one pick per patch",
-            rev.name,
-            rev.patches.len()
-        );
+/// Each patch's own Message-ID as series.toml records it: the
+/// `[[posted]]` entry of the revision's version, or for a revision of
+/// one patch, the revision's Message-ID.
+fn posted_ids(manifest: &Manifest, revision: &str, n: usize) -> Vec<Option<String>> {
+    let entry = manifest.revision(revision);
+    let posted = entry.and_then(|e| manifest.posted.iter().find(|p| p.version == e.version));
+    (1..=n as u32)
+        .map(|i| {
+            let from_posted = posted
+                .and_then(|p| p.patch.iter().find(|x| x.index == i))
+                .map(|x| x.message_id.clone());
+            from_posted.or_else(|| entry.and_then(|e| e.message_id.clone()).filter(|_| n == 1))
+        })
+        .collect()
+}
+
+/// The picker as (name, address): --picker, else git's user.name and
+/// user.email.
+fn picker(req: &PickRequest) -> Result<(String, String)> {
+    let picker = match &req.picker {
+        Some(p) => p.clone(),
+        None => {
+            let cfg = git2::Config::open_default()?;
+            format!(
+                "{} <{}>",
+                cfg.get_string("user.name")?,
+                cfg.get_string("user.email")?
+            )
+        }
     };
-    let repo = Repository::open(upstream)
-        .with_context(|| format!("{} is not a git repository", upstream.display()))?;
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mail = patch::parse(text.as_bytes(), &path.display().to_string())?;
-    let index = crate::review::upstream::UpstreamIndex::scan(
-        &repo,
-        crate::review::upstream::DEFAULT_LIMIT,
-    )?;
-    match index.find(crate::mail::patch_id::patch_id(&mail.diff).as_deref(), &mail.subject) {
-        Some(l) if l.matched_by == crate::review::state::MatchedBy::PatchId => Ok(l.commit),
-        Some(l) => bail!(
-            "{} matches {} only by subject: the change was edited on the way in; pick it as --kind backport with --upstream-sha {} and a --note",
-            rev.name,
-            &l.commit[..12],
-            l.commit
-        ),
-        None => bail!(
-            "{} is not in {} (looked by patch-id and subject): give --upstream-sha",
-            rev.name,
-            upstream.display()
-        ),
-    }
+    address::split(&picker)
+        .with_context(|| format!("--picker {picker:?} must be \"Name <address>\""))
 }
