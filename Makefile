@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -51,6 +51,9 @@ help:
 	@echo "make kunit-mainline-test - the revisions that go upstream, on mainline (linux-source-7.2), C, on UML"
 	@echo "                  (MAINLINE_TEST_ARCHES=um,arm64 adds arm64; make kunit runs them on both, timed)"
 	@echo "make kunit-mainline-kasan - the same under KASAN on UML"
+	@echo "make kunit-any-series - a series from the list, mbox to verdict, on UML: patchctl am, kunit on the kernel's own"
+	@echo "                  suites (and a broken v2 that must regress), check --build patch by patch (in make test)"
+	@echo "make kunit-any-series-full - the same for both reconstructed series on UML and arm64"
 	@echo "make kunit-mutants - each mutation of system-heap v3's code (kunit/mutants/) must fail its own KUnit test"
 	@echo "make kunit-mutants-workspace - each mutation of kunit/mutants/workspace.txt must fail the workspace suite case it names"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
@@ -70,7 +73,7 @@ deps:
 # flavour the README promises, each distinct revision's code once. The
 # phase table is printed at the end, also on failure.
 TEST_PHASES := deps fmt-check clippy checkpatch unit-tests fuzz-short kunit-selftest \
-	kunit-test kunit-mainline-test kunit-rust-kasan report
+	kunit-test kunit-mainline-test kunit-rust-kasan kunit-any-series report
 test:
 	@MAKE="$(MAKE)" scripts/phases.sh test $(TEST_PHASES)
 
@@ -277,6 +280,17 @@ kunit-selftest:
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
 	$(CARGO) test -p patchctl --test kunit_selftest -- --ignored --nocapture
+
+# patchctl on series others wrote (tools/tests/fixtures/series/), as a
+# new user takes one from the list: am, kunit base against series, and
+# check --build; each must also fail on a series that is wrong.
+kunit-any-series: patchctl
+	scripts/deps.sh kunit
+	PATCHCTL=$(PATCHCTL) scripts/kunit-any-series.sh um list-sort
+
+kunit-any-series-full: patchctl
+	scripts/deps.sh kunit
+	PATCHCTL=$(PATCHCTL) scripts/kunit-any-series.sh um,arm64 all
 
 bench:
 	scripts/deps.sh userspace

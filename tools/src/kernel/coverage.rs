@@ -47,10 +47,35 @@ pub struct TestFile {
 
 /// The suites that cover `touched` (paths relative to `tree`).
 pub fn discover(tree: &Path, touched: &[String]) -> Result<Coverage> {
+    discover_in(tree, touched, &KconfigIndex::read(tree)?)
+}
+
+/// The kunitconfig that compiles the touched C files as well as the
+/// suites that cover them: [`discover`]'s lines, then for each touched
+/// `.c` file that an `obj-$(CONFIG_X)` line builds, `CONFIG_X` and what
+/// it plainly depends on. A file built unconditionally needs nothing; one
+/// whose symbol is not found is left to the build to show.
+pub fn build_config(tree: &Path, touched: &[String]) -> Result<Vec<String>> {
+    let kconfig = KconfigIndex::read(tree)?;
+    let mut lines = discover_in(tree, touched, &kconfig)?.config;
+    for file in touched.iter().filter(|f| f.ends_with(".c")) {
+        let Some(symbol) = symbol_of(tree, file) else {
+            continue;
+        };
+        for s in kconfig.with_dependencies(&symbol) {
+            let line = format!("CONFIG_{s}=y");
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn discover_in(tree: &Path, touched: &[String], kconfig: &KconfigIndex) -> Result<Coverage> {
     let mut coverage = Coverage::default();
     let mut symbols: BTreeSet<String> = BTreeSet::new();
     let mut lines: Vec<String> = vec!["CONFIG_KUNIT=y".into()];
-    let kconfig = KconfigIndex::read(tree)?;
     for file in touched {
         let found_config = nearest_kunitconfig(tree, file);
         if let Some(rel) = &found_config {
@@ -178,8 +203,8 @@ fn rel(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// The symbol of the `obj-$(CONFIG_X) += ....o` line that builds `test`,
-/// in its directory's Makefile or its parent's.
+/// The symbol of the `obj-$(CONFIG_X) += ....o` line that builds `test`
+/// (any C file), in its directory's Makefile or its parent's.
 fn symbol_of(tree: &Path, test: &str) -> Option<String> {
     let path = Path::new(test);
     let object = path.file_name()?.to_str()?.strip_suffix(".c")?.to_string() + ".o";

@@ -28,6 +28,7 @@ pub mod kasan;
 pub mod ktap;
 pub mod kunitpy;
 pub mod panel;
+pub mod prefix_build;
 pub mod record;
 pub mod regressions;
 pub mod report;

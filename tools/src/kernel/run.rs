@@ -417,6 +417,61 @@ impl KunitPy {
     }
 }
 
+impl KunitPy {
+    /// Builds the tree as last switched for `arch` and boots nothing:
+    /// whether it compiles. The build directory is kept, so kbuild
+    /// recompiles only what changed since the last build.
+    pub fn build(
+        &mut self,
+        revision: &Checkout,
+        arch: Arch,
+        progress: &mut dyn Write,
+    ) -> Result<kunitpy::BuildResult> {
+        let suite = self
+            .switched
+            .as_ref()
+            .context("kunit.py asked to build before the tree was switched to a revision")?
+            .as_ref();
+        let build = self.build_dir(arch, revision);
+        let log = build.join(format!("build-{}-{}.log", revision.series, revision.name));
+        let _ = writeln!(
+            progress,
+            "patchctl: building {} for {} in {}",
+            revision.name,
+            arch.name(),
+            build.display()
+        );
+        kunitpy::build_kunit(
+            &Invocation {
+                tree: &self.tree_dir,
+                suite,
+                extra_config: &revision.kunit_config,
+                arch,
+                build_dir: &build,
+                log: &log,
+                jobs: self.jobs,
+                flavor: &self.flavor,
+                ccache: self.ccache.as_ref(),
+                skip_timings: self.skip_timings,
+            },
+            progress,
+        )
+    }
+
+    /// The directory [`KunitPy::build`] builds `revision` in for `arch`:
+    /// the one its runs use. A build whose config differs has kunit.py
+    /// write the new .config, and kbuild recompiles what the changed
+    /// symbols reach; one that matches recompiles nothing.
+    pub fn build_dir(&self, arch: Arch, revision: &Checkout) -> PathBuf {
+        self.cache.join(self.build_rel(arch, revision))
+    }
+
+    /// The worktree the revisions are switched in.
+    pub fn tree_dir(&self) -> &Path {
+        &self.tree_dir
+    }
+}
+
 impl KernelRunner for KunitPy {
     fn kernel_version(&self) -> &str {
         &self.version

@@ -5,4 +5,5 @@
 //! quoted into a series' cover letter.
 
 pub mod kunit;
+pub mod prefix_builds;
 pub mod quote;

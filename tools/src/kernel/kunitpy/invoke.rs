@@ -123,6 +123,103 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
     })
 }
 
+/// What one `kunit.py build` gave: whether the kernel built, and the
+/// compiler's errors when it did not.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildResult {
+    /// Whether kunit.py configured and built the kernel.
+    pub built: bool,
+    /// kunit.py's exit status.
+    pub exit_code: Option<i32>,
+    /// The compiler's and linker's error lines (`file:line:col: error: ...`,
+    /// `undefined reference to ...`), at most [`MAX_ERRORS`].
+    pub errors: Vec<String>,
+    /// Where the whole output is.
+    pub log: PathBuf,
+    /// Seconds the build took, wall clock.
+    pub seconds: f64,
+}
+
+/// How many error lines a failed build reports: the first ones say what
+/// broke; the rest follow from them and are in the log.
+pub const MAX_ERRORS: usize = 5;
+
+/// Configures and builds the kernel `inv` describes with `kunit.py
+/// build`, nothing booted: whether the tree compiles for `inv.arch`.
+pub fn build_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<BuildResult> {
+    let kunitconfig = write_kunitconfig(inv)?;
+    let started = std::time::Instant::now();
+    let mut child = build_command(inv, &kunitconfig)
+        .spawn()
+        .with_context(|| format!("cannot start kunit.py in {}", inv.tree.display()))?;
+    let Streamed {
+        output,
+        errors,
+        status,
+    } = stream(&mut child, progress)?;
+    let log = inv.log;
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).ok();
+    }
+    let text = format!("{output}{errors}");
+    fs::write(log, &text).with_context(|| format!("cannot write {}", log.display()))?;
+    Ok(BuildResult {
+        built: status.success(),
+        exit_code: status.code(),
+        errors: compiler_errors(&text),
+        log: log.to_path_buf(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The lines of a build's output that say why it failed, in order, each
+/// once.
+pub fn compiler_errors(output: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for line in output.lines().map(str::trim) {
+        let is_error = line.contains(": error: ")
+            || line.contains(": fatal error: ")
+            || line.contains("undefined reference to ")
+            || line.starts_with("ERROR: modpost: ");
+        if is_error && !found.iter().any(|f| f == line) {
+            found.push(line.to_string());
+        }
+        if found.len() == MAX_ERRORS {
+            break;
+        }
+    }
+    found
+}
+
+/// `kunit.py build`'s command line: the run's, less what only a boot
+/// takes (timeouts, filters, the raw output).
+fn build_command(inv: &Invocation, kunitconfig: &Path) -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg("tools/testing/kunit/kunit.py")
+        .arg("build")
+        .arg(format!("--kunitconfig={}", kunitconfig.display()))
+        .args(
+            inv.flavor
+                .kunit_args(inv.arch)
+                .into_iter()
+                .filter(|a| a.starts_with("--make_options")),
+        )
+        .arg(format!("--build_dir={}", inv.build_dir.display()))
+        .arg(format!("--jobs={}", inv.jobs))
+        .args(inv.arch.kunit_args());
+    if let Some(cc) = inv.ccache {
+        cmd.arg(format!(
+            "--make_options={}",
+            cc.make_option(inv.flavor.is_llvm())
+        ));
+        cc.configure(&mut cmd);
+    }
+    cmd.current_dir(inv.tree)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
 /// Writes the run's kunitconfig into the build directory; its path.
 fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
     let build_dir = inv.build_dir;
@@ -256,6 +353,23 @@ fn shown_as_progress(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_build_says_what_broke_once() {
+        let output = "  CC      lib/list_sort.o\n\
+                      lib/list_sort.c:12:9: error: implicit declaration of function 'cmp3'\n\
+                      lib/list_sort.c:12:9: error: implicit declaration of function 'cmp3'\n\
+                      make[3]: *** [scripts/Makefile.build:229: lib/list_sort.o] Error 1\n\
+                      ld: lib/sort.o: in function `f': undefined reference to `g'\n";
+        assert_eq!(
+            compiler_errors(output),
+            vec![
+                "lib/list_sort.c:12:9: error: implicit declaration of function 'cmp3'".to_string(),
+                "ld: lib/sort.o: in function `f': undefined reference to `g'".to_string(),
+            ]
+        );
+        assert!(compiler_errors("  CC      lib/list_sort.o\n").is_empty());
+    }
 
     #[test]
     fn reads_kunit_py_s_own_account_of_its_time() {

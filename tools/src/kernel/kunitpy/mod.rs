@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 mod invoke;
 mod tools;
 
-pub use invoke::{run_kunit, Elapsed, Invocation, RunResult};
+pub use invoke::{
+    build_kunit, compiler_errors, run_kunit, BuildResult, Elapsed, Invocation, RunResult,
+};
 pub use tools::{check_tools, RustTools};
 
 /// The architectures the runner knows how to boot.

@@ -24,6 +24,7 @@
 //! `apply`.
 
 mod apply;
+mod build;
 mod mail;
 mod rules;
 
@@ -33,6 +34,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
+
+pub use build::{build_problems, build_summary};
 
 use super::kernel_scripts;
 use crate::mail::address::email_or_whole;
@@ -69,6 +72,9 @@ pub enum Rule {
     Recipients,
     /// A quoted figure that the committed record does not give.
     Figures,
+    /// The patch does not build on its own (with the ones before it) on
+    /// an arch.
+    Builds,
 }
 
 impl Rule {
@@ -83,6 +89,7 @@ impl Rule {
             Rule::Checkpatch => "checkpatch",
             Rule::Recipients => "recipients",
             Rule::Figures => "figures",
+            Rule::Builds => "builds",
         }
     }
 }
@@ -105,6 +112,19 @@ pub struct CheckReport {
     pub mails: usize,
     /// Every problem, mail by mail, in rule order.
     pub problems: Vec<Problem>,
+    /// The patch-by-patch builds, when they ran (`--build`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<crate::kernel::prefix_build::PrefixBuild>,
+}
+
+impl CheckReport {
+    /// Adds the patch-by-patch builds and the problems they found.
+    pub fn add_builds(&mut self, builds: Vec<crate::kernel::prefix_build::PrefixBuild>) {
+        self.problems.extend(build_problems(&builds));
+        self.problems
+            .sort_by(|a, b| (&a.mail, a.rule).cmp(&(&b.mail, b.rule)));
+        self.builds = builds;
+    }
 }
 
 impl CheckReport {
@@ -189,6 +209,7 @@ pub fn check(
     Ok(CheckReport {
         mails: mails.len(),
         problems,
+        builds: Vec::new(),
     })
 }
 

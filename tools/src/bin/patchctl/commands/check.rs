@@ -33,6 +33,18 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    lines of its message, which git send-email copies by
 ///                    default; --cc-cmd is not counted, so put them in the
 ///                    headers.
+///   builds           (with --build) a patch that does not build on its own:
+///                    the base with it and the patches before it, built
+///                    by kunit.py for each arch given, nothing booted.
+///                    Each prefix builds with the config that compiles the
+///                    files the series touches and the KUnit suites that
+///                    cover them, not the whole tree; the report says which
+///                    touched C files each build compiled and which it
+///                    did not (their config is off on that arch). The first
+///                    build takes minutes (UML about 4, arm64 about 6 on
+///                    2 cores); each next patch rebuilds only what it
+///                    changed. Fix: move what a patch uses into it, or
+///                    reorder the series.
 ///   figures          a figure quoted from the KUnit record (a `Figure
 ///                    whole@v3 um 256M = <value>, from <file>` line, which patchctl
 ///                    revise writes when it fills a {{...}} placeholder) that
@@ -54,6 +66,7 @@ use patchctl::series::check::{self, CheckRequest};
 /// Examples:
 ///   patchctl check patches/system-heap-vmap v2
 ///   patchctl check patches/vmap-sg v1 --mainline --json
+///   patchctl check patches/lib-list-sort v1 --build um,arm64
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -80,6 +93,13 @@ pub struct Args {
     /// lines).
     #[arg(long, default_value = "results")]
     results: PathBuf,
+    /// Build every prefix of the series on these arches (um, arm64),
+    /// comma separated: the `builds` rule. Without it nothing is built.
+    #[arg(long, value_delimiter = ',', value_name = "ARCHES")]
+    build: Vec<patchctl::kernel::kunitpy::Arch>,
+    /// Parallel make jobs for --build (default: the machine's CPUs).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -98,7 +118,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let on_mainline = manifest
         .as_ref()
         .is_some_and(|m| m.base_of(&revision) == patchctl::series::manifest::Base::Mainline);
-    let tree = match (args.mainline || on_mainline, args.kdir) {
+    let tree = match (args.mainline || on_mainline, args.kdir.clone()) {
         (true, _) => patchctl::kernel::tree::cached_mainline_source()?,
         (false, Some(k)) => k,
         (false, None) => patchctl::kernel::tree::cached_source()?,
@@ -118,24 +138,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
         )?),
         false => None,
     };
-    let sender = args.sender.or_else(|| patchctl::series::identity::git_sender(None)).context(
+    let sender = args.sender.clone().or_else(|| patchctl::series::identity::git_sender(None)).context(
         "no sender: pass --sender \"Name <address>\", or set git config user.name and user.email",
     )?;
-    let report = check::check(
+    let mut report = check::check(
         &CheckRequest {
             mails: check::mails_in(&dir)?,
-            tree,
+            tree: tree.clone(),
             sender,
         },
         figures
             .as_ref()
             .map(|f| f as &dyn patchctl::series::quote::FigureSource),
     )?;
+    if !args.build.is_empty() {
+        add_builds(&mut report, &args, &revision, tree)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for p in &report.problems {
             println!("{}: {}: {}", p.mail.display(), p.rule.name(), p.detail);
+        }
+        for line in check::build_summary(&report.builds) {
+            eprintln!("patchctl check: built {line}");
         }
         eprintln!(
             "patchctl check: {}: {} problem(s) in {} mail(s)",
@@ -149,6 +175,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The patch-by-patch builds (`--build`), unless a patch does not apply:
+/// then there is nothing to build, and the report says why already.
+fn add_builds(
+    report: &mut check::CheckReport,
+    args: &Args,
+    revision: &str,
+    tree: PathBuf,
+) -> Result<()> {
+    if report
+        .problems
+        .iter()
+        .any(|p| p.rule == check::Rule::Applies)
+    {
+        eprintln!("patchctl check: not building: a patch does not apply (see the applies line)");
+        return Ok(());
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let workspace = std::env::current_dir().context("cannot read the current directory")?;
+    let builds = patchctl::orchestrate::prefix_builds::build_series_prefixes(
+        &patchctl::orchestrate::prefix_builds::PrefixBuildRequest {
+            series: args.series.clone(),
+            revision: revision.to_string(),
+            arches: args.build.clone(),
+            jobs,
+            source: Some(tree),
+            workspace,
+        },
+        &mut std::io::stderr(),
+    )?;
+    report.add_builds(builds);
+    Ok(())
 }
 
 /// The highest vN directory of the series.
