@@ -37,7 +37,8 @@ pub struct PrefixBuild {
     pub arch: Arch,
     /// What the build gave.
     pub result: BuildResult,
-    /// The touched C files the build compiled.
+    /// The touched C files the build compiled (none listed when it
+    /// failed).
     pub compiled: Vec<String>,
     /// The touched C files it did not compile (their config is off on
     /// this arch, or they are not built by a plain object line): their
@@ -78,8 +79,12 @@ pub fn build_prefixes(
         for &arch in plan.arches {
             let result = runner.build(&prefix, arch, progress)?;
             let build_dir = runner.build_dir(arch, &prefix);
-            let (compiled, not_compiled) =
-                split_compiled(runner.tree_dir(), &build_dir, plan.touched);
+            // A failed build compiled what it reached; only a finished
+            // one says what its config leaves out.
+            let (compiled, not_compiled) = match result.built {
+                true => split_compiled(runner.tree_dir(), &build_dir, plan.touched),
+                false => (Vec::new(), Vec::new()),
+            };
             let _ = writeln!(
                 progress,
                 "patchctl: 1..{k}/{n} on {}: {} in {:.0} s",

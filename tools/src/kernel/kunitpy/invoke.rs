@@ -166,7 +166,10 @@ pub fn build_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<BuildRe
     Ok(BuildResult {
         built: status.success(),
         exit_code: status.code(),
-        errors: compiler_errors(&text),
+        errors: compiler_errors(&text)
+            .into_iter()
+            .map(|e| relative_to_tree(&e, inv.tree))
+            .collect(),
         log: log.to_path_buf(),
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -189,6 +192,13 @@ pub fn compiler_errors(output: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// An error line with the tree's own path left out, as the kernel's
+/// developers read paths: `lib/list_sort.c:22:21: error: ...`.
+fn relative_to_tree(line: &str, tree: &Path) -> String {
+    let prefix = format!("{}/", tree.display());
+    line.replace(&prefix, "")
 }
 
 /// `kunit.py build`'s command line: the run's, less what only a boot

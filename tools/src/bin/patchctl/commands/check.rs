@@ -197,7 +197,7 @@ fn add_builds(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let workspace = std::env::current_dir().context("cannot read the current directory")?;
-    let builds = patchctl::orchestrate::prefix_builds::build_series_prefixes(
+    let mut builds = patchctl::orchestrate::prefix_builds::build_series_prefixes(
         &patchctl::orchestrate::prefix_builds::PrefixBuildRequest {
             series: args.series.clone(),
             revision: revision.to_string(),
@@ -208,6 +208,13 @@ fn add_builds(
         },
         &mut std::io::stderr(),
     )?;
+    // Named as the other rules name the mails: under the directory given.
+    let dir = args.series.join(revision);
+    for b in &mut builds {
+        if let Some(name) = b.adds.file_name() {
+            b.adds = dir.join(name);
+        }
+    }
     report.add_builds(builds);
     Ok(())
 }
