@@ -95,9 +95,9 @@ fn auto_pick(
                 };
                 return Ok(Pick::new(kind, id, &why));
             }
-            _ => why = format!(
-                "applied {who}, but the reply does not name its commit, tree and branch all three"
-            ),
+            _ => {
+                why = format!("applied {who}, but the reply does not name its commit, tree and branch all three");
+            }
         }
     }
     if let Some(id) = &id {
