@@ -96,9 +96,7 @@ fn auto_pick(
                 return Ok(Pick::new(kind, id, &why));
             }
             _ => {
-                why = format!(
-                "applied {who}, but the reply does not name its commit, tree and branch all three"
-            )
+                why = format!("applied {who}, but the reply does not name its commit, tree and branch all three");
             }
         }
     }

@@ -32,7 +32,8 @@ pub use threads::short_tree;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum KindName {
     /// Each patch as its state implies: UPSTREAM when --tree holds it,
-    /// FROMGIT when a maintainer applied it, FROMLIST otherwise.
+    /// FROMGIT when a maintainer's reply applied it naming commit, tree
+    /// and branch, FROMLIST otherwise.
     Auto,
     /// Posted on a list, not merged.
     Fromlist,

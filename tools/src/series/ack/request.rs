@@ -23,22 +23,28 @@ pub struct PickRequest {
     /// The Android tracking bug.
     #[arg(long)]
     pub bug: String,
-    /// Which kind of pick: auto decides per patch (UPSTREAM, FROMGIT,
-    /// FROMLIST); an explicit kind is every patch's.
+    /// Which prefix: auto decides each patch from its state (UPSTREAM
+    /// when --tree holds it, FROMGIT when a maintainer's reply in the
+    /// series' thread applied it, FROMLIST otherwise); fromlist, upstream
+    /// or backport is every patch's.
     #[arg(long, value_enum, default_value = "auto")]
     pub kind: KindName,
-    /// The upstream commit (upstream, backport; a revision of one
-    /// patch). Without it, --tree is searched for each patch by its
-    /// patch-id.
+    /// The upstream commit, for --kind upstream or backport of a
+    /// revision of one patch. Without it, --tree is searched for each
+    /// patch by its patch-id.
     #[arg(long)]
     pub upstream_sha: Option<String>,
-    /// A kernel repository the patches may have landed in: a patch it
-    /// holds (the same patch-id) is picked as UPSTREAM.
+    /// A kernel git repository the patches may have landed in (e.g. a
+    /// mainline clone; the newest 20,000 commits of its HEAD): a patch
+    /// it holds as a commit with the same patch-id is UPSTREAM, picked
+    /// from that commit.
     #[arg(long = "tree", value_name = "REPO")]
     pub upstream_tree: Option<PathBuf>,
-    /// MAINTAINERS, whose maintainers' "applied" replies make a patch
-    /// FROMGIT (default: the cached linux-source-6.12's).
-    #[arg(long)]
+    /// The MAINTAINERS file that says who maintains the revision's files:
+    /// only their "applied" replies, naming commit, tree and branch, make
+    /// a patch FROMGIT; a tree named short (input.git) is their T: tree
+    /// (default: the cached linux-source-6.12's).
+    #[arg(long, value_name = "FILE")]
     pub maintainers: Option<PathBuf>,
     /// What a backport changed.
     #[arg(long)]
