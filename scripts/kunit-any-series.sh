@@ -48,6 +48,11 @@ fail() {
 	echo "kunit-any-series: FAIL: $*" >&2
 	failed=1
 }
+# A failure, with the end of what the step printed ($1.out, $1.err).
+show() {
+	fail "$2"
+	tail -20 "$scratch/$1.out" "$scratch/$1.err" >&2
+}
 
 # The one series directory `am` made under patches/ for mbox $1.
 import() {
@@ -61,31 +66,33 @@ import() {
 for m in "${mboxes[@]}"; do
 	start=$(date +%s)
 	slug="$(import "$m")"
+	[ "$m" = list-sort ] && list_sort_slug="$slug"
 	echo "== $m: patches/$slug, kunit on $arches =="
 	if "$patchctl" kunit --series "patches/$slug" --arch "$arches" --jobs "$jobs" \
 		--results "$scratch/results-$m" >"$scratch/$m.out" 2>"$scratch/$m.err"; then
-		grep -E '^(um|arm64): .* case\(s\) on both; no regression$' "$scratch/$m.out" ||
-			fail "$m: no 'no regression' verdict (see below)"
+		verdicts=$(grep -cE 'against baseline, (um|arm64): [0-9]+ case\(s\) on both; no regression$' "$scratch/$m.out" || true)
+		[ "$verdicts" -eq "$(echo "$arches" | tr ',' '\n' | grep -c .)" ] ||
+			show "$m" "$m: $verdicts 'no regression' verdict(s) for arches $arches"
 	else
-		fail "$m: patchctl kunit failed on a series that regresses nothing"
-		tail -30 "$scratch/$m.err" >&2
+		show "$m" "$m: patchctl kunit failed on a series that regresses nothing"
 	fi
+	cat "$scratch/$m.out"
 	echo "$m: am to verdict in $(($(date +%s) - start)) s on $arches"
 done
 
 # The test must fail when the code is wrong: v2 is v1 and a patch that
 # breaks list_sort()'s stability, which lib/test_list_sort.c checks.
-slug="$(ls patches | grep '^lib-list-sort' | head -1)"
+slug="$list_sort_slug"
 mkdir "patches/$slug/v2"
 cp "patches/$slug/v1/"*.patch "patches/$slug/v2/"
 cp "$series_fixtures/list-sort-unstable.patch" "patches/$slug/v2/0003-unstable.patch"
 echo "== list-sort v2 (v1 and an unstable merge()): must regress on um =="
 if "$patchctl" kunit --series "patches/$slug" --revision baseline,v2 --arch um --jobs "$jobs" \
 	--results "$scratch/results-unstable" >"$scratch/unstable.out" 2>"$scratch/unstable.err"; then
-	fail "kunit passed a series that makes list_sort() unstable"
+	show unstable "kunit passed a series that makes list_sort() unstable"
 fi
 grep -E '^  REGRESSION .*list_sort' "$scratch/unstable.out" ||
-	fail "no REGRESSION line for list_sort: $(tail -5 "$scratch/unstable.out")"
+	show unstable "no REGRESSION line for list_sort"
 
 # Patch by patch: the misordered series builds as a whole, not at 1/2.
 mis="$(import list-sort-misordered)"
@@ -93,7 +100,7 @@ echo "== $mis: check --build $arches =="
 "$patchctl" check "patches/$mis" v1 --sender "Patchctl Testdata <testdata@patchctl.invalid>" \
 	--build "$arches" --jobs "$jobs" >"$scratch/mis.out" 2>"$scratch/mis.err" || true
 grep -E '0001-.*: builds: patch 1/2 does not build on its own on um .*merge_takes_a' "$scratch/mis.out" ||
-	fail "check --build did not name patch 1/2 ($(grep -c . "$scratch/mis.out") problem lines)"
+	show mis "check --build did not name patch 1/2"
 if grep -E '0002-.*: builds:' "$scratch/mis.out"; then
 	fail "check --build blamed patch 2/2, which builds"
 fi

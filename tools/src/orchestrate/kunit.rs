@@ -179,19 +179,6 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     let version = kernels.join(" and ");
     let comparison = stored.map(|s| compare::compare(&outcome.records, &s, opts.threshold));
     let regressions = verdicts(&revisions, &outcome.records);
-    for v in &regressions {
-        let _ = write!(
-            progress,
-            "patchctl: {} {} against {}, {}",
-            v.series,
-            v.revision,
-            v.base,
-            regressions::render(&v.arch, &v.comparison)
-        );
-        if let Some(why) = &v.no_verdict {
-            let _ = writeln!(progress, "  NO VERDICT: {why}");
-        }
-    }
     Ok(KunitReport {
         kernel: version,
         flavor,

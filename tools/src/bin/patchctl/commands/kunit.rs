@@ -196,9 +196,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else if report.flavor.has_kasan() {
         print!("{}", table::render_kasan(records, &report.kernel));
     } else {
+        print_verdicts(&report.regressions);
+        // The kernel's own suites have their verdicts; the tables are the
+        // workspace suites' timings.
+        let judged: Vec<&str> = report
+            .regressions
+            .iter()
+            .map(|v| v.series.as_str())
+            .collect();
+        let records: Vec<_> = records
+            .iter()
+            .filter(|r| !judged.contains(&r.series.as_str()))
+            .cloned()
+            .collect();
         // One table per base: a row's figures come from one kernel.
         let mut kernels: Vec<&str> = Vec::new();
-        for r in records {
+        for r in &records {
             if !kernels.contains(&r.kernel.as_str()) {
                 kernels.push(&r.kernel);
             }
@@ -226,4 +239,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Base against series on the kernel's own suites, one block per
+/// revision and arch: the cases on both, then each regression.
+fn print_verdicts(verdicts: &[run::SeriesVerdict]) {
+    for v in verdicts {
+        print!(
+            "{} {} against {}, {}",
+            v.series,
+            v.revision,
+            v.base,
+            patchctl::kernel::regressions::render(&v.arch, &v.comparison)
+        );
+        if let Some(why) = &v.no_verdict {
+            println!("  NO VERDICT: {why}");
+        }
+    }
 }
