@@ -1,9 +1,13 @@
 //! `patchctl fetch` and `patchctl status` as a user meets them: whole
 //! processes, many runs each, wall time (median and spread) and peak RSS
-//! (from the kernel's accounting of each child), on threads of 100, 1,000
-//! and 3,000 messages and on one 3,000-message chain; b4 reads the same
-//! 1,000- and 3,000-message files in the same run (b4 from PyPI in a
-//! scratch virtual environment; the tool itself never needs it). Writes
+//! (from the kernel's accounting of each child), on threads of 100, 1,000,
+//! 3,000 and 10,000 messages and on one 3,000-message chain; b4 reads the
+//! same fan-out files of 1,000 messages and more in the same run (b4 from
+//! PyPI in a scratch virtual environment; the tool itself never needs
+//! it). From 3,000 to 10,000 messages each patchctl command must stay
+//! within 3.5x (linear is 3.3x) and under 200 MiB: the scaling is
+//! written beside the figures, and the bench exits non-zero when it
+//! fails. Writes
 //! target/patchctl/bench-review.json; `make bench` runs it; `make record`
 //! keeps it.
 
@@ -136,6 +140,7 @@ fn main() {
         ("fan-out", 100, Shape::FanOut),
         ("fan-out", 1000, Shape::FanOut),
         ("fan-out", 3000, Shape::FanOut),
+        ("fan-out", 10000, Shape::FanOut),
         ("chain", 3000, Shape::Chain),
     ];
     let b4 = b4();
@@ -187,12 +192,69 @@ fn main() {
             ));
         }
     }
+    let scaling = scaling(&figures);
     let report = serde_json::json!({
         "method": format!("whole processes, {RUNS} runs each, wall time and peak RSS (wait4); threads written by tools/benches/common"),
         "machine": patchctl::machine::Machine::this(),
+        "load_average": load_average(),
         "figures": figures,
+        "scaling": scaling,
     });
     let path = out.join("bench-review.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("figures in {}", path.display());
+    let failed: Vec<_> = scaling.iter().filter(|s| !s.holds).collect();
+    for s in &scaling {
+        println!(
+            "{}: {:.2}x from 3,000 to 10,000 messages (limit {MAX_RATIO}x), {:.1} MiB peak (limit {MAX_RSS_MIB} MiB){}",
+            s.what,
+            s.ratio,
+            s.peak_rss_mib,
+            if s.holds { "" } else { "  FAILS" }
+        );
+    }
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}
+
+/// How far the median may grow from 3,000 to 10,000 messages.
+const MAX_RATIO: f64 = 3.5;
+/// The peak RSS at 10,000 messages.
+const MAX_RSS_MIB: f64 = 200.0;
+
+/// One patchctl command from 3,000 to 10,000 fan-out messages.
+#[derive(serde::Serialize)]
+struct Scaling {
+    what: String,
+    ratio: f64,
+    peak_rss_mib: f64,
+    holds: bool,
+}
+
+fn scaling(figures: &[Figure]) -> Vec<Scaling> {
+    figures
+        .iter()
+        .filter(|f| f.messages == 10000 && f.what.starts_with("patchctl "))
+        .filter_map(|big| {
+            let small = figures
+                .iter()
+                .find(|f| f.messages == 3000 && f.what == big.what)?;
+            let ratio = big.median_s / small.median_s;
+            Some(Scaling {
+                what: big.what.clone(),
+                ratio,
+                peak_rss_mib: big.peak_rss_mib,
+                holds: ratio <= MAX_RATIO && big.peak_rss_mib < MAX_RSS_MIB,
+            })
+        })
+        .collect()
+}
+
+/// The 1, 5 and 15 minute load averages while the bench ran, so that a
+/// reader can tell a quiet machine from a busy one.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }

@@ -108,6 +108,21 @@ struct ReviewRecord {
     method: String,
     machine: Machine,
     figures: Vec<ProcessFigure>,
+    /// The load average while it ran (records before it have none).
+    #[serde(default)]
+    load_average: Option<String>,
+    /// Each patchctl command from 3,000 to 10,000 messages.
+    #[serde(default)]
+    scaling: Vec<ScalingFigure>,
+}
+
+/// How one command grew from 3,000 to 10,000 messages.
+#[derive(Deserialize)]
+struct ScalingFigure {
+    what: String,
+    ratio: f64,
+    peak_rss_mib: f64,
+    holds: bool,
 }
 
 /// One command timed as a whole process.
@@ -139,6 +154,23 @@ fn review_speed(record: &ReviewRecord) -> String {
             f.runs,
             f.peak_rss_mib
         );
+    }
+    if !record.scaling.is_empty() {
+        out.push_str("\nFrom 3,000 to 10,000 fan-out messages (linear: 3.33x; the limit 3.5x and 200 MiB):\n");
+        for g in &record.scaling {
+            let _ = writeln!(
+                out,
+                "- `{}`: {:.2}x, {:.1} MiB at 10,000{}",
+                g.what,
+                g.ratio,
+                g.peak_rss_mib,
+                if g.holds { "" } else { " (over the limit)" }
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(load) = &record.load_average {
+        let _ = writeln!(out, "Load average while it ran: {load}.");
     }
     out.push_str(&source_line(&record.method, &record.machine));
     out
