@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -54,6 +54,7 @@ help:
 	@echo "make kunit-any-series - a series from the list, mbox to verdict, on UML: patchctl am, kunit on the kernel's own"
 	@echo "                  suites (and a broken v2 that must regress), check --build patch by patch (in make test)"
 	@echo "make kunit-any-series-full - the same for both reconstructed series on UML and arm64"
+	@echo "make check-ready - patchctl check on every revision a series.toml marks ready = true (in make test)"
 	@echo "make kunit-mutants - each mutation of system-heap v3's code (kunit/mutants/) must fail its own KUnit test"
 	@echo "make kunit-mutants-workspace - each mutation of kunit/mutants/workspace.txt must fail the workspace suite case it names"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
@@ -73,7 +74,7 @@ deps:
 # flavour the README promises, each distinct revision's code once. The
 # phase table is printed at the end, also on failure.
 TEST_PHASES := deps fmt-check clippy checkpatch unit-tests fuzz-short kunit-selftest \
-	kunit-test kunit-mainline-test kunit-rust-kasan kunit-any-series report
+	kunit-test kunit-mainline-test kunit-rust-kasan kunit-any-series check-ready report
 test:
 	@MAKE="$(MAKE)" scripts/phases.sh test $(TEST_PHASES)
 
@@ -280,6 +281,13 @@ kunit-selftest:
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
 	$(CARGO) test -p patchctl --test kunit_selftest -- --ignored --nocapture
+
+# The gate on every revision a series.toml marks `ready = true`: nothing
+# called ready to send may fail it.
+check-ready: patchctl
+	scripts/deps.sh kernel-source >/dev/null
+	scripts/deps.sh kernel-source-mainline >/dev/null
+	$(PATCHCTL) check patches --ready
 
 # patchctl on series others wrote (tools/tests/fixtures/series/), as a
 # new user takes one from the list: am, kunit base against series, and

@@ -443,3 +443,50 @@ fn v3_is_judged_on_mainline_and_its_figures_against_the_record() {
         "{out}"
     );
 }
+
+/// `check --ready`: a revision marked `ready = true` that fails the gate
+/// fails the command; with nothing marked there is nothing to check.
+#[test]
+fn a_revision_marked_ready_must_pass_the_gate() {
+    let tree = patchctl::kernel::tree::cached_source().unwrap();
+    let patches = common::tempdir("check-ready");
+    let series = patches.join("system-heap-vmap");
+    let from = workspace().join("patches/system-heap-vmap");
+    fs::create_dir_all(series.join("v2")).unwrap();
+    fs::copy(from.join("series.toml"), series.join("series.toml")).unwrap();
+    for e in fs::read_dir(from.join("v2")).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), series.join("v2").join(e.file_name())).unwrap();
+    }
+    let ready = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_patchctl"))
+            .env_remove("KDIR")
+            .args(["check", "--ready", "--sender", SENDER, "--kdir"])
+            .arg(&tree)
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    let out = ready(&patches);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("0 revision(s)"), "{stderr}");
+
+    let toml = fs::read_to_string(series.join("series.toml")).unwrap();
+    let marked = toml.replacen(
+        "directory = \"v2\"\n",
+        "directory = \"v2\"\nready = true\n",
+        1,
+    );
+    assert_ne!(marked, toml, "series.toml has a v2 revision");
+    fs::write(series.join("series.toml"), marked).unwrap();
+    let out = ready(&patches);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains(": placeholder: "), "{stdout}");
+    assert!(
+        stderr.contains("1 revision(s)") && stderr.contains("not all pass"),
+        "{stderr}"
+    );
+}

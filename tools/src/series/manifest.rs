@@ -191,6 +191,10 @@ pub struct ManifestRevision {
     /// base, when the mails named no base commit.
     #[serde(default)]
     pub base_check: Option<String>,
+    /// Ready to send (`ready = true`): `make test` runs `patchctl check
+    /// --ready`, which fails unless the revision passes the gate.
+    #[serde(default)]
+    pub ready: bool,
 }
 
 /// A new `[[revision]]` to record.

@@ -1,6 +1,6 @@
 //! `patchctl check`: the gate before `git send-email`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -67,6 +67,7 @@ use patchctl::series::check::{self, CheckRequest};
 ///   patchctl check patches/system-heap-vmap v2
 ///   patchctl check patches/vmap-sg v1 --mainline --json
 ///   patchctl check patches/lib-list-sort v1 --build um,arm64
+///   patchctl check patches --ready        # every revision marked ready
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -100,24 +101,67 @@ pub struct Args {
     /// Parallel make jobs for --build (default: the machine's CPUs).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Check every revision marked `ready = true` in its series.toml, in
+    /// every series under SERIES (a series, or a directory of them such as
+    /// patches/): what `make test` runs, so that nothing called ready to
+    /// send fails the gate.
+    #[arg(long)]
+    ready: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let revision = match &args.revision {
-        Some(r) => r.clone(),
-        None => newest_revision(&args.series)?,
+    let passed = match (&args.revision, args.ready) {
+        (_, true) => check_ready(&args)?,
+        (Some(r), false) => check_revision(&args, &args.series, r)?,
+        (None, false) => check_revision(&args, &args.series, &newest_revision(&args.series)?)?,
     };
-    let dir = args.series.join(&revision);
-    let manifest = match args.series.join(patchctl::series::manifest::FILE).exists() {
-        true => Some(patchctl::series::Manifest::load(&args.series)?),
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `--ready`: every revision marked `ready = true` in the series.toml of
+/// each series under `args.series`; whether all of them pass.
+fn check_ready(args: &Args) -> Result<bool> {
+    if args.revision.is_some() {
+        anyhow::bail!("--ready checks every revision marked ready: name no revision");
+    }
+    let mut passed = true;
+    let mut checked = 0;
+    for series in patchctl::orchestrate::kunit::series_dirs(std::slice::from_ref(&args.series))? {
+        let manifest = patchctl::series::Manifest::load(&series)?;
+        for r in manifest.revision.iter().filter(|r| r.ready) {
+            checked += 1;
+            passed &= check_revision(args, &series, &r.directory)?;
+        }
+    }
+    eprintln!(
+        "patchctl check: {checked} revision(s) under {} marked ready to send{}",
+        args.series.display(),
+        match (checked, passed) {
+            (0, _) => ": nothing to check",
+            (_, true) => ", all pass",
+            (_, false) => ", and not all pass",
+        }
+    );
+    Ok(passed)
+}
+
+/// Checks `revision` of `series` and prints the report; whether it passed.
+fn check_revision(args: &Args, series: &Path, revision: &str) -> Result<bool> {
+    let dir = series.join(revision);
+    let manifest = match series.join(patchctl::series::manifest::FILE).exists() {
+        true => Some(patchctl::series::Manifest::load(series)?),
         false => None,
     };
     let on_mainline = manifest
         .as_ref()
-        .is_some_and(|m| m.base_of(&revision) == patchctl::series::manifest::Base::Mainline);
+        .is_some_and(|m| m.base_of(revision) == patchctl::series::manifest::Base::Mainline);
     let tree = match (args.mainline || on_mainline, args.kdir.clone()) {
         (true, _) => patchctl::kernel::tree::cached_mainline_source()?,
         (false, Some(k)) => k,
@@ -125,7 +169,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let series_name = manifest.as_ref().map_or_else(
         || {
-            args.series
+            series
                 .file_name()
                 .map_or(String::new(), |n| n.to_string_lossy().into_owned())
         },
@@ -152,29 +196,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map(|f| f as &dyn patchctl::series::quote::FigureSource),
     )?;
     if !args.build.is_empty() {
-        add_builds(&mut report, &args, &revision, tree)?;
+        add_builds(&mut report, args, series, revision, tree)?;
     }
+    print_report(args, &dir, &report)?;
+    Ok(report.passed())
+}
+
+fn print_report(args: &Args, dir: &Path, report: &check::CheckReport) -> Result<()> {
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        for p in &report.problems {
-            println!("{}: {}: {}", p.mail.display(), p.rule.name(), p.detail);
-        }
-        for line in check::build_summary(&report.builds) {
-            eprintln!("patchctl check: built {line}");
-        }
-        eprintln!(
-            "patchctl check: {}: {} problem(s) in {} mail(s)",
-            dir.display(),
-            report.problems.len(),
-            report.mails
-        );
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
     }
-    Ok(if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    for p in &report.problems {
+        println!("{}: {}: {}", p.mail.display(), p.rule.name(), p.detail);
+    }
+    for line in check::build_summary(&report.builds) {
+        eprintln!("patchctl check: built {line}");
+    }
+    eprintln!(
+        "patchctl check: {}: {} problem(s) in {} mail(s)",
+        dir.display(),
+        report.problems.len(),
+        report.mails
+    );
+    Ok(())
 }
 
 /// The patch-by-patch builds (`--build`), unless a patch does not apply:
@@ -182,6 +227,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn add_builds(
     report: &mut check::CheckReport,
     args: &Args,
+    series: &Path,
     revision: &str,
     tree: PathBuf,
 ) -> Result<()> {
@@ -199,7 +245,7 @@ fn add_builds(
     let workspace = std::env::current_dir().context("cannot read the current directory")?;
     let mut builds = patchctl::orchestrate::prefix_builds::build_series_prefixes(
         &patchctl::orchestrate::prefix_builds::PrefixBuildRequest {
-            series: args.series.clone(),
+            series: series.to_path_buf(),
             revision: revision.to_string(),
             arches: args.build.clone(),
             jobs,
@@ -209,7 +255,7 @@ fn add_builds(
         &mut std::io::stderr(),
     )?;
     // Named as the other rules name the mails: under the directory given.
-    let dir = args.series.join(revision);
+    let dir = series.join(revision);
     for b in &mut builds {
         if let Some(name) = b.adds.file_name() {
             b.adds = dir.join(name);
