@@ -141,14 +141,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     let mut kernels = Vec::new();
     for (base, group) in by_base(&revisions) {
         let source = source_of(base, opts)?;
-        let version = tree::kernel_version(&source).with_context(|| {
-            format!(
-                "no {} kernel source: run `scripts/deps.sh kernel-source{}` (or `make deps`), or pass {}",
-                base.name(),
-                if base == Base::Mainline { "-mainline" } else { "" },
-                if base == Base::Mainline { "--mainline-kdir" } else { "--kdir" }
-            )
-        })?;
+        let version = version_of(base, &source)?;
         let setup = KunitPySetup {
             source: &source,
             cache: &cache,
@@ -160,26 +153,58 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             skip_timings: opts.skip_timings,
         };
         let part = run_on(setup, &group, opts, progress)?;
-        // On the kernel's own suites a case the base fails already is
-        // not the series' doing: those runs are judged by regressions
-        // below, the workspace's own suites by the run as before.
-        outcome.failed |= if group.iter().any(|r| r.suite == KERNEL_SUITES) {
-            part.records
-                .iter()
-                .zip(group_runs(&group, opts))
-                .any(|(r, on_kernel_suites)| {
-                    !on_kernel_suites && (!r.failed.is_empty() || !r.missing.is_empty())
-                })
-        } else {
-            part.failed
-        };
+        outcome.failed |= group_failed(&group, &part, opts);
         outcome.records.extend(part.records);
         kernels.push(version);
     }
     let version = kernels.join(" and ");
     let comparison = stored.map(|s| compare::compare(&outcome.records, &s, opts.threshold));
     let regressions = verdicts(&revisions, &outcome.records);
-    for v in &regressions {
+    report_verdicts(&regressions, progress);
+    Ok(KunitReport {
+        kernel: version,
+        flavor,
+        outcome,
+        comparison,
+        regressions,
+    })
+}
+
+/// The kernel version of `base`'s pristine source at `source`. Asked
+/// before any build, so a missing source fails at once, with the way to
+/// fetch it or to name another.
+fn version_of(base: Base, source: &Path) -> Result<String> {
+    tree::kernel_version(source).with_context(|| {
+        format!(
+            "no {} kernel source: run `scripts/deps.sh kernel-source{}` (or `make deps`), or pass {}",
+            base.name(),
+            if base == Base::Mainline { "-mainline" } else { "" },
+            if base == Base::Mainline { "--mainline-kdir" } else { "--kdir" }
+        )
+    })
+}
+
+/// Whether one base's runs fail the command. On the kernel's own suites
+/// a case the base fails already is not the series' doing: those runs
+/// are judged by the regressions (see [`verdicts`]), the workspace's own
+/// suites by the run as before.
+fn group_failed(group: &[Checkout], part: &MatrixOutcome, opts: &KunitOptions) -> bool {
+    if !group.iter().any(|r| r.suite == KERNEL_SUITES) {
+        return part.failed;
+    }
+    part.records
+        .iter()
+        .zip(group_runs(group, opts))
+        .any(|(r, on_kernel_suites)| {
+            !on_kernel_suites && (!r.failed.is_empty() || !r.missing.is_empty())
+        })
+}
+
+/// Each series' verdict against its base, written to `progress`: a
+/// regression or a base that ran no case fails the command, and this
+/// says which revision, on which arch, and why.
+fn report_verdicts(verdicts: &[SeriesVerdict], progress: &mut dyn Write) {
+    for v in verdicts {
         let _ = write!(
             progress,
             "patchctl: {} {} against {}, {}",
@@ -192,13 +217,6 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             let _ = writeln!(progress, "  NO VERDICT: {why}");
         }
     }
-    Ok(KunitReport {
-        kernel: version,
-        flavor,
-        outcome,
-        comparison,
-        regressions,
-    })
 }
 
 /// The flavour `opts` asks for, refused where it cannot run.
