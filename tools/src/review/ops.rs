@@ -89,8 +89,8 @@ impl ReviewSetup {
 /// does not decode is an error naming it, never an empty result.
 pub fn stored_thread(store: &Store) -> Result<Thread> {
     let mut mails = Vec::new();
-    for (name, data) in store.threads()? {
-        let fetched = fetch::decode(&data, &format!("stored thread {name}"))?;
+    for t in store.threads()? {
+        let fetched = fetch::decode(&t.mbox, &format!("stored thread {}", t.name))?;
         mails.extend(fetched.thread.mails);
     }
     Ok(Thread::from_mails(mails))
@@ -227,9 +227,9 @@ fn state_with(
     progress: &mut dyn Write,
 ) -> Result<ReviewState> {
     let mut all = Vec::new();
-    for (name, data) in store.threads()? {
-        if format!("threads/{name}") != file {
-            all.extend(fetch::decode(&data, &name)?.thread.mails);
+    for t in store.threads()? {
+        if format!("threads/{}", t.name) != file {
+            all.extend(fetch::decode(&t.mbox, &t.name)?.thread.mails);
         }
     }
     all.extend(mails);

@@ -39,6 +39,15 @@ pub struct Store<'r> {
     repo: &'r Repository,
 }
 
+/// One thread in the store's `threads/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredThread {
+    /// Its file name in `threads/`.
+    pub name: String,
+    /// The thread as an mbox, as fetched.
+    pub mbox: Vec<u8>,
+}
+
 impl<'r> Store<'r> {
     /// The tree of the store's commit; an error that names the ref when
     /// the ref does not lead to a commit (a corrupt or foreign store).
@@ -88,7 +97,7 @@ impl<'r> Store<'r> {
     }
 
     /// Every stored thread, by file name.
-    pub fn threads(&self) -> Result<Vec<(String, Vec<u8>)>> {
+    pub fn threads(&self) -> Result<Vec<StoredThread>> {
         let Some(head) = self.head()? else {
             return Ok(Vec::new());
         };
@@ -109,7 +118,10 @@ impl<'r> Store<'r> {
                 .with_context(|| {
                     format!("threads/{name} in the review store {REF} is not a file")
                 })?;
-            out.push((name, blob.content().to_vec()));
+            out.push(StoredThread {
+                name,
+                mbox: blob.content().to_vec(),
+            });
         }
         Ok(out)
     }
