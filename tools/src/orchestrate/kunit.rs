@@ -125,8 +125,8 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         coverage,
         ..
     } = plan(opts)?;
-    for (series, c) in &coverage {
-        report_coverage(series, c, progress);
+    for c in &coverage {
+        report_coverage(&c.series, &c.coverage, progress);
     }
     refuse_unbuildable(&flavor, &revisions)?;
     // Read before hours of builds: a bad --compare fails now.
@@ -417,12 +417,30 @@ pub fn series_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// What a `patchctl kunit` run will build, before it builds anything.
 #[derive(Debug)]
 pub struct Plan {
-    /// The manifests of the series, by series name.
-    pub manifests: Vec<(String, Manifest)>,
+    /// The manifests of the series, in order.
+    pub manifests: Vec<SeriesManifest>,
     /// The revisions, series by series, in order.
     pub revisions: Vec<Checkout>,
     /// For each series run on the kernel's own suites, what covers it.
-    pub coverage: Vec<(String, Coverage)>,
+    pub coverage: Vec<SeriesCoverage>,
+}
+
+/// A series' series.toml, with the name the run gives the series.
+#[derive(Debug)]
+pub struct SeriesManifest {
+    /// The series (its directory's name).
+    pub series: String,
+    /// Its series.toml.
+    pub manifest: Manifest,
+}
+
+/// What covers a series run on the kernel's own suites.
+#[derive(Debug)]
+pub struct SeriesCoverage {
+    /// The series (its directory's name).
+    pub series: String,
+    /// The suites that cover its files, found in the base tree.
+    pub coverage: Coverage,
 }
 
 /// The manifests and the revisions to run, series by series: the named
@@ -480,11 +498,17 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
         }
         if group.iter().any(|r| r.suite == KERNEL_SUITES) {
             let coverage = cover(dir, &mut group, opts)?;
-            coverages.push((series_name(dir), coverage));
+            coverages.push(SeriesCoverage {
+                series: series_name(dir),
+                coverage,
+            });
         }
         revisions.extend(group);
         if let Some(m) = manifest {
-            manifests.push((series_name(dir), m));
+            manifests.push(SeriesManifest {
+                series: series_name(dir),
+                manifest: m,
+            });
         }
     }
     if revisions.is_empty() {
