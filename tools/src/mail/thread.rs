@@ -132,7 +132,7 @@ pub struct Thread {
     /// Where each Message-ID is in `mails`: lookups stay constant-time, so
     /// walking a thread of thousands of mails stays linear.
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: HashMap<MessageId, usize>,
 }
 
 impl Thread {
@@ -204,7 +204,7 @@ impl Thread {
         let index = mails
             .iter()
             .enumerate()
-            .map(|(i, m)| (m.message_id.clone(), i))
+            .map(|(i, m)| (MessageId::from(&m.message_id), i))
             .collect();
         Thread { mails, index }
     }

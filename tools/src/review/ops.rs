@@ -13,6 +13,7 @@ use super::rules::Rules;
 use super::state::ReviewState;
 use super::store::{self, Store};
 use crate::mail::mbox;
+use crate::mail::message_id::MessageId;
 use crate::mail::thread::{Mail, Thread};
 
 /// Where the review store is and what to judge it by.
@@ -102,7 +103,7 @@ pub enum Fetched {
     /// `--offline` and the thread is stored: nothing fetched.
     AlreadyStored {
         /// The thread asked for.
-        message_id: String,
+        message_id: MessageId,
         /// Messages in the whole store.
         stored: usize,
     },
@@ -194,7 +195,7 @@ fn already_stored(store: &Store, id: &str) -> Result<Fetched> {
         bail!("thread {id} is not stored: fetch it once without --offline");
     }
     Ok(Fetched::AlreadyStored {
-        message_id: id.to_string(),
+        message_id: MessageId::from(id),
         stored: known.mails.len(),
     })
 }
