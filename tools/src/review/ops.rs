@@ -11,7 +11,7 @@ use super::fetch::{self, HttpOptions, Source};
 use super::maintainers::{self, Maintainers};
 use super::rules::Rules;
 use super::state::ReviewState;
-use super::store::{self, Store};
+use super::store::{self, Store, StoreFile};
 use crate::mail::mbox;
 use crate::mail::message_id::MessageId;
 use crate::mail::thread::{Mail, Thread};
@@ -173,8 +173,14 @@ pub fn fetch(
     mails.extend(fetched.thread.mails);
     let state = state_with(&store, &file, mails, setup, progress)?;
     let files = vec![
-        (file, thread_mbox),
-        ("state.json".to_string(), serde_json::to_vec_pretty(&state)?),
+        StoreFile {
+            path: file,
+            content: thread_mbox,
+        },
+        StoreFile {
+            path: "state.json".to_string(),
+            content: serde_json::to_vec_pretty(&state)?,
+        },
     ];
     let commit = store.commit(
         &files,

@@ -39,6 +39,16 @@ pub struct Store<'r> {
     repo: &'r Repository,
 }
 
+/// A file to write into the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFile {
+    /// Its path inside the store (`threads/...`, `state.json`): plain
+    /// parts only, no `.`, `..` or empty ones.
+    pub path: String,
+    /// What it holds.
+    pub content: Vec<u8>,
+}
+
 /// One thread in the store's `threads/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredThread {
@@ -126,17 +136,17 @@ impl<'r> Store<'r> {
         Ok(out)
     }
 
-    /// Writes `files` (path inside the store, content) in one commit on
-    /// top of the current one, with `message`. Fails, changing nothing,
-    /// if another update moved the ref meanwhile.
-    pub fn commit(&self, files: &[(String, Vec<u8>)], message: &str) -> Result<Oid> {
+    /// Writes `files` in one commit on top of the current one, with
+    /// `message`. Fails, changing nothing, if another update moved the
+    /// ref meanwhile.
+    pub fn commit(&self, files: &[StoreFile], message: &str) -> Result<Oid> {
         let before = self.head()?;
         let base_tree = match before {
             Some(c) => Some(self.repo.find_commit(c)?.tree()?),
             None => None,
         };
         let mut builder = git2::build::TreeUpdateBuilder::new();
-        for (path, content) in files {
+        for StoreFile { path, content } in files {
             if path
                 .split('/')
                 .any(|part| part.is_empty() || part == "." || part == "..")
