@@ -35,7 +35,7 @@ fn stored_messages(repo: &Path) -> usize {
         .threads()
         .unwrap()
         .iter()
-        .map(|(_, mbox)| patchctl::mail::mbox::split(mbox).len())
+        .map(|t| patchctl::mail::mbox::split(&t.mbox).len())
         .sum()
 }
 

@@ -66,7 +66,7 @@ fn same_people_and_lists_as_get_maintainer() {
                 s.maintainers
                     .iter()
                     .chain(&s.reviewers)
-                    .map(|(_, e)| e.clone())
+                    .map(|p| p.email.clone())
                     .chain(s.lists.iter().cloned())
             })
             .collect();

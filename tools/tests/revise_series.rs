@@ -55,7 +55,10 @@ fn options<'a>(tree: &'a Path, series: &'a Path) -> ReviseOptions<'a> {
         head: "work",
         series_dir: series,
         changes: vec!["say more".into()],
-        cover: Some(("dma-buf: system_heap: Notes".into(), "Two notes.\n".into())),
+        cover: Some(revise::CoverLetter {
+            title: "dma-buf: system_heap: Notes".into(),
+            text: "Two notes.\n".into(),
+        }),
         measured: Some("arch size before v1\num 256M 136.2us 36.1us\n".into()),
         review: None,
         extra_cc: vec!["Rob Review <rob@example.org>".into()],
@@ -121,7 +124,7 @@ fn round_trip_through_git_am() {
         revised
             .checkpatch
             .iter()
-            .all(|(_, s)| s.starts_with("total: 0 errors")),
+            .all(|c| c.summary.starts_with("total: 0 errors")),
         "{:?}",
         revised.checkpatch
     );

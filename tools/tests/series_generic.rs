@@ -99,8 +99,8 @@ fn each_series_runs_its_own_revisions() {
     let table = |name: &str| {
         manifests
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, m)| m.kunit.table)
+            .find(|s| s.series == name)
+            .map(|s| s.manifest.kunit.table)
     };
     assert_eq!(table("system-heap-vmap"), Some(TableKind::Loops));
     assert_eq!(table("vmap-sg"), Some(TableKind::WholeMap));

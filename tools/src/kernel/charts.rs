@@ -31,9 +31,19 @@ pub struct Chart {
     pub title: String,
     /// What a `*` after a name means, where a line has one.
     pub note: Option<String>,
-    /// Each panel's title and SVG.
-    pub panels: Vec<(String, String)>,
+    /// Each panel on its own.
+    pub panels: Vec<PanelSvg>,
     /// The panels in a grid, two per row, under the title.
+    pub svg: String,
+}
+
+/// One panel of a chart drawn on its own, for a page that lays the
+/// panels out to its width.
+#[derive(Debug, Clone)]
+pub struct PanelSvg {
+    /// The panel's title (its aria-label on the page).
+    pub title: String,
+    /// The panel as an SVG document.
     pub svg: String,
 }
 
@@ -276,7 +286,12 @@ fn draw(file: &str, title: &str, panels: &[Panel]) -> Result<Chart> {
         .then(|| MIN_ONLY.to_string());
     let alone = panels
         .iter()
-        .map(|p| Ok((p.title.clone(), panel::svg(p)?)))
+        .map(|p| {
+            Ok(PanelSvg {
+                title: p.title.clone(),
+                svg: panel::svg(p)?,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     let cols = panels.len().min(2);
     let rows = panels.len().div_ceil(cols);
@@ -346,9 +361,14 @@ mod tests {
         );
         for c in &charts {
             assert!(!c.panels.is_empty());
-            for (title, svg) in &c.panels {
-                assert!(c.svg.contains(title.as_str()), "{title} not in {}", c.file);
-                assert!(svg.starts_with("<svg"));
+            for p in &c.panels {
+                assert!(
+                    c.svg.contains(p.title.as_str()),
+                    "{} not in {}",
+                    p.title,
+                    c.file
+                );
+                assert!(p.svg.starts_with("<svg"));
             }
         }
     }

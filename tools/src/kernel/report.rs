@@ -176,11 +176,12 @@ fn chart_html(c: &Chart) -> String {
         out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(note)));
     }
     out.push_str("<div class=\"panels\">\n");
-    for (title, svg) in &c.panels {
+    for p in &c.panels {
         // The SVG comes from plotters, which escapes the text it draws.
         out.push_str(&format!(
-            "<figure role=\"img\" aria-label=\"{}\">\n{svg}\n</figure>\n",
-            escape(title)
+            "<figure role=\"img\" aria-label=\"{}\">\n{}\n</figure>\n",
+            escape(&p.title),
+            p.svg
         ));
     }
     out.push_str(&format!(

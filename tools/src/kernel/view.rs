@@ -22,9 +22,19 @@ pub struct RevisionFigures {
     /// Which of the timed loops this revision's system_heap_do_vmap() runs
     /// (`before` for the baseline; from series.toml for the others).
     pub own_loop: Option<String>,
-    /// The (figure, size) pairs whose mapping was checked page by page in
+    /// The figures and sizes whose mapping was checked page by page in
     /// the same case that timed it, and passed.
-    pub checked: Vec<(String, u64)>,
+    pub checked: Vec<CheckedSize>,
+}
+
+/// A figure at one size whose mapping a passing timing case checked page
+/// by page: the whole-map table counts such runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckedSize {
+    /// The figure (`whole`, `whole-order0`).
+    pub figure: String,
+    /// The size mapped, in bytes.
+    pub size: u64,
 }
 
 /// The timing cases of the system heap's suite that also check every page
@@ -46,7 +56,10 @@ impl RevisionFigures {
             .filter_map(|c| {
                 CHECKED_BY.iter().find_map(|(prefix, figure)| {
                     let size = parse_size(c.path.strip_prefix(prefix)?)?;
-                    Some((figure.to_string(), size))
+                    Some(CheckedSize {
+                        figure: figure.to_string(),
+                        size,
+                    })
                 })
             })
             .collect();

@@ -127,8 +127,11 @@ impl<'a> Columns<'a> {
             .iter()
             .filter(|&&c| {
                 get(c).is_some()
-                    && run(c)
-                        .is_some_and(|r| r.checked.iter().any(|(l, s)| l == layout && *s == size))
+                    && run(c).is_some_and(|r| {
+                        r.checked
+                            .iter()
+                            .any(|c| c.figure == layout && c.size == size)
+                    })
             })
             .count();
         let runs_text = runs_cell(timed.iter().copied());

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod date;
 pub mod mbox;
+pub mod message_id;
 pub mod patch;
 pub mod patch_id;
 pub mod subject;

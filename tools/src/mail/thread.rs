@@ -8,6 +8,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use serde::Serialize;
 
 use crate::mail::mbox;
+use crate::mail::message_id::MessageId;
 
 /// One decoded mail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -15,9 +16,9 @@ pub struct Mail {
     /// Message-ID without `<>`.
     pub message_id: String,
     /// The message it answers, if any.
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<MessageId>,
     /// Its References, oldest first.
-    pub references: Vec<String>,
+    pub references: Vec<MessageId>,
     /// Sender's name.
     pub from_name: String,
     /// Sender's address, lower case.
@@ -31,16 +32,12 @@ pub struct Mail {
     /// The text: the plain-text body, with any attached patch appended.
     pub body: String,
     /// Its parent in the thread, once threaded (a known message only).
-    pub parent: Option<String>,
+    pub parent: Option<MessageId>,
 }
 
-/// Strips `<>` and blanks from a Message-ID.
+/// Strips `<>` and blanks from a Message-ID (see [`MessageId`]).
 pub fn normalize_id(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim()
-        .to_string()
+    MessageId::new(id).into_string()
 }
 
 /// A header's decoded text on one line: an encoded word may decode to CR,
@@ -77,11 +74,11 @@ pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
     let in_reply_to = msg
         .in_reply_to()
         .as_text_list()
-        .and_then(|l| l.first().map(|s| normalize_id(s)));
+        .and_then(|l| l.first().map(|s| MessageId::new(s)));
     let references = msg
         .references()
         .as_text_list()
-        .map(|l| l.iter().map(|s| normalize_id(s)).collect())
+        .map(|l| l.iter().map(|s| MessageId::new(s)).collect())
         .unwrap_or_default();
 
     let mut body = String::new();
@@ -135,7 +132,7 @@ pub struct Thread {
     /// Where each Message-ID is in `mails`: lookups stay constant-time, so
     /// walking a thread of thousands of mails stays linear.
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: HashMap<MessageId, usize>,
 }
 
 impl Thread {
@@ -167,7 +164,7 @@ impl Thread {
                 .in_reply_to
                 .iter()
                 .chain(m.references.iter().rev())
-                .find(|id| known.contains(*id) && **id != m.message_id)
+                .find(|id| known.contains(id.as_str()) && **id != m.message_id)
                 .cloned();
         }
         // Cut loops: walk up from each mail until a mail already judged;
@@ -207,7 +204,7 @@ impl Thread {
         let index = mails
             .iter()
             .enumerate()
-            .map(|(i, m)| (m.message_id.clone(), i))
+            .map(|(i, m)| (MessageId::from(&m.message_id), i))
             .collect();
         Thread { mails, index }
     }
@@ -245,8 +242,8 @@ mod tests {
     fn mail(id: &str, parent: Option<&str>, refs: &[&str], t: i64) -> Mail {
         Mail {
             message_id: id.into(),
-            in_reply_to: parent.map(String::from),
-            references: refs.iter().map(|s| s.to_string()).collect(),
+            in_reply_to: parent.map(MessageId::from),
+            references: refs.iter().map(|&s| MessageId::from(s)).collect(),
             from_name: String::new(),
             from_email: String::new(),
             timestamp: t,

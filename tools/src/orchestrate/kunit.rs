@@ -125,8 +125,8 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         coverage,
         ..
     } = plan(opts)?;
-    for (series, c) in &coverage {
-        report_coverage(series, c, progress);
+    for c in &coverage {
+        report_coverage(&c.series, &c.coverage, progress);
     }
     refuse_unbuildable(&flavor, &revisions)?;
     // Read before hours of builds: a bad --compare fails now.
@@ -141,14 +141,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
     let mut kernels = Vec::new();
     for (base, group) in by_base(&revisions) {
         let source = source_of(base, opts)?;
-        let version = tree::kernel_version(&source).with_context(|| {
-            format!(
-                "no {} kernel source: run `scripts/deps.sh kernel-source{}` (or `make deps`), or pass {}",
-                base.name(),
-                if base == Base::Mainline { "-mainline" } else { "" },
-                if base == Base::Mainline { "--mainline-kdir" } else { "--kdir" }
-            )
-        })?;
+        let version = version_of(base, &source)?;
         let setup = KunitPySetup {
             source: &source,
             cache: &cache,
@@ -160,19 +153,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             skip_timings: opts.skip_timings,
         };
         let part = run_on(setup, &group, opts, progress)?;
-        // On the kernel's own suites a case the base fails already is
-        // not the series' doing: those runs are judged by regressions
-        // below, the workspace's own suites by the run as before.
-        outcome.failed |= if group.iter().any(|r| r.suite == KERNEL_SUITES) {
-            part.records
-                .iter()
-                .zip(group_runs(&group, opts))
-                .any(|(r, on_kernel_suites)| {
-                    !on_kernel_suites && (!r.failed.is_empty() || !r.missing.is_empty())
-                })
-        } else {
-            part.failed
-        };
+        outcome.failed |= group_failed(&group, &part, opts);
         outcome.records.extend(part.records);
         kernels.push(version);
     }
@@ -186,6 +167,36 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
         comparison,
         regressions,
     })
+}
+
+/// The kernel version of `base`'s pristine source at `source`. Asked
+/// before any build, so a missing source fails at once, with the way to
+/// fetch it or to name another.
+fn version_of(base: Base, source: &Path) -> Result<String> {
+    tree::kernel_version(source).with_context(|| {
+        format!(
+            "no {} kernel source: run `scripts/deps.sh kernel-source{}` (or `make deps`), or pass {}",
+            base.name(),
+            if base == Base::Mainline { "-mainline" } else { "" },
+            if base == Base::Mainline { "--mainline-kdir" } else { "--kdir" }
+        )
+    })
+}
+
+/// Whether one base's runs fail the command. On the kernel's own suites
+/// a case the base fails already is not the series' doing: those runs
+/// are judged by the regressions (see [`verdicts`]), the workspace's own
+/// suites by the run as before.
+fn group_failed(group: &[Checkout], part: &MatrixOutcome, opts: &KunitOptions) -> bool {
+    if !group.iter().any(|r| r.suite == KERNEL_SUITES) {
+        return part.failed;
+    }
+    part.records
+        .iter()
+        .zip(group_runs(group, opts))
+        .any(|(r, on_kernel_suites)| {
+            !on_kernel_suites && (!r.failed.is_empty() || !r.missing.is_empty())
+        })
 }
 
 /// The flavour `opts` asks for, refused where it cannot run.
@@ -386,12 +397,30 @@ pub fn series_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// What a `patchctl kunit` run will build, before it builds anything.
 #[derive(Debug)]
 pub struct Plan {
-    /// The manifests of the series, by series name.
-    pub manifests: Vec<(String, Manifest)>,
+    /// The manifests of the series, in order.
+    pub manifests: Vec<SeriesManifest>,
     /// The revisions, series by series, in order.
     pub revisions: Vec<Checkout>,
     /// For each series run on the kernel's own suites, what covers it.
-    pub coverage: Vec<(String, Coverage)>,
+    pub coverage: Vec<SeriesCoverage>,
+}
+
+/// A series' series.toml, with the name the run gives the series.
+#[derive(Debug)]
+pub struct SeriesManifest {
+    /// The series (its directory's name).
+    pub series: String,
+    /// Its series.toml.
+    pub manifest: Manifest,
+}
+
+/// What covers a series run on the kernel's own suites.
+#[derive(Debug)]
+pub struct SeriesCoverage {
+    /// The series (its directory's name).
+    pub series: String,
+    /// The suites that cover its files, found in the base tree.
+    pub coverage: Coverage,
 }
 
 /// The manifests and the revisions to run, series by series: the named
@@ -449,11 +478,17 @@ pub fn plan(opts: &KunitOptions) -> Result<Plan> {
         }
         if group.iter().any(|r| r.suite == KERNEL_SUITES) {
             let coverage = cover(dir, &mut group, opts)?;
-            coverages.push((series_name(dir), coverage));
+            coverages.push(SeriesCoverage {
+                series: series_name(dir),
+                coverage,
+            });
         }
         revisions.extend(group);
         if let Some(m) = manifest {
-            manifests.push((series_name(dir), m));
+            manifests.push(SeriesManifest {
+                series: series_name(dir),
+                manifest: m,
+            });
         }
     }
     if revisions.is_empty() {

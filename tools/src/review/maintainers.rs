@@ -18,10 +18,10 @@ use serde::Serialize;
 pub struct Section {
     /// Its title line, e.g. `DMA BUFFER SHARING FRAMEWORK`.
     pub title: String,
-    /// `M:` people as `(name, address)`, addresses lower case.
-    pub maintainers: Vec<(String, String)>,
+    /// `M:` people.
+    pub maintainers: Vec<Person>,
     /// `R:` people.
-    pub reviewers: Vec<(String, String)>,
+    pub reviewers: Vec<Person>,
     /// `L:` lists (address only).
     pub lists: Vec<String>,
     /// `S:` status.
@@ -35,6 +35,15 @@ pub struct Section {
     excludes: Vec<Pattern>,
     #[serde(skip)]
     names: Vec<Regex>,
+}
+
+/// A person an `M:` or `R:` line names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// Their name; empty for a bare address.
+    pub name: String,
+    /// Their address, lower case (after .mailmap, once it is set).
+    pub email: String,
 }
 
 impl Section {
@@ -129,10 +138,16 @@ fn glob_prefix(glob: &[u8], text: &[u8]) -> bool {
 }
 
 /// An `M:` or `R:` value: `Name <address>`, or a bare address.
-fn person(value: &str) -> (String, String) {
+fn person(value: &str) -> Person {
     match crate::mail::address::split(value) {
-        Some((name, email)) => (name, email.to_lowercase()),
-        None => (String::new(), value.trim().to_lowercase()),
+        Some((name, email)) => Person {
+            name,
+            email: email.to_lowercase(),
+        },
+        None => Person {
+            name: String::new(),
+            email: value.trim().to_lowercase(),
+        },
     }
 }
 
@@ -221,9 +236,9 @@ impl Maintainers {
     /// as get_maintainer.pl does.
     pub fn set_mailmap(&mut self, mailmap: std::collections::HashMap<String, String>) {
         for s in &mut self.sections {
-            for (_, e) in s.maintainers.iter_mut().chain(s.reviewers.iter_mut()) {
-                if let Some(now) = mailmap.get(e.as_str()) {
-                    *e = now.clone();
+            for p in s.maintainers.iter_mut().chain(s.reviewers.iter_mut()) {
+                if let Some(now) = mailmap.get(p.email.as_str()) {
+                    p.email = now.clone();
                 }
             }
         }
@@ -346,13 +361,13 @@ impl Maintainers {
         let email = self.canonical(email);
         let mut out = Vec::new();
         for s in sections {
-            if s.maintainers.iter().any(|(_, e)| *e == email) {
+            if s.maintainers.iter().any(|p| p.email == email) {
                 out.push(Role {
                     role: RoleKind::Maintainer,
                     section: s.title.clone(),
                 });
             }
-            if s.reviewers.iter().any(|(_, e)| *e == email) {
+            if s.reviewers.iter().any(|p| p.email == email) {
                 out.push(Role {
                     role: RoleKind::Reviewer,
                     section: s.title.clone(),

@@ -11,8 +11,9 @@ use super::fetch::{self, HttpOptions, Source};
 use super::maintainers::{self, Maintainers};
 use super::rules::Rules;
 use super::state::ReviewState;
-use super::store::{self, Store};
+use super::store::{self, Store, StoreFile};
 use crate::mail::mbox;
+use crate::mail::message_id::MessageId;
 use crate::mail::thread::{Mail, Thread};
 
 /// Where the review store is and what to judge it by.
@@ -89,8 +90,8 @@ impl ReviewSetup {
 /// does not decode is an error naming it, never an empty result.
 pub fn stored_thread(store: &Store) -> Result<Thread> {
     let mut mails = Vec::new();
-    for (name, data) in store.threads()? {
-        let fetched = fetch::decode(&data, &format!("stored thread {name}"))?;
+    for t in store.threads()? {
+        let fetched = fetch::decode(&t.mbox, &format!("stored thread {}", t.name))?;
         mails.extend(fetched.thread.mails);
     }
     Ok(Thread::from_mails(mails))
@@ -102,7 +103,7 @@ pub enum Fetched {
     /// `--offline` and the thread is stored: nothing fetched.
     AlreadyStored {
         /// The thread asked for.
-        message_id: String,
+        message_id: MessageId,
         /// Messages in the whole store.
         stored: usize,
     },
@@ -172,8 +173,14 @@ pub fn fetch(
     mails.extend(fetched.thread.mails);
     let state = state_with(&store, &file, mails, setup, progress)?;
     let files = vec![
-        (file, thread_mbox),
-        ("state.json".to_string(), serde_json::to_vec_pretty(&state)?),
+        StoreFile {
+            path: file,
+            content: thread_mbox,
+        },
+        StoreFile {
+            path: "state.json".to_string(),
+            content: serde_json::to_vec_pretty(&state)?,
+        },
     ];
     let commit = store.commit(
         &files,
@@ -194,7 +201,7 @@ fn already_stored(store: &Store, id: &str) -> Result<Fetched> {
         bail!("thread {id} is not stored: fetch it once without --offline");
     }
     Ok(Fetched::AlreadyStored {
-        message_id: id.to_string(),
+        message_id: MessageId::from(id),
         stored: known.mails.len(),
     })
 }
@@ -227,9 +234,9 @@ fn state_with(
     progress: &mut dyn Write,
 ) -> Result<ReviewState> {
     let mut all = Vec::new();
-    for (name, data) in store.threads()? {
-        if format!("threads/{name}") != file {
-            all.extend(fetch::decode(&data, &name)?.thread.mails);
+    for t in store.threads()? {
+        if format!("threads/{}", t.name) != file {
+            all.extend(fetch::decode(&t.mbox, &t.name)?.thread.mails);
         }
     }
     all.extend(mails);

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::maintainers::Role;
+use crate::mail::message_id::MessageId;
 use crate::mail::trailers::{Trailer, TrailerKind};
 
 /// What a reviewer's words mean for a revision.
@@ -90,7 +91,7 @@ pub struct Evidence {
     /// What it shows.
     pub kind: EvidenceKind,
     /// The message.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// Who wrote it.
     pub name: String,
     /// Their address.

@@ -39,6 +39,25 @@ pub struct Store<'r> {
     repo: &'r Repository,
 }
 
+/// A file to write into the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFile {
+    /// Its path inside the store (`threads/...`, `state.json`): plain
+    /// parts only, no `.`, `..` or empty ones.
+    pub path: String,
+    /// What it holds.
+    pub content: Vec<u8>,
+}
+
+/// One thread in the store's `threads/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredThread {
+    /// Its file name in `threads/`.
+    pub name: String,
+    /// The thread as an mbox, as fetched.
+    pub mbox: Vec<u8>,
+}
+
 impl<'r> Store<'r> {
     /// The tree of the store's commit; an error that names the ref when
     /// the ref does not lead to a commit (a corrupt or foreign store).
@@ -88,7 +107,7 @@ impl<'r> Store<'r> {
     }
 
     /// Every stored thread, by file name.
-    pub fn threads(&self) -> Result<Vec<(String, Vec<u8>)>> {
+    pub fn threads(&self) -> Result<Vec<StoredThread>> {
         let Some(head) = self.head()? else {
             return Ok(Vec::new());
         };
@@ -109,22 +128,25 @@ impl<'r> Store<'r> {
                 .with_context(|| {
                     format!("threads/{name} in the review store {REF} is not a file")
                 })?;
-            out.push((name, blob.content().to_vec()));
+            out.push(StoredThread {
+                name,
+                mbox: blob.content().to_vec(),
+            });
         }
         Ok(out)
     }
 
-    /// Writes `files` (path inside the store, content) in one commit on
-    /// top of the current one, with `message`. Fails, changing nothing,
-    /// if another update moved the ref meanwhile.
-    pub fn commit(&self, files: &[(String, Vec<u8>)], message: &str) -> Result<Oid> {
+    /// Writes `files` in one commit on top of the current one, with
+    /// `message`. Fails, changing nothing, if another update moved the
+    /// ref meanwhile.
+    pub fn commit(&self, files: &[StoreFile], message: &str) -> Result<Oid> {
         let before = self.head()?;
         let base_tree = match before {
             Some(c) => Some(self.repo.find_commit(c)?.tree()?),
             None => None,
         };
         let mut builder = git2::build::TreeUpdateBuilder::new();
-        for (path, content) in files {
+        for StoreFile { path, content } in files {
             if path
                 .split('/')
                 .any(|part| part.is_empty() || part == "." || part == "..")

@@ -52,7 +52,7 @@ impl<'a> RevisionView<'a> {
             .filter(|s| {
                 s.maintainers
                     .iter()
-                    .any(|(_, e)| Some(e) == maintainer.as_ref())
+                    .any(|p| Some(&p.email) == maintainer.as_ref())
             })
             .flat_map(|s| &s.trees);
         let mut found = None;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::mail::message_id::MessageId;
 use crate::mail::thread::{Mail, Thread};
 use crate::mail::trailers::{self, Trailer, TrailerKind};
 use crate::review::maintainers::{Maintainers, Role, Section};
@@ -102,7 +103,7 @@ impl<'a> RevisionView<'a> {
     pub(super) fn evidence(&self, kind: EvidenceKind, mail: &Mail, line: &str) -> Evidence {
         Evidence {
             kind,
-            message_id: mail.message_id.clone(),
+            message_id: MessageId::from(&mail.message_id),
             name: mail.from_name.clone(),
             email: mail.from_email.clone(),
             roles: self.roles_of(&mail.from_email),

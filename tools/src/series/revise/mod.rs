@@ -38,8 +38,8 @@ pub struct ReviseOptions<'a> {
     pub series_dir: &'a Path,
     /// Changelog lines for the new revision ("v2: ..." is added in front).
     pub changes: Vec<String>,
-    /// Cover letter title and text (needed for more than one patch).
-    pub cover: Option<(String, String)>,
+    /// The cover letter (needed for more than one patch).
+    pub cover: Option<CoverLetter>,
     /// The measured table for the cover letter.
     pub measured: Option<String>,
     /// Review state to carry trailers from.
@@ -85,6 +85,24 @@ impl ReviseOptions<'_> {
     }
 }
 
+/// A cover letter as its author gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverLetter {
+    /// Its title: the subject after `[PATCH vN 0/M]`.
+    pub title: String,
+    /// Its text, above the changelog and the shortlog.
+    pub text: String,
+}
+
+/// checkpatch.pl's verdict on one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpatchSummary {
+    /// The mail.
+    pub mail: PathBuf,
+    /// checkpatch's summary line (`total: 0 errors, ...`).
+    pub summary: String,
+}
+
 /// What `revise` wrote.
 #[derive(Debug)]
 pub struct Revised {
@@ -95,7 +113,7 @@ pub struct Revised {
     /// The mails, cover letter first.
     pub files: Vec<PathBuf>,
     /// checkpatch's summary line per mail.
-    pub checkpatch: Vec<(PathBuf, String)>,
+    pub checkpatch: Vec<CheckpatchSummary>,
     /// Trailers given to an earlier revision of a patch that changed since,
     /// and so not carried: the author should ask for them again.
     pub notes: Vec<String>,
@@ -153,8 +171,8 @@ pub fn revise(opts: &ReviseOptions, progress: &mut dyn std::io::Write) -> Result
         let (mut files, notes) =
             write_patch_mails(&repo, &range, opts, version, per_patch, staged.path())?;
         let headers = headers(opts, &files)?;
-        if let Some((title, text)) = &opts.cover {
-            let cover = cover_letter(&repo, &range, opts, version, &changelog, title, text)?;
+        if let Some(c) = &opts.cover {
+            let cover = cover_letter(&repo, &range, opts, version, &changelog, &c.title, &c.text)?;
             let path = staged
                 .path()
                 .join(format!("v{version}-0000-cover-letter.patch"));
@@ -308,7 +326,10 @@ fn commit_revision(
     revised.checkpatch = revised
         .checkpatch
         .into_iter()
-        .map(|(f, s)| (dir.join(f.file_name().expect("a file")), s))
+        .map(|c| CheckpatchSummary {
+            mail: dir.join(c.mail.file_name().expect("a file")),
+            summary: c.summary,
+        })
         .collect();
     Ok(revised)
 }
@@ -400,10 +421,10 @@ pub fn next_revision(
             let text =
                 fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
             let (title, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
-            Some((
-                title.trim().to_string(),
-                body.trim_start_matches('\n').to_string(),
-            ))
+            Some(CoverLetter {
+                title: title.trim().to_string(),
+                text: body.trim_start_matches('\n').to_string(),
+            })
         }
         None => None,
     };

@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 
 use crate::series::kernel_scripts;
 
-use super::ReviseOptions;
+use super::{CheckpatchSummary, ReviseOptions};
 
 /// To and Cc from the tree's own get_maintainer.pl for every patch, plus
 /// the previous thread's participants, one line per address; and
@@ -48,7 +48,7 @@ pub(super) fn check_patches(
     opts: &ReviseOptions,
     files: &[PathBuf],
     version: u32,
-) -> Result<Vec<(PathBuf, String)>> {
+) -> Result<Vec<CheckpatchSummary>> {
     let mut reports = Vec::new();
     let mut failed = Vec::new();
     for f in files
@@ -59,7 +59,10 @@ pub(super) fn check_patches(
         if errors > 0 {
             failed.push(format!("{}:\n{text}", f.display()));
         }
-        reports.push((f.clone(), summary));
+        reports.push(CheckpatchSummary {
+            mail: f.clone(),
+            summary,
+        });
     }
     if !failed.is_empty() && !opts.allow_checkpatch_errors {
         bail!(

@@ -46,8 +46,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let revised = revise::next_revision(&req, measured.as_ref(), &mut std::io::stderr())?;
-    for (f, summary) in &revised.checkpatch {
-        println!("checkpatch {}: {summary}", f.display());
+    for c in &revised.checkpatch {
+        println!("checkpatch {}: {}", c.mail.display(), c.summary);
     }
     for f in &revised.files {
         println!("{}", f.display());
