@@ -71,10 +71,17 @@ fn patches_in(series_dir: &Path, directory: &str) -> Result<Vec<PathBuf>> {
     // Absolute, because patches are applied from inside the tree.
     let dir = std::path::absolute(series_dir.join(directory))
         .with_context(|| format!("cannot resolve {}", series_dir.join(directory).display()))?;
+    if !series_dir.is_dir() {
+        bail!(
+            "no series at {}: expected a series directory (patches/<slug>, as patchctl am writes it)",
+            series_dir.display()
+        );
+    }
     let entries = fs::read_dir(&dir).with_context(|| {
         format!(
-            "no revision {directory:?}: expected \"baseline\" (6.12), \"mainline\", a directory {} with *.patch files, or a [[variant]] in series.toml",
-            dir.display()
+            "no revision {directory:?} in {}: it holds {}; expected one of them, \"baseline\" (6.12), \"mainline\", or a [[variant]] in series.toml",
+            series_dir.display(),
+            held_revisions(series_dir)
         )
     })?;
     let mut patches: Vec<PathBuf> = entries
@@ -91,4 +98,30 @@ fn patches_in(series_dir: &Path, directory: &str) -> Result<Vec<PathBuf>> {
         );
     }
     Ok(patches)
+}
+
+/// The revision directories of a series (`v1`, `v2`, ...), in order, for
+/// errors that must say what there is: "v1, v2", or "no revision".
+pub fn held_revisions(series_dir: &Path) -> String {
+    let mut held: Vec<(u32, String)> = fs::read_dir(series_dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let n = name.strip_prefix('v')?.parse().ok()?;
+                    Some((n, name))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    held.sort();
+    match held.is_empty() {
+        true => "no revision directory".into(),
+        false => held
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }

@@ -41,9 +41,11 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    cover them, not the whole tree; the report says which
 ///                    touched C files each build compiled and which it
 ///                    did not (their config is off on that arch). The first
-///                    build takes minutes (UML about 4, arm64 about 6 on
-///                    2 cores); each next patch rebuilds only what it
-///                    changed. Fix: move what a patch uses into it, or
+///                    build from an empty build directory takes minutes
+///                    (on an idle 2-CPU machine UML about 4 to 5, arm64
+///                    about 6 to 7; several times that on a loaded one);
+///                    each next patch rebuilds only what it changed, from
+///                    seconds to a minute. Fix: move what a patch uses into it, or
 ///                    reorder the series.
 ///   figures          a figure quoted from the KUnit record (a `Figure
 ///                    whole@v3 um 256M = <value>, from <file>` line, which patchctl
@@ -71,8 +73,8 @@ use patchctl::series::check::{self, CheckRequest};
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The series directory.
-    #[arg(default_value = "patches/system-heap-vmap")]
+    /// The series directory (patches/<slug>, as patchctl am writes it);
+    /// with --ready, a series or a directory of them.
     series: PathBuf,
     /// The revision: a directory of the series (v1, v2...). Default: its
     /// newest vN.
@@ -154,6 +156,7 @@ fn check_ready(args: &Args) -> Result<bool> {
 
 /// Checks `revision` of `series` and prints the report; whether it passed.
 fn check_revision(args: &Args, series: &Path, revision: &str) -> Result<bool> {
+    let revision = &revision_dir(series, revision)?;
     let dir = series.join(revision);
     let manifest = match series.join(patchctl::series::manifest::FILE).exists() {
         true => Some(patchctl::series::Manifest::load(series)?),
@@ -185,6 +188,13 @@ fn check_revision(args: &Args, series: &Path, revision: &str) -> Result<bool> {
     let sender = args.sender.clone().or_else(|| patchctl::series::identity::git_sender(None)).context(
         "no sender: pass --sender \"Name <address>\", or set git config user.name and user.email",
     )?;
+    let address = patchctl::mail::address::email_or_whole(&sender);
+    if let Some(why) = patchctl::series::identity::placeholder_email(&address) {
+        eprintln!(
+            "patchctl check: the sender <{address}> ({}) is {why}: pass --sender \"Name <the address you send from>\"",
+            if args.sender.is_some() { "--sender" } else { "from git config" }
+        );
+    }
     let mut report = check::check(
         &CheckRequest {
             mails: check::mails_in(&dir)?,
@@ -263,6 +273,28 @@ fn add_builds(
     }
     report.add_builds(builds);
     Ok(())
+}
+
+/// The revision directory `name` stands for: itself, or `vN` for a bare
+/// number; an error that lists what the series holds when neither exists.
+fn revision_dir(series: &Path, name: &str) -> Result<String> {
+    if !series.is_dir() {
+        anyhow::bail!(
+            "no series at {}: expected a series directory (patches/<slug>, as patchctl am writes it)",
+            series.display()
+        );
+    }
+    let numbered = format!("v{name}");
+    for candidate in [name, numbered.as_str()] {
+        if series.join(candidate).is_dir() {
+            return Ok(candidate.to_string());
+        }
+    }
+    anyhow::bail!(
+        "no revision {name:?} in {}: it holds {}",
+        series.display(),
+        patchctl::series::revision::held_revisions(series)
+    )
 }
 
 /// The highest vN directory of the series.
