@@ -36,7 +36,13 @@ fn patchctl(args: &[&str]) -> (Option<i32>, String) {
 #[test]
 fn a_directory_that_is_not_a_kernel_tree() {
     let dir = tempdir("not-kernel");
-    let (code, err) = patchctl(&["kunit", "--kdir", dir.to_str().unwrap()]);
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--series",
+        "patches/system-heap-vmap",
+        "--kdir",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(2));
     assert!(err.contains("is not a kernel tree"), "{err}");
     assert!(err.contains("--kdir"), "{err}");
@@ -45,7 +51,15 @@ fn a_directory_that_is_not_a_kernel_tree() {
 #[test]
 fn an_unknown_arch() {
     let kdir = kernel_like_dir();
-    let (code, err) = patchctl(&["kunit", "--kdir", kdir.to_str().unwrap(), "--arch", "sparc"]);
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--series",
+        "patches/system-heap-vmap",
+        "--kdir",
+        kdir.to_str().unwrap(),
+        "--arch",
+        "sparc",
+    ]);
     assert_eq!(code, Some(2));
     assert!(
         err.contains("invalid value 'sparc' for '--arch <ARCHES>'")
@@ -59,14 +73,18 @@ fn an_unknown_revision() {
     let kdir = kernel_like_dir();
     let (code, err) = patchctl(&[
         "kunit",
+        "--series",
+        "patches/system-heap-vmap",
         "--kdir",
         kdir.to_str().unwrap(),
         "--revision",
         "v9",
     ]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("no revision \"v9\""), "{err}");
-    assert!(err.contains("patches/system-heap-vmap/v9"), "{err}");
+    assert!(
+        err.contains("no revision \"v9\" in patches/system-heap-vmap: it holds v1, v2, v3"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -140,6 +158,8 @@ fn kasan_on_arm64_is_refused_with_or_without_rust() {
     for extra in [&["--kasan"][..], &["--rust", "--kasan"][..]] {
         let mut args = vec![
             "kunit",
+            "--series",
+            "patches/system-heap-vmap",
             "--kdir",
             kdir.to_str().unwrap(),
             "--arch",

@@ -47,7 +47,7 @@ use patchctl::orchestrate::kunit::{self as run, KunitOptions};
 ///
 ///   patchctl am thread.mbox        # a series from the list
 ///   patchctl kunit --series patches/<slug> --arch um,arm64
-///   patchctl kunit --revision baseline,v2 --arch arm64 --boots 2
+///   patchctl kunit --series patches/system-heap-vmap --revision baseline,v2 --arch arm64 --boots 2
 ///
 /// Trees and build directories live in ~/.cache/patchctl and are reused.
 /// When ccache is installed, kernel objects are kept in
@@ -65,10 +65,12 @@ pub struct Args {
     /// [kunit] revisions (kasan = [...] with --kasan).
     #[arg(long = "revision", value_delimiter = ',')]
     revisions: Vec<String>,
-    /// Series directories, in order (repeat for several). A directory of
-    /// series, such as patches, stands for every series in it; the whole
-    /// map of every revision of every series then goes into one table.
-    #[arg(long, default_value = "patches/system-heap-vmap")]
+    /// Series directories, in order (repeat for several): patches/<slug>,
+    /// as patchctl am writes it. A directory of series, such as patches,
+    /// stands for every series in it; the whole map of every revision of
+    /// every series then goes into one table. Required: no series is run
+    /// by default.
+    #[arg(long, required = true)]
     series: Vec<PathBuf>,
     /// Pristine kernel source (never written to) for revisions on the 6.12
     /// base. Default: the cached Debian linux-source-6.12 that
