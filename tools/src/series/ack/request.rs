@@ -58,8 +58,8 @@ pub struct PickRequest {
     /// The base to pick onto, in the kernel repository.
     #[arg(long, default_value = "HEAD")]
     pub onto: String,
-    /// The series directory.
-    #[arg(long, default_value = "patches/system-heap-vmap")]
+    /// The series directory (patches/<slug>, as patchctl am writes it).
+    #[arg(long)]
     pub series: PathBuf,
     /// lore's address, for Link:.
     #[arg(long, default_value = crate::review::fetch::DEFAULT_BASE)]

@@ -362,8 +362,8 @@ pub struct ReviseRequest {
     /// The branch (or revision) at the series' top.
     #[arg(long, default_value = "HEAD")]
     pub head: String,
-    /// The series directory.
-    #[arg(long, default_value = "patches/system-heap-vmap")]
+    /// The series directory (patches/<slug>, as patchctl am writes it).
+    #[arg(long)]
     pub series: PathBuf,
     /// A changelog line (repeat for more).
     #[arg(long = "change")]

@@ -44,8 +44,8 @@ use patchctl::series::ack::{self, PickRequest};
 ///   patchctl ack --series patches/my-series --revision v2 --bug 123456789 \
 ///       --tree ~/src/linux --maintainers ~/src/linux/MAINTAINERS \
 ///       --branch android16-6.12-my-series
-///   patchctl ack --revision v1 --bug 123456789 --kind fromlist
-///   patchctl ack --revision v1 --bug 123456789 --kind backport \
+///   patchctl ack --series patches/my-series --revision v1 --bug 123456789 --kind fromlist
+///   patchctl ack --series patches/my-series --revision v1 --bug 123456789 --kind backport \
 ///       --upstream-sha <sha> --note "context differs in 6.12"
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
