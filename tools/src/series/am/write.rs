@@ -89,9 +89,14 @@ pub fn existing_series(
 }
 
 /// The directory name for a new series: its title in lower case, ASCII
-/// letters and digits, cut at a word within 48 characters.
+/// letters and digits, cut at a word within 48 characters. An apostrophe
+/// joins its word (`core's` is `cores`, not `core-s`).
 pub fn slug_of(title: &str) -> String {
-    let full = crate::mail::patch::file_slug(title, usize::MAX).to_lowercase();
+    let title: String = title
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '\u{2019}'))
+        .collect();
+    let full = crate::mail::patch::file_slug(&title, usize::MAX).to_lowercase();
     if full.len() <= 48 {
         return full;
     }
@@ -305,5 +310,9 @@ mod tests {
             "dma-buf-system-heap-optimize-sg-table-to-pages"
         );
         assert_eq!(slug_of("mm: x"), "mm-x");
+        assert_eq!(
+            slug_of("Input: guard notation in the input core's event and grab paths"),
+            "input-guard-notation-in-the-input-cores-event"
+        );
     }
 }

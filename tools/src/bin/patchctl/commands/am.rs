@@ -134,5 +134,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             ""
         }
     );
+    print_next_steps(&imported.series_dir, imported.version);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a user usually runs next on the series just brought in, with its
+/// directory filled in: the slug is long, and every later command needs it.
+fn print_next_steps(series: &std::path::Path, version: u32) {
+    let s = series.display();
+    println!("next:");
+    println!("  patchctl kunit --series {s} --arch um,arm64     # the kernel's own KUnit suites, base against v{version}");
+    println!("  patchctl check {s} v{version} --build um,arm64     # the gate, each patch built on its own");
+    println!("  patchctl ack --series {s} --revision v{version} --bug <bug>     # the pick into android16-6.12");
 }
