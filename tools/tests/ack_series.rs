@@ -379,3 +379,22 @@ fn help_teaches_kind_auto() {
         assert!(help.contains(taught), "{taught:?} not in:\n{help}");
     }
 }
+
+/// The thank-you came after `patchctl am`: the series was imported from
+/// the plain thread, and `ack --thread` reads the newer copy beside it.
+#[test]
+fn a_thank_you_that_came_later_counts_through_thread() {
+    let run = Run::new("ack-input-later");
+    let series = run.import(&fixture("input-guard.mbox"));
+    let (progress, _) = run.ack(&series, &[]);
+    assert!(!progress.contains("FROMGIT"), "{progress}");
+    let newer = fixture(INPUT_GUARD);
+    let (progress, picks) = run.ack(&series, &["--thread", newer.to_str().unwrap()]);
+    assert_eq!(picks.len(), 2, "{progress}");
+    for pick in &picks {
+        assert!(
+            subject(pick).starts_with("Subject: [PATCH] FROMGIT: Input: use guard notation"),
+            "{pick}"
+        );
+    }
+}

@@ -46,6 +46,12 @@ pub struct PickRequest {
     /// (default: the cached linux-source-6.12's).
     #[arg(long, value_name = "FILE")]
     pub maintainers: Option<PathBuf>,
+    /// A newer copy of the series' thread (an mbox, .gz too), read beside
+    /// the threads stored with the series: a maintainer's "applied" reply
+    /// that came after `patchctl am` counts without importing again.
+    /// Repeat for several.
+    #[arg(long = "thread", value_name = "MBOX")]
+    pub threads: Vec<PathBuf>,
     /// What a backport changed.
     #[arg(long)]
     pub note: Option<String>,
@@ -85,7 +91,12 @@ pub fn pick(
     }
     let posted = posted_ids(&manifest, &req.revision, patches.len());
     let state = match req.kind {
-        KindName::Auto => threads::review_state(&req.series, req.maintainers.as_deref(), progress)?,
+        KindName::Auto => threads::review_state(
+            &req.series,
+            &req.threads,
+            req.maintainers.as_deref(),
+            progress,
+        )?,
         _ => None,
     };
     let version = manifest.revision(&req.revision).map(|r| r.version);

@@ -8,34 +8,47 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::mail::mbox;
 use crate::mail::thread::Thread;
 use crate::review::maintainers::{self, Maintainers};
 use crate::review::{derive, Applied, PatchState, ReviewState, RevisionState, Rules};
 
 /// The review state of the threads stored with the series in
-/// `series_dir`; `None` when it stores none.
+/// `series_dir` and of the `extra` mbox files given beside them; `None`
+/// when there are none. A mail in several of them counts once.
 pub(super) fn review_state(
     series_dir: &Path,
+    extra: &[std::path::PathBuf],
     maintainers_file: Option<&Path>,
     progress: &mut dyn Write,
 ) -> Result<Option<ReviewState>> {
     let dir = series_dir.join("threads");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Ok(None);
-    };
-    let mut files: Vec<_> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "mbox"))
-        .collect();
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "mbox"))
+                .collect()
+        })
+        .unwrap_or_default();
     files.sort();
+    files.extend(extra.iter().cloned());
     if files.is_empty() {
         return Ok(None);
     }
     let mut mails = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for f in &files {
-        let data = fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-        mails.extend(Thread::from_mbox(&data, &f.display().to_string())?.mails);
+        let what = f.display().to_string();
+        let raw = fs::read(f).with_context(|| format!("cannot read the thread {what}"))?;
+        let data = mbox::gunzip(&raw, &what, mbox::MAX_UNPACKED)?;
+        mbox::check_is_mbox(&data, &what)?;
+        for mail in Thread::from_mbox(&data, &f.display().to_string())?.mails {
+            if seen.insert(mail.message_id.clone()) {
+                mails.push(mail);
+            }
+        }
     }
     let roles = load_maintainers(maintainers_file, progress)?;
     let rules = Rules::default_rules();
