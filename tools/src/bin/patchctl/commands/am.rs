@@ -75,6 +75,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if let Some(k) = args.kdir.as_ref().filter(|k| !k.join("Makefile").is_file()) {
+        anyhow::bail!(
+            "--kdir (or KDIR) {} is not a kernel tree (no Makefile): expected the tree to try the patches on",
+            k.display()
+        );
+    }
     let tree = args.kdir.or_else(|| {
         patchctl::sources::cached_source()
             .ok()
