@@ -75,9 +75,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    if let Some(k) = args.kdir.as_ref().filter(|k| !k.join("Makefile").is_file()) {
+    if let Some(k) = args.kdir.as_ref().filter(|k| !k.is_dir()) {
         anyhow::bail!(
-            "--kdir (or KDIR) {} is not a kernel tree (no Makefile): expected the tree to try the patches on",
+            "--kdir (or KDIR) {} is not a directory: expected the tree to try the patches on",
             k.display()
         );
     }
