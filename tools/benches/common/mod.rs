@@ -79,8 +79,10 @@ pub fn thread(n: usize, shape: Shape) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Mail `i` is sent `i` minutes after midnight on 1 June 2026: a real date
+/// for every size (b4 refuses a day past the month's end).
 fn mail_date(i: usize) -> String {
-    let day = 1 + i / 100;
+    let day = 1 + i / (24 * 60);
     format!(
         "{day:02} Jun 2026 {:02}:{:02}:00 +0000",
         (i / 60) % 24,

@@ -1,6 +1,7 @@
 //! mboxrd as lore serves it (`t.mbox.gz`): splitting into messages,
 //! `>From ` unescaping, and bounded gunzip.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use anyhow::{bail, Context, Result};
@@ -9,11 +10,12 @@ use anyhow::{bail, Context, Result};
 /// enough that a gzip bomb is refused rather than filling memory.
 pub const MAX_UNPACKED: u64 = 256 << 20;
 
-/// Unpacks gzip data (or passes plain text through), refusing more than
-/// `limit` bytes and truncated or corrupt streams.
-pub fn gunzip(data: &[u8], what: &str, limit: u64) -> Result<Vec<u8>> {
+/// Unpacks gzip data (or passes plain text through, borrowed: a 50 MB
+/// thread is not copied), refusing more than `limit` bytes and truncated
+/// or corrupt streams.
+pub fn gunzip<'a>(data: &'a [u8], what: &str, limit: u64) -> Result<Cow<'a, [u8]>> {
     if !data.starts_with(&[0x1f, 0x8b]) {
-        return Ok(data.to_vec());
+        return Ok(Cow::Borrowed(data));
     }
     let mut out = Vec::new();
     let decoder = flate2::read::MultiGzDecoder::new(data);
@@ -24,7 +26,7 @@ pub fn gunzip(data: &[u8], what: &str, limit: u64) -> Result<Vec<u8>> {
     if out.len() as u64 > limit {
         bail!("{what}: unpacks to more than {limit} bytes; refusing it as a gzip bomb");
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Checks that `data` looks like an mbox: an HTML error page served with
@@ -52,11 +54,30 @@ pub fn check_is_mbox(data: &[u8], what: &str) -> Result<()> {
 /// with one `>` removed from `>From `, `>>From `, ... lines.
 pub fn split(data: &[u8]) -> Vec<Vec<u8>> {
     let mut messages = Vec::new();
+    each_message(data, |m| {
+        messages.push(m.to_vec());
+        Ok(())
+    })
+    .expect("collecting messages cannot fail");
+    messages
+}
+
+/// Calls `f` with each message of `data` in turn, unescaped as [`split`]
+/// gives it, one message buffer at a time: a reader that keeps only what
+/// it parses out of each never holds the thread twice.
+pub fn each_message(data: &[u8], mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    // The blank line that separates messages belongs to the format.
+    let mut finish = |msg: &mut Vec<u8>| {
+        if msg.ends_with(b"\n\n") {
+            msg.pop();
+        }
+        f(msg)
+    };
     let mut current: Option<Vec<u8>> = None;
     for line in data.split_inclusive(|&b| b == b'\n') {
         if line.starts_with(b"From ") {
-            if let Some(done) = current.take() {
-                messages.push(done);
+            if let Some(mut done) = current.take() {
+                finish(&mut done)?;
             }
             current = Some(Vec::new());
             continue;
@@ -72,16 +93,10 @@ pub fn split(data: &[u8]) -> Vec<Vec<u8>> {
             msg.extend_from_slice(line);
         }
     }
-    if let Some(done) = current {
-        messages.push(done);
+    if let Some(mut done) = current {
+        finish(&mut done)?;
     }
-    // The blank line that separates messages belongs to the format.
-    for m in &mut messages {
-        if m.ends_with(b"\n\n") {
-            m.pop();
-        }
-    }
-    messages
+    Ok(())
 }
 
 /// Writes messages back as an mboxrd, escaping as `split` unescapes.

@@ -143,9 +143,11 @@ impl Thread {
         let plain = mbox::gunzip(data, what, mbox::MAX_UNPACKED)?;
         mbox::check_is_mbox(&plain, what)?;
         let mut mails = Vec::new();
-        for (i, raw) in mbox::split(&plain).iter().enumerate() {
-            mails.push(parse_mail(raw, i + 1).map_err(|e| e.context(what.to_string()))?);
-        }
+        mbox::each_message(&plain, |raw| {
+            let mail = parse_mail(raw, mails.len() + 1).map_err(|e| e.context(what.to_string()))?;
+            mails.push(mail);
+            Ok(())
+        })?;
         Ok(Thread::from_mails(mails))
     }
 

@@ -259,15 +259,31 @@ pub fn decode(data: &[u8], what: &str) -> Result<Fetched> {
     mbox::check_is_mbox(&plain, what)?;
     let mut messages = Vec::new();
     let mut mails = Vec::new();
-    for (i, raw) in mbox::split(&plain).into_iter().enumerate() {
-        let mail = parse_mail(&raw, i + 1).with_context(|| what.to_string())?;
-        messages.push((mail.message_id.clone(), raw));
+    mbox::each_message(&plain, |raw| {
+        let mail = parse_mail(raw, mails.len() + 1).with_context(|| what.to_string())?;
+        messages.push((mail.message_id.clone(), raw.to_vec()));
         mails.push(mail);
-    }
+        Ok(())
+    })?;
     Ok(Fetched {
         messages,
         thread: Thread::from_mails(mails),
     })
+}
+
+/// The raw messages of a stored mbox with their Message-IDs, the parsed
+/// mails not kept: a refetch holds the stored thread once, as bytes, and
+/// parses it again only when something new came.
+pub fn decode_raw(data: &[u8], what: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let plain = mbox::gunzip(data, what, mbox::MAX_UNPACKED)?;
+    mbox::check_is_mbox(&plain, what)?;
+    let mut messages = Vec::new();
+    mbox::each_message(&plain, |raw| {
+        let mail = parse_mail(raw, messages.len() + 1).with_context(|| what.to_string())?;
+        messages.push((mail.message_id, raw.to_vec()));
+        Ok(())
+    })?;
+    Ok(messages)
 }
 
 /// Merges `new` into `old` (raw messages by Message-ID): returns the

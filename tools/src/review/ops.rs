@@ -138,6 +138,9 @@ pub fn fetch(
     }
     let (data, what) = read_source(&source, http, progress)?;
     let fetched = fetch::decode(&data, &what)?;
+    // Every copy of a large thread counts against the peak: the bytes
+    // read are in `fetched` now, split and parsed.
+    drop(data);
     let root = fetched
         .thread
         .mails
@@ -146,12 +149,9 @@ pub fn fetch(
         .map(|m| m.message_id.clone())
         .context("the thread has no messages")?;
     let file = format!("threads/{}", store::thread_file(&root));
-    let (old_messages, old_mails) = match store.read(&file)? {
-        Some(bytes) => {
-            let old = fetch::decode(&bytes, &file)?;
-            (old.messages, old.thread.mails)
-        }
-        None => (Vec::new(), Vec::new()),
+    let old_messages = match store.read(&file)? {
+        Some(bytes) => fetch::decode_raw(&bytes, &file)?,
+        None => Vec::new(),
     };
     let (merged, added) = fetch::merge(old_messages, fetched.messages);
     let total = merged.len();
@@ -167,11 +167,19 @@ pub fn fetch(
             commit,
         });
     }
-    let raw: Vec<Vec<u8>> = merged.into_iter().map(|(_, r)| r).collect();
-    let thread_mbox = mbox::join(&raw);
-    let mut mails = old_mails;
+    // The state first, so that the parsed mails are gone before the
+    // thread is joined into one mbox, and the messages then.
+    // The stored messages come first in the merge: parsed again here,
+    // only now that something new came.
+    let mut mails = Vec::new();
+    for (i, (_, raw)) in merged[..total - added].iter().enumerate() {
+        mails.push(crate::mail::thread::parse_mail(raw, i + 1).with_context(|| file.clone())?);
+    }
     mails.extend(fetched.thread.mails);
     let state = state_with(&store, &file, mails, setup, progress)?;
+    let raw: Vec<Vec<u8>> = merged.into_iter().map(|(_, r)| r).collect();
+    let thread_mbox = mbox::join(&raw);
+    drop(raw);
     let files = vec![
         StoreFile {
             path: file,
