@@ -95,9 +95,11 @@ fn auto_pick(
                 };
                 return Ok(Pick::new(kind, id, &why));
             }
-            _ => why = format!(
+            _ => {
+                why = format!(
                 "applied {who}, but the reply does not name its commit, tree and branch all three"
-            ),
+            )
+            }
         }
     }
     if let Some(id) = &id {
