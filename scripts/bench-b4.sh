@@ -154,7 +154,9 @@ a thirty-patch series of the usual shape."
 			--to='Andrew Morton <akpm@linux-foundation.org>' --cc=linux-kernel@vger.kernel.org \
 			-o "$WORK/fp" HEAD~30..HEAD
 	)
-	sed -i -e 's/\*\*\* SUBJECT HERE \*\*\*/lib: thirty bench helpers/' \
+	# The cover letter is dated when it is written: a fixed date instead.
+	sed -i -e '0,/^Date: /s/^Date: .*/Date: Thu, 1 Jan 2026 11:00:00 +0000/' \
+		-e 's/\*\*\* SUBJECT HERE \*\*\*/lib: thirty bench helpers/' \
 		-e 's/\*\*\* BLURB HERE \*\*\*/Thirty small helpers, one per patch, for the benchmark./' \
 		"$WORK/fp/0000-cover-letter.patch"
 	cat "$WORK"/fp/*.patch >"$mbox"
@@ -318,8 +320,10 @@ done
 # --- the record -------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
 python3 - "$ROWS" "$OUT" "$B4_VERSION" "$RUNS" "$WARMUP" "$COMMIT" "$WORK" "$LOAD_AT_START" <<'EOF'
-import json, os, platform, statistics, sys, time
+import hashlib, json, os, platform, statistics, sys, time
 rows, out, b4v, runs, warmup, commit, work, load_start = sys.argv[1:]
+# The same on every run of the same git: the 30-patch mbox is generated.
+bench30_sha = hashlib.sha256(open(os.path.join(work, 'bench-30.mbox'), 'rb').read()).hexdigest()
 
 def field(path, key):
     for line in open(path):
@@ -375,6 +379,7 @@ record = {
     'b4': b4v,
     'commit': commit,
     'runs': int(runs),
+    'bench30_mbox_sha256': bench30_sha,
     'targets': targets,
     'figures': figures,
     'not_compared': [
@@ -383,7 +388,7 @@ record = {
         'patchctl am tries the patches on the base tree with git apply --check when the mails name no base-commit; b4 am only looks the base-commit up in the repository it runs in.',
     ],
     'notes': [
-        'exit_codes: patchctl check exits 1 when it finds a problem (the made-up identities and missing Cc of these inputs), and is timed all the same; found: what each check reported.',
+        'exit_codes: patchctl check exits 1 when it finds a problem and is timed all the same; found: what each check reported. patchctl am writes the mails without their To and Cc (as b4 am does), so on these imports the recipients rule reports every mail short of what get_maintainer.pl names; the scripts run the same either way. xargs exits 123 when a checkpatch.pl run warns.',
         'The machine was shared with other builds: the load averages (1, 5, 15 min) at the start and the end say how busy it was; the timed commands ran at nice 0.',
     ],
 }
