@@ -66,7 +66,8 @@ fi
 PATCHCTL=$(realpath "$PATCHCTL")
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)
-git -C "$ROOT" diff --quiet HEAD -- tools Cargo.lock || COMMIT="$COMMIT+changes"
+# What the binary is built from, changed since the commit or not.
+git -C "$ROOT" diff --quiet HEAD -- tools/src tools/Cargo.toml Cargo.lock || COMMIT="$COMMIT+changes"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-b4.XXXXXX")
 if [ -n "${KEEP:-}" ]; then
@@ -203,6 +204,7 @@ import json, os, subprocess, sys, time
 out, runs, warmup, cwd, prepare, sep, *argv = sys.argv[1:]
 assert sep == '--'
 times, rss, codes = [], [], []
+load = [os.getloadavg()[0]]
 for n in range(int(warmup) + int(runs)):
     subprocess.run(['bash', '-c', prepare], cwd=cwd, check=True)
     t0 = time.perf_counter()
@@ -222,7 +224,8 @@ for n in range(int(warmup) + int(runs)):
         times.append(wall)
         rss.append(usage.ru_maxrss)
         codes.append(os.waitstatus_to_exitcode(status))
-json.dump({'times': times, 'rss_kib': rss, 'exit_codes': codes}, open(out, 'w'))
+load.append(os.getloadavg()[0])
+json.dump({'times': times, 'rss_kib': rss, 'exit_codes': codes, 'load': load}, open(out, 'w'))
 EOF
 
 # --- the inputs -------------------------------------------------------------
@@ -292,7 +295,7 @@ for entry in "${INPUTS[@]}"; do
 	# The same mails applied with git am onto a clone of the base and
 	# enrolled as a b4 prep branch for b4 prep --check.
 	prep=$WORK/prep-$name
-	git -c advice.detachedHead=false clone -q "$base" "$prep"
+	git -c advice.detachedHead=false -c init.defaultBranch=master clone -q "$base" "$prep"
 	(
 		cd "$prep"
 		git checkout -q -b bench
@@ -352,6 +355,7 @@ for line in open(rows):
         'min_s': round(min(t), 4), 'max_s': round(max(t), 4),
         'peak_rss_mib': round(max(r['rss_kib']) / 1024, 1),
         'exit_codes': sorted(set(r['exit_codes'])),
+        'load_1min': [round(x, 2) for x in r['load']],
         'command': cmd.replace(work, '$WORK').replace(os.path.expanduser('~'), '~'),
     }
     if os.path.exists(summary):
@@ -389,7 +393,7 @@ record = {
     ],
     'notes': [
         'exit_codes: patchctl check exits 1 when it finds a problem and is timed all the same; found: what each check reported. patchctl am writes the mails without their To and Cc (as b4 am does), so on these imports the recipients rule reports every mail short of what get_maintainer.pl names; the scripts run the same either way. xargs exits 123 when a checkpatch.pl run warns.',
-        'The machine was shared with other builds: the load averages (1, 5, 15 min) at the start and the end say how busy it was; the timed commands ran at nice 0.',
+        'The machine was shared with other builds: the load averages (1, 5, 15 min) at the start and the end, and each figure's load_1min (before its first run, after its last), say how busy it was; the timed commands ran at nice 0.',
     ],
 }
 with open(out, 'w') as f:
