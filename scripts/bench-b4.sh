@@ -393,7 +393,7 @@ record = {
     ],
     'notes': [
         'exit_codes: patchctl check exits 1 when it finds a problem and is timed all the same; found: what each check reported. patchctl am writes the mails without their To and Cc (as b4 am does), so on these imports the recipients rule reports every mail short of what get_maintainer.pl names; the scripts run the same either way. xargs exits 123 when a checkpatch.pl run warns.',
-        'The machine was shared with other builds: the load averages (1, 5, 15 min) at the start and the end, and each figure's load_1min (before its first run, after its last), say how busy it was; the timed commands ran at nice 0.',
+        'The machine was shared with other builds: the load averages (1, 5, 15 min) at the start and the end, and the load_1min of each figure (before its first run, after its last), say how busy it was; the timed commands ran at nice 0.',
     ],
 }
 with open(out, 'w') as f:
