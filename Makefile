@@ -63,6 +63,7 @@ help:
 	@echo "make fuzz       - every cargo fuzz target with AddressSanitizer, FUZZ_SECONDS each (default 45)"
 	@echo "make rust-heap-sanitize - rust-heap's and c-heap's tests under ASan and valgrind (Miri's substitute; not in make test)"
 	@echo "make bench      - the 2 GB conversion benchmark in userspace and its table; review-state speed"
+	@echo "make bench-b4   - patchctl am and check beside b4 am and b4 prep --check, whole processes, same inputs"
 	@echo "make deps       - install the Debian packages and the kernel source the targets need"
 	@echo "make report     - charts and the evidence page of the last run ($(RUN_DIR)/report/index.html)"
 	@echo "make record     - copy the last run's figures ($(RUN_DIR)) into the committed record, results/, and redraw its charts"
@@ -316,7 +317,7 @@ report: patchctl
 # Runs write to $(RUN_DIR); the committed record changes only here.
 record: patchctl
 	@test -d $(RUN_DIR) || { echo "record: no run in $(RUN_DIR): run make kunit, make fuzz or make bench first" >&2; exit 1; }
-	@n=0; for f in $(RUN_DIR)/results/*.json $(RUN_DIR)/fuzz.json $(RUN_DIR)/bench-userspace.json $(RUN_DIR)/bench-review.json; do \
+	@n=0; for f in $(RUN_DIR)/results/*.json $(RUN_DIR)/fuzz.json $(RUN_DIR)/bench-userspace.json $(RUN_DIR)/bench-review.json $(RUN_DIR)/bench-b4.json; do \
 		[ -f "$$f" ] || continue; cp "$$f" results/; n=$$((n + 1)); echo "record: $$f -> results/"; \
 	done; echo "record: $$n file(s) copied"
 	$(PATCHCTL) report --results results --out results
@@ -325,3 +326,12 @@ record: patchctl
 
 clean:
 	$(CARGO) clean
+
+# patchctl am and check beside b4 0.16 am and prep --check on the same
+# inputs in the same run, release build, whole processes (scripts/bench-b4.sh);
+# figures in $(RUN_DIR)/bench-b4.json, into results/ with make record.
+.PHONY: bench-b4
+bench-b4:
+	scripts/deps.sh userspace
+	scripts/deps.sh kernel-source >/dev/null
+	scripts/bench-b4.sh $(RUN_DIR)/bench-b4.json

@@ -23,6 +23,7 @@ const END: &str = "<!-- end generated -->";
 const BLOCKS: &[(&str, &str)] = &[
     ("review-speed", "bench-review.json"),
     ("userspace-bench", "bench-userspace.json"),
+    ("b4-bench", "bench-b4.json"),
 ];
 
 /// The README text with every generated block drawn again from the
@@ -94,6 +95,9 @@ fn render(name: &str, results: &Path) -> Result<String> {
     };
     match name {
         "review-speed" => Ok(review_speed(
+            &serde_json::from_str(&text).with_context(parse_error)?,
+        )),
+        "b4-bench" => Ok(b4_bench(
             &serde_json::from_str(&text).with_context(parse_error)?,
         )),
         _ => Ok(userspace_bench(
@@ -171,6 +175,75 @@ fn review_speed(record: &ReviewRecord) -> String {
     }
     if let Some(load) = &record.load_average {
         let _ = writeln!(out, "Load average while it ran: {load}.");
+    }
+    out.push_str(&source_line(&record.method, &record.machine));
+    out
+}
+
+/// `results/bench-b4.json` (scripts/bench-b4.sh), as far as the table
+/// reads it.
+#[derive(Deserialize)]
+struct B4BenchRecord {
+    method: String,
+    machine: Machine,
+    targets: Vec<B4Target>,
+    figures: Vec<B4Figure>,
+}
+
+/// One command of patchctl or b4, timed as a whole process.
+#[derive(Deserialize)]
+struct B4Figure {
+    input: String,
+    patches: u32,
+    tool: String,
+    operation: String,
+    runs: u32,
+    median_s: f64,
+    min_s: f64,
+    max_s: f64,
+    peak_rss_mib: f64,
+}
+
+/// A speed target and whether the median met it.
+#[derive(Deserialize)]
+struct B4Target {
+    what: String,
+    limit_s: f64,
+    median_s: f64,
+    max_s: f64,
+    holds: bool,
+}
+
+fn b4_bench(record: &B4BenchRecord) -> String {
+    let mut out = String::from(
+        "| input | patches | command | median | range | peak RSS |\n|---|---|---|---|---|---|\n",
+    );
+    for f in &record.figures {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{} {}` | {:.3} s | {:.3} to {:.3} s ({} runs) | {:.1} MiB |",
+            f.input,
+            f.patches,
+            f.tool,
+            f.operation,
+            f.median_s,
+            f.min_s,
+            f.max_s,
+            f.runs,
+            f.peak_rss_mib
+        );
+    }
+    out.push('\n');
+    for t in &record.targets {
+        let _ = writeln!(
+            out,
+            "- {}: under {} s asked, median {:.3} s (max {:.3} s): {}.",
+            t.what,
+            t.limit_s,
+            t.median_s,
+            t.max_s,
+            if t.holds { "holds" } else { "does not hold" }
+        );
     }
     out.push_str(&source_line(&record.method, &record.machine));
     out

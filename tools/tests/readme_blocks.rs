@@ -14,6 +14,10 @@ fn the_readme_tables_match_the_record() {
         text.contains("<!-- generated: review-speed -->"),
         "the README carries the review-speed table as a generated block"
     );
+    assert!(
+        text.contains("<!-- generated: b4-bench -->"),
+        "the README carries the patchctl-beside-b4 table as a generated block"
+    );
     let stale = readme::stale_blocks(&text, &root.join("results")).unwrap();
     assert!(
         stale.is_empty(),

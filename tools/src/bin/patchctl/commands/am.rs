@@ -22,8 +22,10 @@ use patchctl::series::am::{self, AmRequest};
 ///   - one given to an earlier revision of a patch with the same patch-id
 ///     (git patch-id --stable) carries over; a changed patch gets none;
 ///   - it must be the sender's own (address, or name); `Name <address>`
-///     is written with the name unquoted, a bare address as it is; links
-///     in replies are left out.
+///     is written with the name as given, quotes and all, a bare address
+///     as it is; a URL counts only on a Link: or Closes:, a Fixes: only
+///     with a commit hash, and only keys the kernel documents are taken
+///     (b4 0.16 also takes any other `-by:` key and Buglink:).
 ///
 /// series.toml records the revision: its Message-ID, the thread (stored
 /// as threads/vN.mbox), its base (the base-commit: line of the mails, or
