@@ -350,6 +350,14 @@ impl Maintainers {
         matched
     }
 
+    /// Whether a section other than the catch-all (THE REST) covers
+    /// `file`, which need not exist yet.
+    pub fn covers_specifically(&self, file: &str) -> bool {
+        self.for_files(&[file.to_string()])
+            .iter()
+            .any(|s| !s.is_catch_all())
+    }
+
     /// What `email` is in the sections covering `files`.
     pub fn roles(&self, files: &[String], email: &str) -> Vec<Role> {
         self.roles_in(&self.for_files(files), email)

@@ -77,34 +77,6 @@ pub fn added_files(patch_text: &str) -> Vec<String> {
     out
 }
 
-/// Whether a MAINTAINERS section other than THE REST already covers
-/// `file` (which need not exist yet): get_maintainer.pl is asked about a
-/// one-line patch that adds it.
-pub fn maintained(tree: &Path, file: &str) -> Result<bool> {
-    static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let probe = std::env::temp_dir().join(format!(
-        "patchctl-maintained-{}-{}.patch",
-        std::process::id(),
-        PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    std::fs::write(
-        &probe,
-        format!("diff --git a/{file} b/{file}\nnew file mode 100644\n--- /dev/null\n+++ b/{file}\n@@ -0,0 +1 @@\n+x\n"),
-    )?;
-    let out = Command::new("perl")
-        .arg("scripts/get_maintainer.pl")
-        .args(["--no-git", "--no-git-fallback"])
-        .arg(&probe)
-        .current_dir(tree)
-        .output();
-    let _ = std::fs::remove_file(&probe);
-    let out = out.context("cannot run scripts/get_maintainer.pl")?;
-    Ok(String::from_utf8_lossy(&out.stdout).lines().any(|l| {
-        let (_, role) = split_role(l);
-        role.contains(':') && !role.contains("THE REST")
-    }))
-}
-
 /// Runs `checkpatch.pl --strict` on a mail: (errors, summary line, output).
 pub fn checkpatch(tree: &Path, mail: &Path) -> Result<(u32, String, String)> {
     let out = Command::new("perl")
