@@ -2,12 +2,12 @@
 //! processes, many runs each, wall time (median and spread) and peak RSS
 //! (from the kernel's accounting of each child), on threads of 100, 1,000,
 //! 3,000 and 10,000 messages and on one 3,000-message chain; b4 reads the
-//! same fan-out files of 1,000 messages and more in the same run (b4 from
-//! PyPI in a scratch virtual environment; the tool itself never needs
-//! it; not at 10,000, where one b4 run takes over half a minute). From 3,000 to 10,000 messages `patchctl fetch` and `status` must
-//! stay within 3.5x (linear is 3.3x) and under 200 MiB (a refetch is
-//! shown beside them, not held to it): the scaling is written beside the
-//! figures, and the bench exits non-zero when it fails. Writes
+//! same 1,000- and 3,000-message files in the same run (b4 from PyPI in a
+//! scratch virtual environment; the tool itself never needs it). From
+//! 3,000 to 10,000 messages `patchctl fetch` and `status` must stay within
+//! 3.5x (linear is 3.3x) and under 200 MiB (a refetch is shown beside
+//! them, not held to it): the scaling is written beside the figures, and
+//! the bench exits non-zero when it fails. Writes
 //! target/patchctl/bench-review.json; `make bench` runs it; `make record`
 //! keeps it.
 
