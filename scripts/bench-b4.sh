@@ -76,9 +76,9 @@ else
 	trap 'rm -rf "$WORK"' EXIT
 fi
 # b4 and git see nothing of this machine's configuration.
-mkdir -p "$WORK/home"
-export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache \
-	XDG_DATA_HOME=$WORK/home/.local/share GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+mkdir -p "$WORK/userhome"
+export HOME=$WORK/userhome XDG_CONFIG_HOME=$WORK/userhome/.config XDG_CACHE_HOME=$WORK/userhome/.cache \
+	XDG_DATA_HOME=$WORK/userhome/.local/share GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 export GIT_AUTHOR_NAME='Bench Author' GIT_AUTHOR_EMAIL=bench.author@patchctl.bench \
 	GIT_COMMITTER_NAME='Bench Author' GIT_COMMITTER_EMAIL=bench.author@patchctl.bench
 B4RUN=("$B4" --offline-mode -q -n --no-stdin -c b4.attestation-policy=off)
@@ -322,9 +322,15 @@ done
 
 # --- the record -------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
-python3 - "$ROWS" "$OUT" "$B4_VERSION" "$RUNS" "$WARMUP" "$COMMIT" "$WORK" "$LOAD_AT_START" <<'EOF'
+python3 - "$ROWS" "$OUT" "$B4_VERSION" "$RUNS" "$WARMUP" "$COMMIT" "$WORK" "$LOAD_AT_START" \
+	"$ROOT" "$PATCHCTL" "$B4" <<'EOF'
 import hashlib, json, os, platform, statistics, sys, time
-rows, out, b4v, runs, warmup, commit, work, load_start = sys.argv[1:]
+rows, out, b4v, runs, warmup, commit, work, load_start, root, patchctl, b4 = sys.argv[1:]
+
+def portable(cmd):
+    """The command as any clone reads it: no path of this machine."""
+    cmd = cmd.replace(patchctl, 'patchctl').replace(b4, 'b4')
+    return cmd.replace(work, '$WORK').replace(root + '/', '')
 # The same on every run of the same git: the 30-patch mbox is generated.
 bench30_sha = hashlib.sha256(open(os.path.join(work, 'bench-30.mbox'), 'rb').read()).hexdigest()
 
@@ -356,7 +362,7 @@ for line in open(rows):
         'peak_rss_mib': round(max(r['rss_kib']) / 1024, 1),
         'exit_codes': sorted(set(r['exit_codes'])),
         'load_1min': [round(x, 2) for x in r['load']],
-        'command': cmd.replace(work, '$WORK').replace(os.path.expanduser('~'), '~'),
+        'command': portable(cmd),
     }
     if os.path.exists(summary):
         fig['found'] = open(summary).read().strip()
