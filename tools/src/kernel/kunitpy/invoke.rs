@@ -94,20 +94,8 @@ pub struct Invocation<'a> {
 /// KASAN to the build.
 pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult> {
     let kunitconfig = write_kunitconfig(inv)?;
-    let mut child = command(inv, &kunitconfig)
-        .spawn()
-        .with_context(|| format!("cannot start kunit.py in {}", inv.tree.display()))?;
-    let Streamed {
-        output,
-        errors,
-        status,
-    } = stream(&mut child, progress)?;
+    let Streamed { output, status, .. } = run_logged(inv, command(inv, &kunitconfig), progress)?;
     let log = inv.log;
-    if let Some(dir) = log.parent() {
-        fs::create_dir_all(dir).ok();
-    }
-    fs::write(log, format!("{output}{errors}"))
-        .with_context(|| format!("cannot write {}", log.display()))?;
 
     let run = ktap::parse(&output).with_context(|| {
         format!(
@@ -121,6 +109,22 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         log: log.to_path_buf(),
         elapsed: Elapsed::parse(&output),
     })
+}
+
+/// Runs kunit.py as `cmd` for `inv`, streaming its output to `progress`,
+/// and saves stdout and stderr together to `inv.log`.
+fn run_logged(inv: &Invocation, mut cmd: Command, progress: &mut dyn Write) -> Result<Streamed> {
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start kunit.py in {}", inv.tree.display()))?;
+    let streamed = stream(&mut child, progress)?;
+    let log = inv.log;
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).ok();
+    }
+    fs::write(log, format!("{}{}", streamed.output, streamed.errors))
+        .with_context(|| format!("cannot write {}", log.display()))?;
+    Ok(streamed)
 }
 
 /// What one `kunit.py build` gave: whether the kernel built, and the
@@ -149,20 +153,13 @@ pub const MAX_ERRORS: usize = 5;
 pub fn build_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<BuildResult> {
     let kunitconfig = write_kunitconfig(inv)?;
     let started = std::time::Instant::now();
-    let mut child = build_command(inv, &kunitconfig)
-        .spawn()
-        .with_context(|| format!("cannot start kunit.py in {}", inv.tree.display()))?;
     let Streamed {
         output,
         errors,
         status,
-    } = stream(&mut child, progress)?;
+    } = run_logged(inv, build_command(inv, &kunitconfig), progress)?;
     let log = inv.log;
-    if let Some(dir) = log.parent() {
-        fs::create_dir_all(dir).ok();
-    }
     let text = format!("{output}{errors}");
-    fs::write(log, &text).with_context(|| format!("cannot write {}", log.display()))?;
     Ok(BuildResult {
         built: status.success(),
         exit_code: status.code(),
