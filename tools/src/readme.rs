@@ -124,7 +124,12 @@ struct ReviewRecord {
 #[derive(Deserialize)]
 struct ScalingFigure {
     what: String,
+    /// Of the median CPU times (of the wall times in records that have
+    /// no `wall_ratio`).
     ratio: f64,
+    /// Of the median wall times (records before CPU time have none).
+    #[serde(default)]
+    wall_ratio: Option<f64>,
     peak_rss_mib: f64,
     holds: bool,
 }
@@ -139,16 +144,23 @@ struct ProcessFigure {
     median_s: f64,
     min_s: f64,
     max_s: f64,
+    /// User plus system time (records before it have none).
+    #[serde(default)]
+    cpu_median_s: Option<f64>,
     peak_rss_mib: f64,
 }
 
 fn review_speed(record: &ReviewRecord) -> String {
-    let mut out =
-        String::from("| thread | command | median | range | peak RSS |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| thread | command | median | range | CPU (median) | peak RSS |\n|---|---|---|---|---|---|\n",
+    );
     for f in &record.figures {
+        let cpu = f
+            .cpu_median_s
+            .map_or_else(|| "not measured".to_string(), |c| format!("{c:.3} s"));
         let _ = writeln!(
             out,
-            "| {} messages, {:.1} MB | `{}` | {:.3} s | {:.3} to {:.3} s ({} runs) | {:.1} MiB |",
+            "| {} messages, {:.1} MB | `{}` | {:.3} s | {:.3} to {:.3} s ({} runs) | {cpu} | {:.1} MiB |",
             thousands(f.messages),
             f.bytes as f64 / 1e6,
             f.what,
@@ -162,11 +174,14 @@ fn review_speed(record: &ReviewRecord) -> String {
     if !record.scaling.is_empty() {
         out.push_str("\nFrom 3,000 to 10,000 fan-out messages (linear: 3.33x; the limit for fetch and status 3.5x and 200 MiB):\n");
         for g in &record.scaling {
+            let growth = match g.wall_ratio {
+                Some(wall) => format!("{:.2}x CPU time ({wall:.2}x wall)", g.ratio),
+                None => format!("{:.2}x", g.ratio),
+            };
             let _ = writeln!(
                 out,
-                "- `{}`: {:.2}x, {:.1} MiB at 10,000{}",
+                "- `{}`: {growth}, {:.1} MiB at 10,000{}",
                 g.what,
-                g.ratio,
                 g.peak_rss_mib,
                 if g.holds { "" } else { " (over the limit)" }
             );

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::mail::mbox;
-use crate::mail::thread::{normalize_id, parse_mail, Thread};
+use crate::mail::thread::{normalize_id, parse_mail, Mail, Thread};
 
 /// Where threads come from unless told otherwise.
 pub const DEFAULT_BASE: &str = "https://lore.kernel.org";
@@ -269,6 +269,20 @@ pub fn decode(data: &[u8], what: &str) -> Result<Fetched> {
         messages,
         thread: Thread::from_mails(mails),
     })
+}
+
+/// The mails of a stored mbox, parsed, without their raw bytes: what a
+/// reader of the review state needs, at one copy of the thread less than
+/// [`decode`].
+pub fn decode_mails(data: &[u8], what: &str) -> Result<Vec<Mail>> {
+    let plain = mbox::gunzip(data, what, mbox::MAX_UNPACKED)?;
+    mbox::check_is_mbox(&plain, what)?;
+    let mut mails = Vec::new();
+    mbox::each_message(&plain, |raw| {
+        mails.push(parse_mail(raw, mails.len() + 1).with_context(|| what.to_string())?);
+        Ok(())
+    })?;
+    Ok(mails)
 }
 
 /// The raw messages of a stored mbox with their Message-IDs, the parsed

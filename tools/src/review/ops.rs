@@ -90,10 +90,10 @@ impl ReviewSetup {
 /// does not decode is an error naming it, never an empty result.
 pub fn stored_thread(store: &Store) -> Result<Thread> {
     let mut mails = Vec::new();
-    for t in store.threads()? {
-        let fetched = fetch::decode(&t.mbox, &format!("stored thread {}", t.name))?;
-        mails.extend(fetched.thread.mails);
-    }
+    store.each_thread(|name, mbox| {
+        mails.extend(fetch::decode_mails(mbox, &format!("stored thread {name}"))?);
+        Ok(())
+    })?;
     Ok(Thread::from_mails(mails))
 }
 
@@ -242,11 +242,12 @@ fn state_with(
     progress: &mut dyn Write,
 ) -> Result<ReviewState> {
     let mut all = Vec::new();
-    for t in store.threads()? {
-        if format!("threads/{}", t.name) != file {
-            all.extend(fetch::decode(&t.mbox, &t.name)?.thread.mails);
+    store.each_thread(|name, mbox| {
+        if format!("threads/{name}") != file {
+            all.extend(fetch::decode_mails(mbox, name)?);
         }
-    }
+        Ok(())
+    })?;
     all.extend(mails);
     setup.derive(&Thread::from_mails(all), progress)
 }

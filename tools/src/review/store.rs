@@ -106,34 +106,46 @@ impl<'r> Store<'r> {
         }
     }
 
-    /// Every stored thread, by file name.
+    /// Every stored thread, by file name, copied out of the store.
     pub fn threads(&self) -> Result<Vec<StoredThread>> {
+        let mut out = Vec::new();
+        self.each_thread(|name, mbox| {
+            out.push(StoredThread {
+                name: name.to_string(),
+                mbox: mbox.to_vec(),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `visit` with each stored thread's file name and mbox, one at
+    /// a time, straight from the object database: a reader that only
+    /// parses never holds a second copy of a thread, nor more than one
+    /// thread's bytes at once.
+    pub fn each_thread(&self, mut visit: impl FnMut(&str, &[u8]) -> Result<()>) -> Result<()> {
         let Some(head) = self.head()? else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let tree = self.head_tree(head)?;
         let Some(entry) = tree.get_name("threads") else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let dir = entry
             .to_object(self.repo)
             .and_then(|o| o.peel_to_tree())
             .with_context(|| format!("threads in the review store {REF} is not a directory"))?;
-        let mut out = Vec::new();
         for e in dir.iter() {
-            let name = e.name().unwrap_or_default().to_string();
+            let name = e.name().unwrap_or_default();
             let blob = e
                 .to_object(self.repo)
                 .and_then(|o| o.peel_to_blob())
                 .with_context(|| {
                     format!("threads/{name} in the review store {REF} is not a file")
                 })?;
-            out.push(StoredThread {
-                name,
-                mbox: blob.content().to_vec(),
-            });
+            visit(name, blob.content())?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Writes `files` in one commit on top of the current one, with

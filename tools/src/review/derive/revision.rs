@@ -135,6 +135,12 @@ fn hear<'m>(
         heard.applied.extend(view.applied_by(mail, patches));
         if view.is_author(mail) {
             heard.last_author_word = Some(view.evidence(EvidenceKind::LastWord, mail, first_line));
+            // The author's follow-up may add to their patch what it lacked
+            // (a Fixes:, a Link:, who reported it), as b4 takes it; not a
+            // review of their own work, which b4 would take too.
+            let mut added = trailers::parse(&mail.body);
+            added.retain(|t| !t.kind.endorses());
+            view.collect_trailers(mail, &added, patches);
             continue;
         }
         // Each reply's trailers are parsed once, for both uses.
