@@ -1,7 +1,9 @@
 //! `patchctl am` beside b4 0.16 on the same mboxes: the two real
 //! upstream series reconstructed under fixtures/series, the two-revision
 //! demo thread (newest and -v 1), the real system-heap-vmap v1 thread and
-//! a reply that carries every kind of key (fixtures/am/trailer-keys.mbox).
+//! a reply that carries every kind of key (fixtures/am/trailer-keys.mbox),
+//! and the author's own follow-up with what the patch lacked
+//! (fixtures/am/author-reply.mbox).
 //!
 //! fixtures/am/b4-trailers.json holds what b4 wrote on each patch, the
 //! exact command, and the lines where patchctl differs on purpose, each

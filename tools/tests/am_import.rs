@@ -433,6 +433,16 @@ fn the_system_heap_thread_is_held_already_and_imports_fresh_into_a_kernel_tree()
     );
     let v1 = patch_files(&patches.join("system-heap-vmap/v1"));
     assert_eq!(v1.len(), 1);
+    // Its recipients as posted, folded lines and all, for check and
+    // send-email to read.
+    let mail = fs::read_to_string(&v1[0]).unwrap();
+    let headers = &mail[..mail.find("\n\n").unwrap()];
+    assert!(headers.contains("\nTo: "), "{headers}");
+    assert!(
+        headers.contains("\nCc: linux-kernel@vger.kernel.org,\n\t"),
+        "{headers}"
+    );
+    assert!(headers.contains("Sumit Semwal <sumit.semwal@linaro.org>"));
     let m = Manifest::load(&patches.join("system-heap-vmap")).unwrap();
     assert!(m
         .revision("v1")

@@ -78,6 +78,19 @@ impl TrailerKind {
         )
     }
 
+    /// Whether it is one person's judgement of someone else's work (a
+    /// review, an ack, a test, a NAK), which an author cannot give their
+    /// own patch.
+    pub fn endorses(self) -> bool {
+        matches!(
+            self,
+            TrailerKind::ReviewedBy
+                | TrailerKind::AckedBy
+                | TrailerKind::TestedBy
+                | TrailerKind::NackedBy
+        )
+    }
+
     /// Where the trailers a reviewer gives go above the submitter's
     /// Signed-off-by when the next revision carries them, in the kernel's
     /// usual order; `None` for kinds a revision does not carry over from

@@ -25,16 +25,28 @@ pub fn file_name(version: u32, index: u32, title: &str) -> String {
 
 /// The mail as a one-message mbox, `added` trailer lines put below the
 /// last line of its commit message (after the sender's own trailers).
-/// `raw` is the message as received, for its Date with the sender's zone.
+/// `raw` is the message as received, for its Date with the sender's zone
+/// and its To and Cc as posted: `patchctl check` holds a revision's
+/// recipients against get_maintainer.pl, and `git send-email` sends a
+/// revision to whom its mails name.
 pub fn render(mail: &Mail, raw: Option<&[u8]>, added: &[String]) -> String {
-    let date = raw
-        .and_then(|r| MessageParser::default().parse(r))
+    let parsed = raw.and_then(|r| MessageParser::default().parse(r));
+    let date = parsed
+        .as_ref()
         .and_then(|m| m.date().map(|d| d.to_rfc822()))
         .unwrap_or_else(|| crate::mail::date::rfc2822(mail.timestamp));
     let mut out = String::from("From git@z Thu Jan  1 00:00:00 1970\n");
     out.push_str(&format!(
-        "From: {}\nDate: {date}\nSubject: {}\nMessage-ID: <{}>\n",
+        "From: {}\nDate: {date}\n",
         from_header(&mail.from_name, &mail.from_email),
+    ));
+    for name in ["To", "Cc"] {
+        if let Some(value) = parsed.as_ref().and_then(|m| posted_header(m, name)) {
+            out.push_str(&format!("{name}: {value}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "Subject: {}\nMessage-ID: <{}>\n",
         one_line(&mail.subject),
         mail.message_id
     ));
@@ -46,6 +58,15 @@ pub fn render(mail: &Mail, raw: Option<&[u8]>, added: &[String]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A header's value as the sender wrote it (encoded words and folding
+/// kept, so that no address is re-encoded on the way), with Unix line
+/// ends; `None` when the mail has none or it is empty.
+fn posted_header(message: &mail_parser::Message, name: &str) -> Option<String> {
+    let value = message.header_raw(name)?.replace("\r\n", "\n");
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
 }
 
 /// `Name <address>`, the name quoted when it holds a character that has a
