@@ -27,6 +27,7 @@ mod apply;
 mod build;
 mod mail;
 mod rules;
+mod scripts;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -37,7 +38,6 @@ use serde::Serialize;
 
 pub use build::{build_problems, build_summary};
 
-use super::kernel_scripts;
 use crate::mail::address::email_or_whole;
 use mail::SentMail;
 
@@ -187,7 +187,7 @@ pub fn check(
         .iter()
         .map(|p| SentMail::read(p))
         .collect::<Result<Vec<_>>>()?;
-    let scripts = run_scripts_on_all(&tree, &mails)?;
+    let scripts = scripts::run_on_all(&tree, &mails)?;
     let mut problems = Vec::new();
     for (mail, found) in mails.iter().zip(&scripts) {
         problems.extend(problems_of(mail, found, &scripts, &sender));
@@ -243,8 +243,8 @@ fn figure_problems(
 /// reach everyone get_maintainer.pl names for any patch.
 fn problems_of(
     mail: &SentMail,
-    found: &ScriptFindings,
-    all: &[ScriptFindings],
+    found: &scripts::ScriptFindings,
+    all: &[scripts::ScriptFindings],
     sender: &str,
 ) -> Vec<Problem> {
     let everyone: BTreeSet<String>;
@@ -269,96 +269,4 @@ fn problems_of(
             detail,
         })
         .collect()
-}
-
-/// What the tree's scripts say about one mail.
-struct ScriptFindings {
-    /// checkpatch.pl's findings, one line each.
-    checkpatch: Vec<String>,
-    /// The addresses get_maintainer.pl names (none for a cover letter).
-    named: BTreeSet<String>,
-}
-
-/// The scripts on every mail, as many mails at a time as there are CPUs:
-/// they take most of the time, and a thread per mail would start 60 perl
-/// processes at once for a 30-patch series.
-fn run_scripts_on_all(tree: &Path, mails: &[SentMail]) -> Result<Vec<ScriptFindings>> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let maintainers = std::sync::OnceLock::new();
-    let context = ScriptContext {
-        tree,
-        maintainers: &maintainers,
-    };
-    let mut found: Vec<(usize, Result<ScriptFindings>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.min(mails.len()))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(mail) = mails.get(i) else {
-                            return done;
-                        };
-                        done.push((i, run_scripts(&context, mail)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a script thread panicked"))
-            .collect()
-    });
-    found.sort_by_key(|(i, _)| *i);
-    found.into_iter().map(|(_, r)| r).collect()
-}
-
-/// What every script run shares: the tree, and its MAINTAINERS read once
-/// when a mail first needs it.
-struct ScriptContext<'a> {
-    tree: &'a Path,
-    maintainers: &'a std::sync::OnceLock<Option<crate::review::maintainers::Maintainers>>,
-}
-
-fn run_scripts(context: &ScriptContext, mail: &SentMail) -> Result<ScriptFindings> {
-    let tree = context.tree;
-    if mail.patch.is_none() {
-        return Ok(ScriptFindings {
-            checkpatch: Vec::new(),
-            named: BTreeSet::new(),
-        });
-    }
-    // The scripts run from the tree's top: the mail by its full path.
-    let path: PathBuf = fs::canonicalize(&mail.path)
-        .with_context(|| format!("cannot resolve {}", mail.path.display()))?;
-    // Sign-offs are this gate's own rule, with the reason spelled out.
-    let (_, _, text) = kernel_scripts::checkpatch(tree, &path)?;
-    let (to, cc) = kernel_scripts::recipients(tree, &path)?;
-    let mut checkpatch = kernel_scripts::checkpatch_findings(&text);
-    // checkpatch asks whether MAINTAINERS needs updating for any new file;
-    // the gate answers it: not when a section already covers them all.
-    if checkpatch
-        .iter()
-        .any(|f| f.contains(kernel_scripts::MAINTAINERS_QUESTION))
-    {
-        let patch = fs::read_to_string(&path)?;
-        let added = kernel_scripts::added_files(&patch);
-        // MAINTAINERS matched as get_maintainer.pl matches it (the review
-        // layer's reading of it; a test holds the two together).
-        let maintainers = context.maintainers.get_or_init(|| {
-            crate::review::maintainers::Maintainers::load(&tree.join("MAINTAINERS")).ok()
-        });
-        let covered = match maintainers {
-            Some(m) => !added.is_empty() && added.iter().all(|f| m.covers_specifically(f)),
-            None => false,
-        };
-        if covered {
-            checkpatch.retain(|f| !f.contains(kernel_scripts::MAINTAINERS_QUESTION));
-        }
-    }
-    Ok(ScriptFindings {
-        checkpatch,
-        named: to.iter().chain(&cc).map(|w| email_or_whole(w)).collect(),
-    })
 }
