@@ -13,8 +13,8 @@ use crate::mail::message_id::MessageId;
 /// One decoded mail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mail {
-    /// Message-ID without `<>`.
-    pub message_id: String,
+    /// Its Message-ID.
+    pub message_id: MessageId,
     /// The message it answers, if any.
     pub in_reply_to: Option<MessageId>,
     /// Its References, oldest first.
@@ -35,11 +35,6 @@ pub struct Mail {
     pub parent: Option<MessageId>,
 }
 
-/// Strips `<>` and blanks from a Message-ID (see [`MessageId`]).
-pub fn normalize_id(id: &str) -> String {
-    MessageId::new(id).into_string()
-}
-
 /// A header's decoded text on one line: an encoded word may decode to CR,
 /// LF or other control characters ("=?UTF-8?Q?Evil=0D=0ABcc:...?="), which
 /// must never reach a header that `revise` writes.
@@ -58,7 +53,7 @@ pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
     };
     let Some(message_id) = msg
         .message_id()
-        .map(normalize_id)
+        .map(MessageId::new)
         .filter(|id| !id.is_empty())
     else {
         bail!("message {index} of the mbox has no Message-ID");
@@ -160,13 +155,13 @@ impl Thread {
             .into_iter()
             .filter(|m| seen.insert(m.message_id.clone()))
             .collect();
-        let known: HashSet<String> = mails.iter().map(|m| m.message_id.clone()).collect();
+        let known: HashSet<MessageId> = mails.iter().map(|m| m.message_id.clone()).collect();
         for m in &mut mails {
             m.parent = m
                 .in_reply_to
                 .iter()
                 .chain(m.references.iter().rev())
-                .find(|id| known.contains(id.as_str()) && **id != m.message_id)
+                .find(|id| known.contains(*id) && **id != m.message_id)
                 .cloned();
         }
         // Cut loops: walk up from each mail until a mail already judged;
@@ -194,7 +189,7 @@ impl Thread {
             judged.extend(on_path);
         }
         for m in &mut mails {
-            if cut.contains(&m.message_id) {
+            if cut.contains(m.message_id.as_str()) {
                 m.parent = None;
             }
         }
@@ -206,7 +201,7 @@ impl Thread {
         let index = mails
             .iter()
             .enumerate()
-            .map(|(i, m)| (MessageId::from(&m.message_id), i))
+            .map(|(i, m)| (m.message_id.clone(), i))
             .collect();
         Thread { mails, index }
     }

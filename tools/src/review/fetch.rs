@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::mail::mbox;
-use crate::mail::thread::{normalize_id, parse_mail, Mail, Thread};
+use crate::mail::message_id::MessageId;
+use crate::mail::thread::{parse_mail, Mail, Thread};
 
 /// Where threads come from unless told otherwise.
 pub const DEFAULT_BASE: &str = "https://lore.kernel.org";
@@ -19,7 +20,7 @@ pub const DEFAULT_BASE: &str = "https://lore.kernel.org";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// A thread on lore by one of its Message-IDs.
-    MessageId(String),
+    MessageId(MessageId),
     /// A file on disk.
     File(PathBuf),
 }
@@ -43,7 +44,7 @@ pub fn parse_source(text: &str) -> Result<Source> {
             Some("r") => segments.get(1).cloned(),
             _ => segments.iter().find(|s| s.contains('@')).cloned(),
         };
-        return match id.map(|i| normalize_id(&i)).filter(|i| i.contains('@')) {
+        return match id.map(|i| MessageId::new(&i)).filter(|i| i.contains('@')) {
             Some(id) => Ok(Source::MessageId(id)),
             None => bail!(
                 "{text:?} is not a lore thread URL: expected /r/<message-id>, /<list>/<message-id>/ or /all/<message-id>/T/"
@@ -57,7 +58,7 @@ pub fn parse_source(text: &str) -> Result<Source> {
         }
         return Ok(Source::File(path));
     }
-    let id = normalize_id(text);
+    let id = MessageId::new(text);
     if id.contains('@') && !id.contains(char::is_whitespace) && !id.contains(['<', '>']) {
         return Ok(Source::MessageId(id));
     }
@@ -248,7 +249,7 @@ fn read_body(
 /// messages (for storing) and the decoded thread.
 pub struct Fetched {
     /// Each message's raw bytes with its Message-ID.
-    pub messages: Vec<(String, Vec<u8>)>,
+    pub messages: Vec<(MessageId, Vec<u8>)>,
     /// The decoded thread.
     pub thread: Thread,
 }
@@ -288,7 +289,7 @@ pub fn decode_mails(data: &[u8], what: &str) -> Result<Vec<Mail>> {
 /// The raw messages of a stored mbox with their Message-IDs, the parsed
 /// mails not kept: a refetch holds the stored thread once, as bytes, and
 /// parses it again only when something new came.
-pub fn decode_raw(data: &[u8], what: &str) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn decode_raw(data: &[u8], what: &str) -> Result<Vec<(MessageId, Vec<u8>)>> {
     let plain = mbox::gunzip(data, what, mbox::MAX_UNPACKED)?;
     mbox::check_is_mbox(&plain, what)?;
     let mut messages = Vec::new();
@@ -303,10 +304,10 @@ pub fn decode_raw(data: &[u8], what: &str) -> Result<Vec<(String, Vec<u8>)>> {
 /// Merges `new` into `old` (raw messages by Message-ID): returns the
 /// merged list and how many messages were added.
 pub fn merge(
-    old: Vec<(String, Vec<u8>)>,
-    new: Vec<(String, Vec<u8>)>,
-) -> (Vec<(String, Vec<u8>)>, usize) {
-    let mut known: std::collections::HashSet<String> =
+    old: Vec<(MessageId, Vec<u8>)>,
+    new: Vec<(MessageId, Vec<u8>)>,
+) -> (Vec<(MessageId, Vec<u8>)>, usize) {
+    let mut known: std::collections::HashSet<MessageId> =
         old.iter().map(|(id, _)| id.clone()).collect();
     let mut out = old;
     let mut added = 0;

@@ -110,7 +110,7 @@ pub enum Fetched {
     /// The thread was merged into the store.
     Stored {
         /// The thread's root.
-        root: String,
+        root: MessageId,
         /// Messages new to the store.
         added: usize,
         /// Messages of this thread now stored.

@@ -125,7 +125,7 @@ pub struct PatchState {
     /// Subject without prefixes.
     pub title: String,
     /// The posting's Message-ID.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// A stable id of the diff (same change, same id across revisions).
     pub patch_id: Option<String>,
     /// Trailers given in review for this patch (or the whole series).
@@ -292,7 +292,7 @@ pub struct CurrentPatch {
     /// Its title there.
     pub title: String,
     /// That posting's Message-ID.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// Its trailers: given to it, carried from earlier revisions of the
     /// same patch, and given to the cover letter it was sent under (for a
     /// partial reroll, the last cover letter before it).

@@ -9,6 +9,8 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
+use crate::mail::message_id::MessageId;
+
 /// The manifest's file name inside a series directory.
 pub const FILE: &str = "series.toml";
 
@@ -54,7 +56,7 @@ pub struct PostedRevision {
     /// Its version.
     pub version: u32,
     /// The Message-ID of its cover letter, or of its first patch.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// When it was mailed (RFC 3339).
     #[serde(default)]
     pub date: String,
@@ -71,7 +73,7 @@ pub struct PostedPatch {
     /// Its subject without the `[PATCH ...]` tag.
     pub title: String,
     /// The mail's Message-ID.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// `git patch-id --stable` of its diff.
     #[serde(default)]
     pub patch_id: Option<String>,
@@ -170,7 +172,7 @@ pub struct ManifestRevision {
     pub directory: String,
     /// The posting's Message-ID, once posted.
     #[serde(default)]
-    pub message_id: Option<String>,
+    pub message_id: Option<MessageId>,
     /// The review thread of this revision, an mbox beside the manifest.
     #[serde(default)]
     pub thread: Option<String>,
@@ -470,6 +472,19 @@ mod tests {
             Manifest::parse(&bad, Path::new("series.toml")).unwrap_err()
         );
         assert!(err.contains("charts"), "{err}");
+    }
+
+    #[test]
+    fn message_ids_read_as_message_ids() {
+        let text = format!(
+            "{TEXT}message_id = \"<v1@x>\"\n\n[[posted]]\nversion = 1\nmessage_id = \"v1@x\"\n\
+             patch = [{{ index = 1, title = \"t\", message_id = \" <p1@x> \" }}]\n"
+        );
+        let m = Manifest::parse(&text, Path::new("series.toml")).unwrap();
+        // The brackets a hand-written entry may carry are not part of it.
+        assert_eq!(m.revision[0].message_id, Some(MessageId::from("v1@x")));
+        assert_eq!(m.posted[0].message_id, "v1@x");
+        assert_eq!(m.posted[0].patch[0].message_id, "p1@x");
     }
 
     #[test]

@@ -27,13 +27,10 @@ impl<'a> RevisionView<'a> {
         patches: &mut [PatchState],
     ) {
         let from = canon(self.maintainers, &mail.from_email);
-        let target = self
-            .posting_above
-            .get(mail.message_id.as_str())
-            .map(|id| id.to_string());
+        let target = self.posting_above.get(mail.message_id.as_str()).copied();
         let to_cover = patches
             .iter()
-            .any(|p| p.index == 0 && Some(&p.message_id) == target.as_ref());
+            .any(|p| p.index == 0 && Some(p.message_id.as_str()) == target);
         for t in given {
             let differs = t
                 .email
@@ -45,7 +42,7 @@ impl<'a> RevisionView<'a> {
                 address_differs: differs,
             };
             for p in patches.iter_mut() {
-                let for_this = to_cover || Some(&p.message_id) == target.as_ref();
+                let for_this = to_cover || Some(p.message_id.as_str()) == target;
                 let restated = self.carries(&p.message_id, &given.trailer);
                 if for_this && !restated && !p.trailers.iter().any(|g| g.trailer == given.trailer) {
                     p.trailers.push(given.clone());

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::mail::message_id::MessageId;
 use crate::mail::thread::{Mail, Thread};
 use crate::review::maintainers::files_in_diff;
 
@@ -41,11 +42,11 @@ pub(super) fn series_of<'p, 'a>(
 
 /// A revision before the grouping: its version and thread root, and its
 /// postings.
-type Unit<'p, 'a> = ((u32, String), Vec<&'p Posting<'a>>);
+type Unit<'p, 'a> = ((u32, MessageId), Vec<&'p Posting<'a>>);
 
 /// The postings as revisions: one per version and thread root.
 fn revisions_by_root<'p, 'a>(thread: &Thread, postings: &'p [Posting<'a>]) -> Vec<Unit<'p, 'a>> {
-    let root_of = |m: &Mail| -> String {
+    let root_of = |m: &Mail| -> MessageId {
         let mut at = m;
         while let Some(p) = at.parent.as_deref().and_then(|p| thread.get(p)) {
             at = p;
@@ -99,8 +100,9 @@ fn change_id(posts: &[&Posting]) -> Option<String> {
 /// Whether a mail of `from` names a posting of `to` by its Message-ID.
 fn names(from: &[&Posting], to: &[&Posting]) -> bool {
     from.iter().any(|p| {
-        to.iter()
-            .any(|q| q.mail.message_id.contains('@') && p.mail.body.contains(&q.mail.message_id))
+        to.iter().any(|q| {
+            q.mail.message_id.contains('@') && p.mail.body.contains(q.mail.message_id.as_str())
+        })
     })
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::mail::message_id::MessageId;
 use crate::mail::thread::{Mail, Thread};
 use crate::mail::trailers::{self, Trailer, TrailerKind};
 use crate::review::maintainers::{Maintainers, Role, Section};
@@ -103,7 +102,7 @@ impl<'a> RevisionView<'a> {
     pub(super) fn evidence(&self, kind: EvidenceKind, mail: &Mail, line: &str) -> Evidence {
         Evidence {
             kind,
-            message_id: MessageId::from(&mail.message_id),
+            message_id: mail.message_id.clone(),
             name: mail.from_name.clone(),
             email: mail.from_email.clone(),
             roles: self.roles_of(&mail.from_email),
@@ -126,7 +125,7 @@ impl<'a> RevisionView<'a> {
             .mails
             .iter()
             .filter(|m| !post_ids.contains(m.message_id.as_str()))
-            .filter(|m| !self.not_replies.contains(&m.message_id))
+            .filter(|m| !self.not_replies.contains(m.message_id.as_str()))
             .filter(|m| self.posting_above.contains_key(m.message_id.as_str()))
             .collect()
     }

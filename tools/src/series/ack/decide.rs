@@ -13,6 +13,7 @@ use git2::Repository;
 
 use super::threads::{applied_patch, short_tree};
 use super::{Kind, KindName, Pick, PickRequest};
+use crate::mail::message_id::MessageId;
 use crate::mail::patch::MailPatch;
 use crate::review::state::MatchedBy;
 use crate::review::upstream::{UpstreamIndex, DEFAULT_LIMIT};
@@ -23,7 +24,7 @@ pub(super) struct Facts<'a> {
     /// The revision's patches, parsed, in order.
     pub patches: &'a [MailPatch],
     /// Each patch's own Message-ID, when known.
-    pub message_ids: &'a [Option<String>],
+    pub message_ids: &'a [Option<MessageId>],
     /// The revision's review state, from the series' threads.
     pub review: Option<&'a RevisionState>,
 }
@@ -68,7 +69,7 @@ fn auto_pick(
     facts: &Facts,
     index: Option<&UpstreamIndex>,
     i: usize,
-    id: Option<String>,
+    id: Option<MessageId>,
 ) -> Result<Pick> {
     let patch = &facts.patches[i];
     if let Some(index) = index {

@@ -13,6 +13,7 @@ use git2::{Repository, Signature};
 
 use crate::kernel::apply;
 use crate::kernel::checkout::Checkout;
+use crate::mail::message_id::MessageId;
 use crate::mail::patch::{self, MailPatch};
 use crate::staging::StagingDir;
 
@@ -104,14 +105,14 @@ pub struct Pick {
     /// Which kind.
     pub kind: Kind,
     /// The patch's own Message-ID on the list (the `Link:` of FROMLIST).
-    pub message_id: Option<String>,
+    pub message_id: Option<MessageId>,
     /// Why this kind, for the progress line.
     pub why: String,
 }
 
 impl Pick {
     /// A pick of `kind` for the patch posted as `message_id`.
-    pub fn new(kind: Kind, message_id: Option<String>, why: &str) -> Pick {
+    pub fn new(kind: Kind, message_id: Option<MessageId>, why: &str) -> Pick {
         Pick {
             kind,
             message_id,

@@ -9,6 +9,7 @@ use git2::Repository;
 
 use super::{ack, decide, threads, AckOptions, KindName};
 use crate::mail::address;
+use crate::mail::message_id::MessageId;
 use crate::mail::patch;
 use crate::series::manifest::{self, Manifest, ManifestFile};
 use crate::series::revision;
@@ -100,13 +101,13 @@ pub fn pick(
         _ => None,
     };
     let version = manifest.revision(&req.revision).map(|r| r.version);
-    let known: Vec<String> = posted.iter().flatten().cloned().collect();
+    let known: Vec<MessageId> = posted.iter().flatten().cloned().collect();
     let review = state
         .as_ref()
         .zip(version)
         .and_then(|(s, v)| threads::revision_in(s, v, &known));
     // A patch's Message-ID: series.toml's [[posted]], else the thread's.
-    let message_ids: Vec<Option<String>> = posted
+    let message_ids: Vec<Option<MessageId>> = posted
         .into_iter()
         .enumerate()
         .map(|(i, id)| {
@@ -149,7 +150,7 @@ pub fn pick(
 /// Each patch's own Message-ID as series.toml records it: the
 /// `[[posted]]` entry of the revision's version, or for a revision of
 /// one patch, the revision's Message-ID.
-fn posted_ids(manifest: &Manifest, revision: &str, n: usize) -> Vec<Option<String>> {
+fn posted_ids(manifest: &Manifest, revision: &str, n: usize) -> Vec<Option<MessageId>> {
     let entry = manifest.revision(revision);
     let posted = entry.and_then(|e| manifest.posted.iter().find(|p| p.version == e.version));
     (1..=n as u32)

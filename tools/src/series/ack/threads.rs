@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::mail::mbox;
+use crate::mail::message_id::MessageId;
 use crate::mail::thread::Thread;
 use crate::review::maintainers::{self, Maintainers};
 use crate::review::{derive, Applied, PatchState, ReviewState, RevisionState, Rules};
@@ -83,7 +84,7 @@ fn load_maintainers(file: Option<&Path>, progress: &mut dyn Write) -> Result<Opt
 pub(super) fn revision_in<'s>(
     state: &'s ReviewState,
     version: u32,
-    message_ids: &[String],
+    message_ids: &[MessageId],
 ) -> Option<&'s RevisionState> {
     let revisions = || {
         state

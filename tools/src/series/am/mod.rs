@@ -25,6 +25,7 @@ use serde::Serialize;
 pub use base::BaseFound;
 pub use pick::{FoundPatch, FoundRevision};
 
+use crate::mail::message_id::MessageId;
 use crate::review::fetch::HttpOptions;
 use crate::review::{derive, Rules};
 
@@ -37,7 +38,7 @@ pub struct AmRequest {
     pub version: Option<u32>,
     /// Which series of a thread that holds several (a Message-ID of one
     /// of its mails); a Message-ID input names its own.
-    pub message_id: Option<String>,
+    pub message_id: Option<MessageId>,
     /// The workspace's `patches/` directory.
     pub patches: PathBuf,
     /// The directory name for a series new to the workspace; `None`:
@@ -75,7 +76,7 @@ pub struct Imported {
     /// `patches/<series>/vN`.
     pub dir: PathBuf,
     /// The revision's cover letter's Message-ID, or its first patch's.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// The stored thread.
     pub thread: PathBuf,
     /// What it applies to.

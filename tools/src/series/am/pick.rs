@@ -12,6 +12,7 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use crate::mail::address;
+use crate::mail::message_id::MessageId;
 use crate::mail::subject;
 use crate::mail::thread::{Mail, Thread};
 use crate::mail::trailers::{self, Trailer, TrailerKind};
@@ -49,7 +50,7 @@ pub struct FoundRevision {
     /// Its version.
     pub version: u32,
     /// Its cover letter's Message-ID, or its first patch's.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// When it was posted (RFC 3339).
     pub date: String,
     /// Its patches.
@@ -64,7 +65,7 @@ pub struct FoundPatch {
     /// Its title.
     pub title: String,
     /// Its Message-ID.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// Its patch-id.
     pub patch_id: Option<String>,
     /// The earlier revision's patch with the same patch-id (`v1 2/3`).

@@ -8,6 +8,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use crate::mail::mbox;
+use crate::mail::message_id::MessageId;
 use crate::mail::thread::Thread;
 use crate::review::fetch::{self, HttpOptions, Source};
 
@@ -17,11 +18,11 @@ pub struct Loaded {
     /// What it was read from, for messages.
     pub what: String,
     /// The Message-ID the user named, when they named one.
-    pub wanted: Option<String>,
+    pub wanted: Option<MessageId>,
     /// The decoded thread.
     pub thread: Thread,
     /// Each message's raw bytes by Message-ID.
-    pub raw: HashMap<String, Vec<u8>>,
+    pub raw: HashMap<MessageId, Vec<u8>>,
     /// The thread as a plain mboxrd, to be stored beside the series.
     pub mbox: Vec<u8>,
 }

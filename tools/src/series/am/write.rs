@@ -15,6 +15,7 @@ use toml_edit::{value, Array, InlineTable, Table};
 
 use super::base::BaseFound;
 use super::pick::FoundRevision;
+use crate::mail::message_id::MessageId;
 use crate::series::manifest::{self, Manifest, ManifestFile};
 use crate::staging::StagingDir;
 
@@ -25,7 +26,7 @@ pub struct Revision<'a> {
     /// Its version.
     pub version: u32,
     /// The Message-ID of its cover letter or first patch.
-    pub message_id: &'a str,
+    pub message_id: &'a MessageId,
     /// Its mails, cover letter first.
     pub mails: &'a [(String, String)],
     /// What it applies to.
@@ -259,7 +260,7 @@ fn record(file: &mut ManifestFile, rev: &Revision, recorded: &[u32]) -> Result<(
     let mut t = Table::new();
     t["version"] = value(i64::from(rev.version));
     t["directory"] = value(format!("v{}", rev.version));
-    t["message_id"] = value(rev.message_id);
+    t["message_id"] = value(rev.message_id.as_str());
     t["thread"] = value(thread_path(rev.version));
     match rev.base {
         BaseFound::Commit { commit } => t["base_commit"] = value(commit.as_str()),

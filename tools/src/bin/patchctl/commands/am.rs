@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use patchctl::mail::message_id::MessageId;
 use patchctl::review::fetch;
 use patchctl::series::am::{self, AmRequest};
 
@@ -54,7 +55,7 @@ pub struct Args {
     /// The series, when the thread holds several: a Message-ID of one of
     /// its mails.
     #[arg(long)]
-    message_id: Option<String>,
+    message_id: Option<MessageId>,
     /// The directory name for a series new to the workspace.
     #[arg(long)]
     slug: Option<String>,
