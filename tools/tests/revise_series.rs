@@ -78,7 +78,10 @@ fn round_trip_through_git_am() {
     let tree = kernel_tree();
     branch(&tree);
     let series = series_dir();
-    let revised = revise::revise(&options(&tree, &series), &mut std::io::stderr()).unwrap();
+    let mut opts = options(&tree, &series);
+    // Given as a header spells it: the <> are not doubled.
+    opts.in_reply_to = Some("<v1-id@example.org>".into());
+    let revised = revise::revise(&opts, &mut std::io::stderr()).unwrap();
     assert_eq!(revised.version, 2, "one past the manifest's v1");
     assert_eq!(revised.files.len(), 3);
     let cover = fs::read_to_string(&revised.files[0]).unwrap();
@@ -106,6 +109,12 @@ fn round_trip_through_git_am() {
         "{p1}"
     );
     assert!(p1.contains("From: Ann Author <ann@example.org>"));
+    for mail in [&cover, &p1] {
+        assert!(
+            mail.contains("\nIn-Reply-To: <v1-id@example.org>\n"),
+            "{mail}"
+        );
+    }
     // The changelog is the cover letter's, said once, as b4 does.
     assert!(!p1.contains("Changes in v2:"), "{p1}");
     assert!(

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::{Repository, Sort, StatusOptions};
 
+use crate::mail::message_id::MessageId;
 use crate::review::ReviewState;
 use crate::series::manifest::{Base, Manifest, ManifestFile, NewRevision};
 use crate::staging::StagingDir;
@@ -47,7 +48,7 @@ pub struct ReviseOptions<'a> {
     /// Extra Cc (the previous thread's participants).
     pub extra_cc: Vec<String>,
     /// Thread the new revision under the previous cover letter.
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<MessageId>,
     /// lore's address for links.
     pub lore: &'a str,
     /// Do not fail on checkpatch errors.
@@ -371,9 +372,10 @@ pub struct ReviseRequest {
     /// Cover letter: a file whose first line is the title, the rest the text.
     #[arg(long)]
     pub cover: Option<PathBuf>,
-    /// Reply to this Message-ID (the previous cover letter).
+    /// Reply to this Message-ID (the previous cover letter), with or
+    /// without its <>.
     #[arg(long)]
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<MessageId>,
     /// lore's address, for the link to the previous revision.
     #[arg(long, default_value = crate::review::fetch::DEFAULT_BASE)]
     pub lore: String,

@@ -37,7 +37,7 @@ pub(super) fn headers(
     cc.retain(|p| seen.insert(crate::mail::address::email_or_whole(p)));
     let mut headers = vec![("To".to_string(), to), ("Cc".to_string(), cc)];
     if let Some(id) = &opts.in_reply_to {
-        headers.push(("In-Reply-To".to_string(), vec![format!("<{id}>")]));
+        headers.push(("In-Reply-To".to_string(), vec![id.bracketed()]));
     }
     Ok(headers)
 }
