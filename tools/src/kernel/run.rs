@@ -427,13 +427,9 @@ impl KunitPy {
         arch: Arch,
         progress: &mut dyn Write,
     ) -> Result<kunitpy::BuildResult> {
-        let suite = self
-            .switched
-            .as_ref()
-            .context("kunit.py asked to build before the tree was switched to a revision")?
-            .as_ref();
         let build = self.build_dir(arch, revision);
         let log = build.join(format!("build-{}-{}.log", revision.series, revision.name));
+        let inv = self.invocation("build", revision, arch, &build, &log)?;
         let _ = writeln!(
             progress,
             "patchctl: building {} for {} in {}",
@@ -441,21 +437,36 @@ impl KunitPy {
             arch.name(),
             build.display()
         );
-        kunitpy::build_kunit(
-            &Invocation {
-                tree: &self.tree_dir,
-                suite,
-                extra_config: &revision.kunit_config,
-                arch,
-                build_dir: &build,
-                log: &log,
-                jobs: self.jobs,
-                flavor: &self.flavor,
-                ccache: self.ccache.as_ref(),
-                skip_timings: self.skip_timings,
-            },
-            progress,
-        )
+        kunitpy::build_kunit(&inv, progress)
+    }
+
+    /// What kunit.py is given to build (and boot) `revision` for `arch`
+    /// in `build_dir`, its output kept in `log`: the one place that says
+    /// it, for every kind of kunit.py call. `what` names the call in the
+    /// error when no revision has been switched to yet.
+    fn invocation<'a>(
+        &'a self,
+        what: &str,
+        revision: &'a Checkout,
+        arch: Arch,
+        build_dir: &'a Path,
+        log: &'a Path,
+    ) -> Result<Invocation<'a>> {
+        let suite = self.switched.as_ref().with_context(|| {
+            format!("kunit.py asked to {what} before the tree was switched to a revision")
+        })?;
+        Ok(Invocation {
+            tree: &self.tree_dir,
+            suite: suite.as_ref(),
+            extra_config: &revision.kunit_config,
+            arch,
+            build_dir,
+            log,
+            jobs: self.jobs,
+            flavor: &self.flavor,
+            ccache: self.ccache.as_ref(),
+            skip_timings: self.skip_timings,
+        })
     }
 
     /// The directory [`KunitPy::build`] builds `revision` in for `arch`:
@@ -507,33 +518,15 @@ impl KernelRunner for KunitPy {
     ) -> Result<KernelRun> {
         let build_rel = self.build_rel(arch, revision);
         let log_rel = build_rel.join(format!("kunit-{}-{}.log", revision.series, revision.name));
-        let suite = self
-            .switched
-            .as_ref()
-            .context("kunit.py asked to run before the tree was switched to a revision")?
-            .as_ref();
         let build = self.cache.join(&build_rel);
         let log = self.cache.join(&log_rel);
+        let inv = self.invocation("run", revision, arch, &build, &log)?;
         let _ = writeln!(progress, "patchctl: building in {}", build.display());
         let started = std::time::Instant::now();
         if let Some(cc) = &self.ccache {
             cc.zero_stats();
         }
-        let result = kunitpy::run_kunit(
-            &Invocation {
-                tree: &self.tree_dir,
-                suite,
-                extra_config: &revision.kunit_config,
-                arch,
-                build_dir: &build,
-                log: &log,
-                jobs: self.jobs,
-                flavor: &self.flavor,
-                ccache: self.ccache.as_ref(),
-                skip_timings: self.skip_timings,
-            },
-            progress,
-        )?;
+        let result = kunitpy::run_kunit(&inv, progress)?;
         let mut timing = RunTiming {
             kunit: result.elapsed,
             abi_boot_s: None,
