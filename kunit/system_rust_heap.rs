@@ -43,6 +43,12 @@ type Device = c_void;
 type VmArea = c_void;
 type DmaBuf = c_void;
 
+// A `Page` crosses here only as a pointer to C's own `struct page`, which
+// is FFI-safe. rustc's check follows the pointer into the struct anyway
+// and stops at `lock_class_key`, which is empty without lockdep (so
+// bindgen gives it no fields): it objects to passing by value what this
+// block passes only by pointer.
+#[allow(improper_ctypes)]
 extern "C" {
     fn srh_order(index: c_uint) -> c_uint;
     fn srh_alloc_chunk(index: c_uint) -> *mut Page;
@@ -488,6 +494,10 @@ pub unsafe extern "C" fn rust_heap_unmap(attachment: *mut c_void, direction: c_i
 }
 
 /// The CPU-access syncs: the kernel mapping, then every mapped attachment.
+///
+/// # Safety
+///
+/// `buffer_ptr` is a live buffer's priv.
 unsafe fn cpu_access(buffer_ptr: *mut c_void, direction: c_int, for_cpu: bool) -> c_int {
     // SAFETY: the shim passes the dma-buf's live priv.
     let buffer = unsafe { buffer(buffer_ptr) };

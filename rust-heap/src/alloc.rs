@@ -252,7 +252,10 @@ pub fn allocate<S: PageSource + ?Sized>(
     source: &S,
     len: usize,
 ) -> Result<ChunkList<'_, S>, AllocError> {
-    if len == 0 || !len.is_multiple_of(const { page_size(S::PAGE_SHIFT) }) {
+    // A mask, not is_multiple_of(): in the kernel this is built for Rust
+    // 1.78 (6.12's minimum, the msrv of its clippy), older than that.
+    let page_mask = const { page_size(S::PAGE_SHIFT) - 1 };
+    if len == 0 || (len & page_mask) != 0 {
         return Err(AllocError::Invalid);
     }
     allocate_chunks(source, len)
