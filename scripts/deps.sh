@@ -161,12 +161,14 @@ kunit_tools_debs() {
 }
 
 # Rust in the kernel: Debian's rustc-web (/usr/bin/rustc) with its
-# library source, and bindgen-cli at a pinned version in the cache. The
+# library source and its clippy (rust-web-clippy, for the kernel's own
+# CLIPPY=1 build: a clippy must match the rustc that built the crates it
+# reads), and bindgen-cli at a pinned version in the cache. The
 # Rust builds also boot a static /dev/dma_heap program, built with the
 # host's and the arm64 cross compiler's C libraries. Rust with KASAN
 # needs the C side built by clang (LLVM=1: clang, lld, llvm).
 rust_tools_debs() {
-	need_debs rustc-web rust-web-src libclang-dev libc6-dev libc6-dev-arm64-cross \
+	need_debs rustc-web rust-web-src rust-web-clippy libclang-dev libc6-dev libc6-dev-arm64-cross \
 		clang lld llvm
 }
 

@@ -174,3 +174,22 @@ fn kasan_on_arm64_is_refused_with_or_without_rust() {
         );
     }
 }
+
+#[test]
+fn kernel_clippy_refuses_what_holds_no_rust_heap_before_building() {
+    // v3 is based on mainline, where the heap (6.12's bindings) is not built.
+    let (code, err) = patchctl(&["kernel-clippy", "--revision", "v3"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("v3 is based on mainline"), "{err}");
+
+    // A series brought in by am runs the kernel's own suites: no heap placed.
+    let series = tempdir("clippy-series");
+    std::fs::write(
+        series.join("series.toml"),
+        "name = \"s\"\nsubject = \"lib: x\"\n",
+    )
+    .unwrap();
+    let (code, err) = patchctl(&["kernel-clippy", "--series", series.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("place no Rust heap"), "{err}");
+}

@@ -440,6 +440,26 @@ impl KunitPy {
         kunitpy::build_kunit(&inv, progress)
     }
 
+    /// The heap's object of the tree as last switched, built for `arch`
+    /// with the kernel's own clippy (see [`kunitpy::clippy_heap`]), in a
+    /// build directory of its own beside the flavour's: the CLIPPY=1
+    /// command line would otherwise make kbuild rebuild the rust/ crates
+    /// there twice, once for clippy and once for the next boot.
+    pub fn clippy(
+        &self,
+        revision: &Checkout,
+        arch: Arch,
+        clippy_driver: &Path,
+        progress: &mut dyn Write,
+    ) -> Result<kunitpy::ClippyResult> {
+        let mut build = self.build_dir(arch, revision).into_os_string();
+        build.push("-clippy");
+        let build = PathBuf::from(build);
+        let log = build.join(format!("clippy-{}-{}.log", revision.series, revision.name));
+        let inv = self.invocation("build", revision, arch, &build, &log)?;
+        kunitpy::clippy_heap(&inv, clippy_driver, progress)
+    }
+
     /// What kunit.py is given to build (and boot) `revision` for `arch`
     /// in `build_dir`, its output kept in `log`: the one place that says
     /// it, for every kind of kunit.py call. `what` names the call in the

@@ -31,6 +31,7 @@ struct Cli {
 enum Command {
     Bench(commands::bench::Args),
     Kunit(commands::kunit::Args),
+    KernelClippy(commands::kernel_clippy::Args),
     Compare(commands::compare::Args),
     Export(commands::export::Args),
     Report(commands::report::Args),
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Bench(args) => commands::bench::run(args),
         Command::Kunit(args) => commands::kunit::run(args),
+        Command::KernelClippy(args) => commands::kernel_clippy::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Report(args) => commands::report::run(args),

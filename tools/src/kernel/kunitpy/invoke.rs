@@ -205,12 +205,7 @@ fn build_command(inv: &Invocation, kunitconfig: &Path) -> Command {
     cmd.arg("tools/testing/kunit/kunit.py")
         .arg("build")
         .arg(format!("--kunitconfig={}", kunitconfig.display()))
-        .args(
-            inv.flavor
-                .kunit_args(inv.arch)
-                .into_iter()
-                .filter(|a| a.starts_with("--make_options")),
-        )
+        .args(inv.flavor.make_options(inv.arch))
         .arg(format!("--build_dir={}", inv.build_dir.display()))
         .arg(format!("--jobs={}", inv.jobs))
         .args(inv.arch.kunit_args());
@@ -228,7 +223,7 @@ fn build_command(inv: &Invocation, kunitconfig: &Path) -> Command {
 }
 
 /// Writes the run's kunitconfig into the build directory; its path.
-fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
+pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
     let build_dir = inv.build_dir;
     fs::create_dir_all(build_dir)
         .with_context(|| format!("cannot create {}", build_dir.display()))?;

@@ -3,18 +3,21 @@
 //! kept as a log and parsed as KTAP.
 //!
 //! This module says what a run builds (the arch, the flavour, and the
-//! config records name it by); `tools` finds the programs kunit.py calls
-//! and `invoke` runs it.
+//! config records name it by); `tools` finds the programs kunit.py calls,
+//! `invoke` runs it, and `clippy` builds the Rust heap with the kernel's
+//! own `CLIPPY=1`.
 
 use serde::{Deserialize, Serialize};
 
+mod clippy;
 mod invoke;
 mod tools;
 
+pub use clippy::{clippy_heap, ClippyResult, Finding, HEAP_OBJECT};
 pub use invoke::{
     build_kunit, compiler_errors, run_kunit, BuildResult, Elapsed, Invocation, RunResult,
 };
-pub use tools::{check_tools, RustTools};
+pub use tools::{check_tools, clippy_driver, RustTools};
 
 /// The architectures the runner knows how to boot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -180,43 +183,83 @@ impl Flavor {
         lines
     }
 
-    /// kunit.py arguments for this flavour on `arch`.
-    fn kunit_args(&self, arch: Arch) -> Vec<String> {
+    /// make's variables for this flavour on `arch` (`RUSTC=...`): what
+    /// kunit.py passes on as `--make_options`, and what a make of one
+    /// object (the CLIPPY=1 build) is given itself.
+    fn make_variables(&self, arch: Arch) -> Vec<String> {
         let rust = |tools: &RustTools| {
             vec![
-                format!("--make_options=RUSTC={}", tools.rustc.display()),
-                format!("--make_options=BINDGEN={}", tools.bindgen.display()),
-            ]
-        };
-        let kasan = || {
-            vec![
-                // Every report, not only the first: the expected one comes
-                // last, and no earlier one may hide behind it.
-                "--kernel_args=kasan_multi_shot".to_string(),
-                // Timings under KASAN measure KASAN; the checks are what count.
-                SKIP_TIMINGS.to_string(),
+                format!("RUSTC={}", tools.rustc.display()),
+                format!("BINDGEN={}", tools.bindgen.display()),
             ]
         };
         match self {
-            Flavor::C => Vec::new(),
+            Flavor::C | Flavor::Kasan => Vec::new(),
             Flavor::Rust(tools) => {
-                let mut args = rust(tools);
+                let mut vars = rust(tools);
                 if arch == Arch::Um {
                     // 6.12 leaves bindgen's target empty for UML built with
                     // GCC, and bindgen then guesses wrong: name it.
-                    args.push("--make_options=BINDGEN_TARGET=x86_64-linux-gnu".into());
+                    vars.push("BINDGEN_TARGET=x86_64-linux-gnu".into());
                 }
-                args
+                vars
             }
-            Flavor::Kasan => kasan(),
             Flavor::RustKasan(tools) => {
-                let mut args = rust(tools);
+                let mut vars = rust(tools);
                 // clang, lld and LLVM's binutils for C: Rust and KASAN need
                 // the C side built by clang in 6.12.
-                args.push("--make_options=LLVM=1".into());
-                args.extend(kasan());
-                args
+                vars.push("LLVM=1".into());
+                vars
             }
         }
+    }
+
+    /// [`Flavor::make_variables`] as kunit.py takes them.
+    fn make_options(&self, arch: Arch) -> Vec<String> {
+        self.make_variables(arch)
+            .into_iter()
+            .map(|v| format!("--make_options={v}"))
+            .collect()
+    }
+
+    /// kunit.py arguments for this flavour on `arch`.
+    fn kunit_args(&self, arch: Arch) -> Vec<String> {
+        let mut args = self.make_options(arch);
+        if self.has_kasan() {
+            // Every report, not only the first: the expected one comes
+            // last, and no earlier one may hide behind it.
+            args.push("--kernel_args=kasan_multi_shot".to_string());
+            // Timings under KASAN measure KASAN; the checks are what count.
+            args.push(SKIP_TIMINGS.to_string());
+        }
+        args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_flavour_gives_kunit_py_its_make_options_then_its_own() {
+        let tools = RustTools {
+            rustc: "/usr/bin/rustc".into(),
+            bindgen: "/c/bindgen".into(),
+        };
+        let rust = [
+            "--make_options=RUSTC=/usr/bin/rustc",
+            "--make_options=BINDGEN=/c/bindgen",
+        ];
+        let kasan = ["--kernel_args=kasan_multi_shot", SKIP_TIMINGS];
+        assert!(Flavor::C.kunit_args(Arch::Um).is_empty());
+        assert_eq!(Flavor::Kasan.kunit_args(Arch::Um), kasan);
+        let um = Flavor::Rust(tools.clone()).kunit_args(Arch::Um);
+        assert_eq!(um[..2], rust);
+        assert_eq!(um[2..], ["--make_options=BINDGEN_TARGET=x86_64-linux-gnu"]);
+        assert_eq!(Flavor::Rust(tools.clone()).kunit_args(Arch::Arm64), rust);
+        let rust_kasan = Flavor::RustKasan(tools).kunit_args(Arch::Um);
+        assert_eq!(rust_kasan[..2], rust);
+        assert_eq!(rust_kasan[2], "--make_options=LLVM=1");
+        assert_eq!(rust_kasan[3..], kasan);
     }
 }

@@ -84,3 +84,85 @@ fn has_library_source(rustc: &Path) -> bool {
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
         .is_some_and(|sysroot| sysroot.join("lib/rustlib/src/rust/library").is_dir())
 }
+
+/// The clippy-driver for the kernel's `rustc`: `$KERNEL_CLIPPY_DRIVER`,
+/// else the `clippy-driver` beside `rustc` (Debian's rust-web-clippy puts
+/// it beside rustc-web's). It must be built for that very rustc: it reads
+/// the `core` that rustc compiles, and a clippy of another version stops
+/// with "incompatible version of rustc" deep in the build instead.
+pub fn clippy_driver(rustc: &Path) -> Result<PathBuf> {
+    let explicit = std::env::var_os("KERNEL_CLIPPY_DRIVER").map(PathBuf::from);
+    matching_clippy_driver(rustc, explicit)
+}
+
+/// [`clippy_driver`], `explicit` standing for `$KERNEL_CLIPPY_DRIVER`.
+fn matching_clippy_driver(rustc: &Path, explicit: Option<PathBuf>) -> Result<PathBuf> {
+    let driver = explicit.unwrap_or_else(|| rustc.with_file_name("clippy-driver"));
+    if !driver.is_file() {
+        bail!(
+            "the kernel's clippy needs clippy-driver at {} for {}: run `scripts/deps.sh rust` \
+             (Debian's rust-web-clippy), or set KERNEL_CLIPPY_DRIVER",
+            driver.display(),
+            rustc.display()
+        );
+    }
+    let rustc_version = version_line(rustc, &["--version"])?;
+    let driver_rustc = version_line(&driver, &["--rustc", "--version"])?;
+    same_rustc(&driver, &driver_rustc, rustc, &rustc_version)?;
+    Ok(driver)
+}
+
+/// An error unless `driver`, whose `--rustc --version` is `driver_rustc`,
+/// is clippy for `rustc`, whose `--version` is `rustc_version`.
+fn same_rustc(driver: &Path, driver_rustc: &str, rustc: &Path, rustc_version: &str) -> Result<()> {
+    if driver_rustc != rustc_version {
+        bail!(
+            "{} is clippy for {driver_rustc:?}, but the kernel is built by {} ({rustc_version:?}): \
+             install the clippy of that rustc (Debian's rust-web-clippy for rustc-web), or set KERNEL_CLIPPY_DRIVER",
+            driver.display(),
+            rustc.display()
+        );
+    }
+    Ok(())
+}
+
+/// The first line `program args` prints.
+fn version_line(program: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} {} failed: {}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(text.lines().next().unwrap_or_default().trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clippy_driver_must_be_there_and_built_for_the_kernel_s_rustc() {
+        let dir = std::env::temp_dir().join(format!("patchctl-clippy-{}", std::process::id()));
+        let missing = format!(
+            "{:#}",
+            matching_clippy_driver(&dir.join("rustc"), None).unwrap_err()
+        );
+        assert!(missing.contains("scripts/deps.sh rust"), "{missing}");
+
+        let (driver, rustc) = (Path::new("/c/clippy-driver"), Path::new("/c/rustc"));
+        let v196 = "rustc 1.96.0 (ac68faa20 2026-05-25)";
+        assert!(same_rustc(driver, v196, rustc, v196).is_ok());
+        let v195 = "rustc 1.95.0 (59807616e 2026-04-14)";
+        let err = format!("{:#}", same_rustc(driver, v195, rustc, v196).unwrap_err());
+        assert!(err.contains("is clippy for \"rustc 1.95.0"), "{err}");
+        assert!(err.contains("rust-web-clippy"), "{err}");
+    }
+}

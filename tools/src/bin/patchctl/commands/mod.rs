@@ -8,6 +8,7 @@ pub mod check;
 pub mod compare;
 pub mod export;
 pub mod fetch;
+pub mod kernel_clippy;
 pub mod kunit;
 pub mod readme;
 pub mod report;
