@@ -8,6 +8,8 @@
  * lookup, and the core's allocation path is static). Physical pages
  * differ between two allocations, so the heaps are held to the same
  * rules, not to the same pages; each heap's order histogram is reported.
+ * srh_errno_table feeds bad input to both heaps, row by row, and holds
+ * them to the same answers and the same state after (see there).
  *
  * Timings are sgvmap_timing lines with impl heap-<step>-<heap>: alloc
  * (the allocate op), vmap (dma_buf_vmap_unlocked() on a buffer nobody has
@@ -418,9 +420,10 @@ static void srh_attach_map_agree(struct kunit *test)
  *
  * That the op ran is counted by a probe: after allocation the buffer's
  * ops pointer is swapped for a copy whose every op counts the call and
- * passes it on, unchanged, to the heap's own op. A row names the op it is
- * about and the number of calls the probe must count; the counts of every
- * op must be the same for both heaps too.
+ * passes it on, unchanged, to the heap's own op. The allocate op comes
+ * before any buffer: the case calls it itself and counts that call. A row
+ * names the op it is about and the number of calls that must be counted;
+ * the counts of every op must be the same for both heaps too.
  *
  * How each row reaches the heap ("via" in the table):
  *  - "op": the heap's op is called directly, as the core calls it (the
