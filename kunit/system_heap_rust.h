@@ -70,6 +70,18 @@ void rust_heap_vunmap(void *buffer);
 /* The buffer's table, for the KUnit suite's checks. */
 const struct sg_table *rust_heap_table(void *buffer);
 
+/*
+ * What the buffer's lock protects, read under it, for the KUnit suite to
+ * compare with C's struct system_heap_buffer.
+ */
+struct srh_rust_state {
+	int vmap_cnt;
+	unsigned int attachments;
+	void *vaddr;
+};
+
+void rust_heap_state(void *buffer, struct srh_rust_state *state);
+
 /* Implemented in C (system_heap_rust_shim.c), called by Rust. */
 unsigned int srh_num_orders(void);
 unsigned int srh_order(unsigned int index);

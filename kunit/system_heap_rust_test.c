@@ -8,16 +8,31 @@
  * lookup, and the core's allocation path is static). Physical pages
  * differ between two allocations, so the heaps are held to the same
  * rules, not to the same pages; each heap's order histogram is reported.
+ * srh_errno_table feeds bad input to both heaps, row by row, and holds
+ * them to the same answers and the same state after (see there).
  *
  * Timings are sgvmap_timing lines with impl heap-<step>-<heap>: alloc
  * (the allocate op), vmap (dma_buf_vmap_unlocked() on a buffer nobody has
  * mapped) and vunmap (dma_buf_vunmap_unlocked() of the last mapping).
  */
 #include <kunit/device.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
+#include <linux/kthread.h>
+#include <linux/oom.h>
 #include <linux/string.h>
+#include <linux/vmstat.h>
+
+/* What a heap's buffer lock protects, as the suite compares it. */
+struct srh_state {
+	int vmap_cnt;
+	unsigned int attachments;
+	/* The buffer holds a vmap address. */
+	bool vaddr;
+};
 
 struct srh_heap {
 	const char *name;
@@ -25,6 +40,8 @@ struct srh_heap {
 				    u32 fd_flags, u64 heap_flags);
 	struct dma_heap **heap;
 	const struct sg_table *(*table)(struct dma_buf *dmabuf);
+	const struct dma_buf_ops *buf_ops;
+	void (*state)(struct dma_buf *dmabuf, struct srh_state *state);
 };
 
 static const struct sg_table *srh_c_table(struct dma_buf *dmabuf)
@@ -39,9 +56,32 @@ static const struct sg_table *srh_rust_table(struct dma_buf *dmabuf)
 	return rust_heap_table(dmabuf->priv);
 }
 
+static void srh_c_state(struct dma_buf *dmabuf, struct srh_state *state)
+{
+	struct system_heap_buffer *buffer = dmabuf->priv;
+
+	mutex_lock(&buffer->lock);
+	state->vmap_cnt = buffer->vmap_cnt;
+	state->attachments = list_count_nodes(&buffer->attachments);
+	state->vaddr = buffer->vaddr;
+	mutex_unlock(&buffer->lock);
+}
+
+static void srh_rust_state(struct dma_buf *dmabuf, struct srh_state *state)
+{
+	struct srh_rust_state rust;
+
+	rust_heap_state(dmabuf->priv, &rust);
+	state->vmap_cnt = rust.vmap_cnt;
+	state->attachments = rust.attachments;
+	state->vaddr = rust.vaddr;
+}
+
 static const struct srh_heap srh_heaps[] = {
-	{ "c", system_heap_allocate, &sys_heap, srh_c_table },
-	{ "rust", system_rust_heap_allocate, &sys_rust_heap, srh_rust_table },
+	{ "c", system_heap_allocate, &sys_heap, srh_c_table,
+	  &system_heap_buf_ops, srh_c_state },
+	{ "rust", system_rust_heap_allocate, &sys_rust_heap, srh_rust_table,
+	  &system_rust_heap_buf_ops, srh_rust_state },
 };
 
 static const struct sgvmap_size srh_sizes[] = {
@@ -371,41 +411,711 @@ static void srh_attach_map_agree(struct kunit *test)
 }
 
 /*
- * What the allocate op answers to input the dma-heap core would not pass
- * on: the same from both heaps. The core refuses a zero length and heap
- * flags itself and page-aligns the length; the /dev/dma_heap program
- * checks that path.
+ * The same as C, case by case: one table of bad input, each row fed to
+ * both heaps. Each row asserts, for both heaps, the answers C gives
+ * (every errno along the way), the state C is left in (the heap's vmap
+ * count and address, its attachments, the core's attachments, the file's
+ * flags, the pages given back), that the heap's own op ran, and that the
+ * two heaps agree on all of it.
+ *
+ * That the op ran is counted by a probe: after allocation the buffer's
+ * ops pointer is swapped for a copy whose every op counts the call and
+ * passes it on, unchanged, to the heap's own op. The allocate op comes
+ * before any buffer: the case calls it itself and counts that call. A row
+ * names the op it is about and the number of calls that must be counted;
+ * the counts of every op must be the same for both heaps too.
+ *
+ * How each row reaches the heap ("via" in the table):
+ *  - "op": the heap's op is called directly, as the core calls it (the
+ *    allocate op; vmap and vunmap under the reservation lock), because
+ *    the core would stop the input first: the dma-heap core refuses a
+ *    zero length and unknown heap or fd flags with -EINVAL and rounds the
+ *    length up to pages (kunit/dma_heap_abi.c checks that path), and
+ *    dma_buf_vunmap() BUG()s on a vunmap without a vmap.
+ *  - "core": through the dma-buf API, which passes the call on to the
+ *    heap's op; the probe shows it did.
+ *  - "core only": one row whose answer is the core's own. The core counts
+ *    kernel mappings itself and calls the heap's vmap op for the first
+ *    only; the probe proves the second never reached the heap. It is a
+ *    check of the probe, not counted as reaching the heap.
+ *
+ * Where C is wrong the comment says so; the Rust heap answers as C does,
+ * and README.md lists each one.
  */
-static void srh_bad_input_agrees(struct kunit *test)
+enum srh_op {
+	SRH_OP_ALLOCATE,
+	SRH_OP_ATTACH,
+	SRH_OP_DETACH,
+	SRH_OP_MAP,
+	SRH_OP_UNMAP,
+	SRH_OP_BEGIN,
+	SRH_OP_END,
+	SRH_OP_MMAP,
+	SRH_OP_VMAP,
+	SRH_OP_VUNMAP,
+	SRH_OP_RELEASE,
+	SRH_NR_OPS
+};
+
+static const char * const srh_op_names[SRH_NR_OPS] = {
+	[SRH_OP_ALLOCATE] = "allocate",
+	[SRH_OP_ATTACH] = "attach",
+	[SRH_OP_DETACH] = "detach",
+	[SRH_OP_MAP] = "map",
+	[SRH_OP_UNMAP] = "unmap",
+	[SRH_OP_BEGIN] = "begin",
+	[SRH_OP_END] = "end",
+	[SRH_OP_MMAP] = "mmap",
+	[SRH_OP_VMAP] = "vmap",
+	[SRH_OP_VUNMAP] = "vunmap",
+	[SRH_OP_RELEASE] = "release",
+};
+
+struct srh_probe {
+	const struct dma_buf_ops *heap_ops;
+	struct dma_buf_ops ops;
+	atomic_t calls[SRH_NR_OPS];
+};
+
+/* One per heap, in srh_heaps[] order; the rows run one at a time. */
+static struct srh_probe srh_probes[ARRAY_SIZE(srh_heaps)];
+
+static struct srh_probe *srh_probe_count(struct dma_buf *dmabuf,
+					 enum srh_op op)
 {
-	static const struct {
-		const char *what;
-		unsigned long len;
-		u64 heap_flags;
-	} inputs[] = {
-		{ "zero length", 0, 0 },
-		{ "a page and a byte", PAGE_SIZE + 1, 0 },
-		{ "every heap flag", PAGE_SIZE, ~0ULL },
-	};
-	unsigned int i, h;
+	struct srh_probe *probe = container_of(dmabuf->ops, struct srh_probe,
+					       ops);
 
-	for (i = 0; i < ARRAY_SIZE(inputs); i++) {
-		long answer[ARRAY_SIZE(srh_heaps)];
+	atomic_inc(&probe->calls[op]);
+	return probe;
+}
 
-		for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
-			struct dma_buf *dmabuf;
+static int srh_probe_attach(struct dma_buf *dmabuf,
+			    struct dma_buf_attachment *attachment)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_ATTACH);
 
-			dmabuf = srh_heaps[h].allocate(*srh_heaps[h].heap,
-						       inputs[i].len, O_RDWR,
-						       inputs[i].heap_flags);
-			answer[h] = IS_ERR(dmabuf) ? PTR_ERR(dmabuf) : 0;
-			if (!IS_ERR(dmabuf))
-				srh_put_now(dmabuf);
+	return probe->heap_ops->attach(dmabuf, attachment);
+}
+
+static void srh_probe_detach(struct dma_buf *dmabuf,
+			     struct dma_buf_attachment *attachment)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_DETACH);
+
+	probe->heap_ops->detach(dmabuf, attachment);
+}
+
+static struct sg_table *srh_probe_map(struct dma_buf_attachment *attachment,
+				      enum dma_data_direction direction)
+{
+	struct srh_probe *probe = srh_probe_count(attachment->dmabuf,
+						  SRH_OP_MAP);
+
+	return probe->heap_ops->map_dma_buf(attachment, direction);
+}
+
+static void srh_probe_unmap(struct dma_buf_attachment *attachment,
+			    struct sg_table *table,
+			    enum dma_data_direction direction)
+{
+	struct srh_probe *probe = srh_probe_count(attachment->dmabuf,
+						  SRH_OP_UNMAP);
+
+	probe->heap_ops->unmap_dma_buf(attachment, table, direction);
+}
+
+static int srh_probe_begin(struct dma_buf *dmabuf,
+			   enum dma_data_direction direction)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_BEGIN);
+
+	return probe->heap_ops->begin_cpu_access(dmabuf, direction);
+}
+
+static int srh_probe_end(struct dma_buf *dmabuf,
+			 enum dma_data_direction direction)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_END);
+
+	return probe->heap_ops->end_cpu_access(dmabuf, direction);
+}
+
+static int srh_probe_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_MMAP);
+
+	return probe->heap_ops->mmap(dmabuf, vma);
+}
+
+static int srh_probe_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_VMAP);
+
+	return probe->heap_ops->vmap(dmabuf, map);
+}
+
+static void srh_probe_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_VUNMAP);
+
+	probe->heap_ops->vunmap(dmabuf, map);
+}
+
+static void srh_probe_release(struct dma_buf *dmabuf)
+{
+	struct srh_probe *probe = srh_probe_count(dmabuf, SRH_OP_RELEASE);
+
+	probe->heap_ops->release(dmabuf);
+}
+
+static const struct dma_buf_ops srh_probe_ops = {
+	.attach = srh_probe_attach,
+	.detach = srh_probe_detach,
+	.map_dma_buf = srh_probe_map,
+	.unmap_dma_buf = srh_probe_unmap,
+	.begin_cpu_access = srh_probe_begin,
+	.end_cpu_access = srh_probe_end,
+	.mmap = srh_probe_mmap,
+	.vmap = srh_probe_vmap,
+	.vunmap = srh_probe_vunmap,
+	.release = srh_probe_release,
+};
+
+/* Puts heap h's probe between its new buffer and its ops. */
+static void srh_probe_install(struct kunit *test, unsigned int h,
+			      struct dma_buf *dmabuf)
+{
+	struct srh_probe *probe = &srh_probes[h];
+
+	KUNIT_ASSERT_PTR_EQ_MSG(test, dmabuf->ops, srh_heaps[h].buf_ops,
+				"heap %s: a buffer with another heap's ops",
+				srh_heaps[h].name);
+	probe->heap_ops = srh_heaps[h].buf_ops;
+	probe->ops = srh_probe_ops;
+	dmabuf->ops = &probe->ops;
+}
+
+/* What a row does after a successful allocation, step by step. */
+enum srh_step {
+	SRH_DONE,
+	/* The heap's vmap or vunmap op, under the reservation lock. */
+	SRH_VMAP_OP,
+	SRH_VUNMAP_OP,
+	/* dma_buf_vmap_unlocked(), dma_buf_vunmap_unlocked(). */
+	SRH_VMAP,
+	SRH_VUNMAP,
+	/*
+	 * The last vmap's address maps the buffer's pages in order: 0, the
+	 * number of pages mapped wrong, or -EFAULT when it gave no address.
+	 */
+	SRH_CHECK_MAP,
+	/* dma_buf_begin_cpu_access(), dma_buf_end_cpu_access(). */
+	SRH_BEGIN,
+	SRH_END,
+	/* The same with DMA_NONE, which no sync may be asked for. */
+	SRH_BEGIN_NONE,
+	SRH_END_NONE,
+	/* dma_buf_attach() of the case's device, dma_buf_detach() of it. */
+	SRH_ATTACH,
+	SRH_DETACH,
+	/*
+	 * Two threads attach and detach the buffer SRH_RACE_ROUNDS times
+	 * each while this one syncs it for the CPU as many times: the
+	 * number of calls that failed.
+	 */
+	SRH_RACE,
+};
+
+#define SRH_MAX_STEPS		7
+#define SRH_RACE_ROUNDS		64
+/* The buffer of the rows that get one: two orders, 272 pages. */
+#define SRH_ROW_LEN		(SZ_1M + SZ_64K)
+/* A length past memory: all of RAM and 64M more, worked out when run. */
+#define SRH_PAST_MEMORY		ULONG_MAX
+/* Pages a row may keep: the per-CPU lists are drained before counting. */
+#define SRH_SLACK_PAGES		(SZ_8M >> PAGE_SHIFT)
+
+struct srh_errno_row {
+	const char *name;
+	/* "op", "core" or "core only": see above. */
+	const char *via;
+	unsigned long len;
+	u32 fd_flags;
+	u64 heap_flags;
+	/* What C answers: the allocate op, then each step. */
+	int alloc;
+	enum srh_step steps[SRH_MAX_STEPS];
+	int answers[SRH_MAX_STEPS];
+	/* C's state after the steps (a refused allocation leaves none). */
+	struct srh_state state;
+	/* The op the row is about, and the calls of it the probe counts. */
+	enum srh_op reach;
+	int calls;
+};
+
+static const struct srh_errno_row srh_errno_rows[] = {
+	/*
+	 * C is wrong: a zero length is -EINVAL, not -ENOMEM. The heap asks
+	 * sg_alloc_table() for no entries, which refuses with -EINVAL, and
+	 * the heap reports any table failure as -ENOMEM.
+	 */
+	{ .name = "zero length", .via = "op", .len = 0, .fd_flags = O_RDWR,
+	  .alloc = -ENOMEM, .reach = SRH_OP_ALLOCATE, .calls = 1 },
+	/*
+	 * C is wrong: a length that is not whole pages is allocated a chunk
+	 * at a time until a tail shorter than a page is left, which no order
+	 * fits: -ENOMEM, where -EINVAL (or rounding up, as the core does) is
+	 * right.
+	 */
+	{ .name = "a page and a byte", .via = "op", .len = PAGE_SIZE + 1,
+	  .fd_flags = O_RDWR, .alloc = -ENOMEM, .reach = SRH_OP_ALLOCATE,
+	  .calls = 1 },
+	/*
+	 * More than the machine has. C does not compare the length with the
+	 * memory there is: it takes every page it can get, zeroed, until the
+	 * page allocator fails it, then gives them all back (wasteful, kept).
+	 */
+	{ .name = "a length past memory", .via = "op", .len = SRH_PAST_MEMORY,
+	  .fd_flags = O_RDWR, .alloc = -ENOMEM, .reach = SRH_OP_ALLOCATE,
+	  .calls = 1 },
+	/* No heap flag is defined; the core refuses them, the heap ignores them. */
+	{ .name = "every heap flag", .via = "op", .len = SRH_ROW_LEN,
+	  .fd_flags = O_RDWR, .heap_flags = ~0ULL, .alloc = 0,
+	  .reach = SRH_OP_ALLOCATE, .calls = 1 },
+	/*
+	 * The core takes only O_ACCMODE and O_CLOEXEC. The heap passes any
+	 * fd flags to dma_buf_export(), which keeps the access mode and
+	 * O_NONBLOCK of them for the file: both heaps' files must match.
+	 */
+	{ .name = "every fd flag", .via = "op", .len = SRH_ROW_LEN,
+	  .fd_flags = ~0U, .alloc = 0, .reach = SRH_OP_ALLOCATE, .calls = 1 },
+	/*
+	 * C is wrong in the next three rows: vunmap decrements vmap_cnt
+	 * whatever it is (`if (!--buffer->vmap_cnt)`), so an unbalanced
+	 * vunmap takes it below zero, silently; and vmap on a nonzero count
+	 * hands out the stored address, so the next vmap succeeds with a
+	 * NULL address (CHECK_MAP: -EFAULT). It should refuse or warn.
+	 */
+	{ .name = "double vunmap", .via = "op", .len = SRH_ROW_LEN,
+	  .fd_flags = O_RDWR,
+	  .steps = { SRH_VMAP_OP, SRH_VUNMAP_OP, SRH_VUNMAP_OP },
+	  .answers = { 0, 0, 0 }, .state = { .vmap_cnt = -1 },
+	  .reach = SRH_OP_VUNMAP, .calls = 2 },
+	{ .name = "unbalanced vunmap", .via = "op", .len = SRH_ROW_LEN,
+	  .fd_flags = O_RDWR, .steps = { SRH_VUNMAP_OP }, .answers = { 0 },
+	  .state = { .vmap_cnt = -1 }, .reach = SRH_OP_VUNMAP, .calls = 1 },
+	{ .name = "vmap after an unbalanced vunmap", .via = "op",
+	  .len = SRH_ROW_LEN, .fd_flags = O_RDWR,
+	  .steps = { SRH_VUNMAP_OP, SRH_VMAP_OP, SRH_CHECK_MAP },
+	  .answers = { 0, 0, -EFAULT }, .state = { .vmap_cnt = 0 },
+	  .reach = SRH_OP_VMAP, .calls = 1 },
+	/*
+	 * vmap after the mapping's release: the last vunmap unmapped it, and
+	 * the next vmap maps the buffer again. (After the buffer's release
+	 * no heap can be asked anything: its memory is gone, and the core's
+	 * file reference makes that call impossible.)
+	 */
+	{ .name = "vmap after release", .via = "core", .len = SRH_ROW_LEN,
+	  .fd_flags = O_RDWR,
+	  .steps = { SRH_VMAP, SRH_CHECK_MAP, SRH_VUNMAP, SRH_VMAP,
+		     SRH_CHECK_MAP, SRH_VUNMAP },
+	  .answers = { 0, 0, 0, 0, 0, 0 }, .reach = SRH_OP_VMAP, .calls = 2 },
+	/* The probe's own check: the core answers a second vmap itself. */
+	{ .name = "second vmap (core only)", .via = "core only",
+	  .len = SRH_ROW_LEN, .fd_flags = O_RDWR,
+	  .steps = { SRH_VMAP, SRH_VMAP, SRH_CHECK_MAP, SRH_VUNMAP,
+		     SRH_VUNMAP },
+	  .answers = { 0, 0, 0, 0, 0 }, .reach = SRH_OP_VMAP, .calls = 1 },
+	/*
+	 * CPU access on a detached buffer: with no attachment mapped and no
+	 * kernel mapping there is nothing to sync, and both ops succeed.
+	 */
+	{ .name = "cpu access, never attached", .via = "core",
+	  .len = SRH_ROW_LEN, .fd_flags = O_RDWR,
+	  .steps = { SRH_BEGIN, SRH_END }, .answers = { 0, 0 },
+	  .reach = SRH_OP_BEGIN, .calls = 1 },
+	{ .name = "cpu access after detach", .via = "core",
+	  .len = SRH_ROW_LEN, .fd_flags = O_RDWR,
+	  .steps = { SRH_ATTACH, SRH_DETACH, SRH_BEGIN, SRH_END },
+	  .answers = { 0, 0, 0, 0 }, .reach = SRH_OP_END, .calls = 1 },
+	{ .name = "cpu access, attached, not mapped", .via = "core",
+	  .len = SRH_ROW_LEN, .fd_flags = O_RDWR,
+	  .steps = { SRH_ATTACH, SRH_BEGIN, SRH_END, SRH_DETACH },
+	  .answers = { 0, 0, 0, 0 }, .reach = SRH_OP_BEGIN, .calls = 1 },
+	/*
+	 * C does not look at the direction; with nothing mapped it syncs
+	 * nothing and succeeds. (DMA_BUF_IOCTL_SYNC refuses bad flags, and
+	 * with an attachment mapped the DMA API would BUG() on DMA_NONE.)
+	 */
+	{ .name = "cpu access with DMA_NONE, detached", .via = "core",
+	  .len = SRH_ROW_LEN, .fd_flags = O_RDWR,
+	  .steps = { SRH_BEGIN_NONE, SRH_END_NONE }, .answers = { 0, 0 },
+	  .reach = SRH_OP_BEGIN, .calls = 1 },
+	/*
+	 * Attach and detach racing each other and the CPU-access syncs,
+	 * which walk the attachment list: no call fails, the list is empty
+	 * after, and the buffer is released once with every page back.
+	 */
+	{ .name = "attach/detach race", .via = "core", .len = SRH_ROW_LEN,
+	  .fd_flags = O_RDWR, .steps = { SRH_RACE }, .answers = { 0 },
+	  .reach = SRH_OP_ATTACH, .calls = 2 * SRH_RACE_ROUNDS },
+};
+
+static void srh_errno_row_desc(const struct srh_errno_row *row, char *desc)
+{
+	strscpy(desc, row->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(srh_errno, srh_errno_rows, srh_errno_row_desc);
+
+/* What a row gave on one heap. */
+struct srh_outcome {
+	int alloc;
+	int answers[SRH_MAX_STEPS];
+	struct srh_state state;
+	unsigned int core_attachments;
+	unsigned int f_flags;
+	int calls[SRH_NR_OPS];
+	long pages_kept;
+	/* The race: the most attachments a sync saw on the heap's list. */
+	unsigned int overlap;
+};
+
+/* What the steps of a row work on. */
+struct srh_run {
+	const struct srh_heap *heap;
+	struct dma_buf *dmabuf;
+	struct device *dev;
+	struct dma_buf_attachment *attach;
+	struct iosys_map op_map, core_map;
+	void *vaddr;
+	unsigned int overlap;
+};
+
+static int srh_check_map(const struct sg_table *table, void *vaddr)
+{
+	struct sg_page_iter piter;
+	unsigned long i = 0;
+	int wrong = 0;
+
+	if (!vaddr)
+		return -EFAULT;
+	for_each_sgtable_page(table, &piter, 0) {
+		if (vmalloc_to_page(vaddr + i * PAGE_SIZE) !=
+		    sg_page_iter_page(&piter))
+			wrong++;
+		i++;
+	}
+	return wrong;
+}
+
+struct srh_racer {
+	struct dma_buf *dmabuf;
+	struct device *dev;
+	atomic_t *failures;
+	struct completion done;
+};
+
+static int srh_racer_fn(void *data)
+{
+	struct srh_racer *racer = data;
+	unsigned int i;
+
+	for (i = 0; i < SRH_RACE_ROUNDS; i++) {
+		struct dma_buf_attachment *attach;
+
+		attach = dma_buf_attach(racer->dmabuf, racer->dev);
+		if (IS_ERR(attach)) {
+			atomic_inc(racer->failures);
+			continue;
 		}
-		kunit_info(test, "heap_bad_input: %s: c=%ld rust=%ld\n",
-			   inputs[i].what, answer[0], answer[1]);
-		KUNIT_EXPECT_EQ_MSG(test, answer[1], answer[0], "%s",
-				    inputs[i].what);
+		/* Let the other thread and the syncs in while attached. */
+		usleep_range(10, 50);
+		dma_buf_detach(racer->dmabuf, attach);
+	}
+	kthread_complete_and_exit(&racer->done, 0);
+}
+
+/*
+ * On UML (one CPU) and QEMU's arm64 (one vCPU) the threads interleave at
+ * the sleeps rather than run at once; the most attachments a sync saw is
+ * reported to show that they overlapped.
+ */
+static int srh_race(struct srh_run *run)
+{
+	struct srh_racer racers[2];
+	atomic_t failures = ATOMIC_INIT(0);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(racers); i++) {
+		struct task_struct *task;
+
+		racers[i] = (struct srh_racer){ .dmabuf = run->dmabuf,
+						.dev = run->dev,
+						.failures = &failures };
+		init_completion(&racers[i].done);
+		task = kthread_run(srh_racer_fn, &racers[i], "srh-race/%u", i);
+		if (IS_ERR(task)) {
+			atomic_inc(&failures);
+			complete(&racers[i].done);
+		}
+	}
+	for (i = 0; i < SRH_RACE_ROUNDS; i++) {
+		struct srh_state state;
+
+		if (dma_buf_begin_cpu_access(run->dmabuf, DMA_BIDIRECTIONAL))
+			atomic_inc(&failures);
+		run->heap->state(run->dmabuf, &state);
+		run->overlap = max(run->overlap, state.attachments);
+		if (dma_buf_end_cpu_access(run->dmabuf, DMA_BIDIRECTIONAL))
+			atomic_inc(&failures);
+		usleep_range(10, 50);
+	}
+	for (i = 0; i < ARRAY_SIZE(racers); i++)
+		wait_for_completion(&racers[i].done);
+	return atomic_read(&failures);
+}
+
+static int srh_do_step(struct srh_run *run, enum srh_step step)
+{
+	struct dma_buf *dmabuf = run->dmabuf;
+	int ret = 0;
+
+	switch (step) {
+	case SRH_VMAP_OP:
+		ret = srh_call_vmap(dmabuf, &run->op_map);
+		run->vaddr = ret ? NULL : run->op_map.vaddr;
+		break;
+	case SRH_VUNMAP_OP:
+		srh_call_vunmap(dmabuf, &run->op_map);
+		break;
+	case SRH_VMAP:
+		ret = dma_buf_vmap_unlocked(dmabuf, &run->core_map);
+		run->vaddr = ret ? NULL : run->core_map.vaddr;
+		break;
+	case SRH_VUNMAP:
+		dma_buf_vunmap_unlocked(dmabuf, &run->core_map);
+		break;
+	case SRH_CHECK_MAP:
+		ret = srh_check_map(run->heap->table(dmabuf), run->vaddr);
+		break;
+	case SRH_BEGIN:
+		ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		break;
+	case SRH_END:
+		ret = dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+		break;
+	case SRH_BEGIN_NONE:
+		ret = dma_buf_begin_cpu_access(dmabuf, DMA_NONE);
+		break;
+	case SRH_END_NONE:
+		ret = dma_buf_end_cpu_access(dmabuf, DMA_NONE);
+		break;
+	case SRH_ATTACH:
+		run->attach = dma_buf_attach(dmabuf, run->dev);
+		ret = PTR_ERR_OR_ZERO(run->attach);
+		if (ret)
+			run->attach = NULL;
+		break;
+	case SRH_DETACH:
+		if (!run->attach)
+			return -ENOENT;
+		dma_buf_detach(dmabuf, run->attach);
+		run->attach = NULL;
+		break;
+	case SRH_RACE:
+		ret = srh_race(run);
+		break;
+	case SRH_DONE:
+		break;
+	}
+	return ret;
+}
+
+/* Free pages, with the released buffers and per-CPU lists given back. */
+static long srh_free_pages(void)
+{
+	flush_delayed_fput();
+	drain_all_pages(NULL);
+	return global_zone_page_state(NR_FREE_PAGES);
+}
+
+static unsigned int srh_row_steps(const struct srh_errno_row *row)
+{
+	unsigned int n = 0;
+
+	while (n < SRH_MAX_STEPS && row->steps[n] != SRH_DONE)
+		n++;
+	return n;
+}
+
+/* One row on heap h: allocate, the steps, the state, release. */
+static void srh_run_row(struct kunit *test, const struct srh_errno_row *row,
+			unsigned int h, struct device *dev,
+			struct srh_outcome *out)
+{
+	const struct srh_heap *heap = &srh_heaps[h];
+	struct srh_probe *probe = &srh_probes[h];
+	struct srh_run run = { .heap = heap, .dev = dev };
+	unsigned int i, nsteps = srh_row_steps(row);
+	unsigned long len = row->len;
+	bool oom_off = false;
+	long before;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *heap->heap);
+	for (i = 0; i < SRH_NR_OPS; i++)
+		atomic_set(&probe->calls[i], 0);
+	if (len == SRH_PAST_MEMORY) {
+		len = (totalram_pages() << PAGE_SHIFT) + SZ_64M;
+		/*
+		 * No user task runs while KUnit does, so the OOM killer would
+		 * find nothing to kill and panic. With it off the page
+		 * allocator fails the heap's order-0 allocation instead, once
+		 * reclaim has nothing left.
+		 */
+		oom_off = oom_killer_disable(HZ);
+		KUNIT_ASSERT_TRUE_MSG(test, oom_off,
+				      "the OOM killer could not be turned off");
+	}
+	before = srh_free_pages();
+	atomic_inc(&probe->calls[SRH_OP_ALLOCATE]);
+	run.dmabuf = heap->allocate(*heap->heap, len, row->fd_flags,
+				    row->heap_flags);
+	if (oom_off)
+		oom_killer_enable();
+	KUNIT_ASSERT_NOT_NULL(test, run.dmabuf);
+	out->alloc = PTR_ERR_OR_ZERO(run.dmabuf);
+	if (!out->alloc) {
+		KUNIT_ASSERT_EQ(test, 0,
+				kunit_add_action_or_reset(test,
+							  sgvmap_put_dmabuf,
+							  run.dmabuf));
+		srh_probe_install(test, h, run.dmabuf);
+		for (i = 0; i < nsteps; i++)
+			out->answers[i] = srh_do_step(&run, row->steps[i]);
+		heap->state(run.dmabuf, &out->state);
+		dma_resv_lock(run.dmabuf->resv, NULL);
+		out->core_attachments =
+			list_count_nodes(&run.dmabuf->attachments);
+		dma_resv_unlock(run.dmabuf->resv);
+		out->f_flags = run.dmabuf->file->f_flags;
+		out->overlap = run.overlap;
+		srh_release_now(test, run.dmabuf);
+	}
+	for (i = 0; i < SRH_NR_OPS; i++)
+		out->calls[i] = atomic_read(&probe->calls[i]);
+	out->pages_kept = before - srh_free_pages();
+}
+
+static void srh_report_row(struct kunit *test, const struct srh_errno_row *row,
+			   const struct srh_outcome *out, const char *heap)
+{
+	unsigned int i, nsteps = srh_row_steps(row);
+	char answers[64] = "", calls[160] = "";
+	int len = 0;
+
+	for (i = 0; i < nsteps; i++)
+		len += scnprintf(answers + len, sizeof(answers) - len, "%s%d",
+				 i ? "," : "", out->answers[i]);
+	len = 0;
+	for (i = 0; i < SRH_NR_OPS; i++)
+		if (out->calls[i])
+			len += scnprintf(calls + len, sizeof(calls) - len,
+					 "%s%s=%d", len ? "," : "",
+					 srh_op_names[i], out->calls[i]);
+	kunit_info(test, "heap_errno: arch=%s row=\"%s\" via=\"%s\" heap=%s alloc=%d steps=%s vmap_cnt=%d vaddr=%d attachments=%u core_attachments=%u f_flags=%#x pages_kept=%ld overlap=%u calls=%s\n",
+		   SGVMAP_ARCH, row->name, row->via, heap, out->alloc,
+		   nsteps ? answers : "-", out->state.vmap_cnt,
+		   out->state.vaddr, out->state.attachments,
+		   out->core_attachments, out->f_flags, out->pages_kept,
+		   out->overlap, calls);
+}
+
+/*
+ * One row of the table on both heaps: each gives C's answers and state
+ * and ran the op the row is about; the Rust heap gives what C gave.
+ */
+static void srh_errno_table(struct kunit *test)
+{
+	const struct srh_errno_row *row = test->param_value;
+	struct srh_outcome out[ARRAY_SIZE(srh_heaps)];
+	struct device *dev = kunit_device_register(test, "srh-errno");
+	const struct srh_outcome *c = &out[0];
+	unsigned int h, i, nsteps = srh_row_steps(row);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	memset(out, 0, sizeof(out));
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		srh_run_row(test, row, h, dev, &out[h]);
+		srh_report_row(test, row, &out[h], srh_heaps[h].name);
+	}
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		const struct srh_outcome *o = &out[h];
+		const char *heap = srh_heaps[h].name;
+
+		KUNIT_EXPECT_EQ_MSG(test, o->alloc, row->alloc,
+				    "row \"%s\", heap %s: allocate", row->name,
+				    heap);
+		for (i = 0; i < nsteps; i++)
+			KUNIT_EXPECT_EQ_MSG(test, o->answers[i],
+					    row->answers[i],
+					    "row \"%s\", heap %s: step %u",
+					    row->name, heap, i + 1);
+		KUNIT_EXPECT_EQ_MSG(test, o->state.vmap_cnt,
+				    row->state.vmap_cnt,
+				    "row \"%s\", heap %s: vmap count after",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->state.vaddr, row->state.vaddr,
+				    "row \"%s\", heap %s: a vmap address after",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->state.attachments,
+				    row->state.attachments,
+				    "row \"%s\", heap %s: attachments after",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->core_attachments, 0U,
+				    "row \"%s\", heap %s: the core's attachments after",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->calls[row->reach], row->calls,
+				    "row \"%s\", heap %s: calls of the heap's %s op",
+				    row->name, heap, srh_op_names[row->reach]);
+		KUNIT_EXPECT_EQ_MSG(test, o->calls[SRH_OP_RELEASE],
+				    o->alloc ? 0 : 1,
+				    "row \"%s\", heap %s: releases", row->name,
+				    heap);
+		KUNIT_EXPECT_LE_MSG(test, o->pages_kept, (long)SRH_SLACK_PAGES,
+				    "row \"%s\", heap %s: pages not given back",
+				    row->name, heap);
+	}
+	/* And the Rust heap gives what C gave, all of it. */
+	for (h = 1; h < ARRAY_SIZE(srh_heaps); h++) {
+		const struct srh_outcome *o = &out[h];
+		const char *heap = srh_heaps[h].name;
+
+		KUNIT_EXPECT_EQ_MSG(test, o->alloc, c->alloc,
+				    "row \"%s\": allocate, %s vs c", row->name,
+				    heap);
+		for (i = 0; i < nsteps; i++)
+			KUNIT_EXPECT_EQ_MSG(test, o->answers[i], c->answers[i],
+					    "row \"%s\": step %u, %s vs c",
+					    row->name, i + 1, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->state.vmap_cnt, c->state.vmap_cnt,
+				    "row \"%s\": vmap count, %s vs c",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->state.vaddr, c->state.vaddr,
+				    "row \"%s\": vmap address, %s vs c",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->state.attachments,
+				    c->state.attachments,
+				    "row \"%s\": attachments, %s vs c",
+				    row->name, heap);
+		KUNIT_EXPECT_EQ_MSG(test, o->f_flags, c->f_flags,
+				    "row \"%s\": the file's flags, %s vs c",
+				    row->name, heap);
+		for (i = 0; i < SRH_NR_OPS; i++)
+			KUNIT_EXPECT_EQ_MSG(test, o->calls[i], c->calls[i],
+					    "row \"%s\": calls of the %s op, %s vs c",
+					    row->name, srh_op_names[i], heap);
 	}
 }
 
@@ -419,7 +1129,7 @@ static u64 srh_since(u64 start)
  * buffer could not be had (a skip), -EIO when it could not be mapped.
  */
 static int srh_time_once(struct kunit *test, const struct srh_heap *heap,
-			  size_t len, struct sgvmap_runs steps[3], int run)
+			 size_t len, struct sgvmap_runs steps[3], int run)
 {
 	struct dma_buf *dmabuf;
 	struct iosys_map map;
@@ -496,7 +1206,7 @@ static struct kunit_case srh_test_cases[] = {
 	KUNIT_CASE_PARAM(srh_allocations_agree, srh_size_gen_params),
 	KUNIT_CASE_PARAM(srh_vmaps_agree, srh_size_gen_params),
 	KUNIT_CASE(srh_attach_map_agree),
-	KUNIT_CASE(srh_bad_input_agrees),
+	KUNIT_CASE_PARAM(srh_errno_table, srh_errno_gen_params),
 	KUNIT_CASE_PARAM_ATTR(srh_timings, srh_timing_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
