@@ -41,6 +41,7 @@ fn records() -> Vec<KunitRecord> {
                 results: None,
                 machine: Machine::this(),
                 boots: 1,
+                counting_boots: 0,
             },
             &mut std::io::sink(),
         )

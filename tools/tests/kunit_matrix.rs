@@ -44,6 +44,7 @@ fn matrix<'a>(
         results: Some(results),
         machine: Machine::this(),
         boots: 1,
+        counting_boots: 0,
     }
 }
 

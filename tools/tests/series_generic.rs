@@ -35,6 +35,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         mainline_kdir: None,
         base: None,
         boots: 1,
+        counting_boots: 0,
         jobs: 1,
         results: std::env::temp_dir(),
         rust: false,
@@ -195,6 +196,7 @@ fn both_series_in_one_matrix_make_one_whole_map_table() {
             results: None,
             machine: Machine::this(),
             boots: 1,
+            counting_boots: 0,
         },
         &mut std::io::sink(),
     )

@@ -340,6 +340,7 @@ mod tests {
             max_ns: max,
             runs: 21,
             boots: Some(3),
+            instructions: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod cells;
 pub mod charts;
 pub mod checkout;
 pub mod compare;
+pub mod counts_table;
 pub mod coverage;
 pub mod end_labels;
 pub mod export;

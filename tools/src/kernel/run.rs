@@ -62,6 +62,18 @@ pub trait KernelRunner {
         arch: Arch,
         progress: &mut dyn Write,
     ) -> Result<KernelRun>;
+    /// Boots the kernel [`KernelRunner::run`] last built for `arch` once
+    /// more under instruction counting, its timing cases only, and gives
+    /// their figures, in instructions; `None` where nothing counts them
+    /// (UML, a runner that replays logs).
+    fn count(
+        &mut self,
+        _revision: &Checkout,
+        _arch: Arch,
+        _progress: &mut dyn Write,
+    ) -> Result<Option<Vec<ktap::Figure>>> {
+        Ok(None)
+    }
 }
 
 /// The matrix to run.
@@ -80,6 +92,10 @@ pub struct Matrix<'a> {
     /// all of them, since the noise between boots is larger than within
     /// one.
     pub boots: usize,
+    /// Boots under instruction counting after the timed ones, where the
+    /// arch has it (0: none; 2 also proves the count reproducible: the
+    /// run fails when two counting boots differ by one instruction).
+    pub counting_boots: usize,
 }
 
 /// What the matrix gave.
@@ -136,6 +152,9 @@ pub fn run_matrix(
                 }
             }
             run.run.figures = ktap::merge_boots(&figures);
+            if !run.run.figures.is_empty() {
+                failed |= !add_counts(runner, m, revision, arch, &mut run, progress)?;
+            }
             // The switch serves every arch of the revision: counted once.
             let switched = if i == 0 { Some(switch_s) } else { None };
             times.push(time_line(revision, arch, switched, &run));
@@ -155,6 +174,49 @@ pub fn run_matrix(
         }
     }
     Ok(MatrixOutcome { records, failed })
+}
+
+/// Adds the instruction counts of `m.counting_boots` counting boots to
+/// the run's figures; whether the boots agreed to the instruction.
+fn add_counts(
+    runner: &mut dyn KernelRunner,
+    m: &Matrix,
+    revision: &Checkout,
+    arch: Arch,
+    run: &mut KernelRun,
+    progress: &mut dyn Write,
+) -> Result<bool> {
+    let mut counted: Vec<Vec<ktap::Figure>> = Vec::new();
+    for boot in 1..=m.counting_boots {
+        let _ = writeln!(
+            progress,
+            "patchctl: {} / {}: counting boot {boot} of {} (QEMU -icount: instructions, not host time)",
+            revision.name,
+            arch.name(),
+            m.counting_boots
+        );
+        match runner.count(revision, arch, progress)? {
+            Some(figures) => counted.push(figures),
+            None => return Ok(true),
+        }
+    }
+    let Some(first) = counted.first() else {
+        return Ok(true);
+    };
+    let mut agreed = true;
+    for other in &counted[1..] {
+        for d in ktap::count_differences(first, other) {
+            agreed = false;
+            let _ = writeln!(
+                progress,
+                "patchctl: {} / {}: INSTRUCTION COUNTS DIFFER between counting boots: {d}",
+                revision.name,
+                arch.name()
+            );
+        }
+    }
+    run.run.figures = ktap::with_counts(&run.run.figures, first);
+    Ok(agreed)
 }
 
 /// One line of the time summary: the switch, kunit.py's configure, build
@@ -570,5 +632,17 @@ impl KernelRunner for KunitPy {
             duration_s: Some(started.elapsed().as_secs_f64()),
             timing: Some(timing),
         })
+    }
+    fn count(
+        &mut self,
+        revision: &Checkout,
+        arch: Arch,
+        progress: &mut dyn Write,
+    ) -> Result<Option<Vec<ktap::Figure>>> {
+        let build = self.build_dir(arch, revision);
+        let log = build.join(format!("count-{}-{}.log", revision.series, revision.name));
+        let inv = self.invocation("count", revision, arch, &build, &log)?;
+        let counted = kunitpy::count_kunit(&inv, progress)?;
+        Ok(counted.map(|r| r.run.figures))
     }
 }

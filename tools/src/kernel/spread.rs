@@ -110,6 +110,7 @@ mod tests {
             max_ns: Some(max),
             runs: 7,
             boots: None,
+            instructions: None,
         }
     }
 

@@ -44,6 +44,7 @@ pub fn sections(runs: &[RevisionFigures]) -> Vec<Section> {
         heap_table(runs),
         Some(whole_table(&view)),
         super::whole_map::table(runs),
+        super::counts_table::table(runs),
     ]
     .into_iter()
     .flatten()
@@ -366,6 +367,7 @@ mod tests {
             max_ns: spread.map(|s| s.1),
             runs: if spread.is_some() { 21 } else { 7 },
             boots: spread.map(|_| 3),
+            instructions: None,
         }
     }
 

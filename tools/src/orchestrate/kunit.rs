@@ -35,6 +35,8 @@ pub struct KunitOptions {
     pub kdir: Option<PathBuf>,
     /// Boots per revision and arch for the timings (at least 1).
     pub boots: usize,
+    /// Boots under QEMU's instruction counting after the timed ones (arm64).
+    pub counting_boots: usize,
     /// Only the revisions built on this base (none: all).
     pub base: Option<Base>,
     /// Pristine mainline source for revisions based on mainline (default:
@@ -337,6 +339,7 @@ fn run_on(
         results: Some(&opts.results),
         machine: Machine::this(),
         boots: opts.boots.max(1),
+        counting_boots: opts.counting_boots,
     };
     run_matrix(&mut runner, &matrix, progress)
 }

@@ -25,6 +25,11 @@ pub struct Figure {
     /// Boots the runs came from (records of one boot: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boots: Option<u32>,
+    /// Guest instructions of the median run in a boot under QEMU's
+    /// instruction counting, which does not depend on the host: none when
+    /// no counting boot ran (UML; records before it). See [`with_counts`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<u64>,
 }
 
 /// One figure per (arch, size, implementation) over several boots of the
@@ -67,7 +72,57 @@ pub fn merge_boots(boots: &[Vec<Figure>]) -> Vec<Figure> {
                 .and_then(|m| m.into_iter().max()),
             runs: same.iter().map(|g| g.runs).sum(),
             boots: Some(same.len() as u32),
+            instructions: None,
         });
+    }
+    out
+}
+
+/// `wall` (the figures of the timed boots) with each row's instruction
+/// count from a boot under `-icount shift=0`, where the guest clock
+/// advances one nanosecond per instruction executed: the counting boot's
+/// median run, in the suite's own nanoseconds. A row the counting boot
+/// lacks keeps none.
+pub fn with_counts(wall: &[Figure], counted: &[Figure]) -> Vec<Figure> {
+    wall.iter()
+        .map(|f| {
+            let same = counted.iter().find(|c| {
+                c.arch == f.arch && c.size == f.size && c.implementation == f.implementation
+            });
+            Figure {
+                instructions: same.map(|c| c.median_ns.unwrap_or(c.ns)),
+                ..f.clone()
+            }
+        })
+        .collect()
+}
+
+/// The rows two counting boots disagree on, as `size impl: a vs b`: none
+/// when the count is reproducible to the instruction, as it must be.
+pub fn count_differences(first: &[Figure], second: &[Figure]) -> Vec<String> {
+    let line = |f: &Figure| (f.ns, f.median_ns, f.max_ns, f.runs);
+    let mut out = Vec::new();
+    for f in first {
+        let other = second
+            .iter()
+            .find(|g| g.arch == f.arch && g.size == f.size && g.implementation == f.implementation);
+        match other {
+            Some(g) if line(g) == line(f) => {}
+            Some(g) => out.push(format!(
+                "{} {}: min/median/max {}/{:?}/{:?} vs {}/{:?}/{:?}",
+                f.size, f.implementation, f.ns, f.median_ns, f.max_ns, g.ns, g.median_ns, g.max_ns
+            )),
+            None => out.push(format!(
+                "{} {}: missing from the second boot",
+                f.size, f.implementation
+            )),
+        }
+    }
+    if second.len() > first.len() {
+        out.push(format!(
+            "the second boot has {} rows more",
+            second.len() - first.len()
+        ));
     }
     out
 }
@@ -133,6 +188,7 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
             max_ns,
             runs,
             boots: None,
+            instructions: None,
         }),
         _ => Err(format!(
             "figure line lacks one of arch, size, impl, ns, runs: {text:?}"

@@ -14,7 +14,7 @@ use serde::Serialize;
 mod figure;
 mod parser;
 
-pub use figure::{merge_boots, parse_figure, Figure, FIGURE_KEY};
+pub use figure::{count_differences, merge_boots, parse_figure, with_counts, Figure, FIGURE_KEY};
 pub use parser::parse;
 
 /// How one test ended.

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::{Arch, Flavor, SKIP_TIMINGS};
+use super::{Arch, Flavor, ONLY_TIMINGS, SKIP_TIMINGS};
 use crate::kernel::ccache::CompilerCache;
 use crate::kernel::ktap;
 use crate::kernel::suite::Suite;
@@ -109,6 +109,41 @@ pub fn run_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<RunResult
         log: log.to_path_buf(),
         elapsed: Elapsed::parse(&output),
     })
+}
+
+/// Boots the kernel `inv` last built once more with `kunit.py exec`
+/// (nothing is built), under QEMU's instruction counting, the timing
+/// cases only (KUnit's slow ones): their figures are then instruction
+/// counts. `None` for an arch QEMU does not run.
+pub fn count_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<Option<RunResult>> {
+    let Some(counting) = inv.arch.counting_args() else {
+        return Ok(None);
+    };
+    let mut cmd = Command::new("python3");
+    cmd.arg("tools/testing/kunit/kunit.py")
+        .arg("exec")
+        .arg(format!("--build_dir={}", inv.build_dir.display()))
+        .arg(ONLY_TIMINGS)
+        .arg("--raw_output=all")
+        .arg("--timeout=1800")
+        .args(inv.arch.kunit_args())
+        .args(counting)
+        .current_dir(inv.tree)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let Streamed { output, status, .. } = run_logged(inv, cmd, progress)?;
+    let run = ktap::parse(&output).with_context(|| {
+        format!(
+            "kunit.py exec exited with {status} and printed no KTAP under instruction counting: see {}",
+            inv.log.display()
+        )
+    })?;
+    Ok(Some(RunResult {
+        run,
+        exit_code: status.code(),
+        log: inv.log.to_path_buf(),
+        elapsed: Elapsed::parse(&output),
+    }))
 }
 
 /// Runs kunit.py as `cmd` for `inv`, streaming its output to `progress`,

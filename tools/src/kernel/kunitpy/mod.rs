@@ -15,7 +15,8 @@ mod tools;
 
 pub use clippy::{clippy_heap, ClippyResult, Finding, HEAP_OBJECT};
 pub use invoke::{
-    build_kunit, compiler_errors, run_kunit, BuildResult, Elapsed, Invocation, RunResult,
+    build_kunit, compiler_errors, count_kunit, run_kunit, BuildResult, Elapsed, Invocation,
+    RunResult,
 };
 pub use tools::{check_tools, clippy_driver, RustTools};
 
@@ -62,6 +63,26 @@ impl Arch {
                 "--cross_compile=aarch64-linux-gnu-".into(),
                 "--qemu_args=-m 4096".into(),
             ],
+        }
+    }
+}
+
+impl Arch {
+    /// QEMU's options for a boot whose clock counts instructions: with
+    /// `-icount shift=0` the guest's clock advances one nanosecond per
+    /// instruction executed, and with `sleep=off` not at all while the
+    /// guest waits, so the suite's nanoseconds become an instruction
+    /// count that does not depend on the host; `dtb-randomness=off` keeps
+    /// QEMU from giving each boot a new random seed in the device tree,
+    /// which moves pages and so the counts by a few ticks. `None` for an
+    /// arch that does not run under QEMU.
+    pub fn counting_args(self) -> Option<Vec<String>> {
+        match self {
+            Arch::Um => None,
+            Arch::Arm64 => Some(vec![
+                "--qemu_args=-icount shift=0,sleep=off".into(),
+                "--qemu_args=-machine dtb-randomness=off".into(),
+            ]),
         }
     }
 }
@@ -113,6 +134,9 @@ const RUST_KCONFIG: &str = "CONFIG_RUST=y\nCONFIG_DMABUF_HEAPS_SYSTEM_RUST=y\n\
 /// kunit.py's filter that leaves the timing cases out: they are marked
 /// KUNIT_SPEED_SLOW, everything else is faster.
 const SKIP_TIMINGS: &str = "--filter=speed>slow";
+
+/// kunit.py's filter that keeps only the timing cases.
+const ONLY_TIMINGS: &str = "--filter=speed<=slow";
 
 /// Generic KASAN, vmalloc included.
 const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";

@@ -89,6 +89,17 @@ pub struct Args {
     /// between boots than within one. The records say how many boots.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
     boots: u32,
+    /// After the timed boots, boot each arm64 kernel this many times more
+    /// under QEMU's instruction counting (`-icount shift=0,sleep=off`, the
+    /// device tree's random seed off), its timing cases only: the guest
+    /// clock then advances one nanosecond per instruction, so every timing
+    /// row also gets a cost that does not depend on the host (the
+    /// `instructions` of the records). With 2 the run fails when the two
+    /// counts differ by one instruction. TCG models no cache or TLB: a
+    /// count says how much work the code does, not how long hardware takes.
+    /// UML has no counting; 0 leaves it out.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
+    counting_boots: u32,
     /// Only the revisions built on this base: `mainline` (the unpatched
     /// `mainline` and revisions with `base = "mainline"`) or `android`
     /// (6.12: `baseline`, the picks, revisions before mainline came in).
@@ -178,6 +189,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             1
         } else {
             args.boots as usize
+        },
+        counting_boots: if args.skip_timings {
+            0
+        } else {
+            args.counting_boots as usize
         },
         jobs: args.jobs,
         results: args.results,

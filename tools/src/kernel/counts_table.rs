@@ -1,0 +1,168 @@
+//! The instruction counts beside the times: every timing row that a boot
+//! under QEMU's instruction counting measured (arm64), the same rows as
+//! the time tables, in guest instructions. A count does not move between
+//! runs or hosts (two counting boots agree to the instruction, or the run
+//! fails), so its ratios need no range; but TCG models no cache and no
+//! TLB, so a count says how much work the code does, not how long a real
+//! core takes to do it.
+
+use super::cells::Cell;
+use super::grid::{Grid, Section};
+use super::ktap::Figure;
+use super::view::RevisionFigures;
+
+/// The loops and `vmap()` alone, in the order the time tables have them.
+const LOOPS: &[&str] = &["before", "v1", "bounded", "floor", "rust", "vmap"];
+
+/// One column of the counts table: a loop, or one revision's whole path.
+struct Column<'a> {
+    title: String,
+    /// The revision whose figures hold it (none: any run's, as the loops
+    /// are the same in every build).
+    revision: Option<&'a str>,
+    implementation: &'a str,
+}
+
+/// The counts table, or none when no row was counted.
+pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
+    let counted = |f: &&Figure| f.instructions.is_some();
+    let mut keys: Vec<(&str, u64)> = runs
+        .iter()
+        .flat_map(|r| r.figures.iter().filter(counted))
+        .filter(|f| LOOPS.contains(&f.implementation.as_str()) || f.implementation == "whole")
+        .map(|f| (f.arch.as_str(), f.size))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return None;
+    }
+    let columns = columns(runs);
+    let mut header = vec!["arch".to_string(), "size".to_string()];
+    header.extend(columns.iter().map(|c| c.title.clone()));
+    let mut grid = Grid::new(header, 1);
+    for (arch, size) in keys {
+        let mut line = vec![Cell::from(arch), Cell::Size(size)];
+        for c in &columns {
+            line.push(count_cell(find(runs, arch, size, c)));
+        }
+        grid.row(line);
+    }
+    Some(Section::new(
+        "instructions (arm64 under QEMU -icount shift=0: the guest's own count, the same on every boot; no cache or TLB cost in it):",
+        grid,
+    ))
+}
+
+/// The loops any run counted, then each revision's counted whole path.
+fn columns(runs: &[RevisionFigures]) -> Vec<Column<'_>> {
+    let has = |revision: Option<&str>, imp: &str| {
+        runs.iter()
+            .filter(|r| revision.is_none_or(|rev| r.revision == rev))
+            .flat_map(|r| &r.figures)
+            .any(|f| f.implementation == imp && f.instructions.is_some())
+    };
+    let mut out: Vec<Column> = LOOPS
+        .iter()
+        .filter(|imp| has(None, imp))
+        .map(|imp| Column {
+            title: (*imp).to_string(),
+            revision: None,
+            implementation: imp,
+        })
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for r in runs {
+        if !seen.contains(&r.revision.as_str()) && has(Some(&r.revision), "whole") {
+            seen.push(&r.revision);
+            out.push(Column {
+                title: format!("whole {}", r.revision),
+                revision: Some(&r.revision),
+                implementation: "whole",
+            });
+        }
+    }
+    out
+}
+
+fn find<'a>(runs: &'a [RevisionFigures], arch: &str, size: u64, c: &Column) -> Option<&'a Figure> {
+    runs.iter()
+        .filter(|r| r.arch == arch && c.revision.is_none_or(|rev| r.revision == rev))
+        .flat_map(|r| &r.figures)
+        .find(|f| {
+            f.size == size && f.implementation == c.implementation && f.instructions.is_some()
+        })
+}
+
+/// A count as a reader takes it in: `139.7 k`, `2.24 M`, `812`.
+fn count_cell(f: Option<&Figure>) -> Cell {
+    match f.and_then(|f| f.instructions) {
+        Some(n) => Cell::Text(count_text(n)),
+        None => Cell::Missing,
+    }
+}
+
+fn count_text(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1} k", n as f64 / 1e3),
+        _ => format!("{:.2} M", n as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(imp: &str, size: u64, instructions: Option<u64>) -> Figure {
+        Figure {
+            arch: "arm64".into(),
+            size,
+            implementation: imp.into(),
+            ns: 1,
+            median_ns: Some(1),
+            max_ns: Some(1),
+            runs: 7,
+            boots: None,
+            instructions,
+        }
+    }
+
+    fn run(revision: &str, figures: Vec<Figure>) -> RevisionFigures {
+        RevisionFigures {
+            series: "s".into(),
+            revision: revision.into(),
+            arch: "arm64".into(),
+            figures,
+            own_loop: None,
+            checked: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counted_rows_only_with_each_revisions_whole_path() {
+        assert!(table(&[run("v1", vec![f("v1", 16 << 20, None)])]).is_none());
+        let runs = [
+            run(
+                "v1",
+                vec![
+                    f("before", 16 << 20, Some(139_712)),
+                    f("v1", 16 << 20, Some(16_832)),
+                    f("whole", 16 << 20, Some(112_224)),
+                ],
+            ),
+            run("v2", vec![f("whole", 16 << 20, Some(2_470_960))]),
+        ];
+        let text = table(&runs).unwrap().render();
+        assert!(
+            text.contains("whole v1") && text.contains("whole v2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("139.7 k") && text.contains("16.8 k"),
+            "{text}"
+        );
+        assert!(text.contains("2.47 M"), "{text}");
+        assert!(!text.contains("bounded"), "{text}");
+    }
+}
