@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -49,6 +49,8 @@ help:
 	@echo "make kunit      - every revision of every series in patches/ on real kernels, each on its base (6.12 or mainline 7.2;"
 	@echo "                  UML, arm64 QEMU), with timings, then C and Rust side by side"
 	@echo "make kunit-test - one CONFIG_RUST build per arch (it runs the C suite too), each series' distinct code"
+	@echo "make kunit-icount-test - system-heap v2 on arm64, its timings booted twice under QEMU -icount: the instruction"
+	@echo "                  counts must agree to the instruction (in make test)"
 	@echo "make kunit-mainline-test - the revisions that go upstream, on mainline (linux-source-7.2), C, on UML"
 	@echo "                  (MAINLINE_TEST_ARCHES=um,arm64 adds arm64; make kunit runs them on both, timed)"
 	@echo "make kunit-mainline-kasan - the same under KASAN on UML"
@@ -78,7 +80,7 @@ deps:
 # flavour the README promises, each distinct revision's code once. The
 # phase table is printed at the end, also on failure.
 TEST_PHASES := deps fmt-check clippy checkpatch unit-tests fuzz-short kunit-rust-clippy kunit-selftest \
-	kunit-test kunit-mainline-test kunit-rust-kasan kunit-any-series check-ready report
+	kunit-test kunit-icount-test kunit-mainline-test kunit-rust-kasan kunit-any-series check-ready report
 test:
 	@MAKE="$(MAKE)" scripts/phases.sh test $(TEST_PHASES)
 
@@ -133,7 +135,7 @@ patchctl:
 kunit: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh kernel-source-mainline
-	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) --boots $(KUNIT_BOOTS) \
+	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) --boots $(KUNIT_BOOTS) --counting-boots 2 \
 		--junit $(RUN_DIR)/junit-c.xml --kcidb $(RUN_DIR)/kcidb-c.json
 	$(MAKE) --no-print-directory kunit-rust
 	$(MAKE) --no-print-directory report
@@ -176,6 +178,16 @@ kunit-test: patchctl
 	scripts/deps.sh rust
 	$(PATCHCTL) kunit --rust --distinct --abi-boot first --skip-timings --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) \
 		--junit $(RUN_DIR)/junit-test.xml --kcidb $(RUN_DIR)/kcidb-test.json
+
+# The instruction count is reproducible: system-heap v2 on arm64 (the
+# Rust build kunit-test leaves, so only v2's files recompile), its timing
+# cases once timed and then booted twice under QEMU -icount; the run fails
+# when the two counting boots differ by one instruction on any row.
+kunit-icount-test: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	$(PATCHCTL) kunit --rust --abi-boot none --arch arm64 --series patches/system-heap-vmap --revision v2 \
+		--counting-boots 2 --results $(RUN_DIR)/icount
 
 # make test's mainline kernels: the revisions that go upstream (each
 # series.toml's revisions with base = "mainline", and the unpatched
