@@ -120,22 +120,7 @@ fn run_into(mut cmd: Command, log: &File) -> Result<ExitStatus> {
 /// `kunit.py config`: the .config kunit.py's own build would write, so
 /// that the heap is checked in the kernel make kunit boots.
 fn config_command(inv: &Invocation, kunitconfig: &Path) -> Command {
-    let mut cmd = Command::new("python3");
-    cmd.arg("tools/testing/kunit/kunit.py")
-        .arg("config")
-        .arg(format!("--kunitconfig={}", kunitconfig.display()))
-        .args(inv.flavor.make_options(inv.arch))
-        .arg(format!("--build_dir={}", inv.build_dir.display()))
-        .args(inv.arch.kunit_args());
-    if let Some(cc) = inv.ccache {
-        cmd.arg(format!(
-            "--make_options={}",
-            cc.make_option(inv.flavor.is_llvm())
-        ));
-        cc.configure(&mut cmd);
-    }
-    cmd.current_dir(inv.tree);
-    cmd
+    super::invoke::kunit_py(inv, "config", Some(kunitconfig))
 }
 
 /// `make CLIPPY=1` of [`HEAP_OBJECT`] alone, with kunit.py's variables.

@@ -119,16 +119,11 @@ pub fn count_kunit(inv: &Invocation, progress: &mut dyn Write) -> Result<Option<
     let Some(counting) = inv.arch.counting_args() else {
         return Ok(None);
     };
-    let mut cmd = Command::new("python3");
-    cmd.arg("tools/testing/kunit/kunit.py")
-        .arg("exec")
-        .arg(format!("--build_dir={}", inv.build_dir.display()))
-        .arg(ONLY_TIMINGS)
+    let mut cmd = kunit_py(inv, "exec", None);
+    cmd.arg(ONLY_TIMINGS)
         .arg("--raw_output=all")
         .arg("--timeout=1800")
-        .args(inv.arch.kunit_args())
         .args(counting)
-        .current_dir(inv.tree)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let Streamed { output, status, .. } = run_logged(inv, cmd, progress)?;
@@ -236,24 +231,35 @@ fn relative_to_tree(line: &str, tree: &Path) -> String {
 /// `kunit.py build`'s command line: the run's, less what only a boot
 /// takes (timeouts, filters, the raw output).
 fn build_command(inv: &Invocation, kunitconfig: &Path) -> Command {
-    let mut cmd = Command::new("python3");
-    cmd.arg("tools/testing/kunit/kunit.py")
-        .arg("build")
-        .arg(format!("--kunitconfig={}", kunitconfig.display()))
-        .args(inv.flavor.make_options(inv.arch))
-        .arg(format!("--build_dir={}", inv.build_dir.display()))
-        .arg(format!("--jobs={}", inv.jobs))
-        .args(inv.arch.kunit_args());
-    if let Some(cc) = inv.ccache {
-        cmd.arg(format!(
-            "--make_options={}",
-            cc.make_option(inv.flavor.is_llvm())
-        ));
-        cc.configure(&mut cmd);
-    }
-    cmd.current_dir(inv.tree)
+    let mut cmd = kunit_py(inv, "build", Some(kunitconfig));
+    cmd.arg(format!("--jobs={}", inv.jobs))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// `kunit.py <verb>` for `inv`, run from the tree's top: its build
+/// directory and the arch's arguments; for a verb that configures or
+/// builds (`kunitconfig` given), the kunitconfig, the flavour's make
+/// options and the compiler cache.
+pub(super) fn kunit_py(inv: &Invocation, verb: &str, kunitconfig: Option<&Path>) -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg("tools/testing/kunit/kunit.py")
+        .arg(verb)
+        .arg(format!("--build_dir={}", inv.build_dir.display()))
+        .args(inv.arch.kunit_args());
+    if let Some(kunitconfig) = kunitconfig {
+        cmd.arg(format!("--kunitconfig={}", kunitconfig.display()))
+            .args(inv.flavor.make_options(inv.arch));
+        if let Some(cc) = inv.ccache {
+            cmd.arg(format!(
+                "--make_options={}",
+                cc.make_option(inv.flavor.is_llvm())
+            ));
+            cc.configure(&mut cmd);
+        }
+    }
+    cmd.current_dir(inv.tree);
     cmd
 }
 
@@ -281,42 +287,18 @@ pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
 
 /// kunit.py's command line for the run, its output piped.
 fn command(inv: &Invocation, kunitconfig: &Path) -> Command {
-    let Invocation {
-        tree,
-        suite,
-        arch,
-        build_dir,
-        jobs,
-        flavor,
-        ccache,
-        skip_timings,
-        ..
-    } = *inv;
-    let mut cmd = Command::new("python3");
-    cmd.arg("tools/testing/kunit/kunit.py")
-        .arg("run")
-        .arg(format!("--kunitconfig={}", kunitconfig.display()))
-        .args(flavor.kunit_args(arch));
+    let mut cmd = kunit_py(inv, "run", Some(kunitconfig));
+    cmd.args(inv.flavor.boot_args());
     // KASAN builds filter the timings out already; the kernel's own
     // suites are not ours to filter.
-    if skip_timings && suite.is_some() && !flavor.has_kasan() {
+    if inv.skip_timings && inv.suite.is_some() && !inv.flavor.has_kasan() {
         cmd.arg(SKIP_TIMINGS);
     }
-    cmd.arg(format!("--build_dir={}", build_dir.display()))
-        .arg(format!("--jobs={jobs}"))
+    cmd.arg(format!("--jobs={}", inv.jobs))
         .arg("--raw_output=all")
         // kunit.py gives a run 300 s by default; the 2 GB timings under
         // QEMU's emulation need more.
         .arg("--timeout=1800")
-        .args(arch.kunit_args());
-    if let Some(cc) = ccache {
-        cmd.arg(format!(
-            "--make_options={}",
-            cc.make_option(flavor.is_llvm())
-        ));
-        cc.configure(&mut cmd);
-    }
-    cmd.current_dir(tree)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd

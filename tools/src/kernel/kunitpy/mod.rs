@@ -65,9 +65,7 @@ impl Arch {
             ],
         }
     }
-}
 
-impl Arch {
     /// QEMU's options for a boot whose clock counts instructions: with
     /// `-icount shift=0` the guest's clock advances one nanosecond per
     /// instruction executed, and with `sleep=off` not at all while the
@@ -246,17 +244,18 @@ impl Flavor {
             .collect()
     }
 
-    /// kunit.py arguments for this flavour on `arch`.
-    fn kunit_args(&self, arch: Arch) -> Vec<String> {
-        let mut args = self.make_options(arch);
-        if self.has_kasan() {
+    /// What this flavour adds to a boot: KASAN's.
+    fn boot_args(&self) -> Vec<String> {
+        if !self.has_kasan() {
+            return Vec::new();
+        }
+        vec![
             // Every report, not only the first: the expected one comes
             // last, and no earlier one may hide behind it.
-            args.push("--kernel_args=kasan_multi_shot".to_string());
+            "--kernel_args=kasan_multi_shot".to_string(),
             // Timings under KASAN measure KASAN; the checks are what count.
-            args.push(SKIP_TIMINGS.to_string());
-        }
-        args
+            SKIP_TIMINGS.to_string(),
+        ]
     }
 }
 
@@ -275,13 +274,14 @@ mod tests {
             "--make_options=BINDGEN=/c/bindgen",
         ];
         let kasan = ["--kernel_args=kasan_multi_shot", SKIP_TIMINGS];
-        assert!(Flavor::C.kunit_args(Arch::Um).is_empty());
-        assert_eq!(Flavor::Kasan.kunit_args(Arch::Um), kasan);
-        let um = Flavor::Rust(tools.clone()).kunit_args(Arch::Um);
+        let both = |f: &Flavor, arch| [f.make_options(arch), f.boot_args()].concat();
+        assert!(both(&Flavor::C, Arch::Um).is_empty());
+        assert_eq!(both(&Flavor::Kasan, Arch::Um), kasan);
+        let um = both(&Flavor::Rust(tools.clone()), Arch::Um);
         assert_eq!(um[..2], rust);
         assert_eq!(um[2..], ["--make_options=BINDGEN_TARGET=x86_64-linux-gnu"]);
-        assert_eq!(Flavor::Rust(tools.clone()).kunit_args(Arch::Arm64), rust);
-        let rust_kasan = Flavor::RustKasan(tools).kunit_args(Arch::Um);
+        assert_eq!(both(&Flavor::Rust(tools.clone()), Arch::Arm64), rust);
+        let rust_kasan = both(&Flavor::RustKasan(tools), Arch::Um);
         assert_eq!(rust_kasan[..2], rust);
         assert_eq!(rust_kasan[2], "--make_options=LLVM=1");
         assert_eq!(rust_kasan[3..], kasan);
