@@ -13,7 +13,11 @@
  * (on one line; older records carry the minimum only)
  * with impl one of before, v1, bounded, floor, vmap, whole (the tree's
  * system_heap_do_vmap() on a heap buffer) and whole-order0 (the same on a
- * buffer of order-0 pages only).
+ * buffer of order-0 pages only). Each whole map is then mapped once more,
+ * checked page by page, and its mapping mix read from the page tables:
+ *   # sgvmap_mix: arch=<arch> size=<bytes> impl=<whole or whole-order0>
+ *     pmds=<n> conts=<n> ptes=<n>
+ * (on one line).
  *
  * Under CONFIG_KASAN a second suite drives the v1 loop past an array of
  * exactly npages slots: KASAN must report it, and that report fails the
@@ -230,6 +234,105 @@ static void sgvmap_expect_mapped(struct kunit *test,
 }
 
 /*
+ * How a mapping is made, read back from the kernel's page tables: PMD
+ * leaves, arm64 contiguous-PTE blocks, single ptes, and unmapped pages
+ * (which a mapping that was checked page by page cannot have).
+ */
+struct sgvmap_mix {
+	unsigned long pmds;
+	unsigned long conts;
+	unsigned long ptes;
+	unsigned long holes;
+};
+
+/* The PMD entry for @addr in the kernel's tables, NULL above a hole. */
+static pmd_t *sgvmap_pmd_of(unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset_k(addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* Whether @pte is part of a contiguous-PTE block (arm64's PTE_CONT). */
+static bool sgvmap_pte_is_cont(pte_t pte)
+{
+#ifdef CONFIG_ARM64
+	return pte_cont(pte);
+#else
+	return false;
+#endif
+}
+
+#ifdef CONFIG_ARM64
+#define SGVMAP_CONT_SIZE	CONT_PTE_SIZE
+#else
+#define SGVMAP_CONT_SIZE	PAGE_SIZE
+#endif
+
+static void sgvmap_count_mix(const void *vaddr, size_t len,
+			     struct sgvmap_mix *mix)
+{
+	unsigned long addr = (unsigned long)vaddr, end = addr + len;
+	unsigned long step;
+	pmd_t *pmd;
+	pte_t pte;
+
+	memset(mix, 0, sizeof(*mix));
+	while (addr < end) {
+		step = PAGE_SIZE;
+		pmd = sgvmap_pmd_of(addr);
+		if (!pmd || pmd_none(READ_ONCE(*pmd))) {
+			mix->holes++;
+		} else if (pmd_leaf(READ_ONCE(*pmd))) {
+			mix->pmds++;
+			step = PMD_SIZE - (addr & ~PMD_MASK);
+		} else {
+			pte = READ_ONCE(*pte_offset_kernel(pmd, addr));
+			if (pte_none(pte)) {
+				mix->holes++;
+			} else if (sgvmap_pte_is_cont(pte)) {
+				mix->conts++;
+				step = SGVMAP_CONT_SIZE -
+				       (addr & (SGVMAP_CONT_SIZE - 1));
+			} else {
+				mix->ptes++;
+			}
+		}
+		addr += step;
+	}
+}
+
+/*
+ * One mapping-mix line beside a whole map's timing line, so that a reader
+ * of the table sees why two revisions' times differ:
+ *   # sgvmap_mix: arch=<arch> size=<bytes> impl=<name> pmds=<n> conts=<n>
+ *     ptes=<n>
+ * (on one line). A hole is a page the mapping left out: an error.
+ */
+static void sgvmap_report_mix(struct kunit *test, const void *vaddr,
+			      size_t len, const char *impl)
+{
+	struct sgvmap_mix mix;
+
+	sgvmap_count_mix(vaddr, len, &mix);
+	KUNIT_EXPECT_EQ_MSG(test, mix.holes, 0UL,
+			    "size=%zu impl=%s: %lu pages unmapped", len, impl,
+			    mix.holes);
+	kunit_info(test, "sgvmap_mix: arch=%s size=%zu impl=%s pmds=%lu conts=%lu ptes=%lu\n",
+		   SGVMAP_ARCH, len, impl, mix.pmds, mix.conts, mix.ptes);
+}
+
+/*
  * The tree's system_heap_do_vmap() maps page i of the buffer where the
  * kernel's own page iterator says page i is, and data written through
  * the mapping is in those pages.
@@ -432,7 +535,7 @@ static void sgvmap_time_convert(sgvmap_convert_fn convert,
  */
 static void sgvmap_time_whole(struct kunit *test,
 			      struct system_heap_buffer *buffer, size_t len,
-			      struct sgvmap_runs *runs)
+			      const char *impl, struct sgvmap_runs *runs)
 {
 	void *vaddr;
 	int run;
@@ -451,6 +554,7 @@ static void sgvmap_time_whole(struct kunit *test,
 	vaddr = system_heap_do_vmap(buffer);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vaddr);
 	sgvmap_expect_mapped(test, &buffer->sg_table, len >> PAGE_SHIFT, vaddr);
+	sgvmap_report_mix(test, vaddr, len, impl);
 	vunmap(vaddr);
 }
 
@@ -494,7 +598,7 @@ static void sgvmap_timings(struct kunit *test)
 	}
 	sgvmap_report_timing(test, size->len, "vmap", &runs);
 
-	sgvmap_time_whole(test, buffer, size->len, &runs);
+	sgvmap_time_whole(test, buffer, size->len, "whole", &runs);
 	sgvmap_report_timing(test, size->len, "whole", &runs);
 }
 
@@ -582,7 +686,7 @@ static void sgvmap_order0_timings(struct kunit *test)
 								size->len);
 	struct sgvmap_runs runs;
 
-	sgvmap_time_whole(test, buffer, size->len, &runs);
+	sgvmap_time_whole(test, buffer, size->len, "whole-order0", &runs);
 	sgvmap_report_timing(test, size->len, "whole-order0", &runs);
 }
 

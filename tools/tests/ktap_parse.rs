@@ -156,6 +156,7 @@ fn recorded_um_runs_make_the_table() {
         runs.push(RevisionFigures {
             series: "system-heap-vmap".into(),
             checked: Vec::new(),
+            mixes: run.mixes,
             revision: rev.into(),
             arch: "um".into(),
             figures: run.figures,
@@ -332,6 +333,7 @@ fn recorded_rust_heaps_make_the_heap_table() {
         figures: run.figures,
         own_loop: Some("v1".into()),
         checked: Vec::new(),
+        mixes: Vec::new(),
     }]);
     // The heaps section: its title, a blank line, then the table.
     let at = table

@@ -322,6 +322,7 @@ mod tests {
             missing: Vec::new(),
             skipped: Vec::new(),
             figures,
+            mixes: Vec::new(),
             own_loop: None,
             log: "kunit.log".into(),
             kasan: None,

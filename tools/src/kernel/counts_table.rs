@@ -136,6 +136,7 @@ mod tests {
             figures,
             own_loop: None,
             checked: Vec::new(),
+            mixes: Vec::new(),
         }
     }
 

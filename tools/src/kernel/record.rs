@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::kasan;
-use super::ktap::{self, Figure, Missing, Outcome};
+use super::ktap::{self, Figure, MappingMix, Missing, Outcome};
 use super::kunitpy::{Arch, Config};
 use super::spread;
 use crate::machine::Machine;
@@ -38,6 +38,10 @@ pub struct KunitRecord {
     pub skipped: Vec<(String, String)>,
     /// The timing figures.
     pub figures: Vec<Figure>,
+    /// How each whole map was mapped (PMDs, contiguous blocks, ptes), from
+    /// the page tables. Records written before this field have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mixes: Vec<MappingMix>,
     /// The timed loop this revision's system_heap_do_vmap() runs.
     #[serde(rename = "loop")]
     pub own_loop: Option<String>,

@@ -379,6 +379,7 @@ mod tests {
             figures,
             own_loop: Some("v1".into()),
             checked: Vec::new(),
+            mixes: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::ktap::{Figure, Outcome};
+use super::ktap::{Figure, MappingMix, Outcome};
 use super::record::KunitRecord;
 use super::units::parse_size;
 
@@ -25,6 +25,8 @@ pub struct RevisionFigures {
     /// The figures and sizes whose mapping was checked page by page in
     /// the same case that timed it, and passed.
     pub checked: Vec<CheckedSize>,
+    /// How each whole map was mapped, where the suite read it back.
+    pub mixes: Vec<MappingMix>,
 }
 
 /// A figure at one size whose mapping a passing timing case checked page
@@ -70,6 +72,7 @@ impl RevisionFigures {
             figures: record.figures.clone(),
             own_loop: record.own_loop.clone(),
             checked,
+            mixes: record.mixes.clone(),
         }
     }
 }

@@ -2,10 +2,12 @@
 //! whole map of a heap buffer (and of an order-0-only one where it was
 //! timed) per arch and size, the ratios of each other series' revision to
 //! the baseline and to the first series' newest revision (by the rule of
-//! [`super::spread`]), and how many runs checked every page they timed.
+//! [`super::spread`]), how each revision's mapping was made (PMDs,
+//! contiguous-PTE blocks, single ptes, read back from the page tables
+//! where the suite did), and how many runs checked every page they timed.
 
 use super::cells::{ratio_cell, runs_cell, time_cell, Cell};
-use super::checkout::{ANDROID, BASELINE};
+use super::checkout::{ANDROID, BASELINE, MAINLINE};
 use super::grid::{Grid, Section};
 use super::ktap::Figure;
 use super::view::{run_label, RevisionFigures};
@@ -20,14 +22,24 @@ pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
     if rows.is_empty() {
         return None;
     }
-    let cols = Columns::of(runs, first_series);
+    let mut cols = Columns::of(runs, first_series);
+    cols.with_mix = cols
+        .all
+        .iter()
+        .copied()
+        .filter(|c| {
+            runs.iter()
+                .any(|r| (r.series.as_str(), r.revision.as_str()) == *c && !r.mixes.is_empty())
+        })
+        .collect();
     let mut g = Grid::new(cols.header(), 3);
     for (arch, size, layout) in &rows {
         g.row(cols.row(runs, arch, *size, layout));
     }
     Some(Section::new(
         "whole map: system_heap_do_vmap() as each revision has it; \
-         x = how many times faster than the revision named; checked = runs whose mapping was checked page by page:",
+         x = how many times faster than the revision named; mix = PMDs/contiguous-PTE blocks/single ptes \
+         of the mapping, from the page tables; checked = runs whose mapping was checked page by page:",
         g,
     ))
 }
@@ -57,6 +69,8 @@ struct Columns<'a> {
     compared: Vec<Column<'a>>,
     /// The baseline and the first series' newest revision, where run.
     references: Vec<Column<'a>>,
+    /// The revisions whose runs read their mapping mix back.
+    with_mix: Vec<Column<'a>>,
 }
 
 impl<'a> Columns<'a> {
@@ -67,13 +81,16 @@ impl<'a> Columns<'a> {
                 all.push((&r.series, &r.revision));
             }
         }
-        let baseline = all.iter().copied().find(|(_, rev)| *rev == BASELINE);
+        // The unpatched kernel of the run: 6.12's baseline, or mainline.
+        let baseline = all
+            .iter()
+            .copied()
+            .find(|(_, rev)| *rev == BASELINE || *rev == MAINLINE);
         // The newest revision of the first series: the last of its runs
         // that is neither the baseline nor a pick of another revision.
-        let newest =
-            all.iter().copied().rev().find(|(series, rev)| {
-                *series == first_series && *rev != BASELINE && *rev != ANDROID
-            });
+        let newest = all.iter().copied().rev().find(|(series, rev)| {
+            *series == first_series && *rev != BASELINE && *rev != MAINLINE && *rev != ANDROID
+        });
         Columns {
             first_series,
             compared: all
@@ -83,6 +100,7 @@ impl<'a> Columns<'a> {
                 .collect(),
             references: [baseline, newest].into_iter().flatten().collect(),
             all,
+            with_mix: Vec::new(),
         }
     }
 
@@ -98,6 +116,11 @@ impl<'a> Columns<'a> {
                 h.push(format!("{} x {}", self.label(c), self.label(r)));
             }
         }
+        h.extend(
+            self.with_mix
+                .iter()
+                .map(|&c| format!("{} mix", self.label(c))),
+        );
         h.extend(["runs".into(), "checked".into()]);
         h
     }
@@ -121,6 +144,14 @@ impl<'a> Columns<'a> {
                 line.push(ratio_cell(get(r), get(c)));
             }
         }
+        for &c in &self.with_mix {
+            let mix = run(c).and_then(|r| {
+                r.mixes
+                    .iter()
+                    .find(|m| m.size == size && m.implementation == layout)
+            });
+            line.push(mix.map_or(Cell::Missing, |m| m.cell().into()));
+        }
         let timed: Vec<&Figure> = self.all.iter().filter_map(|&c| get(c)).collect();
         let checked = self
             .all
@@ -137,5 +168,82 @@ impl<'a> Columns<'a> {
         let runs_text = runs_cell(timed.iter().copied());
         line.extend([runs_text, format!("{checked}/{}", timed.len()).into()]);
         line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ktap::MappingMix;
+
+    fn run(
+        series: &str,
+        revision: &str,
+        median: u64,
+        mix: Option<(u64, u64, u64)>,
+    ) -> RevisionFigures {
+        let size = 256 << 20;
+        RevisionFigures {
+            series: series.into(),
+            revision: revision.into(),
+            arch: "arm64".into(),
+            figures: vec![Figure {
+                arch: "arm64".into(),
+                size,
+                implementation: "whole".into(),
+                ns: median - 10,
+                median_ns: Some(median),
+                max_ns: Some(median + 10),
+                runs: 14,
+                boots: Some(2),
+                instructions: None,
+            }],
+            own_loop: None,
+            checked: Vec::new(),
+            mixes: mix
+                .map(|(pmds, conts, ptes)| MappingMix {
+                    arch: "arm64".into(),
+                    size,
+                    implementation: "whole".into(),
+                    pmds,
+                    conts,
+                    ptes,
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn on_mainline_the_unpatched_kernel_is_the_reference_and_each_mix_has_its_column() {
+        let runs = [
+            run("system-heap-vmap", "mainline", 4000, Some((0, 0, 65536))),
+            run("system-heap-vmap", "v3", 4000, None),
+            run("vmap-sg", "v2-b", 1000, Some((128, 0, 0))),
+        ];
+        let text = table(&runs).unwrap().render();
+        let header = text.lines().find(|l| l.contains("layout")).unwrap();
+        assert!(header.contains("vmap-sg:v2-b x mainline"), "{text}");
+        assert!(header.contains("vmap-sg:v2-b x v3"), "{text}");
+        assert!(header.contains("mainline mix"), "{text}");
+        assert!(header.contains("vmap-sg:v2-b mix"), "{text}");
+        // v3's run read no mix back: no column for it.
+        assert!(!header.contains("v3 mix"), "{text}");
+        let row = text.lines().find(|l| l.contains("256M")).unwrap();
+        assert!(row.contains("0/0/65536"), "{text}");
+        assert!(row.contains("128/0/0"), "{text}");
+        assert!(row.contains("4.00x"), "{text}");
+    }
+
+    #[test]
+    fn records_without_a_mix_show_no_mix_column() {
+        let runs = [
+            run("system-heap-vmap", "baseline", 4000, None),
+            run("vmap-sg", "v1", 1000, None),
+        ];
+        let text = table(&runs).unwrap().render();
+        let header = text.lines().find(|l| l.contains("layout")).unwrap();
+        assert!(!header.contains(" mix"), "{text}");
+        assert!(text.contains("vmap-sg:v1 x baseline"), "{text}");
     }
 }

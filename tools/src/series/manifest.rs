@@ -197,6 +197,11 @@ pub struct ManifestRevision {
     /// --ready`, which fails unless the revision passes the gate.
     #[serde(default)]
     pub ready: bool,
+    /// Lines this revision (and each variant of it) adds to the suite's
+    /// kunitconfig after `[kunit] config`: a test of its own that only
+    /// its patches add (kunit.py refuses an option the tree lacks).
+    #[serde(default)]
+    pub kunit_config: Vec<String>,
 }
 
 /// A new `[[revision]]` to record.
@@ -273,6 +278,17 @@ impl Manifest {
             .variant(revision)
             .map_or(revision, |v| v.revision.as_str());
         self.revision(directory).map_or(Base::Android, |r| r.base)
+    }
+
+    /// What `revision` (a run's name) adds to the suite's kunitconfig:
+    /// `[kunit] config`, then its own revision's `kunit_config` (a
+    /// variant's: the revision it comes from).
+    pub fn kunit_config_of(&self, revision: &str) -> Vec<String> {
+        let directory = self
+            .variant(revision)
+            .map_or(revision, |v| v.revision.as_str());
+        let own = self.revision(directory).map(|r| r.kunit_config.as_slice());
+        [self.kunit.config.as_slice(), own.unwrap_or_default()].concat()
     }
 
     /// The revision whose directory is `directory`.
@@ -472,6 +488,26 @@ mod tests {
             Manifest::parse(&bad, Path::new("series.toml")).unwrap_err()
         );
         assert!(err.contains("charts"), "{err}");
+    }
+
+    #[test]
+    fn a_revision_adds_its_own_test_to_the_series_config_and_its_variants_inherit_it() {
+        let text = format!(
+            "{TEXT}kunit_config = [\"CONFIG_V1_TEST=y\"]\n\n\
+             [[revision]]\nversion = 2\ndirectory = \"v2\"\nkunit_config = [\"CONFIG_V2_TEST=y\"]\n\n\
+             [kunit]\nconfig = [\"CONFIG_X=y\"]\n\n\
+             [[variant]]\nname = \"v2-less\"\nrevision = \"v2\"\nomit = [2]\n"
+        );
+        let m = Manifest::parse(&text, Path::new("series.toml")).unwrap();
+        assert_eq!(m.kunit_config_of("v1"), ["CONFIG_X=y", "CONFIG_V1_TEST=y"]);
+        assert_eq!(m.kunit_config_of("v2"), ["CONFIG_X=y", "CONFIG_V2_TEST=y"]);
+        assert_eq!(
+            m.kunit_config_of("v2-less"),
+            ["CONFIG_X=y", "CONFIG_V2_TEST=y"]
+        );
+        // The unpatched kernels have no revision's test.
+        assert_eq!(m.kunit_config_of(MAINLINE), ["CONFIG_X=y"]);
+        assert_eq!(m.kunit_config_of(BASELINE), ["CONFIG_X=y"]);
     }
 
     #[test]

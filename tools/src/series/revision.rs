@@ -31,7 +31,7 @@ pub fn in_series(series_dir: &Path, manifest: Option<&Manifest>, name: &str) -> 
         .map_or("series".into(), |n| n.to_string_lossy().into_owned());
     if let Some(m) = manifest {
         revision.suite = m.kunit.suite.clone();
-        revision.kunit_config = m.kunit.config.clone();
+        revision.kunit_config = m.kunit_config_of(name);
         revision.base = m.base_of(name);
         revision.own_loop = m.own_loop(name);
     }

@@ -12,9 +12,11 @@ use std::fmt;
 use serde::Serialize;
 
 mod figure;
+mod mix;
 mod parser;
 
 pub use figure::{count_differences, merge_boots, parse_figure, with_counts, Figure, FIGURE_KEY};
+pub use mix::{parse_mix, MappingMix, MIX_KEY};
 pub use parser::parse;
 
 /// How one test ended.
@@ -88,6 +90,8 @@ pub struct Run {
     pub missing: Vec<Missing>,
     /// `sgvmap_timing` figures found anywhere in the output.
     pub figures: Vec<Figure>,
+    /// `sgvmap_mix` lines found anywhere in the output.
+    pub mixes: Vec<MappingMix>,
 }
 
 impl Run {

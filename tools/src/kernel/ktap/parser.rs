@@ -3,6 +3,7 @@
 //! picked out wherever they appear.
 
 use super::figure::{parse_figure, Figure};
+use super::mix::{parse_mix, MappingMix};
 use super::{Missing, Outcome, ParseError, Run, Test};
 
 /// Lines of diagnostics kept per test: enough for a failed expectation
@@ -88,6 +89,7 @@ pub fn parse(output: &str) -> Result<Run, ParseError> {
 #[derive(Default)]
 struct Parser {
     figures: Vec<Figure>,
+    mixes: Vec<MappingMix>,
     figure_errors: Vec<String>,
     /// Tests opened and not closed yet, innermost last.
     stack: Vec<Open>,
@@ -110,6 +112,12 @@ impl Parser {
             if let Some(fig) = parse_figure(diag) {
                 match fig {
                     Ok(f) => self.figures.push(f),
+                    Err(e) => self.figure_errors.push(e),
+                }
+            }
+            if let Some(mix) = parse_mix(diag) {
+                match mix {
+                    Ok(m) => self.mixes.push(m),
                     Err(e) => self.figure_errors.push(e),
                 }
             }
@@ -293,6 +301,7 @@ impl Parser {
             suites: self.suites,
             missing: self.missing,
             figures: self.figures,
+            mixes: self.mixes,
         })
     }
 }

@@ -263,6 +263,20 @@ pub(super) fn kunit_py(inv: &Invocation, verb: &str, kunitconfig: Option<&Path>)
     cmd
 }
 
+/// The kunitconfig lines that apply to `arch`: a line may start with an
+/// arch and a colon (`arm64: CONFIG_HUGETLBFS=y`) when the option exists
+/// on that arch alone, since kunit.py refuses an option its .config lacks.
+pub fn for_arch(lines: &[String], arch: Arch) -> impl Iterator<Item = &str> {
+    lines
+        .iter()
+        .filter_map(move |line| match line.split_once(':') {
+            Some((only, rest)) if !only.contains('=') => {
+                (only.trim() == arch.name()).then_some(rest.trim())
+            }
+            _ => Some(line.as_str()),
+        })
+}
+
 /// Writes the run's kunitconfig into the build directory; its path.
 pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
     let build_dir = inv.build_dir;
@@ -270,12 +284,16 @@ pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
         .with_context(|| format!("cannot create {}", build_dir.display()))?;
     // The suite's kunitconfig, plus what the flavour needs.
     let kunitconfig = build_dir.join("patchctl.kunitconfig");
-    let mut config = match inv.suite {
+    let suite_lines: Vec<String> = match inv.suite {
         Some(suite) => fs::read_to_string(&suite.kunitconfig)
-            .with_context(|| format!("cannot read {}", suite.kunitconfig.display()))?,
-        None => String::new(),
+            .with_context(|| format!("cannot read {}", suite.kunitconfig.display()))?
+            .lines()
+            .map(String::from)
+            .collect(),
+        None => Vec::new(),
     };
-    for line in inv.extra_config {
+    let mut config = String::new();
+    for line in for_arch(&suite_lines, inv.arch).chain(for_arch(inv.extra_config, inv.arch)) {
         config.push_str(line);
         config.push('\n');
     }
@@ -372,6 +390,28 @@ fn shown_as_progress(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_scoped_to_an_arch_reaches_that_arch_alone() {
+        let lines: Vec<String> = [
+            "CONFIG_VMAP_KUNIT_TEST=y",
+            "arm64: CONFIG_HUGETLBFS=y",
+            "CONFIG_CMDLINE=\"a:b\"",
+        ]
+        .map(String::from)
+        .into();
+        let arm64: Vec<&str> = for_arch(&lines, Arch::Arm64).collect();
+        assert_eq!(
+            arm64,
+            [
+                "CONFIG_VMAP_KUNIT_TEST=y",
+                "CONFIG_HUGETLBFS=y",
+                "CONFIG_CMDLINE=\"a:b\""
+            ]
+        );
+        let um: Vec<&str> = for_arch(&lines, Arch::Um).collect();
+        assert_eq!(um, ["CONFIG_VMAP_KUNIT_TEST=y", "CONFIG_CMDLINE=\"a:b\""]);
+    }
 
     #[test]
     fn a_failed_build_says_what_broke_once() {
