@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 /// Appends `s` unless `v` already holds it (order kept, first wins).
-pub fn push_unique(v: &mut Vec<String>, s: String) {
+pub fn push_unique<T: PartialEq>(v: &mut Vec<T>, s: T) {
     if !v.contains(&s) {
         v.push(s);
     }

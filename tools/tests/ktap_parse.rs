@@ -157,6 +157,7 @@ fn recorded_um_runs_make_the_table() {
             series: "system-heap-vmap".into(),
             checked: Vec::new(),
             mixes: run.mixes,
+            counted_mixes: Vec::new(),
             revision: rev.into(),
             arch: "um".into(),
             figures: run.figures,
@@ -334,6 +335,7 @@ fn recorded_rust_heaps_make_the_heap_table() {
         own_loop: Some("v1".into()),
         checked: Vec::new(),
         mixes: Vec::new(),
+        counted_mixes: Vec::new(),
     }]);
     // The heaps section: its title, a blank line, then the table.
     let at = table

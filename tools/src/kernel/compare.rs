@@ -323,6 +323,7 @@ mod tests {
             skipped: Vec::new(),
             figures,
             mixes: Vec::new(),
+            counted_mixes: Vec::new(),
             own_loop: None,
             log: "kunit.log".into(),
             kasan: None,

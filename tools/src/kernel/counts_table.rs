@@ -8,7 +8,7 @@
 
 use super::cells::Cell;
 use super::grid::{Grid, Section};
-use super::ktap::Figure;
+use super::ktap::{Figure, MappingMix};
 use super::view::RevisionFigures;
 
 /// The loops and `vmap()` alone, in the order the time tables have them.
@@ -44,12 +44,17 @@ pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
     for (arch, size) in keys {
         let mut line = vec![Cell::from(arch), Cell::Size(size)];
         for c in &columns {
-            line.push(count_cell(find(runs, arch, size, c)));
+            let mut cell = count_cell(find(runs, arch, size, c));
+            if let (Cell::Text(text), Some(mix)) = (&cell, counted_mix(runs, arch, size, c)) {
+                cell = Cell::Text(format!("{text} ({})", mix.cell()));
+            }
+            line.push(cell);
         }
         grid.row(line);
     }
     Some(Section::new(
-        "instructions (arm64 under QEMU -icount shift=0: the guest's own count, the same on every boot; no cache or TLB cost in it):",
+        "instructions (arm64 under QEMU -icount shift=0: the guest's own count, the same on every boot; no cache or TLB cost in it; \
+         a whole map's count is of the counting boot's own layout, its PMDs/contiguous-PTE blocks/single ptes in brackets):",
         grid,
     ))
 }
@@ -92,6 +97,20 @@ fn find<'a>(runs: &'a [RevisionFigures], arch: &str, size: u64, c: &Column) -> O
         .find(|f| {
             f.size == size && f.implementation == c.implementation && f.instructions.is_some()
         })
+}
+
+/// The counting boot's mapping mix of a whole-map column's figure.
+fn counted_mix<'a>(
+    runs: &'a [RevisionFigures],
+    arch: &str,
+    size: u64,
+    c: &Column,
+) -> Option<&'a MappingMix> {
+    let revision = c.revision?;
+    runs.iter()
+        .filter(|r| r.arch == arch && r.revision == revision)
+        .flat_map(|r| &r.counted_mixes)
+        .find(|m| m.size == size && m.implementation == c.implementation)
 }
 
 /// A count as a reader takes it in: `139.7 k`, `2.24 M`, `812`.
@@ -137,6 +156,7 @@ mod tests {
             own_loop: None,
             checked: Vec::new(),
             mixes: Vec::new(),
+            counted_mixes: Vec::new(),
         }
     }
 

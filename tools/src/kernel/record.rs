@@ -42,6 +42,10 @@ pub struct KunitRecord {
     /// the page tables. Records written before this field have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mixes: Vec<MappingMix>,
+    /// The mixes of the counting boot, whose layout the whole maps'
+    /// instruction counts belong to (it can differ from the timed boots').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counted_mixes: Vec<MappingMix>,
     /// The timed loop this revision's system_heap_do_vmap() runs.
     #[serde(rename = "loop")]
     pub own_loop: Option<String>,

@@ -36,6 +36,10 @@ pub struct KernelRun {
     pub duration_s: Option<f64>,
     /// Where that time went (unknown on replay).
     pub timing: Option<RunTiming>,
+    /// The mapping mixes of the first counting boot: its layout, which
+    /// its instruction counts of the whole maps belong to (none when no
+    /// counting boot ran).
+    pub counted_mixes: Vec<ktap::MappingMix>,
 }
 
 /// Where one run's time went, for the summary `patchctl kunit` ends with.
@@ -64,14 +68,14 @@ pub trait KernelRunner {
     ) -> Result<KernelRun>;
     /// Boots the kernel [`KernelRunner::run`] last built for `arch` once
     /// more under instruction counting, its timing cases only, and gives
-    /// their figures, in instructions; `None` where nothing counts them
-    /// (UML, a runner that replays logs).
+    /// their run: its figures in instructions, its mapping mixes; `None`
+    /// where nothing counts them (UML, a runner that replays logs).
     fn count(
         &mut self,
         _revision: &Checkout,
         _arch: Arch,
         _progress: &mut dyn Write,
-    ) -> Result<Option<Vec<ktap::Figure>>> {
+    ) -> Result<Option<ktap::Run>> {
         Ok(None)
     }
 }
@@ -132,6 +136,7 @@ pub fn run_matrix(
             );
             let mut run = runner.run(revision, arch, progress)?;
             let mut figures = vec![run.run.figures.clone()];
+            let mut mixes = run.run.mixes.clone();
             for boot in 2..=m.boots {
                 let _ = writeln!(
                     progress,
@@ -142,6 +147,9 @@ pub fn run_matrix(
                 );
                 let again = runner.run(revision, arch, progress)?;
                 figures.push(again.run.figures.clone());
+                for mix in &again.run.mixes {
+                    crate::util::push_unique(&mut mixes, mix.clone());
+                }
                 if again.exit_code != Some(0) || run.exit_code != Some(0) {
                     // A failed boot is the run's verdict, not a lost one.
                     run = KernelRun {
@@ -152,6 +160,9 @@ pub fn run_matrix(
                 }
             }
             run.run.figures = ktap::merge_boots(&figures);
+            // Each boot's layout: one mix where the boots agree, more where
+            // the page allocator handed out other runs.
+            run.run.mixes = mixes;
             if !run.run.figures.is_empty() {
                 failed |= !add_counts(runner, m, revision, arch, &mut run, progress)?;
             }
@@ -186,7 +197,7 @@ fn add_counts(
     run: &mut KernelRun,
     progress: &mut dyn Write,
 ) -> Result<bool> {
-    let mut counted: Vec<Vec<ktap::Figure>> = Vec::new();
+    let mut counted: Vec<ktap::Run> = Vec::new();
     // UML runs on the host's CPU: nothing counts its instructions.
     if arch.counting_args().is_none() {
         return Ok(true);
@@ -200,7 +211,7 @@ fn add_counts(
             m.counting_boots
         );
         match runner.count(revision, arch, progress)? {
-            Some(figures) => counted.push(figures),
+            Some(counted_run) => counted.push(counted_run),
             None => return Ok(true),
         }
     }
@@ -209,7 +220,7 @@ fn add_counts(
     };
     let mut agreed = true;
     for other in &counted[1..] {
-        for d in ktap::count_differences(first, other) {
+        for d in ktap::count_differences(&first.figures, &other.figures) {
             agreed = false;
             let _ = writeln!(
                 progress,
@@ -219,7 +230,8 @@ fn add_counts(
             );
         }
     }
-    run.run.figures = ktap::with_counts(&run.run.figures, first);
+    run.run.figures = ktap::with_counts(&run.run.figures, &first.figures);
+    run.counted_mixes = first.mixes.clone();
     Ok(agreed)
 }
 
@@ -278,6 +290,7 @@ fn judge(m: &Matrix, kernel: &str, revision: &Checkout, arch: Arch, run: KernelR
         skipped: run.run.skips(),
         figures: run.run.figures.clone(),
         mixes: run.run.mixes.clone(),
+        counted_mixes: run.counted_mixes.clone(),
         own_loop: revision.own_loop.clone(),
         cases: super::record::CaseRecord::of_run(&run.run),
         duration_s: run.duration_s,
@@ -636,6 +649,7 @@ impl KernelRunner for KunitPy {
             log: log_rel,
             duration_s: Some(started.elapsed().as_secs_f64()),
             timing: Some(timing),
+            counted_mixes: Vec::new(),
         })
     }
     fn count(
@@ -643,11 +657,11 @@ impl KernelRunner for KunitPy {
         revision: &Checkout,
         arch: Arch,
         progress: &mut dyn Write,
-    ) -> Result<Option<Vec<ktap::Figure>>> {
+    ) -> Result<Option<ktap::Run>> {
         let build = self.build_dir(arch, revision);
         let log = build.join(format!("count-{}-{}.log", revision.series, revision.name));
         let inv = self.invocation("count", revision, arch, &build, &log)?;
         let counted = kunitpy::count_kunit(&inv, progress)?;
-        Ok(counted.map(|r| r.run.figures))
+        Ok(counted.map(|r| r.run))
     }
 }

@@ -380,6 +380,7 @@ mod tests {
             own_loop: Some("v1".into()),
             checked: Vec::new(),
             mixes: Vec::new(),
+            counted_mixes: Vec::new(),
         }
     }
 

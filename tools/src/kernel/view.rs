@@ -25,8 +25,11 @@ pub struct RevisionFigures {
     /// The figures and sizes whose mapping was checked page by page in
     /// the same case that timed it, and passed.
     pub checked: Vec<CheckedSize>,
-    /// How each whole map was mapped, where the suite read it back.
+    /// How each whole map was mapped, where the suite read it back: one
+    /// per size and layout, more where the boots' layouts differed.
     pub mixes: Vec<MappingMix>,
+    /// How the counting boot mapped them (its counts belong to that).
+    pub counted_mixes: Vec<MappingMix>,
 }
 
 /// A figure at one size whose mapping a passing timing case checked page
@@ -73,6 +76,7 @@ impl RevisionFigures {
             own_loop: record.own_loop.clone(),
             checked,
             mixes: record.mixes.clone(),
+            counted_mixes: record.counted_mixes.clone(),
         }
     }
 }

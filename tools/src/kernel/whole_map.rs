@@ -9,7 +9,7 @@
 use super::cells::{ratio_cell, runs_cell, time_cell, Cell};
 use super::checkout::{ANDROID, BASELINE, MAINLINE};
 use super::grid::{Grid, Section};
-use super::ktap::Figure;
+use super::ktap::{Figure, MappingMix};
 use super::view::{run_label, RevisionFigures};
 
 /// A column: (series, revision).
@@ -39,7 +39,7 @@ pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
     Some(Section::new(
         "whole map: system_heap_do_vmap() as each revision has it; \
          x = how many times faster than the revision named; mix = PMDs/contiguous-PTE blocks/single ptes \
-         of the mapping, from the page tables; checked = runs whose mapping was checked page by page:",
+         of the mapping, from the page tables (a | b: the boots' layouts differed); checked = runs whose mapping was checked page by page:",
         g,
     ))
 }
@@ -145,12 +145,20 @@ impl<'a> Columns<'a> {
             }
         }
         for &c in &self.with_mix {
-            let mix = run(c).and_then(|r| {
-                r.mixes
-                    .iter()
-                    .find(|m| m.size == size && m.implementation == layout)
+            // One mix per boot layout: "a | b" says the boots differed.
+            let mixes: Vec<String> = run(c)
+                .map(|r| {
+                    r.mixes
+                        .iter()
+                        .filter(|m| m.size == size && m.implementation == layout)
+                        .map(MappingMix::cell)
+                        .collect()
+                })
+                .unwrap_or_default();
+            line.push(match mixes.is_empty() {
+                true => Cell::Missing,
+                false => mixes.join(" | ").into(),
             });
-            line.push(mix.map_or(Cell::Missing, |m| m.cell().into()));
         }
         let timed: Vec<&Figure> = self.all.iter().filter_map(|&c| get(c)).collect();
         let checked = self
@@ -174,7 +182,6 @@ impl<'a> Columns<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::ktap::MappingMix;
 
     fn run(
         series: &str,
@@ -211,6 +218,7 @@ mod tests {
                 })
                 .into_iter()
                 .collect(),
+            counted_mixes: Vec::new(),
         }
     }
 
@@ -222,7 +230,7 @@ mod tests {
             run("vmap-sg", "v2-b", 1000, Some((128, 0, 0))),
         ];
         let text = table(&runs).unwrap().render();
-        let header = text.lines().find(|l| l.contains("layout")).unwrap();
+        let header = text.lines().find(|l| l.starts_with("| arch")).unwrap();
         assert!(header.contains("vmap-sg:v2-b x mainline"), "{text}");
         assert!(header.contains("vmap-sg:v2-b x v3"), "{text}");
         assert!(header.contains("mainline mix"), "{text}");
@@ -242,7 +250,7 @@ mod tests {
             run("vmap-sg", "v1", 1000, None),
         ];
         let text = table(&runs).unwrap().render();
-        let header = text.lines().find(|l| l.contains("layout")).unwrap();
+        let header = text.lines().find(|l| l.starts_with("| arch")).unwrap();
         assert!(!header.contains(" mix"), "{text}");
         assert!(text.contains("vmap-sg:v1 x baseline"), "{text}");
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::kernel::ktap::Figure;
+use crate::kernel::ktap::{Figure, MappingMix};
 use crate::kernel::kunitpy::Config;
 use crate::kernel::record::KunitRecord;
 use crate::kernel::spread::{self, Difference, Range};
@@ -66,6 +66,45 @@ impl RecordFigures {
 
     /// `impl@revision` on `arch` at `size` (C build), with its record.
     fn figure(&self, spec: &str, arch: &str, size: u64) -> Result<(&Figure, &Path)> {
+        let (implementation, path, record) = self.record(spec, arch)?;
+        let figure = record
+            .figures
+            .iter()
+            .find(|f| f.implementation == implementation && f.size == size)
+            .with_context(|| {
+                format!(
+                    "{} has no figure {implementation} at {} bytes",
+                    path.display(),
+                    size
+                )
+            })?;
+        Ok((figure, path))
+    }
+
+    /// How the whole map `impl@revision` on `arch` at `size` was mapped.
+    fn mix(&self, spec: &str, arch: &str, size: u64) -> Result<(&MappingMix, &Path)> {
+        let (implementation, path, record) = self.record(spec, arch)?;
+        let mix = record
+            .mixes
+            .iter()
+            .find(|m| m.implementation == implementation && m.size == size)
+            .with_context(|| {
+                format!(
+                    "{} has no mapping mix of {implementation} at {} bytes (records before the suite read it back have none)",
+                    path.display(),
+                    size
+                )
+            })?;
+        Ok((mix, path))
+    }
+
+    /// The figure named by `impl@revision`, and the C record of that
+    /// revision on `arch` with its file.
+    fn record<'s, 'a>(
+        &'a self,
+        spec: &'s str,
+        arch: &str,
+    ) -> Result<(&'s str, &'a Path, &'a KunitRecord)> {
         let Some((implementation, revision)) = spec.split_once('@') else {
             bail!("{spec:?} is not <figure>@<revision>, e.g. whole@v3");
         };
@@ -84,19 +123,21 @@ impl RecordFigures {
                     self.series
                 )
             })?;
-        let figure = record
-            .figures
-            .iter()
-            .find(|f| f.implementation == implementation && f.size == size)
-            .with_context(|| {
-                format!(
-                    "{} has no figure {implementation} at {} bytes",
-                    path.display(),
-                    size
-                )
-            })?;
-        Ok((figure, path))
+        Ok((implementation, path.as_path(), record))
     }
+}
+
+/// A mapping mix as a mail quotes it.
+pub fn quoted_mix(m: &MappingMix) -> String {
+    let n = |count: u64, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    format!(
+        "{}, {} and {}",
+        n(m.pmds, "PMD", "PMDs"),
+        n(m.conts, "contiguous-PTE block", "contiguous-PTE blocks"),
+        n(m.ptes, "single pte", "single ptes")
+    )
 }
 
 /// The figure as a mail quotes it: the median with the range, or the
@@ -144,6 +185,10 @@ impl FigureSource for RecordFigures {
                 let (f, path) = self.figure(spec, arch, size_of(size)?)?;
                 Ok((quoted(f), path.display().to_string()))
             }
+            ["mix", spec, arch, size] => {
+                let (m, path) = self.mix(spec, arch, size_of(size)?)?;
+                Ok((quoted_mix(m), path.display().to_string()))
+            }
             ["ratio", a, b, arch, size] => {
                 let size = size_of(size)?;
                 let (fa, pa) = self.figure(a, arch, size)?;
@@ -155,7 +200,7 @@ impl FigureSource for RecordFigures {
                 Ok((quoted_ratio(fa, fb), records))
             }
             _ => bail!(
-                "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} or {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}"
+                "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}} or {{{{mix <figure>@<revision> <arch> <size>}}}}"
             ),
         }
     }
@@ -198,5 +243,21 @@ mod tests {
         assert_eq!(quoted_ratio(&fig(30, 40, 50), &fig(10, 20, 25)), "2.0x");
         assert!(quoted_ratio(&fig(20, 40, 50), &fig(10, 20, 25)).starts_with("no difference"));
         assert!(quoted_ratio(&old, &fig(10, 20, 25)).contains("minimum only, no range"));
+    }
+
+    #[test]
+    fn a_mix_is_quoted_in_words() {
+        let mix = MappingMix {
+            arch: "arm64".into(),
+            size: 1 << 28,
+            implementation: "whole".into(),
+            pmds: 127,
+            conts: 1,
+            ptes: 16,
+        };
+        assert_eq!(
+            quoted_mix(&mix),
+            "127 PMDs, 1 contiguous-PTE block and 16 single ptes"
+        );
     }
 }

@@ -68,6 +68,7 @@ impl KernelRunner for Replay {
             log: PathBuf::from("recorded").join(file),
             duration_s: None,
             timing: None,
+            counted_mixes: Vec::new(),
         })
     }
 }
