@@ -176,6 +176,7 @@ mod tests {
             runs: 7,
             boots: None,
             instructions: None,
+            from: None,
         }
     }
 
