@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sg_table-to-pages conversions of system_heap_do_vmap(): before the
- * patch, as posted in v1, and a bounded variant, plus the store-loop floor.
+ * patch, as posted in v1, and a bounded variant, plus a plain store loop,
+ * one of the ways to fill the array that the floor is the fastest of.
  *
  * One source for both sides: c-heap builds it against its model of the
  * kernel's scatterlists, and the workspace's KUnit suite includes it into
@@ -127,7 +128,12 @@ SGVMAP_FN int sgvmap_bounded(const struct sg_table *table, struct page **pages,
 	return ret;
 }
 
-/* The floor: npages plain stores, no table walk. */
+/*
+ * npages plain stores, no table walk: one candidate for the floor. The
+ * floor itself is the fastest of this, memset of the same bytes and
+ * memcpy from a prepared array (the benchmark and the KUnit suite time
+ * all three).
+ */
 SGVMAP_FN int sgvmap_floor(const struct sg_table *table, struct page **pages,
 			   unsigned int npages, struct sgvmap_report *report)
 {

@@ -25,8 +25,10 @@ const SAMPLES: usize = 60;
 const WARM_UP: Duration = Duration::from_secs(1);
 const MEASUREMENT: Duration = Duration::from_secs(3);
 
-/// The fastest way to write the same bytes: memset of the whole array
-/// (libc's, through `write_bytes`). Not a conversion: a lower bound on any.
+/// One way to write the same bytes: memset of the whole array (libc's,
+/// through `write_bytes`; one byte value, so it stands for memset64 too,
+/// which writes the same number of bytes). Not a conversion: a lower bound
+/// on any.
 unsafe extern "C" fn memset_floor(
     _table: *const c_heap::bindings::sg_table,
     pages: *mut *mut page,
@@ -114,6 +116,34 @@ fn conversions(c: &mut Criterion) {
             })
         });
     }
+    // The third way to write the bytes: memcpy (libc's, through
+    // `copy_nonoverlapping`) from an array that already holds the values
+    // the store loops write.
+    let mut prepared = vec![std::ptr::null_mut::<page>(); npages];
+    // SAFETY: as above: the heap's table for BUFFER bytes and npages slots.
+    let outcome = unsafe {
+        c_heap::convert_raw(
+            Conversion::Floor.function(),
+            table.as_ptr(),
+            &mut prepared,
+            npages as u32,
+        )
+    };
+    assert_eq!(
+        (outcome.ret, outcome.written),
+        (0, npages as u64),
+        "memcpy_floor"
+    );
+    group.bench_function("memcpy_floor", |b| {
+        b.iter(|| {
+            let from = black_box(&prepared);
+            let to = black_box(&mut slots);
+            assert_eq!(from.len(), to.len());
+            // SAFETY: two distinct vectors of the same length, so the
+            // ranges are valid and do not overlap.
+            unsafe { std::ptr::copy_nonoverlapping(from.as_ptr(), to.as_mut_ptr(), from.len()) }
+        })
+    });
     group.finish();
 }
 

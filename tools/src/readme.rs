@@ -280,6 +280,9 @@ struct ConversionFigure {
     median_ci_ns: (f64, f64),
     speedup_vs_before: f64,
     ratio_to_floor: f64,
+    /// Records before the rule have none: no conversion was judged.
+    #[serde(default)]
+    below_floor: bool,
 }
 
 fn userspace_bench(record: &UserspaceRecord) -> String {
@@ -289,13 +292,14 @@ fn userspace_bench(record: &UserspaceRecord) -> String {
     for f in &record.figures {
         let _ = writeln!(
             out,
-            "| {} | {:.1} us | {:.1} to {:.1} us | {:.2}x | {:.2}x |",
+            "| {} | {:.1} us | {:.1} to {:.1} us | {:.2}x | {:.2}x{} |",
             f.what,
             f.median_ns / 1e3,
             f.median_ci_ns.0 / 1e3,
             f.median_ci_ns.1 / 1e3,
             f.speedup_vs_before,
-            f.ratio_to_floor
+            f.ratio_to_floor,
+            if f.below_floor { " BELOW FLOOR" } else { "" }
         );
     }
     out.push_str(&source_line(&record.method, &record.machine));

@@ -26,7 +26,7 @@ fn computes_ratios_from_recorded_run() {
     let v1 = get("c_v1");
     assert!((v1.speedup_vs_before - before.median_ns / v1.median_ns).abs() < 1e-9);
     // The floor is the fastest way to write the same bytes: the fastest of
-    // the two store loops and memset.
+    // the two store loops, memset and memcpy from a prepared array.
     let floor = bench::FLOORS
         .iter()
         .map(|id| get(id).median_ns)
@@ -34,11 +34,8 @@ fn computes_ratios_from_recorded_run() {
     assert!((v1.ratio_to_floor - v1.median_ns / floor).abs() < 1e-9);
     assert_eq!(report.floor, "memset_floor");
     // No conversion beats a floor defined this way.
-    assert!(report
-        .figures
-        .iter()
-        .all(|f| f.ratio_to_floor >= bench::BELOW_FLOOR));
-    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert!(report.figures.iter().all(|f| !f.below_floor));
+    assert!(report.below_floor.is_empty(), "{:?}", report.below_floor);
     // The verdict says what it assumed, from the benchmark's own record.
     assert_eq!(report.assumed.samples, 60);
     assert!(
@@ -62,6 +59,93 @@ fn computes_ratios_from_recorded_run() {
     assert!(table.contains("C v1 loop, as posted"), "{table}");
     assert!(table.contains("floor: memset_floor"), "{table}");
     assert!(table.contains("targets:"), "{table}");
+}
+
+/// The recorded run copied to a new directory, with `id`'s median and its
+/// interval replaced: a run in which that function took `median` ns.
+fn with_median(id: &str, median: f64, interval: (f64, f64)) -> PathBuf {
+    let dir = tempdir("bench-edited");
+    let group = dir.join("sgvmap_2g");
+    std::fs::create_dir_all(&group).unwrap();
+    std::fs::copy(
+        fixture().join("sgvmap_2g/method.json"),
+        group.join("method.json"),
+    )
+    .unwrap();
+    for (f, _) in bench::FUNCTIONS {
+        let to = group.join(f).join("new");
+        std::fs::create_dir_all(&to).unwrap();
+        let from = fixture()
+            .join("sgvmap_2g")
+            .join(f)
+            .join("new/estimates.json");
+        let mut est: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(from).unwrap()).unwrap();
+        if f == id {
+            est["median"]["point_estimate"] = median.into();
+            est["median"]["confidence_interval"]["lower_bound"] = interval.0.into();
+            est["median"]["confidence_interval"]["upper_bound"] = interval.1.into();
+        }
+        std::fs::write(to.join("estimates.json"), est.to_string()).unwrap();
+    }
+    dir
+}
+
+/// The floor's median and the interval of it, in the recorded run.
+fn recorded_floor() -> (f64, (f64, f64)) {
+    let report = bench::load(&fixture(), Machine::this()).unwrap();
+    let floor = report
+        .figures
+        .iter()
+        .find(|f| f.id == report.floor)
+        .unwrap();
+    (floor.median_ns, floor.median_ci_ns)
+}
+
+#[test]
+fn a_conversion_below_the_floor_is_an_error_and_fails_the_command() {
+    let (_, (low, _)) = recorded_floor();
+    // The v1 loop's whole interval under the floor's: it beat the floor.
+    let dir = with_median("c_v1", low * 0.8, (low * 0.75, low * 0.9));
+    let report = bench::load(&dir, Machine::this()).unwrap();
+    let v1 = report.figures.iter().find(|f| f.id == "c_v1").unwrap();
+    assert!(v1.below_floor);
+    assert_eq!(report.below_floor.len(), 1, "{:?}", report.below_floor);
+    assert!(
+        report.below_floor[0].starts_with("C v1 loop, as posted ran at 0."),
+        "{:?}",
+        report.below_floor
+    );
+    let table = bench::render(&report);
+    assert!(table.contains("BELOW FLOOR"), "{table}");
+    let run = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .args(["bench", "--criterion-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("BELOW FLOOR"), "{stdout}");
+}
+
+#[test]
+fn a_conversion_whose_interval_touches_the_floor_is_not_below_it() {
+    let (_, (low, _)) = recorded_floor();
+    // A median under the floor's, but its interval reaches the floor's
+    // lowest bound: no difference measured, no error.
+    let dir = with_median("c_v1", low * 0.98, (low * 0.95, low));
+    let report = bench::load(&dir, Machine::this()).unwrap();
+    assert!(report.below_floor.is_empty(), "{:?}", report.below_floor);
+    let run = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .args(["bench", "--criterion-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
 
 #[test]

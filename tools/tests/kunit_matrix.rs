@@ -149,6 +149,60 @@ fn a_failed_case_fails_the_matrix_and_is_named() {
     );
 }
 
+/// The v2 UML run of 2026-12-03 on the 2-core machine, the first with the
+/// floor's three ways (`um-v2-floors.log`, as kunit.py printed it), and
+/// the same log with one line edited (`um-v2-below-floor.log`): v1 at 256M
+/// moved from 34.6 us (32.8 to 35.6) to 6.4 us (6.1 to 6.9), wholly under
+/// the floor's 7.9 us (7.4 to 8.4, memset64).
+fn floors_run(log: &'static str) -> (bool, String, Vec<KunitRecord>) {
+    let revs = revisions(&["v2"]);
+    let results = common::tempdir("matrix-floor");
+    let mut replay = Replay::new(&[("v2", Arch::Um, log)]);
+    let mut progress = Vec::new();
+    let outcome = run_matrix(
+        &mut replay,
+        &matrix(&revs, &[Arch::Um], &Flavor::C, &results),
+        &mut progress,
+    )
+    .unwrap();
+    (
+        outcome.failed,
+        String::from_utf8(progress).unwrap(),
+        outcome.records,
+    )
+}
+
+#[test]
+fn a_run_where_no_loop_beats_the_floor_passes() {
+    let (failed, progress, records) = floors_run("um-v2-floors.log");
+    assert!(!failed, "{progress}");
+    assert!(!progress.contains("BELOW FLOOR"), "{progress}");
+    let floor = records[0]
+        .figures
+        .iter()
+        .find(|f| f.implementation == "floor" && f.size == 256 << 20)
+        .unwrap();
+    assert_eq!(floor.from.as_deref(), Some("floor-memset"));
+    assert_eq!(floor.median_ns, Some(7936));
+    let figures: Vec<_> = records.iter().map(RevisionFigures::of).collect();
+    let text = table::render_table(&figures);
+    assert!(text.contains("| memset64 |"), "{text}");
+    assert!(!text.contains("BELOW FLOOR 0"), "{text}");
+}
+
+#[test]
+fn a_loop_below_the_floor_fails_the_run_and_is_marked() {
+    let (failed, progress, records) = floors_run("um-v2-below-floor.log");
+    assert!(failed, "{progress}");
+    assert!(
+        progress.contains("patchctl: v2 / um: BELOW FLOOR: v1 at 268435456 bytes on um"),
+        "{progress}"
+    );
+    let figures: Vec<_> = records.iter().map(RevisionFigures::of).collect();
+    let text = table::render_table(&figures);
+    assert!(text.contains("BELOW FLOOR 0.81x"), "{text}");
+}
+
 #[test]
 fn a_crash_is_missing_results_and_fails() {
     let revs = revisions(&["baseline"]);

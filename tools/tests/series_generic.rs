@@ -81,6 +81,9 @@ fn each_series_runs_its_own_revisions() {
             "system-heap-vmap:v3",
             "vmap-sg:v1-generic",
             "vmap-sg:v1",
+            "vmap-sg:mainline",
+            "vmap-sg:v2-b",
+            "vmap-sg:v2",
         ]
     );
     // Each on its base: the upstream revision and unpatched mainline on
@@ -90,13 +93,36 @@ fn each_series_runs_its_own_revisions() {
         .filter(|r| r.base == Base::Mainline)
         .map(|r| r.name.clone())
         .collect();
-    assert_eq!(on_mainline, ["mainline", "v3"]);
+    assert_eq!(on_mainline, ["mainline", "v3", "mainline", "v2-b", "v2"]);
     let mut mainline_only = options(&["patches"], &[], false);
     mainline_only.base = Some(Base::Mainline);
     assert_eq!(
         names(&plan(&mainline_only).unwrap().revisions),
-        ["system-heap-vmap:mainline", "system-heap-vmap:v3"]
+        [
+            "system-heap-vmap:mainline",
+            "system-heap-vmap:v3",
+            "vmap-sg:mainline",
+            "vmap-sg:v2-b",
+            "vmap-sg:v2"
+        ]
     );
+    // Each revision's own test: v1's vmap_sg() test, v2's vmap() test,
+    // and the variant of v2 takes v2's.
+    let config = |name: &str| {
+        revisions
+            .iter()
+            .find(|r| r.series == "vmap-sg" && r.name == name)
+            .map(|r| r.kunit_config.clone())
+    };
+    assert_eq!(
+        config("v1-generic"),
+        Some(vec!["CONFIG_VMAP_SG_KUNIT_TEST=y".to_string()])
+    );
+    assert_eq!(
+        config("v2-b"),
+        Some(vec!["CONFIG_VMAP_KUNIT_TEST=y".to_string()])
+    );
+    assert_eq!(config("mainline"), Some(Vec::new()));
     let table = |name: &str| {
         manifests
             .iter()

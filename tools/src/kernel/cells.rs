@@ -16,7 +16,9 @@ Times: median (fastest-slowest) of a figure's runs. \"min only\": a record
 written before the suite printed a median and a maximum; its fastest run
 alone, no spread. A ratio (x) is printed only when the two ranges do not
 overlap; otherwise \"no difference measured\", or \"no range\" where one
-side is a minimum only and nothing can be judged.
+side is a minimum only and nothing can be judged. The floor is the fastest
+way to fill the page array (store loop, memset64, memcpy); a loop whose
+range lies wholly below it is an error, \"BELOW FLOOR\", and fails the run.
 ";
 
 /// A timing figure as a cell shows it.
@@ -49,6 +51,11 @@ pub enum Cell {
     Time(Timing),
     /// One figure against another, by the rule of [`spread`].
     Ratio(Difference),
+    /// A loop against the floor where its range lies wholly below the
+    /// floor's (the ratio of medians): an error, since no loop can fill
+    /// the array faster than the fastest way to fill it (see
+    /// [`super::floor`]).
+    BelowFloor(f64),
     /// A share, in per cent.
     Percent(f64),
     /// Nothing measured here.
@@ -88,6 +95,7 @@ impl Cell {
                 Difference::Overlap => "no difference measured".into(),
                 Difference::NoSpread => "no range".into(),
             },
+            Cell::BelowFloor(r) => format!("BELOW FLOOR {r:.2}x"),
             Cell::Percent(p) => format!("{p:.3}"),
             Cell::Missing => "-".into(),
         }
@@ -98,7 +106,7 @@ impl Cell {
         match self {
             Cell::Size(bytes) => Some(*bytes as f64),
             Cell::Time(t) => Some(t.central() as f64),
-            Cell::Ratio(Difference::Ratio(r)) => Some(*r),
+            Cell::Ratio(Difference::Ratio(r)) | Cell::BelowFloor(r) => Some(*r),
             Cell::Percent(p) => Some(*p),
             _ => None,
         }

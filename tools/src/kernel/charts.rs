@@ -52,7 +52,7 @@ const LOOPS: [(&str, &str); 4] = [
     ("before", "pre-patch walk"),
     ("v1", "v1 loop"),
     ("bounded", "bounded (v2)"),
-    ("floor", "store floor"),
+    ("floor", "floor"),
 ];
 
 const MIN_ONLY: &str = "*: the minimum of its runs alone, from a record written before the \

@@ -26,7 +26,17 @@ pub const MIN_THRESHOLD: f64 = 0.10;
 
 /// The figures measured the same way in every revision's build: the
 /// loops, the floor and `vmap()` alone do not depend on the revision.
-const SAME_CODE_IN_EVERY_REVISION: [&str; 6] = ["before", "v1", "bounded", "floor", "rust", "vmap"];
+const SAME_CODE_IN_EVERY_REVISION: [&str; 9] = [
+    "before",
+    "v1",
+    "bounded",
+    "floor",
+    "floor-store",
+    "floor-memset",
+    "floor-memcpy",
+    "rust",
+    "vmap",
+];
 
 /// One figure in both runs.
 #[derive(Debug, Clone, Serialize)]
@@ -343,6 +353,7 @@ mod tests {
             runs: 21,
             boots: Some(3),
             instructions: None,
+            from: None,
         }
     }
 

@@ -7,12 +7,26 @@
 //! core takes to do it.
 
 use super::cells::Cell;
+use super::floor;
 use super::grid::{Grid, Section};
 use super::ktap::{Figure, MappingMix};
 use super::view::RevisionFigures;
 
-/// The loops and `vmap()` alone, in the order the time tables have them.
-const LOOPS: &[&str] = &["before", "v1", "bounded", "floor", "rust", "vmap"];
+/// The loops, the floor's ways to fill the array and `vmap()` alone, in
+/// the order the time tables have them. The `floor` column is the fewest
+/// instructions of the ways (see [`floor::instruction_floor`]), and a loop
+/// under it is marked as an error.
+const LOOPS: &[&str] = &[
+    "before",
+    "v1",
+    "bounded",
+    "floor-store",
+    "floor-memset",
+    "floor-memcpy",
+    "floor",
+    "rust",
+    "vmap",
+];
 
 /// One column of the counts table: a loop, or one revision's whole path.
 struct Column<'a> {
@@ -43,8 +57,21 @@ pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
     let mut grid = Grid::new(header, 1);
     for (arch, size) in keys {
         let mut line = vec![Cell::from(arch), Cell::Size(size)];
+        let figures: Vec<Figure> = runs
+            .iter()
+            .filter(|r| r.arch == arch)
+            .flat_map(|r| r.figures.iter().cloned())
+            .collect();
+        let least = floor::instruction_floor(&figures, arch, size);
         for c in &columns {
-            let mut cell = count_cell(find(runs, arch, size, c));
+            let f = find(runs, arch, size, c);
+            let mut cell = match (c.implementation, f.and_then(|f| f.instructions), least) {
+                (floor::FLOOR, Some(_), Some(least)) => Cell::Text(count_text(least)),
+                (imp, Some(n), Some(least)) if floor::LOOPS.contains(&imp) && n < least => {
+                    Cell::Text(format!("{} BELOW FLOOR", count_text(n)))
+                }
+                _ => count_cell(f),
+            };
             if let (Cell::Text(text), Some(mix)) = (&cell, counted_mix(runs, arch, size, c)) {
                 cell = Cell::Text(format!("{text} ({})", mix.cell()));
             }
@@ -54,7 +81,8 @@ pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
     }
     Some(Section::new(
         "instructions (arm64 under QEMU -icount shift=0: the guest's own count, the same on every boot; no cache or TLB cost in it; \
-         a whole map's count is of the counting boot's own layout, its PMDs/contiguous-PTE blocks/single ptes in brackets):",
+         floor: the fewest of its ways, and a loop under it is an error; a whole map's count is of the counting boot's own layout, \
+         its PMDs/contiguous-PTE blocks/single ptes in brackets):",
         grid,
     ))
 }
@@ -144,6 +172,7 @@ mod tests {
             runs: 7,
             boots: None,
             instructions,
+            from: None,
         }
     }
 
@@ -185,5 +214,29 @@ mod tests {
         );
         assert!(text.contains("2.47 M"), "{text}");
         assert!(!text.contains("bounded"), "{text}");
+    }
+
+    #[test]
+    fn a_loop_with_fewer_instructions_than_the_floor_is_marked() {
+        let size = 16 << 20;
+        let runs = [run(
+            "v1",
+            vec![
+                f("v1", size, Some(16_832)),
+                f("rust", size, Some(4_000)),
+                f("floor-store", size, Some(20_544)),
+                f("floor-memset", size, Some(5_000)),
+                f("floor-memcpy", size, Some(6_100)),
+                f("floor", size, Some(20_544)),
+            ],
+        )];
+        let text = table(&runs).unwrap().render();
+        // The floor column is the fewest of the ways, whichever the
+        // times chose.
+        let line = text.lines().find(|l| l.contains("16M")).unwrap();
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert!(cells.contains(&"5000"), "{text}");
+        assert!(cells.contains(&"4000 BELOW FLOOR"), "{text}");
+        assert!(cells.contains(&"16.8 k"), "{text}");
     }
 }

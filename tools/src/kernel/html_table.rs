@@ -81,7 +81,10 @@ fn column(grid: &Grid, i: usize) -> Column {
         let min_only = times.iter().all(|t| matches!(t, Timing::MinOnly(_)));
         return Column::Times(Unit::of(smallest), min_only);
     }
-    if cells.iter().all(|c| matches!(c, Cell::Ratio(_))) {
+    if cells
+        .iter()
+        .all(|c| matches!(c, Cell::Ratio(_) | Cell::BelowFloor(_)))
+    {
         return Column::Ratios;
     }
     Column::Other
@@ -113,6 +116,7 @@ fn content(cell: &Cell, col: Column) -> String {
             format!("{} (min only)", number(u.value(*ns)))
         }
         (Cell::Ratio(Difference::Ratio(r)), Column::Ratios) => format!("{r:.2}"),
+        (Cell::BelowFloor(r), Column::Ratios) => format!("<strong>{r:.2} BELOW FLOOR</strong>"),
         (Cell::Size(bytes), _) => human_size(*bytes),
         (Cell::Percent(p), _) => number(*p),
         (Cell::Missing, _) => "–".into(),

@@ -2,7 +2,8 @@
 //! (`suite`), kunit.py driven (`kunitpy`), its KTAP parsed (`ktap`),
 //! KASAN reports judged (`kasan`), each run written as a typed record
 //! (`record`, data only), printed as tables (`table`, `whole_map`, from
-//! `view`, with `cells` laid out by `grid`) under one rule for when two figures differ (`spread`),
+//! `view`, with `cells` laid out by `grid`) under one rule for when two figures differ (`spread`) and
+//! one floor no loop may beat (`floor`),
 //! drawn as the evidence page (`report`: `html_table`, `charts` of
 //! `panel`s whose lines are named at their ends by `end_labels`),
 //! and the matrix of revisions x
@@ -21,6 +22,7 @@ pub mod counts_table;
 pub mod coverage;
 pub mod end_labels;
 pub mod export;
+pub mod floor;
 pub mod grid;
 pub mod html;
 pub mod html_table;

@@ -13,6 +13,7 @@ use git2::Repository;
 use super::abi_boot;
 use super::ccache::CompilerCache;
 use super::checkout::{Checkout, KERNEL_SUITES};
+use super::floor;
 use super::kasan;
 use super::ktap;
 use super::kunitpy::{self, Arch, Flavor, Invocation};
@@ -166,12 +167,22 @@ pub fn run_matrix(
             if !run.run.figures.is_empty() {
                 failed |= !add_counts(runner, m, revision, arch, &mut run, progress)?;
             }
+            run.run.figures = floor::choose(&run.run.figures);
             // The switch serves every arch of the revision: counted once.
             let switched = if i == 0 { Some(switch_s) } else { None };
             times.push(time_line(revision, arch, switched, &run));
             let record = judge(m, &kernel, revision, arch, run.clone());
             report(&record, &run, progress);
             failed |= record.failed_run(run.exit_code);
+            for b in floor::breaches(&record.figures) {
+                failed = true;
+                let _ = writeln!(
+                    progress,
+                    "patchctl: {} / {}: BELOW FLOOR: {b}",
+                    revision.name,
+                    arch.name()
+                );
+            }
             if let Some(dir) = m.results {
                 record.save(dir)?;
             }

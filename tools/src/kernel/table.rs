@@ -9,6 +9,7 @@
 //! grids ([`sections`]) that the text and the page's HTML both render.
 
 use super::cells::{ratio_cell, runs_cell, runs_words, time_cell, Cell, LEGEND};
+use super::floor::{self, floor_cell};
 use super::grid::{Grid, Section};
 use super::ktap::Figure;
 use super::record::KunitRecord;
@@ -40,6 +41,7 @@ pub fn sections(runs: &[RevisionFigures]) -> Vec<Section> {
     let view = View::of(runs);
     [
         Some(loops_table(&view)),
+        floors_table(&view),
         rust_table(&view),
         heap_table(runs),
         Some(whole_table(&view)),
@@ -134,12 +136,45 @@ fn loops_table(view: &View) -> Section {
             time_cell(get("floor")),
             ratio_cell(get("before"), get("v1")),
             ratio_cell(get("before"), get("bounded")),
-            ratio_cell(get("v1"), get("floor")),
-            ratio_cell(get("bounded"), get("floor")),
+            floor_cell(get("v1"), get("floor")),
+            floor_cell(get("bounded"), get("floor")),
             runs_cell(row_figures.into_iter().flatten()),
         ]);
     }
     Section::new("loops (page array from the sg table):", g)
+}
+
+/// The ways to fill the array that the floor is the fastest of, where the
+/// run timed them (records before them have the store loop alone).
+fn floors_table(view: &View) -> Option<Section> {
+    let mut header: Vec<String> = vec!["arch".into(), "size".into()];
+    header.extend(floor::WAYS.iter().map(|(_, name)| name.to_string()));
+    header.extend(["floor is".into(), "runs".into()]);
+    let mut g = Grid::new(header, 1);
+    for (arch, size) in &view.keys {
+        let f = view.loops(arch);
+        let get = |imp: &str| fig(f, *size, imp);
+        let ways: Vec<Option<&Figure>> = floor::WAYS.iter().map(|(id, _)| get(id)).collect();
+        if ways.iter().all(Option::is_none) {
+            continue;
+        }
+        let mut line = vec![arch.as_str().into(), Cell::Size(*size)];
+        line.extend(ways.iter().map(|w| time_cell(*w)));
+        let chosen = get(floor::FLOOR)
+            .and_then(|fl| fl.from.as_deref())
+            .and_then(|from| floor::WAYS.iter().find(|(id, _)| *id == from))
+            .map_or(Cell::Missing, |(_, name)| Cell::from(*name));
+        line.push(chosen);
+        line.push(runs_cell(ways.into_iter().flatten()));
+        g.row(line);
+    }
+    if g.is_empty() {
+        return None;
+    }
+    Some(Section::new(
+        "floor: ways to fill the page array without reading the table; the floor is the one with the smallest median:",
+        g,
+    ))
 }
 
 /// The Rust conversion, where a CONFIG_RUST run timed it; empty otherwise.
@@ -153,6 +188,7 @@ fn rust_table(view: &View) -> Option<Section> {
             "C bounded",
             "rust/v1",
             "rust/bnd",
+            "rust/floor",
             "runs",
         ],
         1,
@@ -171,6 +207,7 @@ fn rust_table(view: &View) -> Option<Section> {
             time_cell(get("bounded")),
             ratio_cell(get("rust"), get("v1")),
             ratio_cell(get("rust"), get("bounded")),
+            floor_cell(get("rust"), get("floor")),
             runs_cell(["rust", "v1", "bounded"].map(get).into_iter().flatten()),
         ]);
     }
@@ -368,6 +405,7 @@ mod tests {
             runs: if spread.is_some() { 21 } else { 7 },
             boots: spread.map(|_| 3),
             instructions: None,
+            from: None,
         }
     }
 
@@ -438,6 +476,38 @@ mod tests {
             cells[3..],
             ["1.60 (1.50-1.90) ms", "31.250", "21 in 3 boots"]
         );
+    }
+
+    #[test]
+    fn a_loop_below_the_floor_is_marked_and_the_ways_are_shown() {
+        let mut ways = vec![
+            f("floor-store", 300_000, Some((350_000, 400_000))),
+            f("floor-memset", 100_000, Some((110_000, 120_000))),
+            f("floor-memcpy", 150_000, Some((160_000, 170_000))),
+            // v1's slowest run under memset's fastest: below the floor.
+            f("v1", 80_000, Some((90_000, 99_000))),
+            // bounded's range reaches into memset's: no difference.
+            f("bounded", 95_000, Some((105_000, 115_000))),
+        ];
+        ways = floor::choose(&ways);
+        let text = render_table(&[run("v2", ways.clone())]);
+        let cells = row(&text, "loops", &["arm64", "256M"]);
+        assert_eq!(cells[5], "110.0 (100.0-120.0) us", "{text}");
+        assert_eq!(cells[8], "BELOW FLOOR 0.82x", "{text}");
+        assert_eq!(cells[9], "no difference measured", "{text}");
+        let cells = row(&text, "floor: ways", &["arm64", "256M"]);
+        assert_eq!(
+            cells[2..],
+            [
+                "350.0 (300.0-400.0) us",
+                "110.0 (100.0-120.0) us",
+                "160.0 (150.0-170.0) us",
+                "memset64",
+                "21 in 3 boots",
+            ],
+            "{text}"
+        );
+        assert_eq!(floor::breaches(&ways).len(), 1);
     }
 
     #[test]

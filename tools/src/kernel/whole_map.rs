@@ -204,6 +204,7 @@ mod tests {
                 runs: 14,
                 boots: Some(2),
                 instructions: None,
+                from: None,
             }],
             own_loop: None,
             checked: Vec::new(),

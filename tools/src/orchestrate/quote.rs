@@ -221,6 +221,7 @@ mod tests {
             runs: 7,
             boots: None,
             instructions: None,
+            from: None,
         }
     }
 

@@ -10,7 +10,8 @@ pub struct Figure {
     pub arch: String,
     /// Buffer size in bytes.
     pub size: u64,
-    /// `before`, `v1`, `bounded`, `rust`, `floor`, `vmap` or `whole`.
+    /// `before`, `v1`, `bounded`, `rust`, `floor` (with its ways
+    /// `floor-store`, `floor-memset`, `floor-memcpy`), `vmap` or `whole`.
     pub implementation: String,
     /// Minimum over the runs, nanoseconds.
     pub ns: u64,
@@ -30,6 +31,12 @@ pub struct Figure {
     /// no counting boot ran (UML; records before it). See [`with_counts`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<u64>,
+    /// On the `floor` row: which way to fill the array it is
+    /// (`floor-store`, `floor-memset`, `floor-memcpy`; see
+    /// [`crate::kernel::floor`]). None on other rows, and on records
+    /// whose floor was a plain store loop alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// One figure per (arch, size, implementation) over several boots of the
@@ -73,6 +80,8 @@ pub fn merge_boots(boots: &[Vec<Figure>]) -> Vec<Figure> {
             runs: same.iter().map(|g| g.runs).sum(),
             boots: Some(same.len() as u32),
             instructions: None,
+            // The floor is chosen again from its merged ways.
+            from: None,
         });
     }
     out
@@ -148,6 +157,7 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
     let mut median_ns = None;
     let mut max_ns = None;
     let mut runs = None;
+    let mut from = None;
     for field in rest.split_whitespace() {
         let Some((key, value)) = field.split_once('=') else {
             return Some(Err(format!(
@@ -174,6 +184,7 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
                 Ok(v) => runs = Some(v),
                 Err(_) => return Some(Err(bad("a run count"))),
             },
+            "from" => from = Some(value.to_string()),
             // Unknown keys are for later versions of the format.
             _ => {}
         }
@@ -189,6 +200,7 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
             runs,
             boots: None,
             instructions: None,
+            from,
         }),
         _ => Err(format!(
             "figure line lacks one of arch, size, impl, ns, runs: {text:?}"
