@@ -127,6 +127,35 @@ impl RecordFigures {
     }
 }
 
+/// A figure's instruction count (from a boot under QEMU -icount) as a
+/// mail quotes it: `5.00 million instructions`.
+pub fn quoted_count(f: &Figure) -> Result<String> {
+    let n = f.instructions.with_context(|| {
+        format!(
+            "{} at {} bytes has no instruction count (no counting boot ran for it)",
+            f.implementation, f.size
+        )
+    })?;
+    Ok(match n {
+        0..=999_999 => format!("{:.1} thousand instructions", n as f64 / 1e3),
+        _ => format!("{:.2} million instructions", n as f64 / 1e6),
+    })
+}
+
+/// How many times `a`'s instructions `b`'s are: a count does not move
+/// between boots, so no range is needed.
+pub fn quoted_count_ratio(a: &Figure, b: &Figure) -> Result<String> {
+    let (Some(na), Some(nb)) = (a.instructions, b.instructions) else {
+        bail!(
+            "{} or {} at {} bytes has no instruction count",
+            a.implementation,
+            b.implementation,
+            a.size
+        );
+    };
+    Ok(format!("{:.2}x", na as f64 / nb.max(1) as f64))
+}
+
 /// A mapping mix as a mail quotes it.
 pub fn quoted_mix(m: &MappingMix) -> String {
     let n = |count: u64, one: &str, many: &str| {
@@ -185,6 +214,20 @@ impl FigureSource for RecordFigures {
                 let (f, path) = self.figure(spec, arch, size_of(size)?)?;
                 Ok((quoted(f), path.display().to_string()))
             }
+            ["instructions", spec, arch, size] => {
+                let (f, path) = self.figure(spec, arch, size_of(size)?)?;
+                Ok((quoted_count(f)?, path.display().to_string()))
+            }
+            ["count-ratio", a, b, arch, size] => {
+                let size = size_of(size)?;
+                let (fa, pa) = self.figure(a, arch, size)?;
+                let (fb, pb) = self.figure(b, arch, size)?;
+                let records = match pa == pb {
+                    true => pa.display().to_string(),
+                    false => format!("{} and {}", pa.display(), pb.display()),
+                };
+                Ok((quoted_count_ratio(fa, fb)?, records))
+            }
             ["mix", spec, arch, size] => {
                 let (m, path) = self.mix(spec, arch, size_of(size)?)?;
                 Ok((quoted_mix(m), path.display().to_string()))
@@ -200,7 +243,7 @@ impl FigureSource for RecordFigures {
                 Ok((quoted_ratio(fa, fb), records))
             }
             _ => bail!(
-                "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}} or {{{{mix <figure>@<revision> <arch> <size>}}}}"
+                "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}, {{{{mix <figure>@<revision> <arch> <size>}}}}, {{{{instructions <figure>@<revision> <arch> <size>}}}} or {{{{count-ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}"
             ),
         }
     }
@@ -244,6 +287,19 @@ mod tests {
         assert_eq!(quoted_ratio(&fig(30, 40, 50), &fig(10, 20, 25)), "2.0x");
         assert!(quoted_ratio(&fig(20, 40, 50), &fig(10, 20, 25)).starts_with("no difference"));
         assert!(quoted_ratio(&old, &fig(10, 20, 25)).contains("minimum only, no range"));
+    }
+
+    #[test]
+    fn counts_are_quoted_with_their_ratio_and_a_missing_count_is_an_error() {
+        let mut a = fig(1, 1, 1);
+        let mut b = fig(1, 1, 1);
+        assert!(quoted_count(&a).is_err());
+        a.instructions = Some(8_980_000);
+        b.instructions = Some(4_990_000);
+        assert_eq!(quoted_count(&a).unwrap(), "8.98 million instructions");
+        assert_eq!(quoted_count_ratio(&a, &b).unwrap(), "1.80x");
+        b.instructions = Some(323_100);
+        assert_eq!(quoted_count(&b).unwrap(), "323.1 thousand instructions");
     }
 
     #[test]
