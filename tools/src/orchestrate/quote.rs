@@ -81,11 +81,22 @@ impl RecordFigures {
         Ok((figure, path))
     }
 
-    /// How the whole map `impl@revision` on `arch` at `size` was mapped.
-    fn mix(&self, spec: &str, arch: &str, size: u64) -> Result<(&MappingMix, &Path)> {
+    /// How the whole map `impl@revision` on `arch` at `size` was mapped:
+    /// in the timed boots (the first boot's layout), or in the counting
+    /// boot whose instructions the record holds.
+    fn mix(
+        &self,
+        spec: &str,
+        arch: &str,
+        size: u64,
+        counted: bool,
+    ) -> Result<(&MappingMix, &Path)> {
         let (implementation, path, record) = self.record(spec, arch)?;
-        let mix = record
-            .mixes
+        let mixes = match counted {
+            true => &record.counted_mixes,
+            false => &record.mixes,
+        };
+        let mix = mixes
             .iter()
             .find(|m| m.implementation == implementation && m.size == size)
             .with_context(|| {
@@ -228,8 +239,9 @@ impl FigureSource for RecordFigures {
                 };
                 Ok((quoted_count_ratio(fa, fb)?, records))
             }
-            ["mix", spec, arch, size] => {
-                let (m, path) = self.mix(spec, arch, size_of(size)?)?;
+            [kind @ ("mix" | "counted-mix"), spec, arch, size] => {
+                let counted = *kind == "counted-mix";
+                let (m, path) = self.mix(spec, arch, size_of(size)?, counted)?;
                 Ok((quoted_mix(m), path.display().to_string()))
             }
             ["ratio", a, b, arch, size] => {

@@ -3,7 +3,8 @@
 //! `whole` of revision `v3` on `um` at 256 MB) or
 //! `{{ratio whole@mainline whole@v3 um 256M}}` (the first's median over
 //! the second's), or `{{mix whole@v3 arm64 256M}}` (how that whole map was
-//! mapped: PMDs, contiguous-PTE blocks, single ptes), `{{instructions
+//! mapped: PMDs, contiguous-PTE blocks, single ptes; `counted-mix` for the
+//! counting boot's layout), `{{instructions
 //! whole@v3 arm64 256M}}` and `{{count-ratio whole@mainline whole@v3 arm64
 //! 256M}}` (from the counting boot under QEMU -icount). Whatever holds the measurements fills them in and names
 //! the record each came from in a citation line, which `patchctl check`
