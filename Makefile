@@ -50,7 +50,7 @@ help:
 	@echo "                  UML, arm64 QEMU), with timings, then C and Rust side by side"
 	@echo "make kunit-test - one CONFIG_RUST build per arch (it runs the C suite too), each series' distinct code"
 	@echo "make kunit-icount-test - system-heap v2 on arm64, its timings booted twice under QEMU -icount: the instruction"
-	@echo "                  counts must agree to the instruction (in make test)"
+	@echo "                  counts must agree (within 64 instructions or 1 in 100,000; in make test)"
 	@echo "make kunit-mainline-test - the revisions that go upstream, on mainline (linux-source-7.2), C, on UML"
 	@echo "                  (MAINLINE_TEST_ARCHES=um,arm64 adds arm64; make kunit runs them on both, timed)"
 	@echo "make kunit-mainline-kasan - the same under KASAN on UML"

@@ -1,7 +1,7 @@
 //! The instruction counts beside the times: every timing row that a boot
 //! under QEMU's instruction counting measured (arm64), the same rows as
 //! the time tables, in guest instructions. A count does not move between
-//! runs or hosts (two counting boots agree to the instruction, or the run
+//! runs or hosts (two counting boots agree within a few ticks, or the run
 //! fails), so its ratios need no range; but TCG models no cache and no
 //! TLB, so a count says how much work the code does, not how long a real
 //! core takes to do it.

@@ -99,7 +99,8 @@ pub struct Matrix<'a> {
     pub boots: usize,
     /// Boots under instruction counting after the timed ones, where the
     /// arch has it (0: none; 2 also proves the count reproducible: the
-    /// run fails when two counting boots differ by one instruction).
+    /// run fails when two counting boots' counts differ past
+    /// [`ktap::count_tolerance`]).
     pub counting_boots: usize,
 }
 
@@ -199,7 +200,8 @@ pub fn run_matrix(
 }
 
 /// Adds the instruction counts of `m.counting_boots` counting boots to
-/// the run's figures; whether the boots agreed to the instruction.
+/// the run's figures; whether the boots agreed (see
+/// [`ktap::count_differences`]).
 fn add_counts(
     runner: &mut dyn KernelRunner,
     m: &Matrix,

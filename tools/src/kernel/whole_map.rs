@@ -39,7 +39,7 @@ pub fn table(runs: &[RevisionFigures]) -> Option<Section> {
     Some(Section::new(
         "whole map: system_heap_do_vmap() as each revision has it; \
          x = how many times faster than the revision named; mix = PMDs/contiguous-PTE blocks/single ptes \
-         of the mapping, from the page tables (a | b: the boots' layouts differed); checked = runs whose mapping was checked page by page:",
+         of the mapping, from the page tables (a or b: the boots' layouts differed); checked = runs whose mapping was checked page by page:",
         g,
     ))
 }
@@ -145,7 +145,7 @@ impl<'a> Columns<'a> {
             }
         }
         for &c in &self.with_mix {
-            // One mix per boot layout: "a | b" says the boots differed.
+            // One mix per boot layout: "a or b" says the boots differed.
             let mixes: Vec<String> = run(c)
                 .map(|r| {
                     r.mixes
@@ -157,7 +157,7 @@ impl<'a> Columns<'a> {
                 .unwrap_or_default();
             line.push(match mixes.is_empty() {
                 true => Cell::Missing,
-                false => mixes.join(" | ").into(),
+                false => mixes.join(" or ").into(),
             });
         }
         let timed: Vec<&Figure> = self.all.iter().filter_map(|&c| get(c)).collect();
@@ -242,6 +242,28 @@ mod tests {
         assert!(row.contains("0/0/65536"), "{text}");
         assert!(row.contains("128/0/0"), "{text}");
         assert!(row.contains("4.00x"), "{text}");
+    }
+
+    #[test]
+    fn boots_with_other_layouts_show_each_mix_in_one_cell() {
+        let mut b = run("vmap-sg", "v2-b", 1000, Some((128, 0, 0)));
+        let mut other = b.mixes[0].clone();
+        (other.pmds, other.conts) = (0, 4096);
+        b.mixes.push(other);
+        let runs = [
+            run("system-heap-vmap", "mainline", 4000, Some((0, 0, 65536))),
+            b,
+        ];
+        let text = table(&runs).unwrap().render();
+        let header = text.lines().find(|l| l.starts_with("| arch")).unwrap();
+        let row = text.lines().find(|l| l.contains("256M")).unwrap();
+        assert!(row.contains("128/0/0 or 0/4096/0"), "{text}");
+        // The cell holds no column separator of its own.
+        assert_eq!(
+            row.matches('|').count(),
+            header.matches('|').count(),
+            "{text}"
+        );
     }
 
     #[test]

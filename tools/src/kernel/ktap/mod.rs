@@ -15,7 +15,9 @@ mod figure;
 mod mix;
 mod parser;
 
-pub use figure::{count_differences, merge_boots, parse_figure, with_counts, Figure, FIGURE_KEY};
+pub use figure::{
+    count_differences, count_tolerance, merge_boots, parse_figure, with_counts, Figure, FIGURE_KEY,
+};
 pub use mix::{parse_mix, MappingMix, MIX_KEY};
 pub use parser::parse;
 

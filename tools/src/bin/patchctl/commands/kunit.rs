@@ -95,7 +95,7 @@ pub struct Args {
     /// clock then advances one nanosecond per instruction, so every timing
     /// row also gets a cost that does not depend on the host (the
     /// `instructions` of the records). With 2 the run fails when the two
-    /// counts differ by one instruction. TCG models no cache or TLB: a
+    /// counts differ by more than 64 instructions (or 1 in 100,000). TCG models no cache or TLB: a
     /// count says how much work the code does, not how long hardware takes.
     /// UML has no counting; 0 leaves it out.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
