@@ -81,6 +81,9 @@ fn each_series_runs_its_own_revisions() {
             "system-heap-vmap:v3",
             "vmap-sg:v1-generic",
             "vmap-sg:v1",
+            "vmap-sg:mainline",
+            "vmap-sg:v2-b",
+            "vmap-sg:v2",
         ]
     );
     // Each on its base: the upstream revision and unpatched mainline on
@@ -90,12 +93,18 @@ fn each_series_runs_its_own_revisions() {
         .filter(|r| r.base == Base::Mainline)
         .map(|r| r.name.clone())
         .collect();
-    assert_eq!(on_mainline, ["mainline", "v3"]);
+    assert_eq!(on_mainline, ["mainline", "v3", "mainline", "v2-b", "v2"]);
     let mut mainline_only = options(&["patches"], &[], false);
     mainline_only.base = Some(Base::Mainline);
     assert_eq!(
         names(&plan(&mainline_only).unwrap().revisions),
-        ["system-heap-vmap:mainline", "system-heap-vmap:v3"]
+        [
+            "system-heap-vmap:mainline",
+            "system-heap-vmap:v3",
+            "vmap-sg:mainline",
+            "vmap-sg:v2-b",
+            "vmap-sg:v2"
+        ]
     );
     let table = |name: &str| {
         manifests
