@@ -96,6 +96,10 @@ void srh_sg_free_table(struct sg_table *table);
 void srh_sg_set_page(struct scatterlist *sg, struct page *page,
 		     unsigned int len, unsigned int offset);
 void *srh_vmap(struct page **pages, unsigned int count);
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG
+/* Only where the tree has vmap_sg(): see system_heap_rust_shim.c. */
+void *srh_vmap_table(struct sg_table *table);
+#endif
 void srh_vunmap(const void *vaddr);
 int srh_dma_map(struct device *dev, struct sg_table *table, int direction);
 void srh_dma_unmap(struct device *dev, struct sg_table *table, int direction);

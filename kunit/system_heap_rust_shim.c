@@ -91,10 +91,40 @@ void srh_sg_set_page(struct scatterlist *sg, struct page *page,
 	sg_set_page(sg, page, len, offset);
 }
 
+/*
+ * How many kernel mappings the Rust heap made by each path: a page array
+ * through vmap(), or its sg_table through vmap_sg(). Only the KUnit suite
+ * reads them, to see that the heap took the path its tree's system heap
+ * takes.
+ */
+static atomic_t srh_vmaps_by_array = ATOMIC_INIT(0);
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG
+static atomic_t srh_vmaps_by_table = ATOMIC_INIT(0);
+#endif
+
 void *srh_vmap(struct page **pages, unsigned int count)
 {
+	atomic_inc(&srh_vmaps_by_array);
 	return vmap(pages, count, VM_MAP, PAGE_KERNEL);
 }
+
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG
+/*
+ * There is no macro that says whether mm has vmap_sg(), and a weak
+ * reference to it would move a fact of the tree to run time (and read
+ * NULL silently where it is missing). The series that adds vmap_sg()
+ * says so with CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG instead, and a tree
+ * without it then fails to build here.
+ *
+ * vmap_sg() only reads the table; it takes it as non-const, as the
+ * system heap passes its own.
+ */
+void *srh_vmap_table(struct sg_table *table)
+{
+	atomic_inc(&srh_vmaps_by_table);
+	return vmap_sg(table, PAGE_KERNEL);
+}
+#endif
 
 void srh_vunmap(const void *vaddr)
 {

@@ -305,6 +305,74 @@ static void srh_vmaps_agree(struct kunit *test)
 	}
 }
 
+/*
+ * The Rust heap maps a buffer as the tree's system heap does: with
+ * vmap_sg() on a tree that has it (CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG;
+ * there the system heap maps with vmap_sg() too), with a page array and
+ * vmap() elsewhere. The shim counts the mappings each path makes; the
+ * C heap's go through neither. On a tree with vmap_sg() the Rust heap's
+ * mapping must also have the mapping mix, read back from the page
+ * tables, that vmap_sg() gives the same table. Each heap's mix is printed
+ * (heap_mix lines): on arm64 the heaps map with PMDs and contiguous-PTE
+ * blocks only where their own pages allow, so the two are reported, not
+ * compared.
+ */
+static void srh_vmap_path(struct kunit *test)
+{
+	bool by_table = IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG);
+	size_t len = SZ_16M;
+	unsigned int h;
+
+	kunit_info(test, "tree has vmap_sg(): %s\n", by_table ? "yes" : "no");
+	for (h = 0; h < ARRAY_SIZE(srh_heaps); h++) {
+		const struct srh_heap *heap = &srh_heaps[h];
+		struct dma_buf *dmabuf = srh_alloc(test, heap, len);
+		bool rust = heap->buf_ops == &system_rust_heap_buf_ops;
+		int array = atomic_read(&srh_vmaps_by_array), table = 0;
+		struct sgvmap_mix mix;
+		struct iosys_map map;
+
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG
+		table = atomic_read(&srh_vmaps_by_table);
+#endif
+		KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+		array = atomic_read(&srh_vmaps_by_array) - array;
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG
+		table = atomic_read(&srh_vmaps_by_table) - table;
+#endif
+		KUNIT_EXPECT_EQ_MSG(test, array, rust && !by_table ? 1 : 0,
+				    "heap %s: mappings by page array and vmap()",
+				    heap->name);
+		KUNIT_EXPECT_EQ_MSG(test, table, rust && by_table ? 1 : 0,
+				    "heap %s: mappings of the table by vmap_sg()",
+				    heap->name);
+		sgvmap_expect_mapped(test, heap->table(dmabuf), len >> PAGE_SHIFT,
+				     map.vaddr);
+		sgvmap_count_mix(map.vaddr, len, &mix);
+		kunit_info(test, "heap_mix: arch=%s heap=%s size=%zu pmds=%lu conts=%lu ptes=%lu holes=%lu\n",
+			   SGVMAP_ARCH, heap->name, len, mix.pmds, mix.conts,
+			   mix.ptes, mix.holes);
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG
+		if (rust) {
+			/* vmap_sg() only reads the table it is given. */
+			struct sg_table *sgt = (struct sg_table *)heap->table(dmabuf);
+			void *vaddr = vmap_sg(sgt, PAGE_KERNEL);
+			struct sgvmap_mix same;
+
+			KUNIT_ASSERT_NOT_NULL(test, vaddr);
+			sgvmap_count_mix(vaddr, len, &same);
+			vunmap(vaddr);
+			KUNIT_EXPECT_EQ(test, mix.pmds, same.pmds);
+			KUNIT_EXPECT_EQ(test, mix.conts, same.conts);
+			KUNIT_EXPECT_EQ(test, mix.ptes, same.ptes);
+			KUNIT_EXPECT_EQ(test, mix.holes, same.holes);
+		}
+#endif
+		dma_buf_vunmap_unlocked(dmabuf, &map);
+		srh_release_now(test, dmabuf);
+	}
+}
+
 /* What attaching a device and mapping the buffer for it gave. */
 struct srh_attach_result {
 	int map;
@@ -1205,6 +1273,7 @@ static struct kunit_case srh_test_cases[] = {
 	KUNIT_CASE(srh_orders_are_c_orders),
 	KUNIT_CASE_PARAM(srh_allocations_agree, srh_size_gen_params),
 	KUNIT_CASE_PARAM(srh_vmaps_agree, srh_size_gen_params),
+	KUNIT_CASE(srh_vmap_path),
 	KUNIT_CASE(srh_attach_map_agree),
 	KUNIT_CASE_PARAM(srh_errno_table, srh_errno_gen_params),
 	KUNIT_CASE_PARAM_ATTR(srh_timings, srh_timing_gen_params,

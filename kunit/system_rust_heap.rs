@@ -34,7 +34,6 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 
 use crate::alloc::{self as policy, ChunkList, PageSource};
-use crate::convert;
 use crate::errno::{EINVAL, ENOMEM};
 use crate::layout::{Page, Scatterlist, SgTable, PAGE_SHIFT, PAGE_SIZE};
 use crate::sg;
@@ -61,7 +60,10 @@ extern "C" {
     fn srh_sg_alloc_table(table: *mut SgTable, nents: c_uint) -> c_int;
     fn srh_sg_free_table(table: *mut SgTable);
     fn srh_sg_set_page(sg: *mut Scatterlist, page: *mut Page, len: c_uint, offset: c_uint);
+    #[cfg(not(CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG))]
     fn srh_vmap(pages: *mut *mut Page, count: c_uint) -> *mut c_void;
+    #[cfg(CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG)]
+    fn srh_vmap_table(table: *mut SgTable) -> *mut c_void;
     fn srh_vunmap(vaddr: *const c_void);
     fn srh_dma_map(dev: *mut Device, table: *mut SgTable, direction: c_int) -> c_int;
     fn srh_dma_unmap(dev: *mut Device, table: *mut SgTable, direction: c_int);
@@ -617,9 +619,35 @@ pub unsafe extern "C" fn rust_heap_mmap(
     0
 }
 
-/// `system_heap_do_vmap()`: the page array by rust-heap's conversion core,
-/// then vmap().
+/// `system_heap_do_vmap()` of a tree with `vmap_sg()` (the vmap-sg
+/// series), whose system heap maps its table with it: the same call on
+/// this heap's table, so that the two heaps' mappings are made by the same
+/// code and their figures compare like with like.
+///
+/// The tree says it has `vmap_sg()` with
+/// `CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG` (the series' kunit_config turns it
+/// on); there is no macro to find it by, and the kernel version would not
+/// tell. As C, a NULL from `vmap_sg()` is `-ENOMEM`.
+#[cfg(CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG)]
 fn do_vmap(buffer: &Buffer) -> Result<*mut c_void, c_int> {
+    let table = ptr::from_ref(&buffer.table.0).cast_mut();
+    // SAFETY: the table is the buffer's own, whole after allocate() and
+    // never written again (see OwnedTable's Sync). vmap_sg() only reads
+    // it: the pointer is mutable because its C signature is, as the
+    // system heap passes its own table.
+    let vaddr = unsafe { srh_vmap_table(table) };
+    if vaddr.is_null() {
+        return Err(ENOMEM);
+    }
+    Ok(vaddr)
+}
+
+/// `system_heap_do_vmap()` of a tree without `vmap_sg()`: the page array
+/// by rust-heap's conversion core, then vmap().
+#[cfg(not(CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG))]
+fn do_vmap(buffer: &Buffer) -> Result<*mut c_void, c_int> {
+    use crate::convert;
+
     let npages = buffer.len / PAGE_SIZE;
     let count = c_uint::try_from(npages).map_err(|_| ENOMEM)?;
     let mut pages: VVec<*mut Page> = VVec::with_capacity(npages, GFP_KERNEL).map_err(|_| ENOMEM)?;
@@ -690,7 +718,8 @@ pub unsafe extern "C" fn rust_heap_vunmap(buffer_ptr: *mut c_void) {
         // SAFETY: the count reached zero from one, and it is one only
         // after vmap() mapped the buffer and stored vaddr (a vmap on a
         // zero count always maps): vaddr is the live mapping from
-        // srh_vmap(), and its last user is gone.
+        // do_vmap() (vunmap() undoes vmap_sg() too), and its last user
+        // is gone.
         unsafe { srh_vunmap(state.vaddr) };
         state.vaddr = ptr::null_mut();
     }

@@ -160,9 +160,16 @@ fn a_variant_leaves_out_the_patches_it_names() {
     assert_eq!(kept.len(), 3);
     assert!(kept.iter().all(|f| !f.starts_with("v1-0002-")), "{kept:?}");
     assert!(all.patches[1].to_string_lossy().contains("arm64"));
-    // The series' own test goes into the kunitconfig of both.
+    // The series' own test, and the word that the tree has vmap_sg()
+    // (the Rust heap maps with it), go into the kunitconfig of both.
     for r in [&all, &generic] {
-        assert_eq!(r.kunit_config, ["CONFIG_VMAP_SG_KUNIT_TEST=y"]);
+        assert_eq!(
+            r.kunit_config,
+            [
+                "CONFIG_VMAP_SG_KUNIT_TEST=y",
+                "CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG=y"
+            ]
+        );
         assert_eq!(r.suite, "system-heap");
         assert_eq!(r.series, "vmap-sg");
     }
