@@ -116,7 +116,10 @@ fn each_series_runs_its_own_revisions() {
     };
     assert_eq!(
         config("v1-generic"),
-        Some(vec!["CONFIG_VMAP_SG_KUNIT_TEST=y".to_string()])
+        Some(vec![
+            "CONFIG_VMAP_SG_KUNIT_TEST=y".to_string(),
+            "CONFIG_DMABUF_HEAPS_SYSTEM_VMAP_SG=y".to_string()
+        ])
     );
     assert_eq!(
         config("v2-b"),
