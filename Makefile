@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-deps kunit-c kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -132,13 +132,19 @@ patchctl:
 
 # The main job: every revision on every arch, a failed or missing case
 # fails; then the CONFIG_RUST build, Rust beside C.
-kunit: patchctl
+# As timed phases, so that it ends with where its time went: installing
+# and extracting, the C runs (each of which prints its own account, run by
+# run: switch, configure, build, boot, ccache), the Rust runs, the report.
+kunit:
+	@MAKE="$(MAKE)" scripts/phases.sh kunit kunit-deps kunit-c kunit-rust report
+
+kunit-deps:
 	scripts/deps.sh kunit
 	scripts/deps.sh kernel-source-mainline
+
+kunit-c: patchctl
 	$(PATCHCTL) kunit --arch $(KUNIT_ARCHES) --series $(KUNIT_SERIES) --boots $(KUNIT_BOOTS) --counting-boots 2 \
 		--junit $(RUN_DIR)/junit-c.xml --kcidb $(RUN_DIR)/kcidb-c.json
-	$(MAKE) --no-print-directory kunit-rust
-	$(MAKE) --no-print-directory report
 
 # The same suite with CONFIG_RUST: rust-heap's core in the kernel beside C
 # and the system-rust heap beside the C heap, one Rust build per arch (it
