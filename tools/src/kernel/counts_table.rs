@@ -9,7 +9,7 @@
 use super::cells::Cell;
 use super::floor;
 use super::grid::{Grid, Section};
-use super::ktap::{Figure, MappingMix};
+use super::ktap::{count_tolerance, Figure, MappingMix};
 use super::view::RevisionFigures;
 
 /// The loops, the floor's ways to fill the array and `vmap()` alone, in
@@ -104,6 +104,20 @@ fn columns(runs: &[RevisionFigures]) -> Vec<Column<'_>> {
             implementation: imp,
         })
         .collect();
+    // vmap() itself is the same in every build, unless a revision changes
+    // it (vmap-sg v2's design B): such a revision gets a vmap column of
+    // its own, beside the first run's.
+    let mut own_vmap: Vec<&str> = Vec::new();
+    for r in runs {
+        if !own_vmap.contains(&r.revision.as_str()) && vmap_differs(runs, r) {
+            own_vmap.push(&r.revision);
+            out.push(Column {
+                title: format!("vmap {}", r.revision),
+                revision: Some(&r.revision),
+                implementation: "vmap",
+            });
+        }
+    }
     let mut seen: Vec<&str> = Vec::new();
     for r in runs {
         if !seen.contains(&r.revision.as_str()) && has(Some(&r.revision), "whole") {
@@ -124,6 +138,30 @@ fn find<'a>(runs: &'a [RevisionFigures], arch: &str, size: u64, c: &Column) -> O
         .flat_map(|r| &r.figures)
         .find(|f| {
             f.size == size && f.implementation == c.implementation && f.instructions.is_some()
+        })
+}
+
+/// Whether `run`'s counted vmap() differs from the first counted run's on
+/// the same arch at some size by more than two boots of one kernel may.
+fn vmap_differs(runs: &[RevisionFigures], run: &RevisionFigures) -> bool {
+    let counted_vmap = |r: &RevisionFigures, size: u64| {
+        r.figures
+            .iter()
+            .find(|f| f.implementation == "vmap" && f.size == size)
+            .and_then(|f| f.instructions)
+    };
+    let Some(first) = runs
+        .iter()
+        .find(|r| r.arch == run.arch && r.figures.iter().any(|f| f.implementation == "vmap"))
+    else {
+        return false;
+    };
+    run.figures
+        .iter()
+        .filter(|f| f.implementation == "vmap")
+        .any(|f| match (f.instructions, counted_vmap(first, f.size)) {
+            (Some(a), Some(b)) => a.abs_diff(b) > count_tolerance(a.max(b)),
+            _ => false,
         })
 }
 
@@ -214,6 +252,25 @@ mod tests {
         );
         assert!(text.contains("2.47 M"), "{text}");
         assert!(!text.contains("bounded"), "{text}");
+    }
+
+    #[test]
+    fn a_revision_that_changes_vmap_gets_its_own_vmap_column() {
+        let size = 256 << 20;
+        let runs = [
+            run("mainline", vec![f("vmap", size, Some(6_837_520))]),
+            // Another boot of the same code: within the tolerance.
+            run("v3", vec![f("vmap", size, Some(6_837_552))]),
+            // Design B changes vmap() itself.
+            run("v2-b", vec![f("vmap", size, Some(2_851_696))]),
+        ];
+        let text = table(&runs).unwrap().render();
+        let header = text.lines().find(|l| l.starts_with("| arch")).unwrap();
+        assert!(header.contains("vmap v2-b"), "{text}");
+        assert!(!header.contains("vmap v3"), "{text}");
+        assert!(!header.contains("vmap mainline"), "{text}");
+        let row = text.lines().find(|l| l.contains("256M")).unwrap();
+        assert!(row.contains("6.84 M") && row.contains("2.85 M"), "{text}");
     }
 
     #[test]
