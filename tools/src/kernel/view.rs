@@ -68,15 +68,41 @@ impl RevisionFigures {
                 })
             })
             .collect();
+        // A kernel with other pages than 4K has its rows apart: its
+        // figures and mixes go by the arch label (`arm64/64k`).
+        let arch = record.arch_label();
+        let label = |a: &str| {
+            if a == record.arch.name() {
+                arch.clone()
+            } else {
+                a.to_string()
+            }
+        };
+        let relabel_mixes = |mixes: &[MappingMix]| -> Vec<MappingMix> {
+            mixes
+                .iter()
+                .map(|m| MappingMix {
+                    arch: label(&m.arch),
+                    ..m.clone()
+                })
+                .collect()
+        };
         RevisionFigures {
             series: record.series.clone(),
             revision: record.revision.clone(),
-            arch: record.arch.name().into(),
-            figures: record.figures.clone(),
+            figures: record
+                .figures
+                .iter()
+                .map(|f| Figure {
+                    arch: label(&f.arch),
+                    ..f.clone()
+                })
+                .collect(),
             own_loop: record.own_loop.clone(),
             checked,
-            mixes: record.mixes.clone(),
-            counted_mixes: record.counted_mixes.clone(),
+            mixes: relabel_mixes(&record.mixes),
+            counted_mixes: relabel_mixes(&record.counted_mixes),
+            arch,
         }
     }
 }
