@@ -117,3 +117,22 @@ pub fn run_label(series: &str, revision: &str, first_series: &str) -> String {
         format!("{series}:{revision}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::record::tests::record;
+
+    #[test]
+    fn a_64k_run_has_its_rows_apart_from_a_4k_one() {
+        // The tables group rows by the figures' arch: 64K's are its own.
+        let view = RevisionFigures::of(&record(65536));
+        assert_eq!(view.arch, "arm64/64k");
+        assert_eq!(view.figures[0].arch, "arm64/64k");
+        let four = RevisionFigures::of(&record(4096));
+        assert_eq!(
+            (four.arch.as_str(), four.figures[0].arch.as_str()),
+            ("arm64", "arm64")
+        );
+    }
+}
