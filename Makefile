@@ -34,7 +34,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-deps kunit-c kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-deps kunit-c kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-pagesize kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -61,6 +61,8 @@ help:
 	@echo "make kunit-mutants - each mutation of system-heap v3's code (kunit/mutants/) must fail its own KUnit test"
 	@echo "make kunit-mutants-workspace - each mutation of kunit/mutants/workspace.txt must fail the workspace suite case it names"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
+	@echo "make kunit-pagesize - both heaps' suites (C and Rust, one CONFIG_RUST kernel) on arm64 with 64K pages"
+	@echo "                  (PAGE_SIZES=64k,16k adds 16K), and the /dev/dma_heap boot; not in make test"
 	@echo "make kunit-rust-clippy - the in-kernel Rust heap through the kernel's own make CLIPPY=1 (UML; the heap's object alone,"
 	@echo "                  no kernel built): any warning in the heap fails (in make test)"
 	@echo "make kunit-kasan - the C suite under KASAN on UML (GCC), each series' distinct code: clean code, the v1 overflow reported"
@@ -155,6 +157,24 @@ kunit-rust: patchctl
 	scripts/deps.sh rust
 	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --series patches/system-heap-vmap --revision v1 \
 		--junit $(RUN_DIR)/junit-rust.xml --kcidb $(RUN_DIR)/kcidb-rust.json
+
+# Every page size: the system heap's suite and the Rust heap's, in one
+# CONFIG_RUST arm64 kernel per page size of PAGE_SIZES (CONFIG_ARM64_64K_PAGES,
+# CONFIG_ARM64_16K_PAGES), each in a build directory of its own
+# (...-arm64-rust-64k), then the /dev/dma_heap boot. Records are named
+# ...-arm64-64k-rust.json and their tables show arm64/64k. Correctness
+# only. Not part of make test: a fresh arm64 build per page size does not
+# fit CI's budget.
+PAGE_SIZES ?= 64k
+PAGESIZE_REVISIONS ?= v2,baseline
+kunit-pagesize: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	@set -e; for p in $$(echo "$(PAGE_SIZES)" | tr ',' ' '); do \
+		$(PATCHCTL) kunit --rust --page-size $$p --arch arm64 --series patches/system-heap-vmap \
+			--revision $(PAGESIZE_REVISIONS) --skip-timings --abi-boot first \
+			--junit $(RUN_DIR)/junit-pagesize-$$p.xml; \
+	done
 
 # The in-kernel Rust heap (kunit/system_rust_heap.rs and rust-heap's core)
 # through the kernel's own clippy: kunit.py writes the CONFIG_RUST config,

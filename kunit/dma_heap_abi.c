@@ -36,7 +36,9 @@
 #include <linux/dma-heap.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define ABI_PAGE	4096UL
+/* The kernel's page size (4K, or 16K or 64K on arm64), read in main(). */
+static unsigned long abi_page;
+#define ABI_PAGE	abi_page
 #define ABI_RESULT_MAX	512
 #define ABI_ODD_LEN	(2 * 1024 * 1024 + 3 * 65536 + 5 * ABI_PAGE)
 #define ABI_LEAK_LEN	(32UL << 20)
@@ -114,7 +116,7 @@ static void say_alloc(struct answer *a, const char *what, int fd)
 
 static void case_alloc_sizes(int heap, struct answer *a)
 {
-	static const uint64_t lens[] = { ABI_PAGE, ABI_ODD_LEN, 16UL << 20 };
+	const uint64_t lens[] = { ABI_PAGE, ABI_ODD_LEN, 16UL << 20 };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
@@ -136,7 +138,7 @@ static void case_core_page_aligns_length(int heap, struct answer *a)
 	int fd = heap_alloc(heap, ABI_PAGE + 1, O_RDWR, 0);
 
 	say_alloc(a, "a page and a byte", fd);
-	expect(a, fd >= 0 && lseek(fd, 0, SEEK_END) == 2 * ABI_PAGE,
+	expect(a, fd >= 0 && lseek(fd, 0, SEEK_END) == (off_t)(2 * ABI_PAGE),
 	       "rounded up to two pages");
 	if (fd >= 0)
 		close(fd);
@@ -145,7 +147,7 @@ static void case_core_page_aligns_length(int heap, struct answer *a)
 /* Refused by the core's ioctl before the heap's allocate op is called. */
 static void case_core_refuses_bad_alloc(int heap, struct answer *a)
 {
-	static const struct {
+	const struct {
 		const char *what;
 		uint64_t len;
 		uint32_t fd_flags;
@@ -203,7 +205,8 @@ static void case_mmap_data(int heap, struct answer *a)
 	}
 	start = buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	for (p = 0; p < pages; p++) {
-		if (map[p * ABI_PAGE / 4] != 0 || map[p * ABI_PAGE / 4 + 1023])
+		if (map[p * ABI_PAGE / 4] != 0 ||
+		    map[(p + 1) * ABI_PAGE / 4 - 1])
 			zero++;
 		map[p * ABI_PAGE / 4] = pattern(p);
 	}
@@ -245,7 +248,7 @@ static void case_core_refuses_bad_mmap(int heap, struct answer *a)
 {
 	size_t len = 16 * ABI_PAGE;
 	int fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC, 0);
-	static const struct {
+	const struct {
 		const char *what;
 		size_t len;
 		off_t offset;
@@ -455,6 +458,7 @@ int main(void)
 	unsigned int h, n;
 	int opened = 1, all = 1;
 
+	abi_page = sysconf(_SC_PAGESIZE);
 	mkdir("/dev", 0755);
 	mkdir("/proc", 0755);
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -697,7 +697,7 @@ enum srh_step {
 
 #define SRH_MAX_STEPS		7
 #define SRH_RACE_ROUNDS		64
-/* The buffer of the rows that get one: two orders, 272 pages. */
+/* The buffer of the rows that get one: two orders (272 pages of 4K, 17 of 64K). */
 #define SRH_ROW_LEN		(SZ_1M + SZ_64K)
 /* A length past memory: all of RAM and 64M more, worked out when run. */
 #define SRH_PAST_MEMORY		ULONG_MAX

@@ -13,7 +13,7 @@ use patchctl::kernel::export;
 use patchctl::kernel::kunitpy::Flavor;
 use patchctl::kernel::record::KunitRecord;
 use patchctl::kernel::run::{run_matrix, Matrix};
-use patchctl::kernel::Arch;
+use patchctl::kernel::{Arch, PageSize};
 use patchctl::machine::Machine;
 use patchctl::series::revision;
 
@@ -38,6 +38,7 @@ fn records() -> Vec<KunitRecord> {
                 revisions: &revs,
                 arches: &[arch],
                 flavor: &Flavor::C,
+                page_size: PageSize::K4,
                 results: None,
                 machine: Machine::this(),
                 boots: 1,

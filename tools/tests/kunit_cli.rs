@@ -193,3 +193,41 @@ fn kernel_clippy_refuses_what_holds_no_rust_heap_before_building() {
     assert_eq!(code, Some(2));
     assert!(err.contains("place no Rust heap"), "{err}");
 }
+
+#[test]
+fn a_page_size_other_than_4k_on_uml() {
+    let kdir = kernel_like_dir();
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--series",
+        "patches/system-heap-vmap",
+        "--kdir",
+        kdir.to_str().unwrap(),
+        "--arch",
+        "um,arm64",
+        "--page-size",
+        "64k",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--page-size 64k is for arm64 only: UML has 4K pages alone"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_page_size() {
+    let (code, err) = patchctl(&[
+        "kunit",
+        "--series",
+        "patches/system-heap-vmap",
+        "--page-size",
+        "8k",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("invalid value '8k' for '--page-size <PAGE_SIZE>'")
+            && err.contains("[possible values: 4k, 16k, 64k]"),
+        "{err}"
+    );
+}

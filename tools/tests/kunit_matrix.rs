@@ -15,7 +15,7 @@ use patchctl::kernel::kunitpy::{Config, Flavor};
 use patchctl::kernel::record::KunitRecord;
 use patchctl::kernel::run::{run_matrix, Matrix};
 use patchctl::kernel::view::RevisionFigures;
-use patchctl::kernel::{table, Arch};
+use patchctl::kernel::{table, Arch, PageSize};
 use patchctl::machine::Machine;
 use patchctl::series::revision;
 use patchctl::series::Manifest;
@@ -41,6 +41,7 @@ fn matrix<'a>(
         revisions,
         arches,
         flavor,
+        page_size: PageSize::K4,
         results: Some(results),
         machine: Machine::this(),
         boots: 1,

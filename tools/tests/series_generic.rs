@@ -13,7 +13,7 @@ use patchctl::kernel::run::{run_matrix, Matrix};
 use patchctl::kernel::table;
 use patchctl::kernel::view::RevisionFigures;
 use patchctl::kernel::Arch;
-use patchctl::kernel::Flavor;
+use patchctl::kernel::{Flavor, PageSize};
 use patchctl::machine::Machine;
 use patchctl::orchestrate::kunit::{plan, series_dirs, KunitOptions};
 use patchctl::series::manifest::{Base, TableKind};
@@ -43,6 +43,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         distinct: false,
         abi_boot: Default::default(),
         skip_timings: false,
+        page_size: PageSize::K4,
         workspace: workspace(),
         compare: None,
         threshold: None,
@@ -229,6 +230,7 @@ fn both_series_in_one_matrix_make_one_whole_map_table() {
             revisions: &revisions,
             arches: &[Arch::Arm64],
             flavor: &Flavor::C,
+            page_size: PageSize::K4,
             results: None,
             machine: Machine::this(),
             boots: 1,

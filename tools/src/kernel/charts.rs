@@ -92,11 +92,11 @@ pub fn charts(records: &[KunitRecord]) -> Result<Vec<Chart>> {
 }
 
 /// (kernel, arch) of every record of `config` with figures, sorted.
-fn bases(records: &[KunitRecord], config: Config) -> BTreeSet<(&str, &str)> {
+fn bases(records: &[KunitRecord], config: Config) -> BTreeSet<(&str, String)> {
     records
         .iter()
         .filter(|r| r.config == config && !r.figures.is_empty())
-        .map(|r| (r.kernel.as_str(), r.arch.name()))
+        .map(|r| (r.kernel.as_str(), r.arch_label()))
         .collect()
 }
 
@@ -105,14 +105,14 @@ fn bases(records: &[KunitRecord], config: Config) -> BTreeSet<(&str, &str)> {
 fn runs<'a>(
     records: &'a [KunitRecord],
     config: Config,
-    (kernel, arch): (&str, &str),
+    (kernel, arch): (&str, String),
 ) -> Vec<&'a KunitRecord> {
     let mut runs: Vec<&KunitRecord> = records
         .iter()
         .filter(|r| {
             r.config == config
                 && r.kernel == kernel
-                && r.arch.name() == arch
+                && r.arch_label() == arch
                 && !r.figures.is_empty()
         })
         .collect();
@@ -123,7 +123,7 @@ fn runs<'a>(
 /// `arm64, Linux 6.12.117` (how each arch ran is said once, above the
 /// charts: a panel's title must fit its width on a phone).
 fn base_title(r: &KunitRecord) -> String {
-    format!("{}, Linux {}", r.arch.name(), r.kernel)
+    format!("{}, Linux {}", r.arch_label(), r.kernel)
 }
 
 /// A record's figure as a line; `*` after its name where a point has no

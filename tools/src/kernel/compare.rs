@@ -203,7 +203,7 @@ fn figure_key(r: &KunitRecord, size: u64, implementation: &str) -> FigureKey {
         r.series.clone(),
         // The same code on another kernel (a series' revisions on 6.12 and
         // on mainline) is another figure: the kernel around it differs.
-        format!("{} on {}", r.arch.name(), r.kernel),
+        format!("{} on {}", r.arch_label(), r.kernel),
         r.config.name().to_string(),
         size,
         implementation.to_string(),
@@ -326,6 +326,7 @@ mod tests {
             kernel: "7.2.13".into(),
             arch: Arch::Um,
             config: Config::C,
+            page_size: 4096,
             machine: Machine::this(),
             passed: 1,
             failed: Vec::new(),

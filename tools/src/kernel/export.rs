@@ -119,7 +119,11 @@ pub fn kcidb(records: &[KunitRecord]) -> Value {
                 "misc": {"series": r.series, "revision": r.revision, "kernel": r.kernel},
             }));
         }
-        let build_id = format!("{checkout_id}-{}-{}", r.arch.name(), r.config.name());
+        let build_id = format!(
+            "{checkout_id}-{}-{}",
+            r.arch_label().replace('/', "-"),
+            r.config.name()
+        );
         builds.push(kcidb_build(r, &checkout_id, &build_id));
         tests.extend(kcidb_tests(r, &build_id));
     }
@@ -141,7 +145,7 @@ fn kcidb_build(r: &KunitRecord, checkout_id: &str, build_id: &str) -> Value {
         "config_name": format!("kunit {}", r.config.name()),
         // A record exists only for a kernel that built and booted to KTAP.
         "status": "PASS",
-        "misc": {"machine": r.machine, "how_run": r.arch.how_run(), "timed_loop": r.own_loop},
+        "misc": {"machine": r.machine, "how_run": r.arch.how_run(), "timed_loop": r.own_loop, "page_size": r.page_size},
     });
     if let Some(s) = r.duration_s {
         build["duration"] = json!(s);

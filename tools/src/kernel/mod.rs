@@ -44,4 +44,4 @@ pub mod units;
 pub mod view;
 pub mod whole_map;
 
-pub use kunitpy::{Arch, Flavor};
+pub use kunitpy::{Arch, Flavor, PageSize};

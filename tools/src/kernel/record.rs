@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kasan;
 use super::ktap::{self, Figure, MappingMix, Missing, Outcome};
-use super::kunitpy::{Arch, Config};
+use super::kunitpy::{Arch, Config, PageSize};
 use super::spread;
 use crate::machine::Machine;
 
@@ -26,6 +26,10 @@ pub struct KunitRecord {
     pub arch: Arch,
     /// What the kernel was built with.
     pub config: Config,
+    /// The kernel's base page size in bytes. Records written before this
+    /// field were all 4K kernels.
+    #[serde(default = "four_k")]
+    pub page_size: u32,
     /// The machine the figures came from.
     pub machine: Machine,
     /// Cases passed.
@@ -61,6 +65,11 @@ pub struct KunitRecord {
     /// How long the build and boot took, in seconds.
     #[serde(default)]
     pub duration_s: Option<f64>,
+}
+
+/// The page size of records written before they said theirs.
+fn four_k() -> u32 {
+    PageSize::K4.bytes()
 }
 
 /// One KUnit case or parameter of a run.
@@ -99,7 +108,7 @@ impl KunitRecord {
     /// name, then the baseline, the posted revisions in order (a variant
     /// `vN-...`, which leaves patches of vN out, just before vN), other
     /// names, the Android picks last; then arch and config.
-    pub fn order_key(&self) -> (String, u64, String, &'static str, &'static str) {
+    pub fn order_key(&self) -> (String, u64, String, String, &'static str) {
         let rev = self.revision.as_str();
         let version = |v: &str| v.strip_prefix('v').and_then(|n| n.parse::<u64>().ok());
         let rank = if rev == super::checkout::BASELINE {
@@ -117,9 +126,20 @@ impl KunitRecord {
             self.series.clone(),
             rank,
             self.revision.clone(),
-            self.arch.name(),
+            self.arch_label(),
             self.config.name(),
         )
+    }
+
+    /// The arch as tables, file names and run names show it: `arm64`, or
+    /// `arm64/64k` for a kernel with other pages than 4K, so that a 64K
+    /// kernel's figures never share a row or a file with a 4K kernel's.
+    pub fn arch_label(&self) -> String {
+        match PageSize::from_bytes(self.page_size) {
+            Some(PageSize::K4) => self.arch.name().to_string(),
+            Some(p) => format!("{}/{}", self.arch.name(), p.name()),
+            None => format!("{}/{}", self.arch.name(), self.page_size),
+        }
     }
 
     /// The file name this record is written under.
@@ -128,7 +148,7 @@ impl KunitRecord {
             "kunit-{}-{}-{}{}.json",
             self.series,
             self.revision,
-            self.arch.name(),
+            self.arch_label().replace('/', "-"),
             self.config.suffix()
         )
     }
@@ -140,7 +160,7 @@ impl KunitRecord {
             "{} {} {} {}",
             self.series,
             self.revision,
-            self.arch.name(),
+            self.arch_label(),
             self.config.name()
         )
     }
@@ -190,7 +210,7 @@ impl KunitRecord {
     pub fn source(&self) -> String {
         format!(
             "{} on Linux {} ({}), {} {}, {} CPUs",
-            self.arch.name(),
+            self.arch_label(),
             self.kernel,
             self.arch.how_run(),
             self.machine.cpu,
@@ -260,4 +280,71 @@ pub fn load_run(spec: &str, workspace: &Path) -> Result<Vec<KunitRecord>> {
 
 fn is_kunit_record(name: Option<&str>) -> bool {
     name.is_some_and(|n| n.starts_with("kunit-") && n.ends_with(".json"))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A record of a Rust run on arm64 with pages of `page_size` bytes.
+    pub(crate) fn record(page_size: u32) -> KunitRecord {
+        let figure = Figure {
+            arch: "arm64".into(),
+            size: 16 << 20,
+            implementation: "whole".into(),
+            ns: 100,
+            median_ns: None,
+            max_ns: None,
+            runs: 1,
+            boots: None,
+            instructions: None,
+            from: None,
+        };
+        KunitRecord {
+            series: "system-heap-vmap".into(),
+            revision: "v2".into(),
+            kernel: "6.12.118".into(),
+            arch: Arch::Arm64,
+            config: Config::CRust,
+            page_size,
+            machine: Machine::this(),
+            passed: 1,
+            failed: Vec::new(),
+            missing: Vec::new(),
+            skipped: Vec::new(),
+            figures: vec![figure],
+            mixes: Vec::new(),
+            counted_mixes: Vec::new(),
+            own_loop: None,
+            log: "kunit.log".into(),
+            kasan: None,
+            cases: Vec::new(),
+            duration_s: None,
+        }
+    }
+
+    #[test]
+    fn a_record_without_a_page_size_is_a_4k_one() {
+        let mut json = serde_json::to_value(record(65536)).unwrap();
+        assert_eq!(json["page_size"], 65536);
+        json.as_object_mut().unwrap().remove("page_size");
+        let old: KunitRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(old.page_size, 4096);
+        assert_eq!(old.arch_label(), "arm64");
+        assert_eq!(old.file_name(), "kunit-system-heap-vmap-v2-arm64-rust.json");
+    }
+
+    #[test]
+    fn a_64k_record_is_named_and_shown_apart_from_a_4k_one() {
+        let (four, sixty_four) = (record(4096), record(65536));
+        assert_eq!(sixty_four.arch_label(), "arm64/64k");
+        assert_eq!(
+            sixty_four.file_name(),
+            "kunit-system-heap-vmap-v2-arm64-64k-rust.json"
+        );
+        assert_ne!(four.file_name(), sixty_four.file_name());
+        assert_ne!(four.run_name(), sixty_four.run_name());
+        assert_ne!(four.order_key(), sixty_four.order_key());
+        assert_eq!(record(16384).arch_label(), "arm64/16k");
+    }
 }

@@ -236,7 +236,7 @@ fn sources_html(records: &[KunitRecord], json: Option<&str>) -> String {
             "<tr><td>{} {} {} {}</td><td>Linux {}</td><td>{}</td><td>{}, {} CPUs, {} MiB, {}</td><td>{} passed, {} failed, {} skipped</td><td>{link}</td></tr>\n",
             escape(&r.series),
             escape(&r.revision),
-            escape(r.arch.name()),
+            escape(&r.arch_label()),
             escape(r.config.name()),
             escape(&r.kernel),
             escape(r.arch.how_run()),

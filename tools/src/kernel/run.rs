@@ -16,7 +16,7 @@ use super::checkout::{Checkout, KERNEL_SUITES};
 use super::floor;
 use super::kasan;
 use super::ktap;
-use super::kunitpy::{self, Arch, Flavor, Invocation};
+use super::kunitpy::{self, Arch, Flavor, Invocation, PageSize};
 use super::record::KunitRecord;
 use super::suite::{self, Suite};
 use super::tree;
@@ -89,6 +89,8 @@ pub struct Matrix<'a> {
     pub arches: &'a [Arch],
     /// What every kernel is built with.
     pub flavor: &'a Flavor,
+    /// The base page size every kernel is built with.
+    pub page_size: PageSize,
     /// Where records are written (none: not written).
     pub results: Option<&'a Path>,
     /// The machine the figures are taken on.
@@ -296,6 +298,7 @@ fn judge(m: &Matrix, kernel: &str, revision: &Checkout, arch: Arch, run: KernelR
         kernel: kernel.to_string(),
         arch,
         config: m.flavor.config(),
+        page_size: m.page_size.bytes(),
         machine: m.machine.clone(),
         passed: run.run.passed(),
         failed: run.run.failures().into_iter().map(|(p, _)| p).collect(),
@@ -377,6 +380,7 @@ pub struct KunitPy {
     switched: Option<Option<Suite>>,
     jobs: usize,
     flavor: Flavor,
+    page_size: PageSize,
     ccache: Option<CompilerCache>,
     abi_boot: AbiBoot,
     skip_timings: bool,
@@ -400,10 +404,34 @@ pub struct KunitPySetup<'a> {
     pub jobs: usize,
     /// What every kernel is built with.
     pub flavor: Flavor,
+    /// The base page size every kernel is built with.
+    pub page_size: PageSize,
     /// Which revisions a Rust build boots a second time.
     pub abi_boot: AbiBoot,
     /// Leave the timing cases out.
     pub skip_timings: bool,
+}
+
+/// Where a kernel of `version` for `arch` builds, relative to the cache:
+/// one directory per arch, flavour and page size. A page size other than
+/// 4K builds apart (`...-arm64-rust-64k`): switching one directory's page
+/// size back and forth would rebuild the whole kernel each time. Runs of
+/// the kernel's own suites build apart too: their config shares nothing
+/// with the workspace suite's.
+pub fn build_rel(
+    version: &str,
+    arch: Arch,
+    flavor: &Flavor,
+    page_size: PageSize,
+    kernel_suites: bool,
+) -> PathBuf {
+    let own = if kernel_suites { "-kernel-suites" } else { "" };
+    PathBuf::from("build").join(format!(
+        "linux-{version}-{}-{}{}{own}",
+        arch.name(),
+        flavor.name(),
+        page_size.suffix()
+    ))
 }
 
 /// Which revisions a Rust build boots a second time, through /dev/dma_heap.
@@ -429,6 +457,7 @@ impl KunitPy {
             workspace,
             jobs,
             flavor,
+            page_size,
             abi_boot,
             skip_timings,
         } = setup;
@@ -446,6 +475,7 @@ impl KunitPy {
             switched: None,
             jobs,
             flavor,
+            page_size,
             ccache: CompilerCache::discover(cache),
             abi_boot,
             skip_timings,
@@ -455,21 +485,15 @@ impl KunitPy {
     }
 
     /// Where this flavour's kernel for `arch` builds, relative to the
-    /// cache. Runs of the kernel's own suites build apart: their config
-    /// shares nothing with the workspace suite's, and switching one build
-    /// directory between the two would rebuild it whole each time.
+    /// cache (see [`build_rel`]).
     fn build_rel(&self, arch: Arch, revision: &Checkout) -> PathBuf {
-        let own = if revision.suite == KERNEL_SUITES {
-            "-kernel-suites"
-        } else {
-            ""
-        };
-        PathBuf::from("build").join(format!(
-            "linux-{}-{}-{}{own}",
-            self.version,
-            arch.name(),
-            self.flavor.name()
-        ))
+        build_rel(
+            &self.version,
+            arch,
+            &self.flavor,
+            self.page_size,
+            revision.suite == KERNEL_SUITES,
+        )
     }
 
     /// Whether the kernel just built for `arch` boots a second time.
@@ -573,6 +597,7 @@ impl KunitPy {
             suite: suite.as_ref(),
             extra_config: &revision.kunit_config,
             arch,
+            page_size: self.page_size,
             build_dir,
             log,
             jobs: self.jobs,
@@ -676,5 +701,36 @@ impl KernelRunner for KunitPy {
         let inv = self.invocation("count", revision, arch, &build, &log)?;
         let counted = kunitpy::count_kunit(&inv, progress)?;
         Ok(counted.map(|r| r.run))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_size_other_than_4k_builds_in_a_directory_of_its_own() {
+        let dir = |arch, flavor: &Flavor, page, own| {
+            build_rel("6.12.118", arch, flavor, page, own)
+                .display()
+                .to_string()
+        };
+        // 4K keeps the names the caches already hold.
+        assert_eq!(
+            dir(Arch::Arm64, &Flavor::C, PageSize::K4, false),
+            "build/linux-6.12.118-arm64-c"
+        );
+        assert_eq!(
+            dir(Arch::Um, &Flavor::Kasan, PageSize::K4, true),
+            "build/linux-6.12.118-um-kasan-kernel-suites"
+        );
+        assert_eq!(
+            dir(Arch::Arm64, &Flavor::C, PageSize::K64, false),
+            "build/linux-6.12.118-arm64-c-64k"
+        );
+        assert_eq!(
+            dir(Arch::Arm64, &Flavor::C, PageSize::K16, true),
+            "build/linux-6.12.118-arm64-c-16k-kernel-suites"
+        );
     }
 }

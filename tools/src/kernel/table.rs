@@ -370,7 +370,7 @@ pub fn render_kasan(records: &[KunitRecord], kernel: &str) -> String {
         out.push_str(&format!(
             "  {:<10} {:<5} {:<12} {} cases passed, {} unexpected report(s) or failure(s); the deliberate v1 overflow reported {} time(s) in {}\n",
             revision,
-            r.arch.name(),
+            r.arch_label(),
             r.config.name(),
             r.passed,
             v.unexpected_reports.len() + v.unexpected_failures.len(),

@@ -68,15 +68,41 @@ impl RevisionFigures {
                 })
             })
             .collect();
+        // A kernel with other pages than 4K has its rows apart: its
+        // figures and mixes go by the arch label (`arm64/64k`).
+        let arch = record.arch_label();
+        let label = |a: &str| {
+            if a == record.arch.name() {
+                arch.clone()
+            } else {
+                a.to_string()
+            }
+        };
+        let relabel_mixes = |mixes: &[MappingMix]| -> Vec<MappingMix> {
+            mixes
+                .iter()
+                .map(|m| MappingMix {
+                    arch: label(&m.arch),
+                    ..m.clone()
+                })
+                .collect()
+        };
         RevisionFigures {
             series: record.series.clone(),
             revision: record.revision.clone(),
-            arch: record.arch.name().into(),
-            figures: record.figures.clone(),
+            figures: record
+                .figures
+                .iter()
+                .map(|f| Figure {
+                    arch: label(&f.arch),
+                    ..f.clone()
+                })
+                .collect(),
             own_loop: record.own_loop.clone(),
             checked,
-            mixes: record.mixes.clone(),
-            counted_mixes: record.counted_mixes.clone(),
+            mixes: relabel_mixes(&record.mixes),
+            counted_mixes: relabel_mixes(&record.counted_mixes),
+            arch,
         }
     }
 }
@@ -89,5 +115,24 @@ pub fn run_label(series: &str, revision: &str, first_series: &str) -> String {
         revision.to_string()
     } else {
         format!("{series}:{revision}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::record::tests::record;
+
+    #[test]
+    fn a_64k_run_has_its_rows_apart_from_a_4k_one() {
+        // The tables group rows by the figures' arch: 64K's are its own.
+        let view = RevisionFigures::of(&record(65536));
+        assert_eq!(view.arch, "arm64/64k");
+        assert_eq!(view.figures[0].arch, "arm64/64k");
+        let four = RevisionFigures::of(&record(4096));
+        assert_eq!(
+            (four.arch.as_str(), four.figures[0].arch.as_str()),
+            ("arm64", "arm64")
+        );
     }
 }

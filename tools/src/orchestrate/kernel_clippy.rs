@@ -79,6 +79,7 @@ pub fn check_heap(req: &KernelClippyRequest, progress: &mut dyn Write) -> Result
             workspace: &req.workspace,
             jobs: req.jobs,
             flavor: Flavor::Rust(tools),
+            page_size: crate::kernel::PageSize::K4,
             abi_boot: AbiBoot::None,
             skip_timings: true,
         },

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use crate::kernel::checkout::{Checkout, KERNEL_SUITES};
 use crate::kernel::compare::{self, Comparison};
 use crate::kernel::coverage::{self, Coverage};
-use crate::kernel::kunitpy::{self, Arch, Flavor};
+use crate::kernel::kunitpy::{self, Arch, Flavor, PageSize};
 use crate::kernel::record;
 use crate::kernel::regressions;
 use crate::kernel::run::{run_matrix, AbiBoot, KunitPy, KunitPySetup, Matrix, MatrixOutcome};
@@ -57,6 +57,8 @@ pub struct KunitOptions {
     pub abi_boot: AbiBoot,
     /// Leave the timing cases out (correctness only).
     pub skip_timings: bool,
+    /// The base page size of every kernel (other than 4K: arm64 only).
+    pub page_size: PageSize,
     /// The workspace (its `kunit/` and `rust-heap/`).
     pub workspace: PathBuf,
     /// A stored run to compare the figures with: a results directory or a
@@ -117,6 +119,7 @@ impl KunitReport {
 
 /// Checks the request, then runs the matrix on real kernels.
 pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitReport> {
+    check_page_size(opts.page_size, &opts.arches)?;
     let cache = tree::cache_dir()?;
     let flavor = flavor_of(opts, &cache)?;
     for &arch in &opts.arches {
@@ -151,6 +154,7 @@ pub fn kunit(opts: &KunitOptions, progress: &mut dyn Write) -> Result<KunitRepor
             workspace: &opts.workspace,
             jobs: opts.jobs,
             flavor: flavor.clone(),
+            page_size: opts.page_size,
             abi_boot: opts.abi_boot,
             skip_timings: opts.skip_timings,
         };
@@ -220,6 +224,15 @@ fn flavor_of(opts: &KunitOptions, cache: &Path) -> Result<Flavor> {
     } else {
         Flavor::C
     })
+}
+
+/// Refuses, before anything builds, a page size one of `arches` cannot
+/// have: UML has 4K pages alone.
+pub fn check_page_size(page_size: PageSize, arches: &[Arch]) -> Result<()> {
+    for &arch in arches {
+        page_size.kconfig(arch)?;
+    }
+    Ok(())
 }
 
 /// Refuses, before anything builds, a revision the flavour cannot build:
@@ -336,6 +349,7 @@ fn run_on(
         revisions,
         arches: &opts.arches,
         flavor: &flavor,
+        page_size: opts.page_size,
         results: Some(&opts.results),
         machine: Machine::this(),
         boots: opts.boots.max(1),

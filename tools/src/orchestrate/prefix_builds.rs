@@ -67,6 +67,7 @@ pub fn build_series_prefixes(
             workspace: &req.workspace,
             jobs: req.jobs,
             flavor: Flavor::C,
+            page_size: crate::kernel::PageSize::K4,
             abi_boot: AbiBoot::None,
             skip_timings: true,
         },

@@ -125,7 +125,7 @@ impl RecordFigures {
             .find(|(_, r)| {
                 r.series == self.series
                     && r.revision == revision
-                    && r.arch.name() == arch
+                    && r.arch_label() == arch
                     && r.config == Config::C
             })
             .with_context(|| {

@@ -261,6 +261,7 @@ make[6]: *** [scripts/Makefile.build:289: drivers/dma-buf/heaps/system_heap_rust
             suite: None,
             extra_config: &[],
             arch: Arch::Arm64,
+            page_size: super::super::PageSize::K4,
             build_dir: Path::new("/b"),
             log: Path::new("/b/log"),
             jobs: 2,

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::{Arch, Flavor, ONLY_TIMINGS, SKIP_TIMINGS};
+use super::{Arch, Flavor, PageSize, ONLY_TIMINGS, SKIP_TIMINGS};
 use crate::kernel::ccache::CompilerCache;
 use crate::kernel::ktap;
 use crate::kernel::suite::Suite;
@@ -74,6 +74,8 @@ pub struct Invocation<'a> {
     pub extra_config: &'a [String],
     /// The arch to build and boot.
     pub arch: Arch,
+    /// The base page size (4K unless asked: arm64 only).
+    pub page_size: PageSize,
     /// The build directory (kept between runs: kbuild is incremental).
     pub build_dir: &'a Path,
     /// Where kunit.py's whole output is saved.
@@ -298,6 +300,10 @@ pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
         config.push('\n');
     }
     config.push_str(&inv.flavor.kconfig());
+    if let Some(line) = inv.page_size.kconfig(inv.arch)? {
+        config.push_str(line);
+        config.push('\n');
+    }
     fs::write(&kunitconfig, config)
         .with_context(|| format!("cannot write {}", kunitconfig.display()))?;
     Ok(kunitconfig)
@@ -456,6 +462,7 @@ mod tests {
             suite: None,
             extra_config: extra,
             arch: Arch::Um,
+            page_size: PageSize::K4,
             build_dir: dir,
             log: dir,
             jobs: 1,
@@ -463,6 +470,25 @@ mod tests {
             ccache: None,
             skip_timings: true,
         }
+    }
+
+    #[test]
+    fn a_page_size_reaches_the_kunitconfig_of_arm64_and_is_refused_on_uml() {
+        let dir = std::env::temp_dir().join(format!("patchctl-pagesize-{}", std::process::id()));
+        let extra = vec!["CONFIG_KUNIT=y".to_string()];
+        let mut inv = kernel_suites(&dir, &extra);
+        inv.arch = Arch::Arm64;
+        inv.page_size = PageSize::K64;
+        let written = fs::read_to_string(write_kunitconfig(&inv).unwrap()).unwrap();
+        assert_eq!(written, "CONFIG_KUNIT=y\nCONFIG_ARM64_64K_PAGES=y\n");
+        inv.page_size = PageSize::K4;
+        let written = fs::read_to_string(write_kunitconfig(&inv).unwrap()).unwrap();
+        assert_eq!(written, "CONFIG_KUNIT=y\n");
+        inv.arch = Arch::Um;
+        inv.page_size = PageSize::K16;
+        let refused = write_kunitconfig(&inv).unwrap_err().to_string();
+        fs::remove_dir_all(&dir).ok();
+        assert!(refused.contains("UML has 4K pages"), "{refused}");
     }
 
     #[test]

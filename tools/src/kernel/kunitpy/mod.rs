@@ -94,6 +94,74 @@ impl Arch {
     }
 }
 
+/// The base page size a kernel is built with. UML has 4K pages only;
+/// arm64 can be built with 16K or 64K, as some Android vendors ship it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+pub enum PageSize {
+    /// 4K: every arch's default, the only one UML has.
+    #[default]
+    #[value(name = "4k")]
+    K4,
+    /// 16K (arm64's `CONFIG_ARM64_16K_PAGES`).
+    #[value(name = "16k")]
+    K16,
+    /// 64K (arm64's `CONFIG_ARM64_64K_PAGES`).
+    #[value(name = "64k")]
+    K64,
+}
+
+impl PageSize {
+    /// The page size in bytes, as records keep it.
+    pub fn bytes(self) -> u32 {
+        match self {
+            PageSize::K4 => 4096,
+            PageSize::K16 => 16384,
+            PageSize::K64 => 65536,
+        }
+    }
+
+    /// The size `bytes` names; `None` for a size no kernel here builds.
+    pub fn from_bytes(bytes: u32) -> Option<PageSize> {
+        [PageSize::K4, PageSize::K16, PageSize::K64]
+            .into_iter()
+            .find(|p| p.bytes() == bytes)
+    }
+
+    /// `4k`, `16k`, `64k`: as the option takes it and labels show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageSize::K4 => "4k",
+            PageSize::K16 => "16k",
+            PageSize::K64 => "64k",
+        }
+    }
+
+    /// What build directories, results files and arch labels gain: nothing
+    /// for 4K (so 4K names stay as they were), `-16k` or `-64k` else.
+    pub fn suffix(self) -> String {
+        match self {
+            PageSize::K4 => String::new(),
+            other => format!("-{}", other.name()),
+        }
+    }
+
+    /// The kunitconfig line that selects it on `arch`; `None` for the
+    /// default. Refused on an arch that has no such choice.
+    pub fn kconfig(self, arch: Arch) -> anyhow::Result<Option<&'static str>> {
+        match (self, arch) {
+            (PageSize::K4, _) => Ok(None),
+            (PageSize::K16, Arch::Arm64) => Ok(Some("CONFIG_ARM64_16K_PAGES=y")),
+            (PageSize::K64, Arch::Arm64) => Ok(Some("CONFIG_ARM64_64K_PAGES=y")),
+            (other, Arch::Um) => anyhow::bail!(
+                "--page-size {} is for arm64 only: UML has 4K pages alone; run it with --arch arm64",
+                other.name()
+            ),
+        }
+    }
+}
+
 /// The `config` of a results record: what the kernel was built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Config {
@@ -271,6 +339,35 @@ impl Flavor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_size_names_its_option_its_config_and_its_suffix() {
+        use clap::ValueEnum;
+        let parse = |s: &str| PageSize::from_str(s, true);
+        assert_eq!(parse("64k"), Ok(PageSize::K64));
+        assert_eq!(parse("16K"), Ok(PageSize::K16));
+        assert_eq!(parse("4k"), Ok(PageSize::K4));
+        assert!(parse("8k").is_err());
+        assert!(parse("65536").is_err());
+        assert_eq!(PageSize::default(), PageSize::K4);
+        assert_eq!(PageSize::K64.bytes(), 65536);
+        assert_eq!(PageSize::from_bytes(16384), Some(PageSize::K16));
+        assert_eq!(PageSize::from_bytes(8192), None);
+        assert_eq!(PageSize::K4.suffix(), "");
+        assert_eq!(PageSize::K64.suffix(), "-64k");
+        assert_eq!(PageSize::K4.kconfig(Arch::Um).unwrap(), None);
+        assert_eq!(PageSize::K4.kconfig(Arch::Arm64).unwrap(), None);
+        assert_eq!(
+            PageSize::K64.kconfig(Arch::Arm64).unwrap(),
+            Some("CONFIG_ARM64_64K_PAGES=y")
+        );
+        assert_eq!(
+            PageSize::K16.kconfig(Arch::Arm64).unwrap(),
+            Some("CONFIG_ARM64_16K_PAGES=y")
+        );
+        let uml = PageSize::K64.kconfig(Arch::Um).unwrap_err().to_string();
+        assert!(uml.contains("UML has 4K pages"), "{uml}");
+    }
 
     #[test]
     fn each_flavour_gives_kunit_py_its_make_options_then_its_own() {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use patchctl::kernel::run::AbiBoot;
 use patchctl::kernel::view::RevisionFigures;
-use patchctl::kernel::{table, Arch};
+use patchctl::kernel::{table, Arch, PageSize};
 use patchctl::orchestrate::kunit::{self as run, KunitOptions};
 
 /// Build real kernels and run KUnit on them, for each series, revision and arch.
@@ -154,6 +154,14 @@ pub struct Args {
     /// takes them.
     #[arg(long)]
     skip_timings: bool,
+    /// The base page size of every kernel: 4k, or on arm64 16k
+    /// (CONFIG_ARM64_16K_PAGES) or 64k (CONFIG_ARM64_64K_PAGES). Refused
+    /// with UML, which has 4K pages alone. Another page size builds in a
+    /// directory of its own (...-arm64-rust-64k), its records say it
+    /// (page_size) and are named ...-arm64-64k..., and tables show its
+    /// rows as arm64/64k, apart from 4K's.
+    #[arg(long, value_enum, default_value = "4k")]
+    page_size: PageSize,
     /// Compare the figures with a stored run of the same series, revision,
     /// arch and config: a results directory, or a git revision whose
     /// results/ holds the record (HEAD, a tag). Each figure that moved is
@@ -202,6 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         distinct: args.distinct,
         abi_boot: args.abi_boot,
         skip_timings: args.skip_timings,
+        page_size: args.page_size,
         workspace: std::env::current_dir()?,
         compare: args.compare,
         threshold: args.threshold,
