@@ -229,22 +229,12 @@ impl FigureSource for RecordFigures {
                 let (f, path) = self.figure(spec, arch, size_of(size)?)?;
                 Ok((quoted_count(f)?, path.display().to_string()))
             }
-            ["count-ratio", a, b, arch, size] => {
-                let size = size_of(size)?;
-                let (fa, pa) = self.figure(a, arch, size)?;
-                let (fb, pb) = self.figure(b, arch, size)?;
-                let records = match pa == pb {
-                    true => pa.display().to_string(),
-                    false => format!("{} and {}", pa.display(), pb.display()),
-                };
-                Ok((quoted_count_ratio(fa, fb)?, records))
-            }
             [kind @ ("mix" | "counted-mix"), spec, arch, size] => {
                 let counted = *kind == "counted-mix";
                 let (m, path) = self.mix(spec, arch, size_of(size)?, counted)?;
                 Ok((quoted_mix(m), path.display().to_string()))
             }
-            ["ratio", a, b, arch, size] => {
+            [kind @ ("ratio" | "count-ratio"), a, b, arch, size] => {
                 let size = size_of(size)?;
                 let (fa, pa) = self.figure(a, arch, size)?;
                 let (fb, pb) = self.figure(b, arch, size)?;
@@ -252,7 +242,11 @@ impl FigureSource for RecordFigures {
                     true => pa.display().to_string(),
                     false => format!("{} and {}", pa.display(), pb.display()),
                 };
-                Ok((quoted_ratio(fa, fb), records))
+                let quoted = match *kind {
+                    "ratio" => quoted_ratio(fa, fb),
+                    _ => quoted_count_ratio(fa, fb)?,
+                };
+                Ok((quoted, records))
             }
             _ => bail!(
                 "{{{{{placeholder}}}}} is not a figure: expected {{{{<figure>@<revision> <arch> <size>}}}} {{{{ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}, {{{{mix <figure>@<revision> <arch> <size>}}}}, {{{{instructions <figure>@<revision> <arch> <size>}}}} or {{{{count-ratio <figure>@<revision> <figure>@<revision> <arch> <size>}}}}"
