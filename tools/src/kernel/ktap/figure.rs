@@ -160,6 +160,22 @@ pub fn count_differences(first: &[Figure], second: &[Figure]) -> Vec<String> {
     out
 }
 
+/// The `key=value` fields of a diagnostic line's `rest`, in order; a field
+/// without `=` is an error naming the line (`what`: "figure", "mix").
+pub(super) fn key_values<'a>(
+    rest: &'a str,
+    what: &str,
+    text: &str,
+) -> Result<Vec<(&'a str, &'a str)>, String> {
+    rest.split_whitespace()
+        .map(|field| {
+            field
+                .split_once('=')
+                .ok_or_else(|| format!("{what} field {field:?} is not key=value in {text:?}"))
+        })
+        .collect()
+}
+
 /// The key that starts a figure line.
 pub const FIGURE_KEY: &str = "sgvmap_timing:";
 
@@ -182,12 +198,11 @@ pub fn parse_figure(text: &str) -> Option<Result<Figure, String>> {
     let mut max_ns = None;
     let mut runs = None;
     let mut from = None;
-    for field in rest.split_whitespace() {
-        let Some((key, value)) = field.split_once('=') else {
-            return Some(Err(format!(
-                "figure field {field:?} is not key=value in {text:?}"
-            )));
-        };
+    let fields = match key_values(rest, "figure", text) {
+        Ok(fields) => fields,
+        Err(e) => return Some(Err(e)),
+    };
+    for (key, value) in fields {
         let bad = |what: &str| format!("figure field {key}={value:?} is not {what} in {text:?}");
         match key {
             "arch" => arch = Some(value.to_string()),

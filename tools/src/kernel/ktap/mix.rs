@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::figure::key_values;
+
 /// One `# sgvmap_mix: arch=.. size=.. impl=.. pmds=.. conts=.. ptes=..`
 /// line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,12 +44,11 @@ pub fn parse_mix(text: &str) -> Option<Result<MappingMix, String>> {
     let mut implementation = None;
     let mut numbers: [Option<u64>; 4] = [None; 4];
     const NUMBERS: [&str; 4] = ["size", "pmds", "conts", "ptes"];
-    for field in rest.split_whitespace() {
-        let Some((key, value)) = field.split_once('=') else {
-            return Some(Err(format!(
-                "mix field {field:?} is not key=value in {text:?}"
-            )));
-        };
+    let fields = match key_values(rest, "mix", text) {
+        Ok(fields) => fields,
+        Err(e) => return Some(Err(e)),
+    };
+    for (key, value) in fields {
         match key {
             "arch" => arch = Some(value.to_string()),
             "impl" => implementation = Some(value.to_string()),
@@ -109,5 +110,9 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert!(err.contains("lacks"), "{err}");
+        let err = parse_mix("sgvmap_mix: arch=um size=1 impl=whole pmds")
+            .unwrap()
+            .unwrap_err();
+        assert!(err.contains("mix field \"pmds\" is not key=value"), "{err}");
     }
 }
