@@ -302,10 +302,18 @@ for entry in "${INPUTS[@]}"; do
 		git am -q "${mails[@]}"
 		"${B4RUN[@]}" prep -e "$(git -C "$base" rev-parse HEAD)" >/dev/null 2>&1
 	)
+	# Cold: both scripts on every mail (--no-cache), as on a first check.
 	measure "check-patchctl-$name" "$name" "$patches" patchctl check "$WORK" true -- \
+		"$PATCHCTL" check "$series" "$rev" --kdir "$base" --sender "$SENDER" --no-cache
+	# Again on unchanged mails: the scripts' answers kept by an earlier
+	# check (the warm-ups make them) in the scratch cache root.
+	measure "check-kept-patchctl-$name" "$name" "$patches" patchctl "check, unchanged mails" "$WORK" true -- \
 		"$PATCHCTL" check "$series" "$rev" --kdir "$base" --sender "$SENDER"
 	measure "check-b4-$name" "$name" "$patches" b4 "prep --check" "$prep" true -- \
 		"${B4RUN[@]}" prep -C --check
+	# b4 keeps its per-patch check results too: without -C, again.
+	measure "check-kept-b4-$name" "$name" "$patches" b4 "prep --check, unchanged patches" "$prep" true -- \
+		"${B4RUN[@]}" prep --check
 	# The floor under both: checkpatch.pl --strict alone on every mail
 	# patchctl checks, two at a time (this machine's cores).
 	find "$series/$rev" -name '*.patch' | sort >"$WORK/mails-$name"
@@ -376,6 +384,7 @@ for what, inp, op, limit in [
     ('patchctl am of the 30-patch series from a local mbox', 'bench-30', 'am', 1.0),
     ('patchctl check of the 30-patch series, no builds', 'bench-30', 'check', 2.0),
     ('patchctl check of system-heap-vmap v1, no builds', 'system-heap-vmap-v1', 'check', 2.0),
+    ('patchctl check of the 30-patch series again, mails unchanged', 'bench-30', 'check, unchanged mails', 2.0),
 ]:
     f = find(inp, 'patchctl', op)
     if f:
@@ -394,6 +403,7 @@ record = {
     'figures': figures,
     'not_compared': [
         'two-revisions, check: its patches are made up (lib/demo.c) and apply to no kernel tree, so neither check is run on it.',
+        'patchctl check is timed twice: cold (--no-cache: both scripts on every mail, as on a first check) and again on unchanged mails (their answers kept by an earlier check on the same tree). b4 prep --check keeps its per-patch results as well, and is timed both ways too: -C (no cache) and again on unchanged patches.',
         'patchctl check and b4 prep --check do not do the same work: patchctl runs git apply --check, checkpatch.pl --strict and get_maintainer.pl (To/Cc against MAINTAINERS) on every mail, b4 runs checkpatch.pl (its default options, not --strict) on every patch.',
         'patchctl am tries the patches on the base tree with git apply --check when the mails name no base-commit; b4 am only looks the base-commit up in the repository it runs in.',
     ],

@@ -490,3 +490,63 @@ fn a_revision_marked_ready_must_pass_the_gate() {
         "{stderr}"
     );
 }
+
+/// `patchctl check` on the cached linux-source-6.12 with its own cache
+/// root: exit code, stdout, stderr.
+fn check_with_cache(cache: &Path, series: &Path, extra: &[&str]) -> (i32, String, String) {
+    let tree = patchctl::kernel::tree::cached_source().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patchctl"))
+        .current_dir(workspace())
+        .env_remove("KDIR")
+        .env("XDG_CACHE_HOME", cache)
+        .arg("check")
+        .arg(series)
+        .arg("v2")
+        .args(["--sender", SENDER, "--kdir"])
+        .arg(&tree)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("{stdout}{stderr}");
+    (out.status.code().unwrap(), stdout, stderr)
+}
+
+#[test]
+fn the_scripts_answers_are_kept_for_the_same_mail_only() {
+    // The cache root is the test's own; the cached source tree is left
+    // where it is (its .extracted marker is what the cache keys on).
+    let cache = common::tempdir("check-cache-root");
+    let kept = "answers on 1 unchanged patch(es) kept";
+    let clean = regenerated("check-cache-clean", |_, t| t.to_string());
+    let first = check_with_cache(&cache, &clean, &[]);
+    assert_eq!((first.0, first.1.as_str()), (0, ""));
+    assert!(!first.2.contains(kept), "{}", first.2);
+    let again = check_with_cache(&cache, &clean, &[]);
+    assert_eq!((again.0, again.1.as_str()), (0, ""));
+    assert!(
+        again.2.contains(kept),
+        "the second check ran the scripts again"
+    );
+
+    // One byte of the patch changed: its answers are asked for anew, and
+    // what checkpatch says about the change is reported.
+    let patch1 = "v2-0001-dma-buf-system-heap-Convert-sg-table-to-pages-per-en.patch";
+    let edited = regenerated("check-cache-edited", |name, t| match name == patch1 {
+        true => t.replace("+\tunsigned int i;\n", "+\tunsigned int i; \n"),
+        false => t.to_string(),
+    });
+    let (code, out, stderr) = check_with_cache(&cache, &edited, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("checkpatch: ERROR: trailing whitespace"),
+        "{out}"
+    );
+    assert!(!stderr.contains(kept), "{stderr}");
+
+    // --no-cache asks the scripts even for the unchanged mail.
+    let (code, _, stderr) = check_with_cache(&cache, &clean, &["--no-cache"]);
+    assert_eq!(code, 0);
+    assert!(!stderr.contains(kept), "{stderr}");
+}

@@ -19,7 +19,9 @@
 //!   names for the patch but that the mail does not reach (for the cover
 //!   letter: anyone named for any patch).
 //!
-//! The two scripts are the base tree's own, run from its top directory.
+//! The two scripts are the base tree's own, run from its top directory;
+//! their answers on a mail are kept for the next check of the same bytes on
+//! the same tree (`script_cache`).
 //! The mails are read in `mail`, judged alone in `rules`, and applied in
 //! `apply`.
 
@@ -27,6 +29,7 @@ mod apply;
 mod build;
 mod mail;
 mod rules;
+mod script_cache;
 mod scripts;
 
 use std::collections::BTreeSet;
@@ -50,6 +53,9 @@ pub struct CheckRequest {
     pub tree: PathBuf,
     /// Who will send the series: `Name <address>` or an address.
     pub sender: String,
+    /// Where the scripts' answers are kept between checks (see
+    /// `script_cache`); `None` runs both scripts on every patch.
+    pub script_cache: Option<PathBuf>,
 }
 
 /// The rule a problem breaks.
@@ -110,6 +116,9 @@ pub struct Problem {
 pub struct CheckReport {
     /// How many mails were read.
     pub mails: usize,
+    /// How many patches' script answers came from the cache, unchanged
+    /// since an earlier check on the same tree.
+    pub scripts_cached: usize,
     /// Every problem, mail by mail, in rule order.
     pub problems: Vec<Problem>,
     /// The patch-by-patch builds, when they ran (`--build`).
@@ -187,7 +196,11 @@ pub fn check(
         .iter()
         .map(|p| SentMail::read(p))
         .collect::<Result<Vec<_>>>()?;
-    let scripts = scripts::run_on_all(&tree, &mails)?;
+    let cache = req
+        .script_cache
+        .as_deref()
+        .and_then(|dir| script_cache::ScriptCache::open(dir, &tree));
+    let (scripts, scripts_cached) = scripts::run_on_all(&tree, &mails, cache.as_ref())?;
     let mut problems = Vec::new();
     for (mail, found) in mails.iter().zip(&scripts) {
         problems.extend(problems_of(mail, found, &scripts, &sender));
@@ -208,6 +221,7 @@ pub fn check(
     problems.sort_by(|a, b| (&a.mail, a.rule).cmp(&(&b.mail, b.rule)));
     Ok(CheckReport {
         mails: mails.len(),
+        scripts_cached,
         problems,
         builds: Vec::new(),
     })

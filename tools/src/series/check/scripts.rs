@@ -9,7 +9,8 @@
 //!   would merge their answers.
 //!
 //! A cover letter runs neither: the gate holds it against everyone named
-//! for any patch.
+//! for any patch. Nor does a mail whose answers an earlier check of the
+//! same bytes on the same tree kept (`script_cache`).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 
 use super::mail::SentMail;
+use super::script_cache::{Script, ScriptCache};
 use crate::mail::address::email_or_whole;
 use crate::review::maintainers::Maintainers;
 use crate::series::kernel_scripts;
@@ -43,45 +45,87 @@ enum Answer {
     Maintainers(usize, BTreeSet<String>),
 }
 
-/// Both scripts on every patch of `mails`; one finding per mail, in order.
-pub(super) fn run_on_all(tree: &Path, mails: &[SentMail]) -> Result<Vec<ScriptFindings>> {
+/// Both scripts on every patch of `mails`; one finding per mail, in order,
+/// and how many of the patches' answers came from `cache` (both scripts'
+/// answers kept from an earlier check of the same mail on the same tree).
+pub(super) fn run_on_all(
+    tree: &Path,
+    mails: &[SentMail],
+    cache: Option<&ScriptCache>,
+) -> Result<(Vec<ScriptFindings>, usize)> {
     // The scripts run from the tree's top: each mail by its full path.
     let mut paths = vec![PathBuf::new(); mails.len()];
+    let mut texts = vec![Vec::new(); mails.len()];
     let mut patches = Vec::new();
     for (i, mail) in mails.iter().enumerate().filter(|(_, m)| m.patch.is_some()) {
         paths[i] = fs::canonicalize(&mail.path)
             .with_context(|| format!("cannot resolve {}", mail.path.display()))?;
+        texts[i] =
+            fs::read(&paths[i]).with_context(|| format!("cannot read {}", mail.path.display()))?;
         patches.push(i);
     }
+    let mut outputs = vec![None; mails.len()];
+    let mut named = vec![None; mails.len()];
+    if let Some(cache) = cache {
+        for &i in &patches {
+            outputs[i] = cache.get(Script::Checkpatch, &texts[i]);
+            named[i] = cache
+                .get(Script::Maintainers, &texts[i])
+                .map(|t| t.lines().map(str::to_string).collect::<BTreeSet<_>>());
+        }
+    }
+    let to_check: Vec<usize> = patches
+        .iter()
+        .copied()
+        .filter(|&i| outputs[i].is_none())
+        .collect();
+    let to_ask: Vec<usize> = patches
+        .iter()
+        .copied()
+        .filter(|&i| named[i].is_none())
+        .collect();
+    let cached = patches
+        .iter()
+        .filter(|&&i| outputs[i].is_some() && named[i].is_some())
+        .count();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let jobs: Vec<Job> = shares(&patches, workers)
+    let jobs: Vec<Job> = shares(&to_check, workers)
         .into_iter()
         .map(Job::Checkpatch)
-        .chain(patches.iter().map(|&i| Job::Maintainers(i)))
+        .chain(to_ask.iter().map(|&i| Job::Maintainers(i)))
         .collect();
-    let mut found: Vec<ScriptFindings> = mails
-        .iter()
-        .map(|_| ScriptFindings {
-            checkpatch: Vec::new(),
-            named: BTreeSet::new(),
-        })
-        .collect();
-    let mut outputs = vec![String::new(); mails.len()];
     for answer in run_jobs(tree, &paths, &jobs, workers) {
         match answer? {
             Answer::Checkpatch(parts) => {
                 for (i, text) in parts {
-                    outputs[i] = text;
+                    if let Some(cache) = cache {
+                        cache.put(Script::Checkpatch, &texts[i], &text);
+                    }
+                    outputs[i] = Some(text);
                 }
             }
-            Answer::Maintainers(i, named) => found[i].named = named,
+            Answer::Maintainers(i, answer) => {
+                if let Some(cache) = cache {
+                    let lines: Vec<&str> = answer.iter().map(String::as_str).collect();
+                    cache.put(Script::Maintainers, &texts[i], &lines.join("\n"));
+                }
+                named[i] = Some(answer);
+            }
         }
     }
     let maintainers = std::cell::OnceCell::new();
-    for &i in &patches {
-        found[i].checkpatch = answered_findings(tree, &paths[i], &outputs[i], &maintainers)?;
+    let mut found = Vec::with_capacity(mails.len());
+    for i in 0..mails.len() {
+        let checkpatch = match &outputs[i] {
+            Some(output) => answered_findings(tree, &paths[i], output, &maintainers)?,
+            None => Vec::new(),
+        };
+        found.push(ScriptFindings {
+            checkpatch,
+            named: named[i].take().unwrap_or_default(),
+        });
     }
-    Ok(found)
+    Ok((found, cached))
 }
 
 /// `items` cut into at most `n` runs of nearly equal length, in order.

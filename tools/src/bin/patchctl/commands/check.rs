@@ -54,6 +54,14 @@ use patchctl::series::check::{self, CheckRequest};
 ///                    the text above does not carry; or a placeholder never
 ///                    filled. Fix: patchctl revise --results again.
 ///
+/// checkpatch.pl and get_maintainer.pl take most of a check's time (perl
+/// compiles each script on every start). Their answers on a patch are kept
+/// in the cache (~/.cache/patchctl/check-scripts) and used again while the
+/// patch's bytes, the scripts and the tree are the same: after editing one
+/// patch, a check runs perl on that patch alone. A tree is cached only when
+/// it cannot change unseen (a source package patchctl extracted, or a git
+/// checkout whose tracked files match HEAD); --no-cache runs every script.
+///
 /// The sender is --sender, else git's sendemail.from, else user.name and
 /// user.email (the repository's own configuration first). The base tree gives the scripts
 /// and takes the patches: --kdir (or KDIR), --mainline for the cached
@@ -109,6 +117,10 @@ pub struct Args {
     /// send fails the gate.
     #[arg(long)]
     ready: bool,
+    /// Run checkpatch.pl and get_maintainer.pl on every patch, even where
+    /// an earlier check kept their answers on the same mail and tree.
+    #[arg(long)]
+    no_cache: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -200,6 +212,12 @@ fn check_revision(args: &Args, series: &Path, revision: &str) -> Result<bool> {
             mails: check::mails_in(&dir)?,
             tree: tree.clone(),
             sender,
+            script_cache: match args.no_cache {
+                true => None,
+                false => patchctl::sources::cache_dir()
+                    .ok()
+                    .map(|d| d.join("check-scripts")),
+            },
         },
         figures
             .as_ref()
@@ -222,6 +240,12 @@ fn print_report(args: &Args, dir: &Path, report: &check::CheckReport) -> Result<
     }
     for line in check::build_summary(&report.builds) {
         eprintln!("patchctl check: built {line}");
+    }
+    if report.scripts_cached > 0 {
+        eprintln!(
+            "patchctl check: checkpatch.pl and get_maintainer.pl answers on {} unchanged patch(es) kept from an earlier check on the same tree (--no-cache runs them again)",
+            report.scripts_cached
+        );
     }
     eprintln!(
         "patchctl check: {}: {} problem(s) in {} mail(s)",
