@@ -1,7 +1,8 @@
 //! The whole-map table: every revision of every series side by side, the
 //! whole map of a heap buffer (and of an order-0-only one where it was
 //! timed) per arch and size, the ratios of each other series' revision to
-//! the baseline and to the first series' newest revision (by the rule of
+//! the unpatched kernel of its own run and to the first series' newest
+//! revision (by the rule of
 //! [`super::spread`]), how each revision's mapping was made (PMDs,
 //! contiguous-PTE blocks, single ptes, read back from the page tables
 //! where the suite did), and how many runs checked every page they timed.
@@ -65,10 +66,11 @@ struct Columns<'a> {
     first_series: &'a str,
     /// Every (series, revision) in run order.
     all: Vec<Column<'a>>,
-    /// The other series' revisions, each set against every reference.
-    compared: Vec<Column<'a>>,
-    /// The baseline and the first series' newest revision, where run.
-    references: Vec<Column<'a>>,
+    /// Each ratio shown, (revision, reference): every other series'
+    /// patched revision against the unpatched kernel of its own run (its
+    /// series' baseline or mainline, else the first series') and against
+    /// the first series' newest revision.
+    ratios: Vec<(Column<'a>, Column<'a>)>,
     /// The revisions whose runs read their mapping mix back.
     with_mix: Vec<Column<'a>>,
 }
@@ -81,24 +83,34 @@ impl<'a> Columns<'a> {
                 all.push((&r.series, &r.revision));
             }
         }
-        // The unpatched kernel of the run: 6.12's baseline, or mainline.
-        let baseline = all
-            .iter()
-            .copied()
-            .find(|(_, rev)| *rev == BASELINE || *rev == MAINLINE);
+        let unpatched = |c: &Column| c.1 == BASELINE || c.1 == MAINLINE;
+        // The unpatched kernel: 6.12's baseline, or mainline; a series'
+        // own where it ran one (the same boots as its revisions).
+        let first_unpatched = all.iter().copied().find(unpatched);
+        let unpatched_of = |series: &str| {
+            all.iter()
+                .copied()
+                .find(|c| c.0 == series && unpatched(c))
+                .or(first_unpatched)
+        };
         // The newest revision of the first series: the last of its runs
         // that is neither the baseline nor a pick of another revision.
-        let newest = all.iter().copied().rev().find(|(series, rev)| {
-            *series == first_series && *rev != BASELINE && *rev != MAINLINE && *rev != ANDROID
-        });
+        let newest = all
+            .iter()
+            .copied()
+            .rev()
+            .find(|c| c.0 == first_series && !unpatched(c) && c.1 != ANDROID);
+        // Another series' unpatched kernel is shown, not compared: against
+        // the first series' it would only measure two boots of one kernel.
+        let mut ratios = Vec::new();
+        for &c in all.iter().filter(|c| c.0 != first_series && !unpatched(c)) {
+            for r in [unpatched_of(c.0), newest].into_iter().flatten() {
+                ratios.push((c, r));
+            }
+        }
         Columns {
             first_series,
-            compared: all
-                .iter()
-                .copied()
-                .filter(|c| c.0 != first_series)
-                .collect(),
-            references: [baseline, newest].into_iter().flatten().collect(),
+            ratios,
             all,
             with_mix: Vec::new(),
         }
@@ -111,10 +123,8 @@ impl<'a> Columns<'a> {
     fn header(&self) -> Vec<String> {
         let mut h: Vec<String> = vec!["arch".into(), "size".into(), "layout".into()];
         h.extend(self.all.iter().map(|&c| self.label(c)));
-        for &c in &self.compared {
-            for &r in &self.references {
-                h.push(format!("{} x {}", self.label(c), self.label(r)));
-            }
+        for &(c, r) in &self.ratios {
+            h.push(format!("{} x {}", self.label(c), self.label(r)));
         }
         h.extend(
             self.with_mix
@@ -139,10 +149,8 @@ impl<'a> Columns<'a> {
         let short = if layout == "whole" { "heap" } else { "order-0" };
         let mut line = vec![arch.into(), Cell::Size(size), short.into()];
         line.extend(self.all.iter().map(|&c| time_cell(get(c))));
-        for &c in &self.compared {
-            for &r in &self.references {
-                line.push(ratio_cell(get(r), get(c)));
-            }
+        for &(c, r) in &self.ratios {
+            line.push(ratio_cell(get(r), get(c)));
         }
         for &c in &self.with_mix {
             // One mix per boot layout: "a or b" says the boots differed.
@@ -242,6 +250,27 @@ mod tests {
         assert!(row.contains("0/0/65536"), "{text}");
         assert!(row.contains("128/0/0"), "{text}");
         assert!(row.contains("4.00x"), "{text}");
+    }
+
+    #[test]
+    fn a_series_with_its_own_unpatched_run_is_compared_with_that_run() {
+        let runs = [
+            run("system-heap-vmap", "mainline", 4000, None),
+            run("system-heap-vmap", "v3", 4000, None),
+            run("vmap-sg", "mainline", 3000, None),
+            run("vmap-sg", "v2", 1000, None),
+        ];
+        let text = table(&runs).unwrap().render();
+        let header = text.lines().find(|l| l.starts_with("| arch")).unwrap();
+        // Shown, but not set against the other unpatched run.
+        assert!(header.contains("| vmap-sg:mainline |"), "{text}");
+        assert!(!header.contains("vmap-sg:mainline x"), "{text}");
+        assert!(header.contains("vmap-sg:v2 x vmap-sg:mainline"), "{text}");
+        assert!(!header.contains("vmap-sg:v2 x mainline"), "{text}");
+        assert!(header.contains("vmap-sg:v2 x v3"), "{text}");
+        let row = text.lines().find(|l| l.contains("256M")).unwrap();
+        // 3000 / 1000 against its own run, not 4000 / 1000.
+        assert!(row.contains("3.00x"), "{text}");
     }
 
     #[test]
