@@ -301,6 +301,37 @@ pub fn decode_raw(data: &[u8], what: &str) -> Result<Vec<(MessageId, Vec<u8>)>> 
     Ok(messages)
 }
 
+/// The Message-IDs of a stored mbox, nothing else kept: enough for a
+/// refetch to see that nothing new came, at the stored bytes alone.
+pub fn message_ids(data: &[u8], what: &str) -> Result<std::collections::HashSet<MessageId>> {
+    let plain = mbox::gunzip(data, what, mbox::MAX_UNPACKED)?;
+    mbox::check_is_mbox(&plain, what)?;
+    let mut ids = std::collections::HashSet::new();
+    let mut n = 0;
+    mbox::each_message(&plain, |raw| {
+        n += 1;
+        ids.insert(
+            parse_mail(raw, n)
+                .with_context(|| what.to_string())?
+                .message_id,
+        );
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// How many distinct messages of `new` `known` lacks: what a merge would
+/// add.
+pub fn count_new(
+    known: &std::collections::HashSet<MessageId>,
+    new: &[(MessageId, Vec<u8>)],
+) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    new.iter()
+        .filter(|(id, _)| !known.contains(id) && seen.insert(id))
+        .count()
+}
+
 /// Merges `new` into `old` (raw messages by Message-ID): returns the
 /// merged list and how many messages were added.
 pub fn merge(
@@ -343,6 +374,22 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("does not exist"));
+    }
+
+    #[test]
+    fn only_distinct_unknown_messages_are_new() {
+        let id = |s: &str| MessageId::from(s.to_string());
+        let known: std::collections::HashSet<MessageId> = [id("a@x"), id("b@x")].into();
+        let new = vec![
+            (id("a@x"), b"a".to_vec()),
+            (id("c@x"), b"c".to_vec()),
+            (id("c@x"), b"c again".to_vec()),
+        ];
+        assert_eq!(count_new(&known, &new), 1);
+        assert_eq!(count_new(&known, &new[..1]), 0);
+        // What a merge adds, for the same input.
+        let old = vec![(id("a@x"), b"a".to_vec()), (id("b@x"), b"b".to_vec())];
+        assert_eq!(merge(old, new).1, 1);
     }
 
     #[test]

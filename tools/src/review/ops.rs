@@ -149,24 +149,29 @@ pub fn fetch(
         .map(|m| m.message_id.clone())
         .context("the thread has no messages")?;
     let file = format!("threads/{}", store::thread_file(&root));
-    let old_messages = match store.read(&file)? {
-        Some(bytes) => fetch::decode_raw(&bytes, &file)?,
-        None => Vec::new(),
-    };
-    let (merged, added) = fetch::merge(old_messages, fetched.messages);
-    let total = merged.len();
-    if added == 0 {
+    // Whether anything is new, from the stored Message-IDs alone, read in
+    // place: a refetch that brings nothing never copies the stored thread.
+    let known = store
+        .read_with(&file, |bytes| fetch::message_ids(bytes, &file))?
+        .unwrap_or_default();
+    if fetch::count_new(&known, &fetched.messages) == 0 {
         // Nothing new: the store already holds this thread and its state.
         let commit = store
             .head()?
             .context("the review store lost its ref while it was read")?;
         return Ok(Fetched::Stored {
             root,
-            added,
-            total,
+            added: 0,
+            total: known.len(),
             commit,
         });
     }
+    drop(known);
+    let old_messages = store
+        .read_with(&file, |bytes| fetch::decode_raw(bytes, &file))?
+        .unwrap_or_default();
+    let (merged, added) = fetch::merge(old_messages, fetched.messages);
+    let total = merged.len();
     // The state first, so that the parsed mails are gone before the
     // thread is joined into one mbox, and the messages then.
     // The stored messages come first in the merge: parsed again here,

@@ -88,19 +88,29 @@ impl<'r> Store<'r> {
 
     /// A stored file (`threads/<name>` or `state.json`).
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        self.read_with(path, |bytes| Ok(bytes.to_vec()))
+    }
+
+    /// `f` on a file's bytes as libgit2 holds them, without a copy (a large
+    /// thread would otherwise be in memory twice); `None` when the store
+    /// has no such file.
+    pub fn read_with<T>(
+        &self,
+        path: &str,
+        f: impl FnOnce(&[u8]) -> Result<T>,
+    ) -> Result<Option<T>> {
         let Some(head) = self.head()? else {
             return Ok(None);
         };
         let tree = self.head_tree(head)?;
         match tree.get_path(std::path::Path::new(path)) {
-            Ok(entry) => Ok(Some(
-                entry
+            Ok(entry) => {
+                let blob = entry
                     .to_object(self.repo)
                     .and_then(|o| o.peel_to_blob())
-                    .with_context(|| format!("{path} in the review store {REF} is not a file"))?
-                    .content()
-                    .to_vec(),
-            )),
+                    .with_context(|| format!("{path} in the review store {REF} is not a file"))?;
+                f(blob.content()).map(Some)
+            }
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
