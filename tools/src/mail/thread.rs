@@ -46,6 +46,23 @@ pub fn one_line(text: &str) -> String {
         .join(" ")
 }
 
+/// A mail's Message-ID alone, as [`parse_mail`] reads it (the same
+/// errors for a mail without one), from its headers: the body is not
+/// decoded. What a refetch needs of the thread it already holds.
+pub fn message_id_of(raw: &[u8], index: usize) -> Result<MessageId> {
+    let Some(msg) = MessageParser::default().parse_headers(raw) else {
+        bail!("message {index} of the mbox cannot be parsed as a mail");
+    };
+    match msg
+        .message_id()
+        .map(MessageId::new)
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) => Ok(id),
+        None => bail!("message {index} of the mbox has no Message-ID"),
+    }
+}
+
 /// Decodes one message; `index` names it in errors.
 pub fn parse_mail(raw: &[u8], index: usize) -> Result<Mail> {
     let Some(msg) = MessageParser::default().parse(raw) else {
@@ -269,6 +286,26 @@ mod tests {
         ];
         assert!(loop_parents.iter().any(|p| p.is_none()));
         assert!(t.ancestors("x").len() <= 1);
+    }
+
+    #[test]
+    fn the_message_id_alone_is_the_one_parse_mail_reads() {
+        for raw in [
+            &b"Message-ID: <m1@x>\r\nSubject: a\r\n\r\nbody\r\n"[..],
+            b"Subject: folded\r\nMessage-Id:\r\n <Folded.ID@Example.ORG>\r\n\r\nbody\r\n",
+            b"From: a@b.c\nMessage-ID: m2@x\n\nno angle brackets\n",
+        ] {
+            assert_eq!(
+                message_id_of(raw, 1).unwrap(),
+                parse_mail(raw, 1).unwrap().message_id
+            );
+        }
+        let none = b"Subject: no id\r\n\r\nbody\r\n";
+        let (a, b) = (
+            message_id_of(none, 4).unwrap_err(),
+            parse_mail(none, 4).unwrap_err(),
+        );
+        assert_eq!(a.to_string(), b.to_string());
     }
 
     #[test]

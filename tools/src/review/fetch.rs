@@ -310,11 +310,7 @@ pub fn message_ids(data: &[u8], what: &str) -> Result<std::collections::HashSet<
     let mut n = 0;
     mbox::each_message(&plain, |raw| {
         n += 1;
-        ids.insert(
-            parse_mail(raw, n)
-                .with_context(|| what.to_string())?
-                .message_id,
-        );
+        ids.insert(crate::mail::thread::message_id_of(raw, n).with_context(|| what.to_string())?);
         Ok(())
     })?;
     Ok(ids)
