@@ -55,6 +55,11 @@ fn check_in(
         .args(extra.drain(..))
         .output()
         .unwrap();
+    captured(&out)
+}
+
+/// A finished check's exit code, stdout and stderr, shown as they were.
+fn captured(out: &std::process::Output) -> (i32, String, String) {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     eprintln!("{stdout}{stderr}");
@@ -507,10 +512,7 @@ fn check_with_cache(cache: &Path, series: &Path, extra: &[&str]) -> (i32, String
         .args(extra)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    eprintln!("{stdout}{stderr}");
-    (out.status.code().unwrap(), stdout, stderr)
+    captured(&out)
 }
 
 #[test]
