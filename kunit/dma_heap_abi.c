@@ -473,8 +473,8 @@ static int mount_once(const char *type, const char *dir)
 #define DEBUGFS			"/debug"
 #define STRESS_PRODUCERS	3
 #define STRESS_ROUNDS		24
-#define STRESS_SLAB_INTERVAL	"13"
-#define STRESS_PAGE_INTERVAL	"11"
+#define STRESS_SLAB_INTERVAL	"61"
+#define STRESS_PAGE_INTERVAL	"43"
 #define STRESS_TIMES		1000000L
 #if defined(__aarch64__)
 #define STRESS_ARCH		"arm64"
@@ -485,6 +485,7 @@ static int mount_once(const char *type, const char *dir)
 /* What the workers of one heap's run count, in memory they all share. */
 struct stress_counts {
 	long rounds;
+	long mapped;	/* buffers received, mapped and checked */
 	long alloc_failures;
 	long mmap_failures;
 	long other;
@@ -597,7 +598,7 @@ static size_t stress_len(unsigned int producer, unsigned int round)
 
 /* Each heap's figures, as patchctl reads them (kernel/stress.rs). */
 static const char stress_line[] =
-	"    # stress_scm_rights: stress: arch=%s heap=%s processes=%d rounds=%ld injected=%ld failslab=%ld fail_page_alloc=%ld failures=%ld alloc_failures=%ld mmap_failures=%ld other_errno=%ld bad_pages=%ld sent=%ld received=%ld free_delta=%ld slack=%ld\n";
+	"    # stress_scm_rights: stress: arch=%s heap=%s processes=%d rounds=%ld mapped=%ld injected=%ld failslab=%ld fail_page_alloc=%ld failures=%ld alloc_failures=%ld mmap_failures=%ld other_errno=%ld bad_pages=%ld sent=%ld received=%ld free_delta=%ld slack=%ld\n";
 
 /* What a producer sends with each fd. */
 struct stress_msg {
@@ -707,6 +708,7 @@ static void stress_receiver(int sock, struct stress_counts *c, int fail)
 				    stress_word(msg.producer, msg.round, p))
 					__atomic_add_fetch(&c->bad_pages, 1,
 							   __ATOMIC_RELAXED);
+			__atomic_add_fetch(&c->mapped, 1, __ATOMIC_RELAXED);
 			munmap(map, msg.len);
 		}
 		close(fd);
@@ -756,8 +758,10 @@ static void case_stress_scm_rights(int heap, struct answer *a)
 	for (i = 0; i < STRESS_PRODUCERS; i++) {
 		int sv[2], side;
 
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+			say(a, "socketpair: %s; ", strerror(errno));
 			break;
+		}
 		for (side = 0; side < 2; side++) {
 			pid_t pid = fork();
 
@@ -783,7 +787,7 @@ static void case_stress_scm_rights(int heap, struct answer *a)
 	/* The stress line is per heap; the answer text must match between heaps. */
 	printf(stress_line,
 	       STRESS_ARCH, heap == stress_heap_fds[0] ? heaps[0] : heaps[1],
-	       children, c->rounds, slab + page, slab, page,
+	       children, c->rounds, c->mapped, slab + page, slab, page,
 	       c->alloc_failures + c->mmap_failures + c->other,
 	       c->alloc_failures, c->mmap_failures, c->other, c->bad_pages,
 	       c->sent, c->received, (after - before) / page_kb,
@@ -795,6 +799,7 @@ static void case_stress_scm_rights(int heap, struct answer *a)
 	expect(a, c->rounds == STRESS_PRODUCERS * STRESS_ROUNDS, "every round");
 	expect(a, slab > 0 && page > 0, "faults injected by both injectors");
 	expect(a, c->alloc_failures + c->mmap_failures > 0, "some failures");
+	expect(a, c->mapped > 0, "some buffers passed, mapped and checked");
 	if (c->other)
 		say(a, "[errno %d] ", c->other_errno);
 	expect(a, c->other == 0, "every failure ENOMEM");
