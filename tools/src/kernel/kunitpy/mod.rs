@@ -225,15 +225,15 @@ const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASA
 /// The stress suite's kernel (issue 25, item 3): lockdep, kmemleak and
 /// the two allocation fault injectors, whose knobs the suite sets through
 /// debugfs's own variables, so debugfs is on too. The suite itself is
-/// behind its own option, so that no other flavour runs it. kmemleak's
-/// early log holds the allocations made before it starts; the default
-/// (16000 entries) overflows on arm64 and turns kmemleak off.
+/// behind its own option, so that no other flavour runs it. Unix sockets
+/// (which kunit.py's configs leave out with all of networking) carry the
+/// buffers between the second boot's processes.
 const STRESS_KCONFIG: &str = "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS=y\n\
                               CONFIG_DEBUG_KERNEL=y\nCONFIG_PROVE_LOCKING=y\n\
                               CONFIG_DEBUG_KMEMLEAK=y\nCONFIG_DEBUG_FS=y\n\
                               CONFIG_FAULT_INJECTION=y\nCONFIG_FAILSLAB=y\n\
                               CONFIG_FAIL_PAGE_ALLOC=y\nCONFIG_FAULT_INJECTION_DEBUG_FS=y\n\
-                              CONFIG_KALLSYMS=y\n";
+                              CONFIG_NET=y\nCONFIG_UNIX=y\n";
 
 /// The stress flavour's one suite (kunit/system_heap_stress_test.c).
 pub const STRESS_SUITE: &str = "system_heap_stress";
@@ -419,6 +419,39 @@ mod tests {
         );
         let uml = PageSize::K64.kconfig(Arch::Um).unwrap_err().to_string();
         assert!(uml.contains("UML has 4K pages"), "{uml}");
+    }
+
+    #[test]
+    fn the_stress_flavour_adds_lockdep_kmemleak_and_both_injectors_to_rust() {
+        let tools = RustTools {
+            rustc: "/usr/bin/rustc".into(),
+            bindgen: "/c/bindgen".into(),
+        };
+        let stress = Flavor::RustStress(tools);
+        let config = stress.kconfig();
+        for option in [
+            "CONFIG_RUST=y",
+            "CONFIG_DMABUF_HEAPS_SYSTEM_RUST=y",
+            "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS=y",
+            "CONFIG_PROVE_LOCKING=y",
+            "CONFIG_DEBUG_KMEMLEAK=y",
+            "CONFIG_FAILSLAB=y",
+            "CONFIG_FAIL_PAGE_ALLOC=y",
+            "CONFIG_FAULT_INJECTION_DEBUG_FS=y",
+            "CONFIG_UNIX=y",
+        ] {
+            assert!(config.lines().any(|l| l == option), "{option} in {config}");
+        }
+        assert!(!config.contains("KASAN"));
+        assert!(stress.has_rust() && stress.is_stress() && !stress.has_kasan());
+        assert_eq!(stress.name(), "rust-stress");
+        assert_eq!(stress.config().suffix(), "-rust-stress");
+        assert!(!Flavor::Rust(RustTools {
+            rustc: "r".into(),
+            bindgen: "b".into()
+        })
+        .kconfig()
+        .contains("STRESS"));
     }
 
     #[test]
