@@ -13,7 +13,8 @@ LAYOUT_CRATES := -p c-heap -p rust-heap -p fuzz-checks
 KERNEL_STYLE_C := c-heap/src/sg.c c-heap/src/memmap.c c-heap/src/heap.c c-heap/src/convert.c \
 	c-heap/include/sgvmap.h c-heap/include/sg_internal.h \
 	kunit/system_heap_test.c kunit/system_heap_rust.h rust-heap/dropin/driver.c \
-	kunit/system_heap_rust_shim.c kunit/system_heap_rust_test.c kunit/dma_heap_abi.c
+	kunit/system_heap_rust_shim.c kunit/system_heap_rust_test.c kunit/dma_heap_abi.c \
+	kunit/system_heap_stress_test.c
 # Where KUnit runs: UML, and arm64 under QEMU.
 KUNIT_ARCHES ?= um,arm64
 # make test's mainline kernels: UML. The mainline revisions run on arm64
@@ -34,7 +35,7 @@ PATCHCTL := $(TARGET_DIR)/debug/patchctl
 # the committed record, results/, only when asked.
 RUN_DIR := target/patchctl
 
-.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-deps kunit-c kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-pagesize kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
+.PHONY: all deps deps-userspace check test test-full fmt-check clippy unit-tests checkpatch bench kunit kunit-deps kunit-c kunit-full kunit-test kunit-icount-test kunit-mainline-test kunit-mainline-kasan kunit-mutants kunit-mutants-workspace kunit-rust kunit-rust-clippy kunit-pagesize kunit-stress kunit-kasan kunit-rust-kasan kunit-selftest kunit-any-series kunit-any-series-full check-ready fuzz fuzz-short rust-heap-sanitize patchctl report record clean help
 
 all: test
 
@@ -61,6 +62,7 @@ help:
 	@echo "make kunit-mutants - each mutation of system-heap v3's code (kunit/mutants/) must fail its own KUnit test"
 	@echo "make kunit-mutants-workspace - each mutation of kunit/mutants/workspace.txt must fail the workspace suite case it names"
 	@echo "make kunit-rust - CONFIG_RUST: the Rust core and the system-rust heap beside C, then a second boot through /dev/dma_heap"
+	@echo "make kunit-stress - both heaps under load with injected allocation failures, lockdep and kmemleak, UML and arm64 (not in make test)"
 	@echo "make kunit-pagesize - both heaps' suites (C and Rust, one CONFIG_RUST kernel) on arm64 with 64K pages"
 	@echo "                  (PAGE_SIZES=64k,16k adds 16K), and the /dev/dma_heap boot; not in make test"
 	@echo "make kunit-rust-clippy - the in-kernel Rust heap through the kernel's own make CLIPPY=1 (UML; the heap's object alone,"
@@ -175,6 +177,25 @@ kunit-pagesize: patchctl
 			--revision $(PAGESIZE_REVISIONS) --skip-timings --abi-boot first \
 			--junit $(RUN_DIR)/junit-pagesize-$$p.xml; \
 	done
+
+# Under load and faults, nothing lost (issue 25, item 3): one CONFIG_RUST
+# kernel per arch with lockdep (CONFIG_PROVE_LOCKING), kmemleak and fault
+# injection (failslab, fail_page_alloc), in a build directory of its own
+# (...-rust-stress). kunit.py's boot runs every suite and
+# system_heap_stress (N kernel threads per heap, every failure -ENOMEM,
+# free pages back both ways); the second boot runs system_heap_stress
+# again, then /init's stress case (processes passing buffers through unix
+# sockets) and an explicit kmemleak scan. patchctl fails the run on any
+# lockdep, kmemleak or other kernel report in either boot's log.
+# Correctness only. Not part of make test: CI's time budget is full.
+STRESS_ARCHES ?= um,arm64
+STRESS_REVISION ?= v1
+kunit-stress: patchctl
+	scripts/deps.sh kunit
+	scripts/deps.sh rust
+	$(PATCHCTL) kunit --rust --stress --arch $(STRESS_ARCHES) --series patches/system-heap-vmap \
+		--revision $(STRESS_REVISION) --skip-timings --abi-boot first \
+		--junit $(RUN_DIR)/junit-stress.xml
 
 # The in-kernel Rust heap (kunit/system_rust_heap.rs and rust-heap's core)
 # through the kernel's own clippy: kunit.py writes the CONFIG_RUST config,

@@ -15,6 +15,12 @@
  * flags): they check the ABI both heaps sit behind, and no change to a
  * heap can fail them. What each heap's own allocate op answers to such
  * input is checked by the KUnit case srh_bad_input_agrees.
+ *
+ * Booted with dma_heap_abi=stress (patchctl kunit --stress), it runs the
+ * stress cases instead, after the kernel has run system_heap_stress in
+ * the same boot: processes pass buffers of both heaps to each other
+ * through unix sockets (SCM_RIGHTS) with allocation failures injected
+ * into their own calls, then kmemleak is scanned (see stress_cases).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +54,8 @@ static unsigned long abi_page;
 #define ABI_LEAK_SLACK_KB	(8 * 1024)
 
 static const char * const heaps[] = { "system", "system-rust" };
+/* The heaps' fds, for the stress line to name its heap. */
+static int stress_heap_fds[2] = { -1, -1 };
 
 /* One heap's answer to a case, as text: what the two heaps must share. */
 struct answer {
@@ -452,11 +461,416 @@ static int mount_once(const char *type, const char *dir)
 	return -1;
 }
 
+/*
+ * The stress cases. The fault injectors are set through debugfs as
+ * Documentation/fault-injection describes: every STRESS_SLAB_INTERVAL-th
+ * slab and STRESS_PAGE_INTERVAL-th page allocation of a task that has
+ * make-it-fail set fails, probability 100, no random seed. Each worker
+ * sets make-it-fail around its heap calls alone (the allocation ioctl and
+ * mmap), so the socket calls, its page faults and the rest of the system
+ * run clean.
+ */
+#define DEBUGFS			"/debug"
+#define STRESS_PRODUCERS	3
+#define STRESS_ROUNDS		24
+#define STRESS_SLAB_INTERVAL	"61"
+#define STRESS_PAGE_INTERVAL	"43"
+#define STRESS_TIMES		1000000L
+#if defined(__aarch64__)
+#define STRESS_ARCH		"arm64"
+#else
+#define STRESS_ARCH		"um"
+#endif
+
+/* What the workers of one heap's run count, in memory they all share. */
+struct stress_counts {
+	long rounds;
+	long mapped;	/* buffers received, mapped and checked */
+	long alloc_failures;
+	long mmap_failures;
+	long other;
+	int other_errno;
+	long bad_pages;
+	long sent;
+	long received;
+};
+
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, value, strlen(value));
+		close(fd);
+	}
+	if (n < 0)
+		printf("    # cannot write %s to %s: %s\n", value, path,
+		       strerror(errno));
+	return n < 0 ? -1 : 0;
+}
+
+static long read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* Arms (or, with "0", disarms) one injector; 0 or -1. */
+static int stress_injector(const char *dir, const char *probability,
+			   const char *interval)
+{
+	static const char * const knobs[][2] = {
+		{ "task-filter", "Y" },
+		{ "verbose", "0" },
+		{ "space", "0" },
+		{ "ignore-gfp-wait", "N" },
+	};
+	char path[128], times[32];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", dir, knobs[i][0]);
+		ret |= write_file(path, knobs[i][1]);
+	}
+	if (!strcmp(dir, "fail_page_alloc")) {
+		ret |= write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N");
+		ret |= write_file(DEBUGFS "/fail_page_alloc/min-order", "0");
+	}
+	snprintf(times, sizeof(times), "%ld", STRESS_TIMES);
+	snprintf(path, sizeof(path), DEBUGFS "/%s/times", dir);
+	ret |= write_file(path, times);
+	snprintf(path, sizeof(path), DEBUGFS "/%s/interval", dir);
+	ret |= write_file(path, interval);
+	snprintf(path, sizeof(path), DEBUGFS "/%s/probability", dir);
+	ret |= write_file(path, probability);
+	return ret;
+}
+
+/* Faults the injector has counted since it was armed. */
+static long stress_injected(const char *dir)
+{
+	char path[128];
+	long times;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/times", dir);
+	times = read_long(path);
+	return times < 0 ? -1 : STRESS_TIMES - times;
+}
+
+static void make_it_fail(int fd, int on)
+{
+	if (pwrite(fd, on ? "1" : "0", 1, 0) != 1)
+		_exit(90);
+}
+
+static void stress_failed(struct stress_counts *c, int err, long *count)
+{
+	if (err == ENOMEM) {
+		__atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_add_fetch(&c->other, 1, __ATOMIC_RELAXED);
+		c->other_errno = err;
+	}
+}
+
+static uint32_t stress_word(unsigned int producer, unsigned int round,
+			    size_t page)
+{
+	return (producer << 24) ^ (round << 16) ^ (uint32_t)page ^ 0x5c3a0000;
+}
+
+static size_t stress_len(unsigned int producer, unsigned int round)
+{
+	const size_t lens[] = {
+		ABI_PAGE, 3 * ABI_PAGE, 65536, 65536 + 5 * ABI_PAGE,
+		1 << 20, (1 << 20) + 65536 + ABI_PAGE, 2 << 20,
+	};
+
+	return lens[(producer + round) % ARRAY_SIZE(lens)];
+}
+
+/* Each heap's figures, as patchctl reads them (kernel/stress.rs). */
+static const char stress_line[] =
+	"    # stress_scm_rights: stress: arch=%s heap=%s processes=%d rounds=%ld mapped=%ld injected=%ld failslab=%ld fail_page_alloc=%ld failures=%ld alloc_failures=%ld mmap_failures=%ld other_errno=%ld bad_pages=%ld sent=%ld received=%ld free_delta=%ld slack=%ld\n";
+
+/* What a producer sends with each fd. */
+struct stress_msg {
+	uint32_t producer;
+	uint32_t round;
+	uint64_t len;
+};
+
+static int send_fd(int sock, const struct stress_msg *msg, int fd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)msg, sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == sizeof(*msg) ? 0 : -1;
+}
+
+/* The next message and its fd (-1 if it came without one); 0 at the end. */
+static int recv_fd(int sock, struct stress_msg *msg, int *fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { msg, sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+	*fd = -1;
+	if (n <= 0)
+		return 0;
+	cmsg = CMSG_FIRSTHDR(&mh);
+	if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
+	    cmsg->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+	return n == sizeof(*msg);
+}
+
+/* Allocates, maps, writes and unmaps buffers; sends each fd, closes it. */
+static void stress_producer(int heap, int sock, unsigned int id,
+			    struct stress_counts *c, int fail)
+{
+	unsigned int round;
+
+	for (round = 0; round < STRESS_ROUNDS; round++) {
+		struct stress_msg msg = { id, round, stress_len(id, round) };
+		size_t p, pages = msg.len / ABI_PAGE;
+		uint32_t *map;
+		int fd;
+
+		__atomic_add_fetch(&c->rounds, 1, __ATOMIC_RELAXED);
+		make_it_fail(fail, 1);
+		fd = heap_alloc(heap, msg.len, O_RDWR | O_CLOEXEC, 0);
+		make_it_fail(fail, 0);
+		if (fd < 0) {
+			stress_failed(c, -fd, &c->alloc_failures);
+			continue;
+		}
+		make_it_fail(fail, 1);
+		map = mmap(NULL, msg.len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+		make_it_fail(fail, 0);
+		if (map == MAP_FAILED) {
+			stress_failed(c, errno, &c->mmap_failures);
+			close(fd);
+			continue;
+		}
+		for (p = 0; p < pages; p++)
+			map[p * (ABI_PAGE / 4)] = stress_word(id, round, p);
+		munmap(map, msg.len);
+		if (!send_fd(sock, &msg, fd))
+			__atomic_add_fetch(&c->sent, 1, __ATOMIC_RELAXED);
+		close(fd);
+	}
+}
+
+/* Receives each fd, maps it, checks what the producer wrote, closes it. */
+static void stress_receiver(int sock, struct stress_counts *c, int fail)
+{
+	struct stress_msg msg;
+	int fd;
+
+	while (recv_fd(sock, &msg, &fd)) {
+		size_t p, pages = msg.len / ABI_PAGE;
+		uint32_t *map;
+
+		if (fd < 0)
+			continue;
+		__atomic_add_fetch(&c->received, 1, __ATOMIC_RELAXED);
+		make_it_fail(fail, 1);
+		map = mmap(NULL, msg.len, PROT_READ, MAP_SHARED, fd, 0);
+		make_it_fail(fail, 0);
+		if (map == MAP_FAILED) {
+			stress_failed(c, errno, &c->mmap_failures);
+		} else {
+			for (p = 0; p < pages; p++)
+				if (map[p * (ABI_PAGE / 4)] !=
+				    stress_word(msg.producer, msg.round, p))
+					__atomic_add_fetch(&c->bad_pages, 1,
+							   __ATOMIC_RELAXED);
+			__atomic_add_fetch(&c->mapped, 1, __ATOMIC_RELAXED);
+			munmap(map, msg.len);
+		}
+		close(fd);
+	}
+}
+
+/* One child: a producer or the receiver of its pair; never returns. */
+static void stress_child(int heap, int sock, int id, struct stress_counts *c)
+{
+	int fail = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+	if (fail < 0)
+		_exit(91);
+	if (id >= 0)
+		stress_producer(heap, sock, id, c, fail);
+	else
+		stress_receiver(sock, c, fail);
+	close(sock);
+	_exit(0);
+}
+
+/*
+ * STRESS_PRODUCERS pairs of processes: each producer sends every buffer
+ * it made to its receiver over a socketpair; the receiver maps and checks
+ * it, then closes the fd it got.
+ */
+static void case_stress_scm_rights(int heap, struct answer *a)
+{
+	struct stress_counts *c;
+	long before, after, slab, page, page_kb = ABI_PAGE / 1024;
+	int children = 0, status, clean = 1;
+	unsigned int i;
+
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED) {
+		expect(a, 0, "shared counters");
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	before = meminfo_kb("MemFree");
+	if (stress_injector("failslab", "100", STRESS_SLAB_INTERVAL) ||
+	    stress_injector("fail_page_alloc", "100", STRESS_PAGE_INTERVAL)) {
+		expect(a, 0, "fault injection set up through debugfs");
+		return;
+	}
+	for (i = 0; i < STRESS_PRODUCERS; i++) {
+		int sv[2], side;
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+			say(a, "socketpair: %s; ", strerror(errno));
+			break;
+		}
+		for (side = 0; side < 2; side++) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				close(sv[!side]);
+				stress_child(heap, sv[side], side ? -1 : (int)i,
+					     c);
+			}
+			if (pid > 0)
+				children++;
+		}
+		close(sv[0]);
+		close(sv[1]);
+	}
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			clean = 0;
+	slab = stress_injected("failslab");
+	page = stress_injected("fail_page_alloc");
+	stress_injector("failslab", "0", "1");
+	stress_injector("fail_page_alloc", "0", "1");
+	after = meminfo_kb("MemFree");
+	/* The stress line is per heap; the answer text must match between heaps. */
+	printf(stress_line,
+	       STRESS_ARCH, heap == stress_heap_fds[0] ? heaps[0] : heaps[1],
+	       children, c->rounds, c->mapped, slab + page, slab, page,
+	       c->alloc_failures + c->mmap_failures + c->other,
+	       c->alloc_failures, c->mmap_failures, c->other, c->bad_pages,
+	       c->sent, c->received, (after - before) / page_kb,
+	       ABI_LEAK_SLACK_KB / page_kb);
+	say(a, "%d processes, buffers passed by SCM_RIGHTS and closed by the receiver: ",
+	    children);
+	expect(a, children == 2 * STRESS_PRODUCERS && clean,
+	       "every process ran and exited 0");
+	expect(a, c->rounds == STRESS_PRODUCERS * STRESS_ROUNDS, "every round");
+	expect(a, slab > 0 && page > 0, "faults injected by both injectors");
+	expect(a, c->alloc_failures + c->mmap_failures > 0, "some failures");
+	expect(a, c->mapped > 0, "some buffers passed, mapped and checked");
+	if (c->other)
+		say(a, "[errno %d] ", c->other_errno);
+	expect(a, c->other == 0, "every failure ENOMEM");
+	expect(a, c->bad_pages == 0, "every page as written");
+	expect(a, c->sent == c->received, "every buffer sent was received");
+	say_mem(a, before, after);
+	munmap(c, sizeof(*c));
+}
+
+/*
+ * After both heaps' kernel threads (system_heap_stress, run in this boot
+ * before /init) and processes: kmemleak scanned now, its report read.
+ * kmemleak reports an object only once it is older than 5 s: wait first.
+ */
+static int stress_kmemleak(void)
+{
+	char line[256];
+	FILE *f;
+	int leaks = 0;
+
+	sleep(6);
+	if (write_file(DEBUGFS "/kmemleak", "scan"))
+		return -1;
+	f = fopen(DEBUGFS "/kmemleak", "r");
+	if (!f) {
+		printf("    # cannot read " DEBUGFS "/kmemleak: %s\n",
+		       strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "unreferenced object", 19))
+			leaks++;
+		printf("    # kmemleak_clean: %s", line);
+	}
+	fclose(f);
+	printf("    # kmemleak_clean: kmemleak: scanned, %d suspected leaks\n",
+	       leaks);
+	return leaks;
+}
+
+static int stress_main(const int *heap_fds)
+{
+	struct answer answers[NUM_HEAPS];
+	unsigned int h;
+	int ok = 1, leaks;
+
+	printf("    1..2\n");
+	mkdir(DEBUGFS, 0755);
+	if (mount_once("debugfs", DEBUGFS))
+		ok = 0;
+	memset(answers, 0, sizeof(answers));
+	for (h = 0; ok && h < NUM_HEAPS; h++) {
+		case_stress_scm_rights(heap_fds[h], &answers[h]);
+		printf("    # stress_scm_rights: %s: %s\n", heaps[h],
+		       answers[h].text);
+		if (answers[h].wrong)
+			ok = 0;
+	}
+	printf("    %s 1 stress_scm_rights\n", ok ? "ok" : "not ok");
+	leaks = stress_kmemleak();
+	printf("    %s 2 kmemleak_clean\n", leaks ? "not ok" : "ok");
+	return ok && !leaks;
+}
+
 int main(void)
 {
 	int heap_fds[NUM_HEAPS];
 	unsigned int h, n;
 	int opened = 1, all = 1;
+	const char *mode = getenv("dma_heap_abi");
+	int stress = mode && !strcmp(mode, "stress");
 
 	abi_page = sysconf(_SC_PAGESIZE);
 	mkdir("/dev", 0755);
@@ -465,7 +879,8 @@ int main(void)
 
 	printf("KTAP version 1\n1..1\n");
 	printf("    KTAP version 1\n    # Subtest: dma_heap_abi\n");
-	printf("    1..%zu\n", NUM_CASES);
+	if (!stress)
+		printf("    1..%zu\n", NUM_CASES);
 	/* Without /proc the memory cases would read nothing and compare it. */
 	if (mount_once("devtmpfs", "/dev") || mount_once("proc", "/proc")) {
 		opened = 0;
@@ -482,8 +897,14 @@ int main(void)
 			opened = 0;
 			all = 0;
 		}
+		if (h < ARRAY_SIZE(stress_heap_fds))
+			stress_heap_fds[h] = heap_fds[h];
 	}
-	for (n = 0; n < NUM_CASES; n++) {
+	if (stress) {
+		if (!opened || !stress_main(heap_fds))
+			all = 0;
+	}
+	for (n = stress ? NUM_CASES : 0; n < NUM_CASES; n++) {
 		if (!opened) {
 			printf("    not ok %u %s\n", n + 1, cases[n].name);
 			continue;

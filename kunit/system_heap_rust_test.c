@@ -1312,3 +1312,8 @@ kunit_test_suites(&srh_test_suite, &srh_kasan_suite);
 #else
 kunit_test_suite(srh_test_suite);
 #endif
+
+#ifdef CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS
+/* Both heaps under load with allocations failing: see there. */
+#include "system_heap_stress_test.c"
+#endif

@@ -40,6 +40,7 @@ fn options(series: &[&str], revisions: &[&str], kasan: bool) -> KunitOptions {
         results: std::env::temp_dir(),
         rust: false,
         kasan,
+        stress: false,
         distinct: false,
         abi_boot: Default::default(),
         skip_timings: false,

@@ -83,10 +83,22 @@ pub fn build_initramfs(workspace: &Path, arch: Arch, dir: &Path) -> Result<PathB
     Ok(archive)
 }
 
+/// The second boot's kernel arguments. KUnit off (the suites ran in the
+/// first boot), init from the archive; for a stress run, KUnit on for the
+/// stress suite alone, which runs before init, and `dma_heap_abi=stress`,
+/// which the kernel passes on to init's environment: the program then
+/// runs its stress cases and scans kmemleak after both.
+fn boot_args(stress: bool) -> &'static str {
+    if stress {
+        "kunit.filter_glob=system_heap_stress rdinit=/init panic=-1 dma_heap_abi=stress"
+    } else {
+        "kunit.enable=0 rdinit=/init panic=-1"
+    }
+}
+
 /// The command that boots the kernel in `build_dir` with `initrd`.
-fn boot_command(arch: Arch, build_dir: &Path, initrd: &Path) -> Command {
-    // KUnit off (the suites ran in the first boot), init from the archive.
-    let args = "kunit.enable=0 rdinit=/init panic=-1";
+fn boot_command(arch: Arch, build_dir: &Path, initrd: &Path, stress: bool) -> Command {
+    let args = boot_args(stress);
     match arch {
         Arch::Um => {
             let mut cmd = Command::new(build_dir.join("linux"));
@@ -118,10 +130,11 @@ pub fn run(
     arch: Arch,
     build_dir: &Path,
     log: &Path,
+    stress: bool,
     progress: &mut dyn Write,
 ) -> Result<AbiBoot> {
     let initrd = build_initramfs(workspace, arch, &build_dir.join("dma-heap-abi"))?;
-    let mut cmd = boot_command(arch, build_dir, &initrd);
+    let mut cmd = boot_command(arch, build_dir, &initrd, stress);
     let _ = writeln!(
         progress,
         "patchctl: second boot on {}: {} as /init, through /dev/dma_heap",

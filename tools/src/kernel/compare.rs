@@ -338,6 +338,7 @@ mod tests {
             own_loop: None,
             log: "kunit.log".into(),
             kasan: None,
+            stress: None,
             cases: Vec::new(),
             duration_s: None,
         }

@@ -37,6 +37,7 @@ pub mod regressions;
 pub mod report;
 pub mod run;
 pub mod spread;
+pub mod stress;
 pub mod suite;
 pub mod table;
 pub mod tree;

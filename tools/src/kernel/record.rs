@@ -58,6 +58,10 @@ pub struct KunitRecord {
     pub log: PathBuf,
     /// Under KASAN: the verdict on its reports.
     pub kasan: Option<kasan::Verdict>,
+    /// A stress run: each heap's figures and the verdict on lockdep's and
+    /// kmemleak's reports. Records of other runs have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stress: Option<super::stress::Verdict>,
     /// Every case and parameter with how it ended (for JUnit and KCIDB).
     /// Records written before this field have none.
     #[serde(default)]
@@ -203,7 +207,11 @@ impl KunitRecord {
             Some(v) => !v.problems().is_empty(),
             None => !self.failed.is_empty() || exit_code != Some(0),
         };
-        outcome || !self.missing.is_empty() || self.passed == 0
+        let stress = self
+            .stress
+            .as_ref()
+            .is_some_and(|v| !v.problems().is_empty());
+        outcome || stress || !self.missing.is_empty() || self.passed == 0
     }
 
     /// Where the figures came from, as a cover letter says it.
@@ -318,6 +326,7 @@ pub(crate) mod tests {
             own_loop: None,
             log: "kunit.log".into(),
             kasan: None,
+            stress: None,
             cases: Vec::new(),
             duration_s: None,
         }

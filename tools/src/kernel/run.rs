@@ -18,6 +18,7 @@ use super::kasan;
 use super::ktap;
 use super::kunitpy::{self, Arch, Flavor, Invocation, PageSize};
 use super::record::KunitRecord;
+use super::stress;
 use super::suite::{self, Suite};
 use super::tree;
 use crate::machine::Machine;
@@ -292,6 +293,10 @@ fn judge(m: &Matrix, kernel: &str, revision: &Checkout, arch: Arch, run: KernelR
         .flavor
         .has_kasan()
         .then(|| kasan::Verdict::of(&run.run, &run.log_text));
+    let stress = m
+        .flavor
+        .is_stress()
+        .then(|| stress::Verdict::of(&run.log_text));
     KunitRecord {
         series: revision.series.clone(),
         revision: revision.name.clone(),
@@ -312,6 +317,7 @@ fn judge(m: &Matrix, kernel: &str, revision: &Checkout, arch: Arch, run: KernelR
         duration_s: run.duration_s,
         log: run.log,
         kasan,
+        stress,
     }
 }
 
@@ -360,6 +366,27 @@ fn report(record: &KunitRecord, run: &KernelRun, progress: &mut dyn Write) {
         }
         for p in v.problems() {
             let _ = writeln!(progress, "patchctl: KASAN run: {p}");
+        }
+    }
+    if let Some(v) = &record.stress {
+        let _ = write!(
+            progress,
+            "patchctl: stress figures\n{}",
+            stress::render(&record.arch_label(), v)
+        );
+        for p in v.problems() {
+            let _ = writeln!(progress, "patchctl: STRESS run: {p}");
+        }
+        if v.problems().is_empty() {
+            let _ = writeln!(
+                progress,
+                "patchctl: stress run clean: lockdep on and silent, kmemleak on and silent{}",
+                if v.kmemleak_scanned {
+                    " after an explicit scan"
+                } else {
+                    ""
+                }
+            );
         }
     }
 }
@@ -522,7 +549,14 @@ impl KunitPy {
     ) -> Result<f64> {
         let abi_log = build.join(format!("abi-{}-{}.log", revision.series, revision.name));
         let booting = std::time::Instant::now();
-        let boot = abi_boot::run(&self.workspace, arch, build, &abi_log, progress)?;
+        let boot = abi_boot::run(
+            &self.workspace,
+            arch,
+            build,
+            &abi_log,
+            self.flavor.is_stress(),
+            progress,
+        )?;
         let took = booting.elapsed().as_secs_f64();
         run.suites.extend(boot.run.suites);
         run.missing.extend(boot.run.missing);

@@ -62,6 +62,7 @@ impl Suite {
                 dir.join("system_rust_heap.rs"),
                 dir.join("system_heap_rust_shim.c"),
                 dir.join("system_heap_rust_test.c"),
+                dir.join("system_heap_stress_test.c"),
             ],
             rust_core: [
                 "layout.rs",

@@ -50,6 +50,8 @@ pub struct KunitOptions {
     pub rust: bool,
     /// Build with KASAN.
     pub kasan: bool,
+    /// Build the stress suite's kernel: lockdep, kmemleak, fault injection.
+    pub stress: bool,
     /// Each series' distinct code only: its `[kunit] kasan` list instead
     /// of its `revisions` list (when no revision is named).
     pub distinct: bool,
@@ -215,7 +217,12 @@ fn flavor_of(opts: &KunitOptions, cache: &Path) -> Result<Flavor> {
             );
         }
     }
-    Ok(if opts.rust && opts.kasan {
+    if opts.stress && (opts.kasan || !opts.rust) {
+        bail!("--stress is a Rust build (both heaps) without KASAN: give --rust, drop --kasan");
+    }
+    Ok(if opts.stress {
+        Flavor::RustStress(kunitpy::RustTools::discover(cache)?)
+    } else if opts.rust && opts.kasan {
         Flavor::RustKasan(kunitpy::RustTools::discover(cache)?)
     } else if opts.rust {
         Flavor::Rust(kunitpy::RustTools::discover(cache)?)

@@ -315,7 +315,8 @@ fn command(inv: &Invocation, kunitconfig: &Path) -> Command {
     cmd.args(inv.flavor.boot_args());
     // KASAN builds filter the timings out already; the kernel's own
     // suites are not ours to filter.
-    if inv.skip_timings && inv.suite.is_some() && !inv.flavor.has_kasan() {
+    if inv.skip_timings && inv.suite.is_some() && !inv.flavor.has_kasan() && !inv.flavor.is_stress()
+    {
         cmd.arg(SKIP_TIMINGS);
     }
     cmd.arg(format!("--jobs={}", inv.jobs))

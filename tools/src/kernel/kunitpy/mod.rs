@@ -177,6 +177,10 @@ pub enum Config {
     /// CONFIG_RUST and CONFIG_KASAN, built with LLVM.
     #[serde(rename = "C+Rust+KASAN")]
     CRustKasan,
+    /// CONFIG_RUST with lockdep, kmemleak and fault injection: the stress
+    /// suite's kernel.
+    #[serde(rename = "C+Rust+stress")]
+    CRustStress,
 }
 
 impl Config {
@@ -187,6 +191,7 @@ impl Config {
             Config::CRust => "-rust",
             Config::CKasan => "-kasan",
             Config::CRustKasan => "-rust-kasan",
+            Config::CRustStress => "-rust-stress",
         }
     }
 
@@ -197,6 +202,7 @@ impl Config {
             Config::CRust => "C+Rust",
             Config::CKasan => "C+KASAN",
             Config::CRustKasan => "C+Rust+KASAN",
+            Config::CRustStress => "C+Rust+stress",
         }
     }
 }
@@ -216,6 +222,22 @@ const ONLY_TIMINGS: &str = "--filter=speed<=slow";
 /// Generic KASAN, vmalloc included.
 const KASAN_KCONFIG: &str = "CONFIG_KASAN=y\nCONFIG_KASAN_GENERIC=y\nCONFIG_KASAN_VMALLOC=y\n";
 
+/// The stress suite's kernel (issue 25, item 3): lockdep, kmemleak and
+/// the two allocation fault injectors, whose knobs the suite sets through
+/// debugfs's own variables, so debugfs is on too. The suite itself is
+/// behind its own option, so that no other flavour runs it. Unix sockets
+/// (which kunit.py's configs leave out with all of networking) carry the
+/// buffers between the second boot's processes.
+const STRESS_KCONFIG: &str = "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS=y\n\
+                              CONFIG_DEBUG_KERNEL=y\nCONFIG_PROVE_LOCKING=y\n\
+                              CONFIG_DEBUG_KMEMLEAK=y\nCONFIG_DEBUG_FS=y\n\
+                              CONFIG_FAULT_INJECTION=y\nCONFIG_FAILSLAB=y\n\
+                              CONFIG_FAIL_PAGE_ALLOC=y\nCONFIG_FAULT_INJECTION_DEBUG_FS=y\n\
+                              CONFIG_NET=y\nCONFIG_UNIX=y\n";
+
+/// The stress flavour's one suite (kunit/system_heap_stress_test.c).
+pub const STRESS_SUITE: &str = "system_heap_stress";
+
 /// What kind of kernel a run builds, besides the suite itself.
 #[derive(Debug, Clone)]
 pub enum Flavor {
@@ -231,6 +253,11 @@ pub enum Flavor {
     /// clang (`RUST depends on !KASAN || CC_IS_CLANG`): an `LLVM=1` build,
     /// UML only, so that the Rust heap runs checked byte by byte too.
     RustKasan(RustTools),
+    /// CONFIG_RUST with lockdep (`CONFIG_PROVE_LOCKING`), kmemleak and
+    /// fault injection (`failslab`, `fail_page_alloc`): both heaps under
+    /// load with allocations failing, judged by the log (no lockdep
+    /// report, no kmemleak report) as well as by the suites.
+    RustStress(RustTools),
 }
 
 impl Flavor {
@@ -241,13 +268,23 @@ impl Flavor {
             Flavor::Rust(_) => "rust",
             Flavor::Kasan => "kasan",
             Flavor::RustKasan(_) => "rust-kasan",
+            Flavor::RustStress(_) => "rust-stress",
         }
     }
 
     /// Whether the build has the Rust heap (and so boots a second time
     /// through /dev/dma_heap).
     pub fn has_rust(&self) -> bool {
-        matches!(self, Flavor::Rust(_) | Flavor::RustKasan(_))
+        matches!(
+            self,
+            Flavor::Rust(_) | Flavor::RustKasan(_) | Flavor::RustStress(_)
+        )
+    }
+
+    /// Whether the build is the stress suite's (and so is judged by its
+    /// lockdep and kmemleak reports).
+    pub fn is_stress(&self) -> bool {
+        matches!(self, Flavor::RustStress(_))
     }
 
     /// Whether the C side is built by clang (`LLVM=1`).
@@ -267,6 +304,7 @@ impl Flavor {
             Flavor::Rust(_) => Config::CRust,
             Flavor::Kasan => Config::CKasan,
             Flavor::RustKasan(_) => Config::CRustKasan,
+            Flavor::RustStress(_) => Config::CRustStress,
         }
     }
 
@@ -278,6 +316,9 @@ impl Flavor {
         }
         if self.has_kasan() {
             lines.push_str(KASAN_KCONFIG);
+        }
+        if self.is_stress() {
+            lines.push_str(STRESS_KCONFIG);
         }
         lines
     }
@@ -294,7 +335,7 @@ impl Flavor {
         };
         match self {
             Flavor::C | Flavor::Kasan => Vec::new(),
-            Flavor::Rust(tools) => {
+            Flavor::Rust(tools) | Flavor::RustStress(tools) => {
                 let mut vars = rust(tools);
                 if arch == Arch::Um {
                     // 6.12 leaves bindgen's target empty for UML built with
@@ -321,8 +362,19 @@ impl Flavor {
             .collect()
     }
 
-    /// What this flavour adds to a boot: KASAN's.
+    /// What this flavour adds to a boot: KASAN's, or the stress run's.
     fn boot_args(&self) -> Vec<String> {
+        if self.is_stress() {
+            return vec![
+                // Timings under lockdep measure lockdep.
+                SKIP_TIMINGS.to_string(),
+                // kunit.py's filter_glob: the stress suite alone. The
+                // other suites run in every other flavour; under lockdep
+                // and kmemleak on QEMU their 2 GB buffers take most of an
+                // hour.
+                STRESS_SUITE.to_string(),
+            ];
+        }
         if !self.has_kasan() {
             return Vec::new();
         }
@@ -370,6 +422,39 @@ mod tests {
     }
 
     #[test]
+    fn the_stress_flavour_adds_lockdep_kmemleak_and_both_injectors_to_rust() {
+        let tools = RustTools {
+            rustc: "/usr/bin/rustc".into(),
+            bindgen: "/c/bindgen".into(),
+        };
+        let stress = Flavor::RustStress(tools);
+        let config = stress.kconfig();
+        for option in [
+            "CONFIG_RUST=y",
+            "CONFIG_DMABUF_HEAPS_SYSTEM_RUST=y",
+            "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS=y",
+            "CONFIG_PROVE_LOCKING=y",
+            "CONFIG_DEBUG_KMEMLEAK=y",
+            "CONFIG_FAILSLAB=y",
+            "CONFIG_FAIL_PAGE_ALLOC=y",
+            "CONFIG_FAULT_INJECTION_DEBUG_FS=y",
+            "CONFIG_UNIX=y",
+        ] {
+            assert!(config.lines().any(|l| l == option), "{option} in {config}");
+        }
+        assert!(!config.contains("KASAN"));
+        assert!(stress.has_rust() && stress.is_stress() && !stress.has_kasan());
+        assert_eq!(stress.name(), "rust-stress");
+        assert_eq!(stress.config().suffix(), "-rust-stress");
+        assert!(!Flavor::Rust(RustTools {
+            rustc: "r".into(),
+            bindgen: "b".into()
+        })
+        .kconfig()
+        .contains("STRESS"));
+    }
+
+    #[test]
     fn each_flavour_gives_kunit_py_its_make_options_then_its_own() {
         let tools = RustTools {
             rustc: "/usr/bin/rustc".into(),
@@ -387,6 +472,9 @@ mod tests {
         assert_eq!(um[..2], rust);
         assert_eq!(um[2..], ["--make_options=BINDGEN_TARGET=x86_64-linux-gnu"]);
         assert_eq!(both(&Flavor::Rust(tools.clone()), Arch::Arm64), rust);
+        let stress = both(&Flavor::RustStress(tools.clone()), Arch::Arm64);
+        assert_eq!(stress[..2], rust);
+        assert_eq!(stress[2..], [SKIP_TIMINGS, STRESS_SUITE]);
         let rust_kasan = both(&Flavor::RustKasan(tools), Arch::Um);
         assert_eq!(rust_kasan[..2], rust);
         assert_eq!(rust_kasan[2], "--make_options=LLVM=1");

@@ -135,6 +135,16 @@ pub struct Args {
     /// filtered out. Results go to ...-<arch>-kasan.json.
     #[arg(long)]
     kasan: bool,
+    /// With --rust: the stress suite's kernel (issue 25, item 3), with
+    /// lockdep (CONFIG_PROVE_LOCKING), kmemleak and fault injection
+    /// (failslab, fail_page_alloc). system_heap_stress runs N kernel
+    /// threads per heap under injected allocation failures; the second
+    /// boot runs it again, then the /dev/dma_heap program's stress case,
+    /// then scans kmemleak. The run fails on any lockdep or kmemleak
+    /// report in either boot's log. Builds in ...-rust-stress; results go
+    /// to ...-<arch>-rust-stress.json.
+    #[arg(long, requires = "rust", conflicts_with = "kasan")]
+    stress: bool,
     /// Run each series' [kunit] kasan list instead of its revisions list:
     /// one revision per distinct code on UML (an Android pick of v1 is v1's
     /// code). A variant that differs on arm64 only, such as vmap-sg's
@@ -207,6 +217,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         results: args.results,
         rust: args.rust,
         kasan: args.kasan,
+        stress: args.stress,
         distinct: args.distinct,
         abi_boot: args.abi_boot,
         skip_timings: args.skip_timings,
