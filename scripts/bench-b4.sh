@@ -393,7 +393,7 @@ for what, inp, op, limit in [
 
 record = {
     'about': 'patchctl am / check beside b4 am / b4 prep --check as whole processes, on the same inputs in the same run (scripts/bench-b4.sh)',
-    'method': f'whole processes, {runs} runs each after {warmup} warm-ups, wall time and peak RSS (wait4), patchctl release build at {commit}, b4 {b4v} offline without cache, in one run of scripts/bench-b4.sh on {time.strftime("%Y-%m-%d", time.gmtime())}',
+    'method': f'whole processes, {runs} runs each after {warmup} warm-ups, wall time and peak RSS (wait4), patchctl release build at {commit}, b4 {b4v} offline, without its cache (-C) but on the rows of unchanged patches, in one run of scripts/bench-b4.sh on {time.strftime("%Y-%m-%d", time.gmtime())}',
     'machine': machine,
     'b4': b4v,
     'commit': commit,
