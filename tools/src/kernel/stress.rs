@@ -36,7 +36,6 @@ const LOCKDEP_REPORTS: &[&str] = &[
     "lock held when returning to user space",
     "Nested lock was not taken",
     "suspicious RCU usage",
-    "possible circular locking dependency",
     "BUG: MAX_LOCK",
     "turning off the locking correctness validator",
     "INFO: trying to register non-static key",
