@@ -157,7 +157,7 @@ kunit-c: patchctl
 kunit-rust: patchctl
 	scripts/deps.sh kunit
 	scripts/deps.sh rust
-	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --series patches/system-heap-vmap --revision v1 \
+	$(PATCHCTL) kunit --rust --arch $(KUNIT_ARCHES) --series patches/system-heap-vmap --revision v1 --counting-boots 2 \
 		--junit $(RUN_DIR)/junit-rust.xml --kcidb $(RUN_DIR)/kcidb-rust.json
 
 # Every page size: the system heap's suite and the Rust heap's, in one

@@ -24,6 +24,8 @@ const BLOCKS: &[(&str, &str)] = &[
     ("review-speed", "bench-review.json"),
     ("userspace-bench", "bench-userspace.json"),
     ("b4-bench", "bench-b4.json"),
+    // The C+Rust arm64 build's counting boots: the two heaps by count.
+    ("heap-counts", "kunit-system-heap-vmap-v1-arm64-rust.json"),
 ];
 
 /// The README text with every generated block drawn again from the
@@ -100,10 +102,31 @@ fn render(name: &str, results: &Path) -> Result<String> {
         "b4-bench" => Ok(b4_bench(
             &serde_json::from_str(&text).with_context(parse_error)?,
         )),
+        "heap-counts" => heap_counts(&path),
         _ => Ok(userspace_bench(
             &serde_json::from_str(&text).with_context(parse_error)?,
         )),
     }
+}
+
+/// The heaps by instruction count (see [`crate::kernel::heap_counts_table`]),
+/// and the record they are from.
+fn heap_counts(path: &Path) -> Result<String> {
+    let record = crate::kernel::record::KunitRecord::load(path)?;
+    let figures = [crate::kernel::view::RevisionFigures::of(&record)];
+    let section = crate::kernel::heap_counts_table::table(&figures).with_context(|| {
+        format!(
+            "{} counted neither heap: run it with --counting-boots",
+            path.display()
+        )
+    })?;
+    Ok(format!(
+        "{}\nFrom `{}` ({}).\n",
+        section.render(),
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        record.source()
+    ))
 }
 
 /// `results/bench-review.json`, as far as the table reads it.

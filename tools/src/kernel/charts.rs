@@ -18,8 +18,8 @@ use super::kunitpy::Config;
 use super::panel::{self, Line, Panel, Point, MAX_LINES};
 use super::record::KunitRecord;
 use super::spread::Range;
-use super::table::HEAP_STEPS;
 use super::view::run_label;
+use super::view::HEAP_STEPS;
 
 /// One chart: its panels alone (the page lays them out to its width) and
 /// all of them in one SVG file (for the README and for saving).

@@ -187,7 +187,7 @@ fn count_cell(f: Option<&Figure>) -> Cell {
     }
 }
 
-fn count_text(n: u64) -> String {
+pub fn count_text(n: u64) -> String {
     match n {
         0..=9_999 => n.to_string(),
         10_000..=999_999 => format!("{:.1} k", n as f64 / 1e3),

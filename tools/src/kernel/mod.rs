@@ -24,6 +24,7 @@ pub mod end_labels;
 pub mod export;
 pub mod floor;
 pub mod grid;
+pub mod heap_counts_table;
 pub mod html;
 pub mod html_table;
 pub mod initramfs;

@@ -14,7 +14,7 @@ use super::grid::{Grid, Section};
 use super::ktap::Figure;
 use super::record::KunitRecord;
 use super::spread::{self, Range};
-use super::view::{run_label, RevisionFigures};
+use super::view::{run_label, RevisionFigures, HEAP_STEPS};
 
 fn fig<'a>(figures: &'a [Figure], size: u64, imp: &str) -> Option<&'a Figure> {
     figures
@@ -47,6 +47,7 @@ pub fn sections(runs: &[RevisionFigures]) -> Vec<Section> {
         Some(whole_table(&view)),
         super::whole_map::table(runs),
         super::counts_table::table(runs),
+        super::heap_counts_table::table(runs),
     ]
     .into_iter()
     .flatten()
@@ -219,9 +220,6 @@ fn rust_table(view: &View) -> Option<Section> {
         g,
     ))
 }
-
-/// The steps the heap comparison times, as `heap-<step>-<heap>` figures.
-pub const HEAP_STEPS: &[&str] = &["alloc", "vmap", "vunmap"];
 
 /// The C system heap beside the "system-rust" heap, where a CONFIG_RUST
 /// run timed them: each step's time per heap and Rust's time over C's.

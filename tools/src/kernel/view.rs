@@ -8,6 +8,9 @@ use super::ktap::{Figure, MappingMix, Outcome};
 use super::record::KunitRecord;
 use super::units::parse_size;
 
+/// The steps the heap comparison times, as `heap-<step>-<heap>` figures.
+pub const HEAP_STEPS: &[&str] = &["alloc", "vmap", "vunmap"];
+
 /// The figures of one (revision, arch) run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RevisionFigures {
