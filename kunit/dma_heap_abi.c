@@ -539,6 +539,13 @@ static int stress_injector(const char *dir, const char *probability,
 		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", dir, knobs[i][0]);
 		ret |= write_file(path, knobs[i][1]);
 	}
+	/*
+	 * Only the caches the kernel marked SLAB_FAILSLAB fail (it boots
+	 * with "slab_debug=A,kmalloc-*"): kmemleak's own caches never do.
+	 */
+	if (!strcmp(dir, "failslab"))
+		ret |= write_file(DEBUGFS "/failslab/cache-filter",
+				  strcmp(probability, "0") ? "Y" : "N");
 	if (!strcmp(dir, "fail_page_alloc")) {
 		ret |= write_file(DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", "N");
 		ret |= write_file(DEBUGFS "/fail_page_alloc/min-order", "0");

@@ -8,15 +8,23 @@
  *
  * For each heap in turn, SHS_THREADS kernel threads allocate, map
  * (dma_buf_vmap_unlocked()), write, check, unmap and free buffers of
- * mixed sizes for SHS_ROUNDS rounds each, while failslab and
- * fail_page_alloc fail every SHS_SLAB_INTERVAL-th and
- * SHS_PAGE_INTERVAL-th allocation made by those threads alone: the
- * injectors' task filter is on and only the stress threads set
- * make_it_fail, so the rest of the kernel runs clean. The injection is
- * interval based (probability 100), no random seed: the injectors'
- * counters start at zero for each heap, so the number of faults is fixed
- * by the sequence of allocations, while which thread meets a fault
- * depends on how they interleave.
+ * mixed sizes for SHS_ROUNDS rounds each. Every round each thread also
+ * maps one buffer that all the heap's threads share, inside
+ * begin/end_cpu_access, and reads it back: on more than one CPU (arm64
+ * boots the stress kernel with two) the threads race on that buffer's
+ * lock and map count, taking it from unmapped to mapped and back.
+ *
+ * Meanwhile failslab and fail_page_alloc fail every SHS_SLAB_INTERVAL-th
+ * and SHS_PAGE_INTERVAL-th allocation made inside the heaps' allocate and
+ * vmap calls of those threads alone: the injectors' task filter is on and
+ * the threads set make_it_fail around those two calls only (not around
+ * the release, which may run other tasks' delayed fputs). failslab's
+ * cache filter is on as well, and the stress kernel boots with
+ * "slab_debug=A,kmalloc-*", so only kmalloc's caches fail: kmemleak's own
+ * caches never do, and its scans stay complete. The injection is interval
+ * based (probability 100), no random seed; which thread meets a fault,
+ * and so how many faults a run injects, depends on how the threads
+ * interleave.
  *
  * The injectors' knobs are set through the variables their debugfs files
  * write (each file's i_private), the only handle 6.12 gives to code: the
@@ -25,10 +33,13 @@
  *
  * dma_buf_vmap() in 6.12 warns once (WARN_ON_ONCE) when a heap's vmap op
  * fails, whatever the reason: under injected faults that one warning is
- * expected, and patchctl allows it (kernel/stress.rs).
+ * expected, and patchctl allows it once per boot, in a boot where a vmap
+ * failed (kernel/stress.rs).
  *
- * Every failure must be -ENOMEM; every mapping must hold what was
- * written, read back through the buffer's own pages; free pages must be
+ * Every failure must be -ENOMEM; every round of a thread must end one
+ * way (mapped and checked, or failed), for its own buffer and for the
+ * shared one; every mapping must hold what was written, read back
+ * through the buffer's own pages; free pages must be
  * back within SHS_FREE_SLACK pages, neither fewer nor more; lockdep must
  * still be on (it turns itself off at its first report). kmemleak is
  * scanned by the second boot's /init after this suite has run again
@@ -37,12 +48,16 @@
  *   # shs_stress: stress: arch=<arch> heap=<c|rust> threads=<n>
  *     rounds=<n> mapped=<n> injected=<n> failslab=<n> fail_page_alloc=<n>
  *     failures=<n> alloc_failures=<n> vmap_failures=<n> other_errno=<n>
- *     bad_pages=<n> free_delta=<pages> slack=<pages>
+ *     bad_pages=<n> shared_mapped=<n> shared_failures=<n>
+ *     free_delta=<pages> slack=<pages>
+ *
+ * other_errno counts the failures with another errno than -ENOMEM.
  */
 #include <linux/debugfs.h>
 #include <linux/debug_locks.h>
 #include <linux/fault-inject.h>
 #include <linux/highmem.h>
+#include <linux/rcupdate.h>
 
 #define SHS_THREADS 4
 #define SHS_ROUNDS 48
@@ -52,6 +67,8 @@
 #define SHS_TIMES 1000000
 /* Free pages may differ by this much after a heap's run, either way. */
 #define SHS_FREE_SLACK 1024
+/* The buffer the threads share: an order-8, an order-4 and an order-0 chunk. */
+#define SHS_SHARED_LEN (SZ_1M + SZ_64K + PAGE_SIZE)
 
 /* Mixed sizes: single pages, order-4 and order-8 chunks and their mixes. */
 static const size_t shs_sizes[] = {
@@ -70,9 +87,12 @@ struct shs_injector {
 	struct fault_attr *attr;
 	bool *ignore_reclaim;
 	bool *ignore_highmem;
+	/* failslab's alone: only caches marked SLAB_FAILSLAB fail. */
+	bool *cache_filter;
 	u32 *min_order;
 	/* What they held before the case. */
 	struct {
+		bool cache_filter;
 		unsigned long probability;
 		unsigned long interval;
 		unsigned long verbose;
@@ -118,6 +138,9 @@ static void shs_find(struct kunit *test, struct shs_injector *inj)
 	KUNIT_ASSERT_NOT_NULL(test, inj->ignore_reclaim);
 	inj->ignore_highmem = shs_knob(inj->dir, "ignore-gfp-highmem");
 	inj->min_order = shs_knob(inj->dir, "min-order");
+	inj->cache_filter = shs_knob(inj->dir, "cache-filter");
+	if (!strcmp(inj->dir, "failslab"))
+		KUNIT_ASSERT_NOT_NULL(test, inj->cache_filter);
 }
 
 /* Every interval-th allocation of a make_it_fail task fails, no other. */
@@ -135,6 +158,8 @@ static void shs_arm(struct shs_injector *inj, unsigned long interval)
 		inj->saved.ignore_highmem = *inj->ignore_highmem;
 	if (inj->min_order)
 		inj->saved.min_order = *inj->min_order;
+	if (inj->cache_filter)
+		inj->saved.cache_filter = *inj->cache_filter;
 
 	attr->task_filter = true;
 	attr->verbose = 0;
@@ -148,11 +173,17 @@ static void shs_arm(struct shs_injector *inj, unsigned long interval)
 		*inj->ignore_highmem = false;
 	if (inj->min_order)
 		*inj->min_order = 0;
+	if (inj->cache_filter)
+		*inj->cache_filter = true;
 	/*
-	 * Last, ordered after the knobs above: from here on the injector
-	 * fails the marked threads' calls.
+	 * should_fail_ex() reads the knobs with plain loads, so no barrier
+	 * of ours pairs with it: wait for a grace period instead, by which
+	 * every CPU has passed a full barrier and sees the knobs above, then
+	 * turn the injector on. From here on it fails the marked threads'
+	 * calls, and no other task's.
 	 */
-	smp_store_release(&attr->probability, 100);
+	synchronize_rcu();
+	WRITE_ONCE(attr->probability, 100);
 }
 
 /* Puts the knobs back; the faults injected since shs_arm(). */
@@ -161,8 +192,12 @@ static int shs_disarm(struct shs_injector *inj)
 	struct fault_attr *attr = inj->attr;
 	int injected = SHS_TIMES - atomic_read(&attr->times);
 
-	/* First: no fault after this, whatever the other knobs say. */
-	smp_store_release(&attr->probability, inj->saved.probability);
+	/*
+	 * First: no fault after this, whatever the other knobs say; the
+	 * grace period lets every CPU see it before they change.
+	 */
+	WRITE_ONCE(attr->probability, inj->saved.probability);
+	synchronize_rcu();
 	attr->interval = inj->saved.interval;
 	attr->verbose = inj->saved.verbose;
 	attr->task_filter = inj->saved.task_filter;
@@ -172,31 +207,64 @@ static int shs_disarm(struct shs_injector *inj)
 		*inj->ignore_highmem = inj->saved.ignore_highmem;
 	if (inj->min_order)
 		*inj->min_order = inj->saved.min_order;
+	if (inj->cache_filter)
+		*inj->cache_filter = inj->saved.cache_filter;
 	return injected;
 }
 
 struct shs_worker {
 	const struct srh_heap *heap;
+	/* The buffer every thread of the heap maps each round. */
+	struct dma_buf *shared;
 	unsigned int id;
 	unsigned int rounds;
-	/* Rounds whose buffer was mapped, written and checked. */
+	/* Rounds whose own buffer was mapped, written and checked. */
 	unsigned int mapped;
 	unsigned int alloc_failures;
 	unsigned int vmap_failures;
+	/* Own buffer's failures with another errno than -ENOMEM. */
 	unsigned int other;
+	/* Rounds whose map of the shared buffer was checked, or failed. */
+	unsigned int shared_mapped;
+	unsigned int shared_failures;
+	unsigned int shared_other;
 	int other_errno;
 	unsigned int bad_pages;
 	struct completion done;
 };
 
-static void shs_failed(struct shs_worker *w, int err, unsigned int *count)
+/* One failure: -ENOMEM in @enomem, any other errno in @other. */
+static void shs_failed(struct shs_worker *w, int err, unsigned int *enomem,
+		       unsigned int *other)
 {
 	if (err == -ENOMEM) {
-		(*count)++;
+		(*enomem)++;
 	} else {
-		w->other++;
+		(*other)++;
 		w->other_errno = err;
 	}
+}
+
+/* The heap's allocate op, with this thread's allocations failing. */
+static struct dma_buf *shs_allocate(const struct srh_heap *heap, size_t len)
+{
+	struct dma_buf *dmabuf;
+
+	current->make_it_fail = 1;
+	dmabuf = heap->allocate(*heap->heap, len, O_RDWR | O_CLOEXEC, 0);
+	current->make_it_fail = 0;
+	return dmabuf;
+}
+
+/* dma_buf_vmap_unlocked(), with this thread's allocations failing. */
+static int shs_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	int ret;
+
+	current->make_it_fail = 1;
+	ret = dma_buf_vmap_unlocked(dmabuf, map);
+	current->make_it_fail = 0;
+	return ret;
 }
 
 static u32 shs_word(const struct shs_worker *w, unsigned int round,
@@ -241,6 +309,56 @@ static unsigned int shs_check(const struct shs_worker *w, unsigned int round,
 	return bad;
 }
 
+/* The shared buffer's pattern: a word at the start of each page. */
+static u32 shs_shared_word(unsigned long page)
+{
+	return 0xa5a50000 ^ (u32)page;
+}
+
+static void shs_shared_write(void *vaddr)
+{
+	unsigned long i;
+
+	for (i = 0; i < SHS_SHARED_LEN >> PAGE_SHIFT; i++)
+		*(u32 *)(vaddr + (i << PAGE_SHIFT)) = shs_shared_word(i);
+}
+
+/* Read through the mapping: the pages that do not hold the pattern. */
+static unsigned int shs_shared_check(const void *vaddr)
+{
+	unsigned int bad = 0;
+	unsigned long i;
+
+	for (i = 0; i < SHS_SHARED_LEN >> PAGE_SHIFT; i++) {
+		if (*(const u32 *)(vaddr + (i << PAGE_SHIFT)) !=
+		    shs_shared_word(i))
+			bad++;
+	}
+	return bad;
+}
+
+/* Map the shared buffer, with CPU access begun, and read it back. */
+static void shs_shared_round(struct shs_worker *w)
+{
+	struct iosys_map map;
+	int ret;
+
+	ret = dma_buf_begin_cpu_access(w->shared, DMA_BIDIRECTIONAL);
+	if (ret) {
+		shs_failed(w, ret, &w->shared_failures, &w->shared_other);
+		return;
+	}
+	ret = shs_vmap(w->shared, &map);
+	if (ret) {
+		shs_failed(w, ret, &w->shared_failures, &w->shared_other);
+	} else {
+		w->bad_pages += shs_shared_check(map.vaddr);
+		w->shared_mapped++;
+		dma_buf_vunmap_unlocked(w->shared, &map);
+	}
+	dma_buf_end_cpu_access(w->shared, DMA_BIDIRECTIONAL);
+}
+
 static void shs_round(struct shs_worker *w, unsigned int round)
 {
 	size_t len = shs_sizes[(w->id + round) % ARRAY_SIZE(shs_sizes)];
@@ -249,15 +367,16 @@ static void shs_round(struct shs_worker *w, unsigned int round)
 	struct iosys_map map;
 	int ret;
 
-	dmabuf = heap->allocate(*heap->heap, len, O_RDWR | O_CLOEXEC, 0);
+	shs_shared_round(w);
+	dmabuf = shs_allocate(heap, len);
 	if (IS_ERR_OR_NULL(dmabuf)) {
 		shs_failed(w, dmabuf ? PTR_ERR(dmabuf) : -EFAULT,
-			   &w->alloc_failures);
+			   &w->alloc_failures, &w->other);
 		return;
 	}
-	ret = dma_buf_vmap_unlocked(dmabuf, &map);
+	ret = shs_vmap(dmabuf, &map);
 	if (ret) {
-		shs_failed(w, ret, &w->vmap_failures);
+		shs_failed(w, ret, &w->vmap_failures, &w->other);
 	} else {
 		shs_write(w, round, map.vaddr, len);
 		w->bad_pages += shs_check(w, round, heap->table(dmabuf), len);
@@ -273,14 +392,11 @@ static int shs_thread(void *data)
 	struct shs_worker *w = data;
 	unsigned int round;
 
-	/* The injectors' task filter fails this thread's calls alone. */
-	current->make_it_fail = 1;
 	for (round = 0; round < SHS_ROUNDS; round++) {
 		shs_round(w, round);
 		w->rounds++;
 		cond_resched();
 	}
-	current->make_it_fail = 0;
 	complete(&w->done);
 	return 0;
 }
@@ -292,9 +408,11 @@ static void shs_stress(struct kunit *test)
 	struct shs_injector page = { .dir = "fail_page_alloc" };
 	struct shs_worker *workers;
 	unsigned int i, rounds = 0, mapped = 0, alloc_failures = 0;
-	unsigned int vmap_failures = 0;
-	unsigned int other = 0, bad_pages = 0, started = 0;
+	unsigned int vmap_failures = 0, shared_mapped = 0, shared_failures = 0;
+	unsigned int other = 0, shared_other = 0, bad_pages = 0, started = 0;
 	int other_errno = 0, slab_faults, page_faults;
+	struct dma_buf *shared;
+	struct iosys_map map;
 	long before, after;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *heap->heap);
@@ -306,12 +424,25 @@ static void shs_stress(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, workers);
 
 	before = srh_free_pages();
+	/* The shared buffer, written once before any fault is armed. */
+	shared = heap->allocate(*heap->heap, SHS_SHARED_LEN, O_RDWR | O_CLOEXEC,
+				0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, shared);
+	if (dma_buf_vmap_unlocked(shared, &map)) {
+		srh_put_now(shared);
+		KUNIT_FAIL_AND_ABORT(test, "heap %s: the shared buffer does not map",
+				     heap->name);
+	}
+	shs_shared_write(map.vaddr);
+	dma_buf_vunmap_unlocked(shared, &map);
+
 	shs_arm(&slab, SHS_SLAB_INTERVAL);
 	shs_arm(&page, SHS_PAGE_INTERVAL);
 	for (i = 0; i < SHS_THREADS; i++) {
 		struct task_struct *task;
 
 		workers[i].heap = heap;
+		workers[i].shared = shared;
 		workers[i].id = i;
 		init_completion(&workers[i].done);
 		task = kthread_run(shs_thread, &workers[i], "shs-%s-%u",
@@ -324,6 +455,7 @@ static void shs_stress(struct kunit *test)
 		wait_for_completion(&workers[i].done);
 	slab_faults = shs_disarm(&slab);
 	page_faults = shs_disarm(&page);
+	srh_put_now(shared);
 	after = srh_free_pages();
 	KUNIT_ASSERT_EQ_MSG(test, started, SHS_THREADS,
 			    "could not start every stress thread");
@@ -334,20 +466,29 @@ static void shs_stress(struct kunit *test)
 		alloc_failures += workers[i].alloc_failures;
 		vmap_failures += workers[i].vmap_failures;
 		other += workers[i].other;
+		shared_mapped += workers[i].shared_mapped;
+		shared_failures += workers[i].shared_failures;
+		shared_other += workers[i].shared_other;
 		bad_pages += workers[i].bad_pages;
-		if (workers[i].other)
+		if (workers[i].other || workers[i].shared_other)
 			other_errno = workers[i].other_errno;
 	}
 	kunit_info(test,
-		   "stress: arch=%s heap=%s threads=%u rounds=%u mapped=%u injected=%d failslab=%d fail_page_alloc=%d failures=%u alloc_failures=%u vmap_failures=%u other_errno=%u bad_pages=%u free_delta=%ld slack=%d\n",
+		   "stress: arch=%s heap=%s threads=%u rounds=%u mapped=%u injected=%d failslab=%d fail_page_alloc=%d failures=%u alloc_failures=%u vmap_failures=%u other_errno=%u bad_pages=%u shared_mapped=%u shared_failures=%u free_delta=%ld slack=%d\n",
 		   SGVMAP_ARCH, heap->name, SHS_THREADS, rounds, mapped,
 		   slab_faults + page_faults, slab_faults, page_faults,
-		   alloc_failures + vmap_failures + other, alloc_failures,
-		   vmap_failures, other, bad_pages, after - before,
-		   SHS_FREE_SLACK);
+		   alloc_failures + vmap_failures + other + shared_failures +
+		   shared_other, alloc_failures, vmap_failures + shared_failures,
+		   other + shared_other, bad_pages, shared_mapped,
+		   shared_failures, after - before, SHS_FREE_SLACK);
 
 	KUNIT_EXPECT_EQ(test, rounds, SHS_THREADS * SHS_ROUNDS);
-	KUNIT_EXPECT_EQ_MSG(test, other, 0,
+	/* Each round ended one way, for its own buffer and the shared one. */
+	KUNIT_EXPECT_EQ(test, mapped + alloc_failures + vmap_failures + other,
+			rounds);
+	KUNIT_EXPECT_EQ(test, shared_mapped + shared_failures + shared_other,
+			rounds);
+	KUNIT_EXPECT_EQ_MSG(test, other + shared_other, 0,
 			    "heap %s: a failure other than -ENOMEM (last %d)",
 			    heap->name, other_errno);
 	KUNIT_EXPECT_EQ_MSG(test, bad_pages, 0,
@@ -359,7 +500,9 @@ static void shs_stress(struct kunit *test)
 	KUNIT_EXPECT_GT(test, alloc_failures + vmap_failures, 0);
 	/* And buffers went the whole way too, or nothing was checked. */
 	KUNIT_EXPECT_GT(test, mapped, 0);
-	KUNIT_EXPECT_LE(test, alloc_failures + vmap_failures + other,
+	KUNIT_EXPECT_GT(test, shared_mapped, 0);
+	KUNIT_EXPECT_LE(test, alloc_failures + vmap_failures + other +
+			shared_failures + shared_other,
 			(unsigned int)(slab_faults + page_faults));
 	/* Every page back, and no more than were there: checked both ways. */
 	KUNIT_EXPECT_GE_MSG(test, after, before - SHS_FREE_SLACK,

@@ -26,6 +26,12 @@ const BLOCKS: &[(&str, &str)] = &[
     ("b4-bench", "bench-b4.json"),
     // The C+Rust arm64 build's counting boots: the two heaps by count.
     ("heap-counts", "kunit-system-heap-vmap-v1-arm64-rust.json"),
+    // The stress kernels' figures, one block per arch.
+    ("stress-um", "kunit-system-heap-vmap-v1-um-rust-stress.json"),
+    (
+        "stress-arm64",
+        "kunit-system-heap-vmap-v1-arm64-rust-stress.json",
+    ),
 ];
 
 /// The README text with every generated block drawn again from the
@@ -103,6 +109,7 @@ fn render(name: &str, results: &Path) -> Result<String> {
             &serde_json::from_str(&text).with_context(parse_error)?,
         )),
         "heap-counts" => heap_counts(&path),
+        "stress-um" | "stress-arm64" => stress_figures(&path),
         _ => Ok(userspace_bench(
             &serde_json::from_str(&text).with_context(parse_error)?,
         )),
@@ -123,6 +130,31 @@ fn heap_counts(path: &Path) -> Result<String> {
     Ok(format!(
         "{}\nFrom `{}` ({}).\n",
         section.render(),
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        record.source()
+    ))
+}
+
+/// A stress record's figures (see [`crate::kernel::stress::render`]), its
+/// verdict and the record they are from.
+fn stress_figures(path: &Path) -> Result<String> {
+    let record = crate::kernel::record::KunitRecord::load(path)?;
+    let verdict = record
+        .stress
+        .as_ref()
+        .with_context(|| format!("{} is not a stress run's record", path.display()))?;
+    let problems = verdict.problems();
+    let judged = if problems.is_empty() {
+        "Judged clean: lockdep and kmemleak on and silent, every failure -ENOMEM, free pages back within the slack."
+            .to_string()
+    } else {
+        format!("Judged NOT clean: {}.", problems.join("; "))
+    };
+    Ok(format!(
+        "{}\n{judged} Warnings allowed: {}.\n\nFrom `{}` ({}).\n",
+        crate::kernel::stress::render(&record.arch_label(), verdict),
+        verdict.expected_warnings.len(),
         path.file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         record.source()

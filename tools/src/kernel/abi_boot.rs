@@ -88,11 +88,14 @@ pub fn build_initramfs(workspace: &Path, arch: Arch, dir: &Path) -> Result<PathB
 /// stress suite alone, which runs before init, and `dma_heap_abi=stress`,
 /// which the kernel passes on to init's environment: the program then
 /// runs its stress cases and scans kmemleak after both.
-fn boot_args(stress: bool) -> &'static str {
+fn boot_args(stress: bool) -> String {
     if stress {
-        "kunit.filter_glob=system_heap_stress rdinit=/init panic=-1 dma_heap_abi=stress"
+        format!(
+            "kunit.filter_glob=system_heap_stress rdinit=/init panic=-1 dma_heap_abi=stress {}",
+            super::kunitpy::STRESS_SLAB_DEBUG
+        )
     } else {
-        "kunit.enable=0 rdinit=/init panic=-1"
+        "kunit.enable=0 rdinit=/init panic=-1".to_string()
     }
 }
 
@@ -118,6 +121,9 @@ fn boot_command(arch: Arch, build_dir: &Path, initrd: &Path, stress: bool) -> Co
                 .arg(format!("console=ttyAMA0 {args}"))
                 .args(["-no-reboot", "-nographic", "-serial", "stdio"])
                 .args(["-machine", "virt", "-cpu", "max,pauth-impdef=on"]);
+            if stress {
+                cmd.args(super::kunitpy::STRESS_SMP);
+            }
             cmd
         }
     }

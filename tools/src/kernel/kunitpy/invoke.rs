@@ -312,7 +312,7 @@ pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
 /// kunit.py's command line for the run, its output piped.
 fn command(inv: &Invocation, kunitconfig: &Path) -> Command {
     let mut cmd = kunit_py(inv, "run", Some(kunitconfig));
-    cmd.args(inv.flavor.boot_args());
+    cmd.args(inv.flavor.boot_args(inv.arch));
     // KASAN builds filter the timings out already; the kernel's own
     // suites are not ours to filter.
     if inv.skip_timings && inv.suite.is_some() && !inv.flavor.has_kasan() && !inv.flavor.is_stress()

@@ -238,6 +238,18 @@ const STRESS_KCONFIG: &str = "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS=y\n\
 /// The stress flavour's one suite (kunit/system_heap_stress_test.c).
 pub const STRESS_SUITE: &str = "system_heap_stress";
 
+/// The stress kernel's slab debugging: kmalloc's caches alone marked
+/// SLAB_FAILSLAB ("A"), so that failslab with its cache filter on fails
+/// them and never kmemleak's own caches (whose failed allocations would
+/// leave kmemleak scanning less than it should).
+pub const STRESS_SLAB_DEBUG: &str = "slab_debug=A,kmalloc-*";
+
+/// QEMU's CPUs for the stress kernel on arm64: the stress threads only
+/// race each other on more than one CPU (the kernels are PREEMPT_NONE, so
+/// on one CPU a thread gives way only where it sleeps). Two, as the host
+/// has two cores: TCG runs a thread per guest CPU. UML has one CPU.
+pub const STRESS_SMP: &[&str] = &["-smp", "2"];
+
 /// What kind of kernel a run builds, besides the suite itself.
 #[derive(Debug, Clone)]
 pub enum Flavor {
@@ -362,10 +374,11 @@ impl Flavor {
             .collect()
     }
 
-    /// What this flavour adds to a boot: KASAN's, or the stress run's.
-    fn boot_args(&self) -> Vec<String> {
+    /// What this flavour adds to a boot on `arch`: KASAN's, or the
+    /// stress run's.
+    fn boot_args(&self, arch: Arch) -> Vec<String> {
         if self.is_stress() {
-            return vec![
+            let mut args = vec![
                 // Timings under lockdep measure lockdep.
                 SKIP_TIMINGS.to_string(),
                 // kunit.py's filter_glob: the stress suite alone. The
@@ -373,7 +386,12 @@ impl Flavor {
                 // and kmemleak on QEMU their 2 GB buffers take most of an
                 // hour.
                 STRESS_SUITE.to_string(),
+                format!("--kernel_args={STRESS_SLAB_DEBUG}"),
             ];
+            if arch == Arch::Arm64 {
+                args.push(format!("--qemu_args={}", STRESS_SMP.join(" ")));
+            }
+            return args;
         }
         if !self.has_kasan() {
             return Vec::new();
@@ -465,7 +483,7 @@ mod tests {
             "--make_options=BINDGEN=/c/bindgen",
         ];
         let kasan = ["--kernel_args=kasan_multi_shot", SKIP_TIMINGS];
-        let both = |f: &Flavor, arch| [f.make_options(arch), f.boot_args()].concat();
+        let both = |f: &Flavor, arch| [f.make_options(arch), f.boot_args(arch)].concat();
         assert!(both(&Flavor::C, Arch::Um).is_empty());
         assert_eq!(both(&Flavor::Kasan, Arch::Um), kasan);
         let um = both(&Flavor::Rust(tools.clone()), Arch::Um);
@@ -474,7 +492,13 @@ mod tests {
         assert_eq!(both(&Flavor::Rust(tools.clone()), Arch::Arm64), rust);
         let stress = both(&Flavor::RustStress(tools.clone()), Arch::Arm64);
         assert_eq!(stress[..2], rust);
-        assert_eq!(stress[2..], [SKIP_TIMINGS, STRESS_SUITE]);
+        let slab = format!("--kernel_args={STRESS_SLAB_DEBUG}");
+        assert_eq!(
+            stress[2..],
+            [SKIP_TIMINGS, STRESS_SUITE, &slab, "--qemu_args=-smp 2"]
+        );
+        let stress_um = both(&Flavor::RustStress(tools.clone()), Arch::Um);
+        assert_eq!(stress_um[3..], [SKIP_TIMINGS, STRESS_SUITE, &slab]);
         let rust_kasan = both(&Flavor::RustKasan(tools), Arch::Um);
         assert_eq!(rust_kasan[..2], rust);
         assert_eq!(rust_kasan[2], "--make_options=LLVM=1");
