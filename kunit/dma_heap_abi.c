@@ -535,6 +535,11 @@ static int stress_injector(const char *dir, const char *probability,
 	unsigned int i;
 	int ret = 0;
 
+	/* Disarming: no fault from here on, before any other knob changes. */
+	if (!strcmp(probability, "0")) {
+		snprintf(path, sizeof(path), DEBUGFS "/%s/probability", dir);
+		ret |= write_file(path, probability);
+	}
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		snprintf(path, sizeof(path), DEBUGFS "/%s/%s", dir, knobs[i][0]);
 		ret |= write_file(path, knobs[i][1]);

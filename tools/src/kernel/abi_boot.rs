@@ -118,7 +118,14 @@ fn boot_command(arch: Arch, build_dir: &Path, initrd: &Path, stress: bool) -> Co
                 .arg("-initrd")
                 .arg(initrd)
                 .arg("-append")
-                .arg(format!("console=ttyAMA0 {args}"))
+                .arg(if stress {
+                    format!(
+                        "console=ttyAMA0 {args} {}",
+                        super::kunitpy::STRESS_RCU_STALL
+                    )
+                } else {
+                    format!("console=ttyAMA0 {args}")
+                })
                 .args(["-no-reboot", "-nographic", "-serial", "stdio"])
                 .args(["-machine", "virt", "-cpu", "max,pauth-impdef=on"]);
             if stress {

@@ -299,7 +299,7 @@ pub(super) fn write_kunitconfig(inv: &Invocation) -> Result<PathBuf> {
         config.push_str(line);
         config.push('\n');
     }
-    config.push_str(&inv.flavor.kconfig());
+    config.push_str(&inv.flavor.kconfig(inv.arch));
     if let Some(line) = inv.page_size.kconfig(inv.arch)? {
         config.push_str(line);
         config.push('\n');

@@ -233,8 +233,19 @@ const STRESS_KCONFIG: &str = "CONFIG_DMABUF_HEAPS_SYSTEM_KUNIT_STRESS=y\n\
                               CONFIG_DEBUG_KMEMLEAK=y\nCONFIG_DEBUG_FS=y\n\
                               CONFIG_FAULT_INJECTION=y\nCONFIG_FAILSLAB=y\n\
                               CONFIG_FAIL_PAGE_ALLOC=y\nCONFIG_FAULT_INJECTION_DEBUG_FS=y\n\
-                              CONFIG_NET=y\nCONFIG_UNIX=y\n";
+                              CONFIG_NET=y\nCONFIG_UNIX=y\n\
+                              CONFIG_DETECT_HUNG_TASK=y\n\
+                              CONFIG_DEFAULT_HUNG_TASK_TIMEOUT=120\n";
 
+/// The stress kernel's options for arm64 alone: sleeping in atomic
+/// context is only caught with it, and UML cannot have it (it selects
+/// PREEMPT_COUNT, which UML's ARCH_NO_PREEMPT rules out).
+const STRESS_KCONFIG_ARM64: &str = "CONFIG_DEBUG_ATOMIC_SLEEP=y\n";
+
+/// The arm64 stress boot's RCU stall timeout, in seconds: two emulated
+/// CPUs on a busy two-core host can go 21 s (the default) without a
+/// quiescent state and report a stall that is the host's, not the heaps'.
+pub const STRESS_RCU_STALL: &str = "rcupdate.rcu_cpu_stall_timeout=60";
 /// The stress flavour's one suite (kunit/system_heap_stress_test.c).
 pub const STRESS_SUITE: &str = "system_heap_stress";
 
@@ -321,7 +332,7 @@ impl Flavor {
     }
 
     /// Options added to the suite's kunitconfig.
-    fn kconfig(&self) -> String {
+    fn kconfig(&self, arch: Arch) -> String {
         let mut lines = String::new();
         if self.has_rust() {
             lines.push_str(RUST_KCONFIG);
@@ -331,6 +342,9 @@ impl Flavor {
         }
         if self.is_stress() {
             lines.push_str(STRESS_KCONFIG);
+            if arch == Arch::Arm64 {
+                lines.push_str(STRESS_KCONFIG_ARM64);
+            }
         }
         lines
     }
@@ -389,6 +403,7 @@ impl Flavor {
                 format!("--kernel_args={STRESS_SLAB_DEBUG}"),
             ];
             if arch == Arch::Arm64 {
+                args.push(format!("--kernel_args={STRESS_RCU_STALL}"));
                 args.push(format!("--qemu_args={}", STRESS_SMP.join(" ")));
             }
             return args;
@@ -446,7 +461,9 @@ mod tests {
             bindgen: "/c/bindgen".into(),
         };
         let stress = Flavor::RustStress(tools);
-        let config = stress.kconfig();
+        let config = stress.kconfig(Arch::Um);
+        assert!(!config.contains("DEBUG_ATOMIC_SLEEP"), "{config}");
+        let config = stress.kconfig(Arch::Arm64);
         for option in [
             "CONFIG_RUST=y",
             "CONFIG_DMABUF_HEAPS_SYSTEM_RUST=y",
@@ -457,6 +474,8 @@ mod tests {
             "CONFIG_FAIL_PAGE_ALLOC=y",
             "CONFIG_FAULT_INJECTION_DEBUG_FS=y",
             "CONFIG_UNIX=y",
+            "CONFIG_DETECT_HUNG_TASK=y",
+            "CONFIG_DEBUG_ATOMIC_SLEEP=y",
         ] {
             assert!(config.lines().any(|l| l == option), "{option} in {config}");
         }
@@ -468,7 +487,7 @@ mod tests {
             rustc: "r".into(),
             bindgen: "b".into()
         })
-        .kconfig()
+        .kconfig(Arch::Arm64)
         .contains("STRESS"));
     }
 
@@ -495,7 +514,13 @@ mod tests {
         let slab = format!("--kernel_args={STRESS_SLAB_DEBUG}");
         assert_eq!(
             stress[2..],
-            [SKIP_TIMINGS, STRESS_SUITE, &slab, "--qemu_args=-smp 2"]
+            [
+                SKIP_TIMINGS,
+                STRESS_SUITE,
+                &slab,
+                "--kernel_args=rcupdate.rcu_cpu_stall_timeout=60",
+                "--qemu_args=-smp 2"
+            ]
         );
         let stress_um = both(&Flavor::RustStress(tools.clone()), Arch::Um);
         assert_eq!(stress_um[3..], [SKIP_TIMINGS, STRESS_SUITE, &slab]);
